@@ -1,0 +1,137 @@
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import express from 'express';
+import { pinoHttp } from 'pino-http';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Config } from './config/config';
+import { TokenService } from './auth/tokens';
+import type { Logger } from './observability/logger';
+import { Metrics } from './observability/metrics';
+import { checkReadiness } from './db/database';
+import { buildGraphQLSchema } from './graphql/schema';
+import { createRequestContext, RequestContext } from './graphql/context';
+import { formatError } from './graphql/errors';
+import { costLimitPlugin, LIMITS, limitValidationRules } from './graphql/limits';
+import { observabilityPlugin } from './graphql/observability.plugin';
+import { authenticationPlugin } from './graphql/authentication.plugin';
+
+export interface AppDependencies {
+  config: Config;
+  orm: MikroORM;
+  logger: Logger;
+}
+
+export interface App {
+  httpServer: http.Server;
+  metrics: Metrics;
+  /** Starts listening; resolves with the bound port. */
+  listen(port: number): Promise<number>;
+  /** Stops accepting, lets in-flight requests finish, stops Apollo. Does not close the database. */
+  stop(): Promise<void>;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Wiring only: HTTP routes, Apollo, per-request context. */
+export async function createApp({ config, orm, logger }: AppDependencies): Promise<App> {
+  const schema = await buildGraphQLSchema();
+  const tokens = new TokenService(config.jwtSecret);
+  const metrics = new Metrics();
+  metrics.watchDatabasePool(orm);
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    introspection: !config.isProduction,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: false,
+    parseOptions: { maxTokens: LIMITS.tokens },
+    validationRules: limitValidationRules,
+    formatError,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // We do not use HTTP caching; the per-field cache-control plugin only costs throughput.
+      ApolloServerPluginCacheControlDisabled(),
+      config.isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      authenticationPlugin,
+      costLimitPlugin(schema),
+      observabilityPlugin(metrics),
+    ],
+  });
+  await apollo.start();
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId(request, response) {
+        const given = request.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        response.setHeader('x-request-id', id);
+        return id;
+      },
+      autoLogging: { ignore: (request) => request.url !== '/graphql' },
+    }),
+  );
+
+  app.get('/healthz', (_request, response) => {
+    response.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_request, response) => {
+    const readiness = await checkReadiness(orm);
+    response.status(readiness.ready ? 200 : 503).json({ status: readiness.ready ? 'ready' : 'not ready', reason: readiness.reason });
+  });
+
+  app.get('/metrics', async (_request, response) => {
+    response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.use(
+    '/graphql',
+    express.json({ limit: LIMITS.body }),
+    expressMiddleware(apollo, {
+      async context({ req }) {
+        let principal;
+        let authenticationError: Error | undefined;
+        try {
+          principal = await tokens.principalFromHeader(req.headers.authorization);
+        } catch (error) {
+          authenticationError = error as Error;
+        }
+        return createRequestContext({
+          em: orm.em.fork(),
+          principal,
+          authenticationError,
+          requestId: String(req.id),
+          config,
+          logger: req.log,
+        });
+      },
+    }),
+  );
+
+  return {
+    httpServer,
+    metrics,
+    listen(port) {
+      return new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, () => {
+          httpServer.off('error', reject);
+          const address = httpServer.address();
+          resolve(typeof address === 'object' && address ? address.port : port);
+        });
+      });
+    },
+    stop: () => apollo.stop(),
+  };
+}

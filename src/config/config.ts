@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { isCurrencyCode } from '../money/currency';
+
+/** Used when JWT_SECRET is unset outside production; the server logs that it does so. */
+export const DEVELOPMENT_JWT_SECRET = 'perkgraph-development-secret-do-not-use-in-production';
+
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+const environmentSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+    DATABASE_URL: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+        .optional(),
+    ),
+    JWT_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
+    STRIPE_WEBHOOK_SECRET: z.preprocess(emptyAsUndefined, z.string().startsWith('whsec_', 'must start with whsec_').optional()),
+    BASE_CURRENCY: z
+      .string()
+      .default('USD')
+      .transform((code) => code.toUpperCase())
+      .refine(isCurrencyCode, 'must be an ISO 4217 currency code'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATA_DIR: z.string().default('.data'),
+  })
+  .refine((env) => env.NODE_ENV !== 'production' || env.JWT_SECRET !== undefined, {
+    path: ['JWT_SECRET'],
+    message: 'is required when NODE_ENV=production',
+  });
+
+export interface Config {
+  nodeEnv: 'development' | 'test' | 'production';
+  isProduction: boolean;
+  port: number;
+  /** Unset: the embedded PGlite database under dataDir. */
+  databaseUrl?: string;
+  jwtSecret: string;
+  /** True when jwtSecret is the fixed development secret. */
+  usesDevelopmentSecret: boolean;
+  stripeWebhookSecret?: string;
+  baseCurrency: string;
+  logLevel: string;
+  dataDir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses and validates the environment once; throws ConfigError naming every bad variable. */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = environmentSchema.safeParse(environment);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const env = parsed.data;
+  return {
+    nodeEnv: env.NODE_ENV,
+    isProduction: env.NODE_ENV === 'production',
+    port: env.PORT,
+    databaseUrl: env.DATABASE_URL,
+    jwtSecret: env.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
+    usesDevelopmentSecret: env.JWT_SECRET === undefined,
+    stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET,
+    baseCurrency: env.BASE_CURRENCY,
+    logLevel: env.LOG_LEVEL,
+    dataDir: env.DATA_DIR,
+  };
+}

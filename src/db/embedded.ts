@@ -1,0 +1,38 @@
+import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+export interface EmbeddedPostgres {
+  /** A postgres:// URL for the socket server; MikroORM's ordinary pg driver connects to it. */
+  url: string;
+  pglite: PGlite;
+  close(): Promise<void>;
+}
+
+/** Enough for the pool plus a spare; PGlite runs one query at a time and keeps transactions whole. */
+const SOCKET_CONNECTIONS = 16;
+
+/**
+ * Starts PGlite (PostgreSQL in WASM, in this process) behind its socket server on a free loopback port.
+ * `dataDir` persists it; without one it lives in memory. `loadDataDir` starts from a dump (tests).
+ * One backend serves every connection, so code must never await a second connection inside a transaction.
+ */
+export async function startEmbeddedPostgres(options: { dataDir?: string; loadDataDir?: Blob } = {}): Promise<EmbeddedPostgres> {
+  let dataDir: string | undefined;
+  if (options.dataDir) {
+    dataDir = path.resolve(options.dataDir);
+    mkdirSync(dataDir, { recursive: true });
+  }
+  const pglite = await PGlite.create(dataDir, { loadDataDir: options.loadDataDir });
+  const server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0, maxConnections: SOCKET_CONNECTIONS });
+  await server.start();
+  return {
+    url: `postgresql://postgres@${server.getServerConn()}/postgres`,
+    pglite,
+    async close() {
+      await server.stop();
+      await pglite.close();
+    },
+  };
+}

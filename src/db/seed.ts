@@ -1,0 +1,13 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { DemoSeeder } from '../../seeds/demo.seeder';
+import { Member } from '../modules/members/member.entity';
+
+/** Loads the demo programme (idempotent). */
+export async function seedDemoData(orm: MikroORM): Promise<void> {
+  await orm.getSeeder().seed(DemoSeeder);
+}
+
+/** True when no member exists yet: a new database that should get the demo programme. */
+export async function isEmptyProgramme(orm: MikroORM): Promise<boolean> {
+  return (await orm.em.fork().count(Member, {})) === 0;
+}

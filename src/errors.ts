@@ -1,0 +1,60 @@
+import { GraphQLError } from 'graphql';
+
+/** The stable codes clients see in extensions.code (the contract's list). */
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'BAD_USER_INPUT'
+  | 'INSUFFICIENT_POINTS'
+  | 'HOLD_NOT_ACTIVE'
+  | 'IDEMPOTENCY_CONFLICT'
+  | 'OUT_OF_STOCK'
+  | 'REFERRAL_INVALID'
+  | 'RATE_LIMITED';
+
+/** An expected failure: its message and code reach the client as they are. */
+export class DomainError extends GraphQLError {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    extensions: Record<string, unknown> = {},
+  ) {
+    super(message, { extensions: { ...extensions, code } });
+    this.name = 'DomainError';
+  }
+}
+
+export class BadUserInputError extends DomainError {
+  constructor(
+    readonly field: string,
+    problem: string,
+  ) {
+    super('BAD_USER_INPUT', `${field}: ${problem}`, { field });
+  }
+}
+
+export class UnauthenticatedError extends DomainError {
+  /** `httpStatus` is set when the whole request is refused (a bad token), not one field. */
+  constructor(message = 'a valid bearer token is required', httpStatus?: number) {
+    super('UNAUTHENTICATED', message, httpStatus ? { http: { status: httpStatus } } : {});
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(message = 'not allowed for this caller') {
+    super('FORBIDDEN', message);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(what: string) {
+    super('NOT_FOUND', `${what} not found`);
+  }
+}
+
+export class IdempotencyConflictError extends DomainError {
+  constructor(key: string) {
+    super('IDEMPOTENCY_CONFLICT', `${key} was already used with different input`);
+  }
+}

@@ -1,0 +1,17 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { RequestContext } from './context';
+
+/**
+ * A request with a bad token (wrong secret, expired, malformed) is refused whole, with HTTP 401.
+ * The context records the failure and this plugin raises it, so it passes through the same
+ * error formatting, logging and metrics as every other error.
+ */
+export const authenticationPlugin: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ contextValue }) {
+        if (contextValue.authenticationError) throw contextValue.authenticationError;
+      },
+    };
+  },
+};

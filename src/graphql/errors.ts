@@ -1,0 +1,41 @@
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ArgumentValidationError } from 'type-graphql';
+import { DomainError } from '../errors';
+
+export const INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR';
+
+/** Codes GraphQL itself gives for a bad request (parse, validation, variable coercion): shown as they are. */
+const REQUEST_ERROR_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+/** True when the error is not one we expect: it is logged in full and hidden from the client. */
+export function isUnexpectedError(error: unknown): boolean {
+  const original = unwrapResolverError(error);
+  if (original instanceof DomainError || original instanceof ArgumentValidationError) return false;
+  if (!(original instanceof GraphQLError)) return true;
+  return !REQUEST_ERROR_CODES.has(String(original.extensions?.code));
+}
+
+/** The error's contract code, as counted in metrics and shown to clients. */
+export function errorCode(error: unknown): string {
+  if (isUnexpectedError(error)) return INTERNAL_SERVER_ERROR;
+  const original = unwrapResolverError(error) as GraphQLError;
+  return String(original.extensions?.code ?? INTERNAL_SERVER_ERROR);
+}
+
+/** Apollo's formatError: domain and request errors keep their code; anything else loses its internals. */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  if (isUnexpectedError(error)) {
+    return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: INTERNAL_SERVER_ERROR } };
+  }
+  const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+  return { ...formatted, extensions };
+}

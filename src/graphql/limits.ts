@@ -1,0 +1,48 @@
+import { GraphQLError, GraphQLSchema, ValidationRule } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+
+/** Abuse limits on every GraphQL request. */
+export const LIMITS = {
+  /** Nesting depth of the selection set. */
+  depth: 10,
+  /** Aliases in one operation. */
+  aliases: 15,
+  /** Lexical tokens in one document (enforced by the parser). */
+  tokens: 2000,
+  /** Estimated cost: one per field, lists multiplied by their page size. */
+  cost: 2000,
+  /** Request body size for express.json. */
+  body: '64kb',
+} as const;
+
+export const limitValidationRules: ValidationRule[] = [
+  maxDepthRule({ n: LIMITS.depth, exposeLimits: true }) as unknown as ValidationRule,
+  maxAliasesRule({ n: LIMITS.aliases, exposeLimits: true }) as unknown as ValidationRule,
+];
+
+/** Refuses operations whose estimated cost, with the request's variables, exceeds LIMITS.cost. */
+export function costLimitPlugin(schema: GraphQLSchema): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document }) {
+          const cost = getComplexity({
+            schema,
+            query: document,
+            operationName: request.operationName,
+            variables: request.variables,
+            estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+          });
+          if (cost > LIMITS.cost) {
+            throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${LIMITS.cost}`, {
+              extensions: { code: 'GRAPHQL_VALIDATION_FAILED', cost, limit: LIMITS.cost, http: { status: 400 } },
+            });
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+import path from 'node:path';
+import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { MemberResolver } from '../modules/members/member.resolver';
+import { PROJECT_ROOT } from '../db/paths';
+import { authChecker } from './auth-checker';
+import { scalarsMap } from './scalars';
+
+export const SCHEMA_FILE = path.join(PROJECT_ROOT, 'schema.graphql');
+
+export const resolvers = [MemberResolver] as const;
+
+export function buildGraphQLSchema(): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers,
+    authChecker,
+    // Inputs are validated by the services (the same rules for every caller), not by class-validator here.
+    validate: false,
+    scalarsMap,
+  });
+}
+
+/** The SDL committed as schema.graphql: sorted, so that it diffs cleanly. */
+export function printSchemaFile(schema: GraphQLSchema): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}

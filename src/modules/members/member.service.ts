@@ -1,0 +1,127 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { BadUserInputError, ForbiddenError, IdempotencyConflictError } from '../../errors';
+import type { RequestScope } from '../../graphql/context';
+import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
+import type { AuditService } from '../audit/audit.service';
+import { Member } from './member.entity';
+import type { MemberLoaders } from './member.loaders';
+import { EnrollmentInput, enrollmentHash, normaliseEmail, normaliseEnrollment } from './member.validation';
+
+/** Exactly one of the three identifies a member. */
+export interface MemberSelector {
+  id?: string | null;
+  externalId?: string | null;
+  email?: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export class MemberService {
+  constructor(
+    private readonly scope: RequestScope,
+    private readonly audit: AuditService,
+    private readonly loaders: MemberLoaders,
+  ) {}
+
+  /**
+   * Enrols a member, idempotently on externalId: the same input returns the same member,
+   * other input for a known externalId fails with IDEMPOTENCY_CONFLICT.
+   */
+  async enroll(input: EnrollmentInput): Promise<Member> {
+    const enrollment = normaliseEnrollment(input);
+    const hash = enrollmentHash(enrollment);
+    try {
+      return await this.scope.em.transactional(async (em) => {
+        const inserted = await em
+          .createQueryBuilder(Member)
+          .insert({
+            id: new Member().id,
+            externalId: enrollment.externalId,
+            email: enrollment.email,
+            country: enrollment.country,
+            locale: enrollment.locale,
+            birthday: enrollment.birthday,
+            acquisitionChannel: enrollment.acquisitionChannel,
+            acquisitionCostMinor: enrollment.acquisitionCost?.minor.toString() ?? null,
+            acquisitionCostCurrency: enrollment.acquisitionCost?.currency ?? null,
+            joinedAt: enrollment.joinedAt ?? new Date(),
+            createdAt: new Date(),
+            enrollmentHash: hash,
+          })
+          .onConflict('external_id')
+          .ignore()
+          .returning('id')
+          .execute('all');
+        const member = await em.findOneOrFail(Member, { externalId: enrollment.externalId });
+        if (member.enrollmentHash !== hash) throw new IdempotencyConflictError(`externalId ${enrollment.externalId}`);
+        if (inserted.length > 0) await this.audit.record('member.enroll', [member.id], null, em);
+        return member;
+      });
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException && /email/.test(error.message)) {
+        throw new BadUserInputError('email', 'already belongs to another member');
+      }
+      throw error;
+    }
+  }
+
+  /** The caller's own member (member tokens); null for other roles or a member not yet enrolled. */
+  async me(): Promise<Member | null> {
+    const principal = this.scope.principal;
+    if (principal?.role !== 'member') return null;
+    return this.loaders.byExternalId.load(principal.subject);
+  }
+
+  /** One member by id, externalId or email. A member may only look itself up; staff reads are audited. */
+  async find(selector: MemberSelector): Promise<Member | null> {
+    const given = (['id', 'externalId', 'email'] as const).filter((key) => selector[key] != null);
+    if (given.length !== 1) throw new BadUserInputError('id', 'give exactly one of id, externalId or email');
+    let member: Member | null;
+    if (selector.id != null) {
+      if (!UUID.test(selector.id)) throw new BadUserInputError('id', 'is not a member id');
+      member = await this.loaders.byId.load(selector.id.toLowerCase());
+    } else if (selector.externalId != null) {
+      member = await this.loaders.byExternalId.load(selector.externalId.trim());
+    } else {
+      member = await this.loaders.byEmail.load(normaliseEmail(selector.email!));
+    }
+    this.assertMaySee(member);
+    if (member) await this.audit.record('member.read', [member.id]);
+    return member;
+  }
+
+  /** Prefix search over email and externalId, in id order (staff only, audited per member returned). */
+  async search(query: string, page: PageRequest): Promise<Connection<Member>> {
+    const text = query.trim();
+    if (text.length === 0) throw new BadUserInputError('query', 'must not be empty');
+    if (page.after && !UUID.test(page.after)) throw new BadUserInputError('after', 'is not a cursor this API returned');
+    const prefix = `${escapeLike(text)}%`;
+    const rows = await this.scope.em.find(
+      Member,
+      {
+        $or: [{ email: { $like: escapeLike(normaliseEmail(text)) + '%' } }, { externalId: { $like: prefix } }],
+        ...(page.after ? { id: { $gt: page.after } } : {}),
+      },
+      { orderBy: { id: 'asc' }, limit: page.first + 1 },
+    );
+    const connection = toConnection(rows, page, (member) => member.id);
+    await this.audit.record(
+      'member.search',
+      connection.edges.map((edge) => edge.node.id),
+      { query: text },
+    );
+    return connection;
+  }
+
+  /** Ownership: a member token sees only its own member (and learns nothing about others). */
+  private assertMaySee(member: Member | null): void {
+    const principal = this.scope.principal;
+    if (principal?.role === 'member' && member?.externalId !== principal.subject) {
+      throw new ForbiddenError('a member may only read itself');
+    }
+  }
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
+}

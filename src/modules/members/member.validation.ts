@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { isEmail, isISO31661Alpha2 } from 'class-validator';
+import { BadUserInputError } from '../../errors';
+import { Money, parseMoney } from '../../money/money';
+
+/** Enrolment input as a client sends it. */
+export interface EnrollmentInput {
+  externalId: string;
+  email: string;
+  country: string;
+  locale?: string | null;
+  birthday?: string | null;
+  acquisitionChannel?: string | null;
+  acquisitionCost?: { amount: string; currency: string } | null;
+  joinedAt?: Date | null;
+}
+
+/** Enrolment input after validation, in the form it is stored. */
+export interface Enrollment {
+  externalId: string;
+  email: string;
+  country: string;
+  locale: string;
+  birthday: string | null;
+  acquisitionChannel: string | null;
+  acquisitionCost: Money | null;
+  /** Null when the client did not give one (the member joins now). */
+  joinedAt: Date | null;
+}
+
+export const DEFAULT_LOCALE = 'en';
+const EXTERNAL_ID = /^[\x21-\x7e]{1,128}$/;
+const CHANNEL = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+const BIRTHDAY = /^(\d{2})-(\d{2})$/;
+/** Days per month, with 29 for February: a birthday has no year. */
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** Clock skew tolerated for a joinedAt in the future. */
+const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export function normaliseLocale(locale: string, field = 'locale'): string {
+  try {
+    const [canonical] = Intl.getCanonicalLocales(locale.trim());
+    if (canonical) return canonical;
+  } catch {
+    // RangeError: not a well-formed BCP 47 tag
+  }
+  throw new BadUserInputError(field, `"${locale}" is not a BCP 47 language tag such as en-US`);
+}
+
+export function normaliseBirthday(birthday: string): string {
+  const match = BIRTHDAY.exec(birthday.trim());
+  const month = match ? Number(match[1]) : 0;
+  const day = match ? Number(match[2]) : 0;
+  if (month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1]) {
+    throw new BadUserInputError('birthday', `"${birthday}" is not a day of the year as MM-DD`);
+  }
+  return `${match![1]}-${match![2]}`;
+}
+
+/** Validates and normalises enrolment input; every failure is BAD_USER_INPUT naming the field. */
+export function normaliseEnrollment(input: EnrollmentInput, now: Date = new Date()): Enrollment {
+  const externalId = input.externalId.trim();
+  if (!EXTERNAL_ID.test(externalId)) {
+    throw new BadUserInputError('externalId', 'must be 1 to 128 printable characters without spaces');
+  }
+  const email = normaliseEmail(input.email);
+  if (!isEmail(email)) throw new BadUserInputError('email', `"${input.email}" is not an email address`);
+  const country = input.country.trim().toUpperCase();
+  if (!isISO31661Alpha2(country)) throw new BadUserInputError('country', `"${input.country}" is not an ISO 3166-1 alpha-2 code`);
+  const locale = input.locale == null ? DEFAULT_LOCALE : normaliseLocale(input.locale);
+  const birthday = input.birthday == null ? null : normaliseBirthday(input.birthday);
+  let acquisitionChannel: string | null = null;
+  if (input.acquisitionChannel != null) {
+    acquisitionChannel = input.acquisitionChannel.trim().toLowerCase();
+    if (!CHANNEL.test(acquisitionChannel)) {
+      throw new BadUserInputError('acquisitionChannel', 'must be 1 to 64 letters, digits, ".", "_" or "-", such as google_ads');
+    }
+  }
+  const acquisitionCost =
+    input.acquisitionCost == null
+      ? null
+      : parseMoney(input.acquisitionCost.amount, input.acquisitionCost.currency, 'acquisitionCost', { allowZero: true });
+  const joinedAt = input.joinedAt ?? null;
+  if (joinedAt && (Number.isNaN(joinedAt.getTime()) || joinedAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS)) {
+    throw new BadUserInputError('joinedAt', 'must be a time in the past');
+  }
+  return { externalId, email, country, locale, birthday, acquisitionChannel, acquisitionCost, joinedAt };
+}
+
+/** A stable hash of a normalised enrolment: equal for replays of the same input. */
+export function enrollmentHash(enrollment: Enrollment): string {
+  const canonical = JSON.stringify([
+    enrollment.externalId,
+    enrollment.email,
+    enrollment.country,
+    enrollment.locale,
+    enrollment.birthday,
+    enrollment.acquisitionChannel,
+    enrollment.acquisitionCost ? [enrollment.acquisitionCost.minor.toString(), enrollment.acquisitionCost.currency] : null,
+    enrollment.joinedAt?.toISOString() ?? null,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
