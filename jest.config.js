@@ -1,0 +1,29 @@
+/** Tests in tiers: unit (pure functions), integration (services on a real database), api (the HTTP server). */
+const swc = ['@swc/jest', {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+    target: 'es2022',
+    keepClassNames: true,
+  },
+  module: { type: 'commonjs' },
+}];
+
+const project = (name, extra = {}) => ({
+  displayName: name,
+  testEnvironment: 'node',
+  testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
+  transform: { '^.+\\.ts$': swc },
+  setupFiles: ['reflect-metadata'],
+  ...extra,
+});
+
+module.exports = {
+  // Each worker opens its own database; two keeps a 2-core machine busy without thrashing.
+  maxWorkers: 2,
+  testTimeout: 60_000,
+  // Prepares a migrated template database once; each test file clones it (test/helpers/database.ts).
+  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+  projects: [project('unit'), project('integration'), project('api')],
+};
