@@ -52,7 +52,7 @@ export async function startTestServer(environment: Record<string, string> = {}):
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (as) headers.authorization = `Bearer ${typeof as === 'string' ? as : await tokens.sign(as)}`;
       const response = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-      return { status: response.status, headers: response.headers, body: await response.json() };
+      return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponse['body'] };
     },
     async stop() {
       if (stopped) return;

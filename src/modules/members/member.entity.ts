@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { BigIntType, Entity, Enum, Index, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { v7 as uuidv7 } from 'uuid';
 
 export enum MemberStatus {
@@ -48,8 +48,9 @@ export class Member {
   @Property({ type: 'text', nullable: true })
   acquisitionChannel: string | null = null;
 
-  @Property({ type: 'bigint', nullable: true })
-  acquisitionCostMinor: string | null = null;
+  /** Minor units of acquisitionCostCurrency. */
+  @Property({ type: new BigIntType('bigint'), nullable: true })
+  acquisitionCostMinor: bigint | null = null;
 
   @Property({ type: 'text', nullable: true })
   acquisitionCostCurrency: string | null = null;

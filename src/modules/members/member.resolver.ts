@@ -50,6 +50,6 @@ export class MemberResolver {
   @FieldResolver(() => MoneyView, { nullable: true, description: 'What acquiring the member cost, when known.' })
   acquisitionCost(@Root() member: Member): MoneyView | null {
     if (member.acquisitionCostMinor === null || member.acquisitionCostCurrency === null) return null;
-    return MoneyView.of({ minor: BigInt(member.acquisitionCostMinor), currency: member.acquisitionCostCurrency });
+    return MoneyView.of({ minor: member.acquisitionCostMinor, currency: member.acquisitionCostCurrency });
   }
 }

@@ -1,4 +1,4 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { isUniqueViolation } from '../../db/errors';
 import { BadUserInputError, ForbiddenError, IdempotencyConflictError } from '../../errors';
 import type { RequestScope } from '../../graphql/context';
 import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
@@ -42,7 +42,7 @@ export class MemberService {
             locale: enrollment.locale,
             birthday: enrollment.birthday,
             acquisitionChannel: enrollment.acquisitionChannel,
-            acquisitionCostMinor: enrollment.acquisitionCost?.minor.toString() ?? null,
+            acquisitionCostMinor: enrollment.acquisitionCost?.minor ?? null,
             acquisitionCostCurrency: enrollment.acquisitionCost?.currency ?? null,
             joinedAt: enrollment.joinedAt ?? new Date(),
             createdAt: new Date(),
@@ -58,7 +58,7 @@ export class MemberService {
         return member;
       });
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException && /email/.test(error.message)) {
+      if (isUniqueViolation(error, 'members_email_unique')) {
         throw new BadUserInputError('email', 'already belongs to another member');
       }
       throw error;

@@ -1,0 +1,158 @@
+import { loadConfig } from '../../src/config/config';
+import { createRequestContext, RequestContext } from '../../src/graphql/context';
+import { createLogger } from '../../src/observability/logger';
+import { Principal } from '../../src/auth/principal';
+import { AuditLog } from '../../src/modules/audit/audit-log.entity';
+import { Member } from '../../src/modules/members/member.entity';
+import { pageRequest } from '../../src/graphql/pagination';
+import { openTestOrm, TestOrm } from '../helpers/database';
+import { memberInput } from '../factories/member.factory';
+
+const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
+const logger = createLogger('silent');
+
+describe('MemberService', () => {
+  let db: TestOrm;
+  let requests = 0;
+  /** A fresh request context (own EntityManager), as the server builds per request. */
+  const as = (principal?: Principal): RequestContext =>
+    createRequestContext({ em: db.orm.em.fork(), principal, requestId: `request-${++requests}`, config, logger });
+
+  beforeAll(async () => {
+    db = await openTestOrm(8);
+  });
+  afterAll(() => db.close());
+
+  describe('enroll', () => {
+    it('stores the member normalised', async () => {
+      const member = await as().members.enroll(
+        memberInput({
+          externalId: 'norm-1',
+          email: '  Siti.Rahma@Example.COM ',
+          country: 'id',
+          locale: 'id-id',
+          birthday: '03-14',
+          acquisitionChannel: 'TikTok',
+          acquisitionCost: { amount: '150000.00', currency: 'idr' },
+          joinedAt: new Date('2025-01-02T03:04:05Z'),
+        }),
+      );
+      const stored = await db.orm.em.fork().findOneOrFail(Member, { id: member.id });
+      expect(stored).toMatchObject({
+        externalId: 'norm-1',
+        email: 'siti.rahma@example.com',
+        country: 'ID',
+        locale: 'id-ID',
+        birthday: '03-14',
+        acquisitionChannel: 'tiktok',
+        acquisitionCostMinor: 15000000n,
+        acquisitionCostCurrency: 'IDR',
+        status: 'ACTIVE',
+      });
+      expect(stored.joinedAt.toISOString()).toBe('2025-01-02T03:04:05.000Z');
+    });
+
+    it('returns the same member for the same input, and refuses other input for the same externalId', async () => {
+      const input = memberInput({ externalId: 'replay-1' });
+      const first = await as().members.enroll(input);
+      const again = await as().members.enroll({ ...input, email: input.email.toUpperCase() });
+      expect(again.id).toBe(first.id);
+      await expect(as().members.enroll({ ...input, country: 'FR' })).rejects.toMatchObject({
+        extensions: { code: 'IDEMPOTENCY_CONFLICT' },
+      });
+      expect(await db.orm.em.fork().count(Member, { externalId: 'replay-1' })).toBe(1);
+    });
+
+    it('enrols exactly one member when 20 callers enrol the same externalId at once', async () => {
+      const input = memberInput({ externalId: 'race-1' });
+      const results = await Promise.all(Array.from({ length: 20 }, () => as().members.enroll(input)));
+      expect(new Set(results.map((member) => member.id)).size).toBe(1);
+      expect(await db.orm.em.fork().count(Member, { externalId: 'race-1' })).toBe(1);
+    });
+
+    it('refuses an email that belongs to another member, naming the field', async () => {
+      const taken = memberInput();
+      await as().members.enroll(taken);
+      await expect(as().members.enroll(memberInput({ email: taken.email }))).rejects.toMatchObject({
+        extensions: { code: 'BAD_USER_INPUT', field: 'email' },
+      });
+    });
+
+    it('audits an admin enrolment once, and not a storefront one', async () => {
+      const adminInput = memberInput();
+      const admin: Principal = { role: 'admin', subject: 'alice-admin' };
+      const member = await as(admin).members.enroll(adminInput);
+      await as(admin).members.enroll(adminInput); // replay: no second row
+      const storefrontMember = await as({ role: 'storefront', subject: 'shop-1' }).members.enroll(memberInput());
+      const em = db.orm.em.fork();
+      const rows = await em.find(AuditLog, { memberId: { $in: [member.id, storefrontMember.id] } });
+      expect(rows.map(({ actor, role, action, memberId }) => ({ actor, role, action, memberId }))).toEqual([
+        { actor: 'alice-admin', role: 'admin', action: 'member.enroll', memberId: member.id },
+      ]);
+      expect(rows[0].requestId).toMatch(/^request-\d+$/);
+    });
+  });
+
+  describe('find', () => {
+    it('finds by id, externalId or email, and null when nobody matches', async () => {
+      const member = await as().members.enroll(memberInput({ email: 'find.me@example.com' }));
+      const support: Principal = { role: 'support', subject: 'agent-7' };
+      expect((await as(support).members.find({ id: member.id }))?.externalId).toBe(member.externalId);
+      expect((await as(support).members.find({ externalId: member.externalId }))?.id).toBe(member.id);
+      expect((await as(support).members.find({ email: 'FIND.ME@example.com' }))?.id).toBe(member.id);
+      expect(await as(support).members.find({ externalId: 'nobody' })).toBeNull();
+    });
+
+    it('needs exactly one selector and a well-formed id', async () => {
+      const support: Principal = { role: 'support', subject: 'agent-7' };
+      await expect(as(support).members.find({})).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+      await expect(as(support).members.find({ externalId: 'a', email: 'b@example.com' })).rejects.toMatchObject({
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+      await expect(as(support).members.find({ id: 'not-a-uuid' })).rejects.toMatchObject({
+        extensions: { code: 'BAD_USER_INPUT', field: 'id' },
+      });
+    });
+
+    it('lets a member read only itself', async () => {
+      const own = await as().members.enroll(memberInput());
+      const other = await as().members.enroll(memberInput());
+      const principal: Principal = { role: 'member', subject: own.externalId };
+      expect((await as(principal).members.find({ id: own.id }))?.id).toBe(own.id);
+      await expect(as(principal).members.find({ id: other.id })).rejects.toMatchObject({ extensions: { code: 'FORBIDDEN' } });
+      expect((await as(principal).members.me())?.id).toBe(own.id);
+    });
+
+    it('writes one audit row per support read, none for a storefront read', async () => {
+      const member = await as().members.enroll(memberInput());
+      await as({ role: 'support', subject: 'agent-9' }).members.find({ id: member.id });
+      await as({ role: 'storefront', subject: 'shop-1' }).members.find({ id: member.id });
+      const rows = await db.orm.em.fork().find(AuditLog, { memberId: member.id });
+      expect(rows.map(({ actor, role, action }) => ({ actor, role, action }))).toEqual([{ actor: 'agent-9', role: 'support', action: 'member.read' }]);
+    });
+  });
+
+  describe('search', () => {
+    it('pages through email and externalId prefix matches in enrolment order', async () => {
+      const ctx = as();
+      const created: Member[] = [];
+      for (let i = 0; i < 5; i += 1) {
+        created.push(await ctx.members.enroll(memberInput({ externalId: `srch-${i}`, email: `srch${i}@shop.example` })));
+      }
+      await ctx.members.enroll(memberInput({ externalId: 'other-x', email: 'srch_under@shop.example' }));
+      const support: Principal = { role: 'support', subject: 'agent-1' };
+      const first = await as(support).members.search('srch-', pageRequest(2, undefined));
+      expect(first.edges.map((edge) => edge.node.externalId)).toEqual(['srch-0', 'srch-1']);
+      expect(first.pageInfo.hasNextPage).toBe(true);
+      const second = await as(support).members.search('srch-', pageRequest(2, first.pageInfo.endCursor));
+      const third = await as(support).members.search('srch-', pageRequest(2, second.pageInfo.endCursor));
+      expect([...second.edges, ...third.edges].map((edge) => edge.node.externalId)).toEqual(['srch-2', 'srch-3', 'srch-4']);
+      expect(third.pageInfo.hasNextPage).toBe(false);
+      // "_" is a LIKE wildcard: it must match only itself.
+      const byEmail = await as(support).members.search('SRCH_', pageRequest(10, undefined));
+      expect(byEmail.edges.map((edge) => edge.node.externalId)).toEqual(['other-x']);
+      const audited = await db.orm.em.fork().count(AuditLog, { action: 'member.search', actor: 'agent-1' });
+      expect(audited).toBe(2 + 2 + 1 + 1);
+    });
+  });
+});
