@@ -38,6 +38,10 @@ export interface App {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
+interface HttpError extends Error {
+  status?: number;
+}
+
 /** Wiring only: HTTP routes, Apollo, per-request context. */
 export async function createApp({ config, orm, logger }: AppDependencies): Promise<App> {
   const schema = await buildGraphQLSchema();
@@ -118,6 +122,15 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
       },
     }),
   );
+
+  // Body-parser failures (too large, malformed JSON) and anything else thrown outside GraphQL: JSON, no internals.
+  app.use((error: HttpError, request: express.Request, response: express.Response, _next: express.NextFunction) => {
+    const status = typeof error.status === 'number' && error.status >= 400 && error.status < 600 ? error.status : 500;
+    if (status >= 500) request.log.error({ err: error }, 'unexpected HTTP error');
+    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
+    const message = status === 413 ? `request body larger than ${LIMITS.body}` : status < 500 ? error.message : 'Internal server error';
+    response.status(status).json({ errors: [{ message, extensions: { code } }] });
+  });
 
   return {
     httpServer,

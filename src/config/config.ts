@@ -9,7 +9,7 @@ const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const environmentSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+    PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).default(4000)),
     DATABASE_URL: z.preprocess(
       emptyAsUndefined,
       z
@@ -26,10 +26,6 @@ const environmentSchema = z
       .refine(isCurrencyCode, 'must be an ISO 4217 currency code'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DATA_DIR: z.string().default('.data'),
-  })
-  .refine((env) => env.NODE_ENV !== 'production' || env.JWT_SECRET !== undefined, {
-    path: ['JWT_SECRET'],
-    message: 'is required when NODE_ENV=production',
   });
 
 export interface Config {
@@ -57,9 +53,10 @@ export class ConfigError extends Error {
 /** Parses and validates the environment once; throws ConfigError naming every bad variable. */
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
   const parsed = environmentSchema.safeParse(environment);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
-  }
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  // Checked apart from the schema so that it is reported together with any other bad variable.
+  if (environment.NODE_ENV === 'production' && !environment.JWT_SECRET) problems.push('JWT_SECRET: is required when NODE_ENV=production');
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
   const env = parsed.data;
   return {
     nodeEnv: env.NODE_ENV,

@@ -1,4 +1,4 @@
-import { GraphQLError, GraphQLSchema, ValidationRule } from 'graphql';
+import { GraphQLError, GraphQLSchema, ValidationContext, ValidationRule } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
@@ -13,14 +13,18 @@ export const LIMITS = {
   /** Lexical tokens in one document (enforced by the parser). */
   tokens: 2000,
   /** Estimated cost: one per field, lists multiplied by their page size. */
-  cost: 2000,
+  cost: 1000,
   /** Request body size for express.json. */
   body: '64kb',
 } as const;
 
+/** Report a rejection as an ordinary validation error (GRAPHQL_VALIDATION_FAILED, HTTP 400) instead of throwing. */
+const asValidationError = { exposeLimits: true, propagateOnRejection: false, onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)] };
+
 export const limitValidationRules: ValidationRule[] = [
-  maxDepthRule({ n: LIMITS.depth, exposeLimits: true }) as unknown as ValidationRule,
-  maxAliasesRule({ n: LIMITS.aliases, exposeLimits: true }) as unknown as ValidationRule,
+  maxDepthRule({ n: LIMITS.depth, ...asValidationError }) as unknown as ValidationRule,
+  // __typename aliases are free (armor's default allow-list): they cost nothing to resolve.
+  maxAliasesRule({ n: LIMITS.aliases, ...asValidationError }) as unknown as ValidationRule,
 ];
 
 /** Refuses operations whose estimated cost, with the request's variables, exceeds LIMITS.cost. */
@@ -29,13 +33,20 @@ export function costLimitPlugin(schema: GraphQLSchema): ApolloServerPlugin {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          const cost = getComplexity({
-            schema,
-            query: document,
-            operationName: request.operationName,
-            variables: request.variables,
-            estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-          });
+          let cost: number;
+          try {
+            cost = getComplexity({
+              schema,
+              query: document,
+              operationName: request.operationName,
+              variables: request.variables,
+              estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+            });
+          } catch (error) {
+            // Variables that do not coerce: execution reports them as BAD_USER_INPUT; nothing runs.
+            if (error instanceof GraphQLError) return;
+            throw error;
+          }
           if (cost > LIMITS.cost) {
             throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${LIMITS.cost}`, {
               extensions: { code: 'GRAPHQL_VALIDATION_FAILED', cost, limit: LIMITS.cost, http: { status: 400 } },

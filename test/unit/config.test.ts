@@ -1,0 +1,144 @@
+import { describe, it, expect } from '@jest/globals';
+import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from '../../src/config/config';
+
+const SECRET = 'a-secret-of-exactly-32-characters';
+
+/** The ConfigError thrown for this environment. */
+function configError(environment: Record<string, string>): ConfigError {
+  try {
+    loadConfig(environment);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`expected ${JSON.stringify(environment)} to be rejected`);
+}
+
+/** The variable names a ConfigError's problems start with. */
+const named = (error: ConfigError) => error.problems.map((problem) => problem.split(':')[0]);
+
+describe('loadConfig', () => {
+  it('uses the defaults for an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      nodeEnv: 'development',
+      isProduction: false,
+      port: 4000,
+      databaseUrl: undefined,
+      jwtSecret: DEVELOPMENT_JWT_SECRET,
+      usesDevelopmentSecret: true,
+      stripeWebhookSecret: undefined,
+      baseCurrency: 'USD',
+      logLevel: 'info',
+      dataDir: '.data',
+    });
+  });
+
+  it('reads every variable when all are valid', () => {
+    expect(
+      loadConfig({
+        NODE_ENV: 'production',
+        PORT: '8080',
+        DATABASE_URL: 'postgresql://db/perkgraph',
+        JWT_SECRET: SECRET,
+        STRIPE_WEBHOOK_SECRET: 'whsec_abc',
+        BASE_CURRENCY: 'eur',
+        LOG_LEVEL: 'warn',
+        DATA_DIR: '/var/lib/perkgraph',
+      }),
+    ).toEqual({
+      nodeEnv: 'production',
+      isProduction: true,
+      port: 8080,
+      databaseUrl: 'postgresql://db/perkgraph',
+      jwtSecret: SECRET,
+      usesDevelopmentSecret: false,
+      stripeWebhookSecret: 'whsec_abc',
+      baseCurrency: 'EUR',
+      logLevel: 'warn',
+      dataDir: '/var/lib/perkgraph',
+    });
+  });
+
+  it('treats empty DATABASE_URL, JWT_SECRET and STRIPE_WEBHOOK_SECRET as unset', () => {
+    const config = loadConfig({ DATABASE_URL: '', JWT_SECRET: '', STRIPE_WEBHOOK_SECRET: '' });
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.jwtSecret).toBe(DEVELOPMENT_JWT_SECRET);
+    expect(config.usesDevelopmentSecret).toBe(true);
+    expect(config.stripeWebhookSecret).toBeUndefined();
+  });
+
+  it('accepts postgres:// as well as postgresql:// URLs', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@h:5432/d' }).databaseUrl).toBe('postgres://u:p@h:5432/d');
+  });
+
+  it('accepts the port bounds 0 and 65535', () => {
+    expect(loadConfig({ PORT: '0' }).port).toBe(0);
+    expect(loadConfig({ PORT: '' }).port).toBe(4000);
+    expect(loadConfig({ PORT: '65535' }).port).toBe(65535);
+  });
+
+  it.each(['abc', '70000', '65536', '-1', '80.5'])('rejects PORT %p', (PORT) => {
+    const error = configError({ PORT });
+    expect(named(error)).toEqual(['PORT']);
+    expect(error.message).toContain('PORT');
+  });
+
+  it('rejects a DATABASE_URL that is not PostgreSQL', () => {
+    const error = configError({ DATABASE_URL: 'mysql://x' });
+    expect(error.problems).toEqual(['DATABASE_URL: must be a postgres:// or postgresql:// URL']);
+    expect(error.message).toBe('Invalid environment:\n  - DATABASE_URL: must be a postgres:// or postgresql:// URL');
+  });
+
+  it('upper-cases BASE_CURRENCY and rejects codes that are not tender currencies', () => {
+    expect(loadConfig({ BASE_CURRENCY: 'eur' }).baseCurrency).toBe('EUR');
+    expect(loadConfig({ BASE_CURRENCY: 'JPY' }).baseCurrency).toBe('JPY');
+    for (const BASE_CURRENCY of ['ZZZ', 'XAU', '']) {
+      expect(configError({ BASE_CURRENCY }).problems).toEqual(['BASE_CURRENCY: must be an ISO 4217 currency code']);
+    }
+  });
+
+  it('requires JWT_SECRET in production', () => {
+    expect(configError({ NODE_ENV: 'production' }).problems).toEqual(['JWT_SECRET: is required when NODE_ENV=production']);
+    expect(configError({ NODE_ENV: 'production', JWT_SECRET: '' }).problems).toEqual(['JWT_SECRET: is required when NODE_ENV=production']);
+  });
+
+  it('does not require JWT_SECRET in test', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).usesDevelopmentSecret).toBe(true);
+  });
+
+  it('rejects a JWT_SECRET shorter than 32 characters, in any environment', () => {
+    expect(configError({ JWT_SECRET: 'x'.repeat(31) }).problems).toEqual(['JWT_SECRET: must be at least 32 characters']);
+    expect(named(configError({ NODE_ENV: 'production', JWT_SECRET: 'short' }))).toEqual(['JWT_SECRET']);
+    expect(loadConfig({ JWT_SECRET: 'x'.repeat(32) }).jwtSecret).toBe('x'.repeat(32));
+  });
+
+  it('rejects a STRIPE_WEBHOOK_SECRET without the whsec_ prefix', () => {
+    expect(configError({ STRIPE_WEBHOOK_SECRET: 'sk_live_123' }).problems).toEqual(['STRIPE_WEBHOOK_SECRET: must start with whsec_']);
+  });
+
+  it.each([
+    ['LOG_LEVEL', 'loud'],
+    ['NODE_ENV', 'staging'],
+  ])('rejects %s=%p', (name, value) => {
+    expect(named(configError({ [name]: value }))).toEqual([name]);
+  });
+
+  it('names every bad variable in one error', () => {
+    const error = configError({
+      PORT: 'abc',
+      DATABASE_URL: 'mysql://x',
+      JWT_SECRET: 'short',
+      STRIPE_WEBHOOK_SECRET: 'nope',
+      BASE_CURRENCY: 'ZZZ',
+      LOG_LEVEL: 'loud',
+    });
+    expect(error.problems).toHaveLength(6);
+    expect(named(error).sort()).toEqual(['BASE_CURRENCY', 'DATABASE_URL', 'JWT_SECRET', 'LOG_LEVEL', 'PORT', 'STRIPE_WEBHOOK_SECRET']);
+    for (const name of named(error)) expect(error.message).toContain(`  - ${name}: `);
+  });
+
+  it('names a missing production JWT_SECRET alongside another bad variable', () => {
+    const error = configError({ NODE_ENV: 'production', LOG_LEVEL: 'loud' });
+    expect(named(error).sort()).toEqual(['JWT_SECRET', 'LOG_LEVEL']);
+  });
+});
