@@ -57,6 +57,8 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
     schema,
     introspection: !config.isProduction,
     allowBatchedHttpRequests: false,
+    // main.ts owns SIGTERM/SIGINT: it stops HTTP, then closes the database, in that order.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     parseOptions: { maxTokens: LIMITS.tokens },
     validationRules: limitValidationRules,
@@ -76,6 +78,11 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
   app.use(
     pinoHttp({
       logger,
+      // Never log bearer tokens or cookies; a request line with its id is enough to follow a request.
+      serializers: {
+        req: (request: { id: unknown; method: string; url: string }) => ({ id: request.id, method: request.method, url: request.url }),
+        res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
+      },
       genReqId(request, response) {
         const given = request.headers['x-request-id'];
         const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();

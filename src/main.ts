@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     }, SHUTDOWN_GRACE_MS + 5_000);
     forceExit.unref();
     await app.stop();
+    logger.info('HTTP server stopped');
     await database.close();
     logger.info('stopped');
     process.exit(0);
