@@ -1,5 +1,14 @@
 import { AuditLog } from '../modules/audit/audit-log.entity';
+import { PointsHold } from '../modules/checkout/points-hold.entity';
+import { ExchangeRate } from '../modules/fx/exchange-rate.entity';
+import { PointsAccount } from '../modules/ledger/points-account.entity';
+import { PointsCurrency } from '../modules/ledger/points-currency.entity';
+import { PointsLot } from '../modules/ledger/points-lot.entity';
+import { PointsTransfer } from '../modules/ledger/points-transfer.entity';
 import { Member } from '../modules/members/member.entity';
+import { EarningRule } from '../modules/orders/earning-rule.entity';
+import { OrderRefund } from '../modules/orders/order-refund.entity';
+import { Order } from '../modules/orders/order.entity';
 
 /** Every entity, listed explicitly: no folder scanning, same in TypeScript and compiled runs. */
-export const entities = [Member, AuditLog];
+export const entities = [Member, AuditLog, ExchangeRate, PointsCurrency, PointsAccount, PointsTransfer, PointsLot, PointsHold, Order, OrderRefund, EarningRule];

@@ -1,0 +1,65 @@
+import { BigIntType, Entity, Enum, Index, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { v7 as uuidv7 } from 'uuid';
+
+export enum OrderStatus {
+  PAID = 'PAID',
+  PARTIALLY_REFUNDED = 'PARTIALLY_REFUNDED',
+  REFUNDED = 'REFUNDED',
+}
+
+/** A paid order, with its amount converted to the base currency at the rate in force when it was placed. */
+@Entity({ tableName: 'orders' })
+@Index({ properties: ['memberId', 'placedAt'] })
+export class Order {
+  [OptionalProps]?: 'createdAt' | 'status' | 'refundedMinor' | 'pointsEarned' | 'details';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = uuidv7();
+
+  @Property({ type: 'uuid' })
+  memberId!: string;
+
+  /** The shop's order id (or a Stripe payment intent id): one order per id. */
+  @Unique()
+  @Property({ type: 'text' })
+  externalId!: string;
+
+  @Property({ type: new BigIntType('bigint') })
+  amountMinor!: bigint;
+
+  @Property({ type: 'text' })
+  currency!: string;
+
+  @Property({ type: new BigIntType('bigint') })
+  baseAmountMinor!: bigint;
+
+  @Property({ type: 'text' })
+  baseCurrency!: string;
+
+  /** The exchange rate used (currency units per base unit), as an exact decimal string. */
+  @Property({ type: 'text' })
+  fxRate!: string;
+
+  @Property({ type: 'timestamptz' })
+  placedAt!: Date;
+
+  @Property({ type: new BigIntType('bigint'), default: 0 })
+  refundedMinor: bigint = 0n;
+
+  @Enum({ items: () => OrderStatus })
+  status: OrderStatus = OrderStatus.PAID;
+
+  /** PTS earned by the order (before any refund). */
+  @Property({ type: 'integer', default: 0 })
+  pointsEarned: number = 0;
+
+  /** Earning rules applied, per points currency. */
+  @Property({ type: 'jsonb', nullable: true })
+  details: Record<string, unknown> | null = null;
+
+  @Property({ type: 'text' })
+  requestHash!: string;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+}
