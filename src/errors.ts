@@ -58,3 +58,15 @@ export class IdempotencyConflictError extends DomainError {
     super('IDEMPOTENCY_CONFLICT', `${key} was already used with different input`);
   }
 }
+
+export class InsufficientPointsError extends DomainError {
+  constructor(available: bigint, needed: bigint) {
+    super('INSUFFICIENT_POINTS', `${needed} points needed, ${available} available`, { available: Number(available), needed: Number(needed) });
+  }
+}
+
+export class HoldNotActiveError extends DomainError {
+  constructor(status: string) {
+    super('HOLD_NOT_ACTIVE', `the hold is ${status}, not HELD`, { status });
+  }
+}

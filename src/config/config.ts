@@ -26,6 +26,15 @@ const environmentSchema = z
       .refine(isCurrencyCode, 'must be an ISO 4217 currency code'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DATA_DIR: z.string().default('.data'),
+    RETURN_WINDOW_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(365).default(14)),
+    SUPPORT_ADJUSTMENT_LIMIT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(5000)),
+    SUPPORT_DAILY_ADJUSTMENT_LIMIT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(20000)),
+    REDEMPTION_MIN_POINTS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(100)),
+    REDEMPTION_MAX_CART_SHARE: z.preprocess(
+      emptyAsUndefined,
+      z.string().regex(/^(0(\.\d{1,6})?|1(\.0{1,6})?)$/, 'must be a decimal between 0 and 1, such as 0.5').default('0.5'),
+    ),
+    JOB_INTERVAL_SECONDS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(60)),
   });
 
 export interface Config {
@@ -41,6 +50,17 @@ export interface Config {
   baseCurrency: string;
   logLevel: string;
   dataDir: string;
+  /** Points earned on an order stay pending this long after it was placed. */
+  returnWindowDays: number;
+  /** Largest single adjustment (either sign) a support agent may make. */
+  supportAdjustmentLimit: number;
+  /** Most points (absolute) one support agent may adjust per UTC day. */
+  supportDailyAdjustmentLimit: number;
+  redemptionMinPoints: number;
+  /** Share of a cart points may pay for, as a decimal string ("0.5"). */
+  redemptionMaxCartShare: string;
+  /** How often the ledger jobs (hold expiry, vesting, point expiry) run; 0 turns them off. */
+  jobIntervalSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -69,5 +89,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     baseCurrency: env.BASE_CURRENCY,
     logLevel: env.LOG_LEVEL,
     dataDir: env.DATA_DIR,
+    returnWindowDays: env.RETURN_WINDOW_DAYS,
+    supportAdjustmentLimit: env.SUPPORT_ADJUSTMENT_LIMIT,
+    supportDailyAdjustmentLimit: env.SUPPORT_DAILY_ADJUSTMENT_LIMIT,
+    redemptionMinPoints: env.REDEMPTION_MIN_POINTS,
+    redemptionMaxCartShare: env.REDEMPTION_MAX_CART_SHARE,
+    jobIntervalSeconds: env.JOB_INTERVAL_SECONDS,
   };
 }

@@ -5,6 +5,11 @@ import { createLogger, Logger } from '../observability/logger';
 import { AuditService } from '../modules/audit/audit.service';
 import { MemberLoaders } from '../modules/members/member.loaders';
 import { MemberService } from '../modules/members/member.service';
+import { FxService } from '../modules/fx/fx.service';
+import { BalanceService } from '../modules/ledger/balance.service';
+import { AdjustmentService } from '../modules/ledger/adjustment.service';
+import { CheckoutService } from '../modules/checkout/checkout.service';
+import { OrderService } from '../modules/orders/order.service';
 
 /** Everything one request's services share: its own EntityManager, its caller, its id. */
 export interface RequestScope {
@@ -22,13 +27,30 @@ export interface RequestContext extends RequestScope {
   audit: AuditService;
   memberLoaders: MemberLoaders;
   members: MemberService;
+  fx: FxService;
+  balances: BalanceService;
+  adjustments: AdjustmentService;
+  checkout: CheckoutService;
+  orders: OrderService;
 }
 
 export function createRequestContext(scope: RequestScope): RequestContext {
   const audit = new AuditService(scope);
   const memberLoaders = new MemberLoaders(scope.em);
   const members = new MemberService(scope, audit, memberLoaders);
-  return { ...scope, audit, memberLoaders, members };
+  const fx = new FxService(scope, audit);
+  const balances = new BalanceService(scope.em);
+  return {
+    ...scope,
+    audit,
+    memberLoaders,
+    members,
+    fx,
+    balances,
+    adjustments: new AdjustmentService(scope, members, audit),
+    checkout: new CheckoutService(scope, members, balances, fx),
+    orders: new OrderService(scope, members, fx, audit),
+  };
 }
 
 /** The scope of work the system does for itself (seeds, jobs, imports): no caller, so nothing is audited. */

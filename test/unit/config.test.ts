@@ -30,6 +30,12 @@ describe('loadConfig', () => {
       baseCurrency: 'USD',
       logLevel: 'info',
       dataDir: '.data',
+      returnWindowDays: 14,
+      supportAdjustmentLimit: 5000,
+      supportDailyAdjustmentLimit: 20000,
+      redemptionMinPoints: 100,
+      redemptionMaxCartShare: '0.5',
+      jobIntervalSeconds: 60,
     });
   });
 
@@ -44,6 +50,12 @@ describe('loadConfig', () => {
         BASE_CURRENCY: 'eur',
         LOG_LEVEL: 'warn',
         DATA_DIR: '/var/lib/perkgraph',
+        RETURN_WINDOW_DAYS: '30',
+        SUPPORT_ADJUSTMENT_LIMIT: '1000',
+        SUPPORT_DAILY_ADJUSTMENT_LIMIT: '3000',
+        REDEMPTION_MIN_POINTS: '200',
+        REDEMPTION_MAX_CART_SHARE: '0.25',
+        JOB_INTERVAL_SECONDS: '0',
       }),
     ).toEqual({
       nodeEnv: 'production',
@@ -56,6 +68,12 @@ describe('loadConfig', () => {
       baseCurrency: 'EUR',
       logLevel: 'warn',
       dataDir: '/var/lib/perkgraph',
+      returnWindowDays: 30,
+      supportAdjustmentLimit: 1000,
+      supportDailyAdjustmentLimit: 3000,
+      redemptionMinPoints: 200,
+      redemptionMaxCartShare: '0.25',
+      jobIntervalSeconds: 0,
     });
   });
 
@@ -140,5 +158,13 @@ describe('loadConfig', () => {
   it('names a missing production JWT_SECRET alongside another bad variable', () => {
     const error = configError({ NODE_ENV: 'production', LOG_LEVEL: 'loud' });
     expect(named(error).sort()).toEqual(['JWT_SECRET', 'LOG_LEVEL']);
+  });
+
+  it.each(['RETURN_WINDOW_DAYS', 'SUPPORT_ADJUSTMENT_LIMIT', 'REDEMPTION_MIN_POINTS', 'JOB_INTERVAL_SECONDS'])('rejects a negative %s', (name) => {
+    expect(named(configError({ [name]: '-1' }))).toEqual([name]);
+  });
+
+  it.each(['1.5', '-0.5', 'half', '0.1234567'])('rejects REDEMPTION_MAX_CART_SHARE %p', (share) => {
+    expect(named(configError({ REDEMPTION_MAX_CART_SHARE: share }))).toEqual(['REDEMPTION_MAX_CART_SHARE']);
   });
 });

@@ -1,5 +1,5 @@
 import { isUniqueViolation } from '../../db/errors';
-import { BadUserInputError, ForbiddenError, IdempotencyConflictError } from '../../errors';
+import { BadUserInputError, ForbiddenError, IdempotencyConflictError, NotFoundError } from '../../errors';
 import type { RequestScope } from '../../graphql/context';
 import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
 import type { AuditService } from '../audit/audit.service';
@@ -111,6 +111,18 @@ export class MemberService {
       { query: text },
     );
     return connection;
+  }
+
+  /**
+   * The member an operation acts on (holds, orders, adjustments): NOT_FOUND when unknown, and a member
+   * token may only act on itself (FORBIDDEN otherwise, whether or not the other member exists).
+   */
+  async actionTargetOrFail(memberId: string, field = 'memberId'): Promise<Member> {
+    if (!UUID.test(memberId)) throw new BadUserInputError(field, 'is not a member id');
+    const member = await this.loaders.byId.load(memberId.toLowerCase());
+    this.assertMaySee(member);
+    if (!member) throw new NotFoundError('member');
+    return member;
   }
 
   /** Ownership: a member token sees only its own member (and learns nothing about others). */

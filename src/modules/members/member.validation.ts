@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
 import { isEmail, isISO31661Alpha2 } from 'class-validator';
 import { BadUserInputError } from '../../errors';
 import { Money, parseMoney } from '../../money/money';
+import { requestHash } from '../../idempotency';
+import { externalIdOrFail, pastTimeOrFail } from '../../validation';
 
 /** Enrolment input as a client sends it. */
 export interface EnrollmentInput {
@@ -29,13 +30,10 @@ export interface Enrollment {
 }
 
 export const DEFAULT_LOCALE = 'en';
-const EXTERNAL_ID = /^[\x21-\x7e]{1,128}$/;
 const CHANNEL = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 const BIRTHDAY = /^(\d{2})-(\d{2})$/;
 /** Days per month, with 29 for February: a birthday has no year. */
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-/** Clock skew tolerated for a joinedAt in the future. */
-const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
 
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -63,10 +61,7 @@ export function normaliseBirthday(birthday: string): string {
 
 /** Validates and normalises enrolment input; every failure is BAD_USER_INPUT naming the field. */
 export function normaliseEnrollment(input: EnrollmentInput, now: Date = new Date()): Enrollment {
-  const externalId = input.externalId.trim();
-  if (!EXTERNAL_ID.test(externalId)) {
-    throw new BadUserInputError('externalId', 'must be 1 to 128 printable characters without spaces');
-  }
+  const externalId = externalIdOrFail(input.externalId, 'externalId');
   const email = normaliseEmail(input.email);
   if (!isEmail(email)) throw new BadUserInputError('email', `"${input.email}" is not an email address`);
   const country = input.country.trim().toUpperCase();
@@ -84,24 +79,20 @@ export function normaliseEnrollment(input: EnrollmentInput, now: Date = new Date
     input.acquisitionCost == null
       ? null
       : parseMoney(input.acquisitionCost.amount, input.acquisitionCost.currency, 'acquisitionCost', { allowZero: true });
-  const joinedAt = input.joinedAt ?? null;
-  if (joinedAt && (Number.isNaN(joinedAt.getTime()) || joinedAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS)) {
-    throw new BadUserInputError('joinedAt', 'must be a time in the past');
-  }
+  const joinedAt = input.joinedAt ? pastTimeOrFail(input.joinedAt, 'joinedAt', now) : null;
   return { externalId, email, country, locale, birthday, acquisitionChannel, acquisitionCost, joinedAt };
 }
 
 /** A stable hash of a normalised enrolment: equal for replays of the same input. */
 export function enrollmentHash(enrollment: Enrollment): string {
-  const canonical = JSON.stringify([
+  return requestHash([
     enrollment.externalId,
     enrollment.email,
     enrollment.country,
     enrollment.locale,
     enrollment.birthday,
     enrollment.acquisitionChannel,
-    enrollment.acquisitionCost ? [enrollment.acquisitionCost.minor.toString(), enrollment.acquisitionCost.currency] : null,
-    enrollment.joinedAt?.toISOString() ?? null,
+    enrollment.acquisitionCost ? [enrollment.acquisitionCost.minor, enrollment.acquisitionCost.currency] : null,
+    enrollment.joinedAt ?? null,
   ]);
-  return createHash('sha256').update(canonical).digest('hex');
 }

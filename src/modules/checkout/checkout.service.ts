@@ -1,0 +1,153 @@
+import { BadUserInputError, HoldNotActiveError, IdempotencyConflictError, InsufficientPointsError, NotFoundError } from '../../errors';
+import type { RequestScope } from '../../graphql/context';
+import { requestHash } from '../../idempotency';
+import { parseDecimal } from '../../money/decimal';
+import { parseMoney } from '../../money/money';
+import { externalIdOrFail, wholeNumberOrFail } from '../../validation';
+import { isUniqueViolation } from '../../db/errors';
+import type { FxService } from '../fx/fx.service';
+import { Ledger } from '../ledger/ledger';
+import type { BalanceService } from '../ledger/balance.service';
+import { pointsCurrencyOrFail } from '../ledger/points-currency.service';
+import { LedgerEntryKind, TransferBucket } from '../ledger/points-transfer.entity';
+import { Quote, quoteRedemption } from '../ledger/redemption';
+import type { MemberService } from '../members/member.service';
+import { expireDueHolds } from './hold-expiry';
+import { HoldStatus, PointsHold } from './points-hold.entity';
+
+export interface HoldInput {
+  memberId: string;
+  currency?: string | null;
+  points: number;
+  orderRef: string;
+  idempotencyKey: string;
+  ttlSeconds?: number | null;
+}
+
+export const DEFAULT_HOLD_TTL_SECONDS = 900;
+const MAX_HOLD_TTL_SECONDS = 24 * 60 * 60;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Redeeming points at checkout: quote, then hold, then capture or release (TigerBeetle's two-phase transfers). */
+export class CheckoutService {
+  constructor(
+    private readonly scope: RequestScope,
+    private readonly members: MemberService,
+    private readonly balances: BalanceService,
+    private readonly fx: FxService,
+  ) {}
+
+  /** How many points a cart accepts and what they are worth in the cart's currency, at the current rate. */
+  async quote(memberId: string, cartInput: { amount: string; currency: string }, currencyCode?: string | null): Promise<Quote & { currency: string }> {
+    const member = await this.members.actionTargetOrFail(memberId);
+    const currency = await pointsCurrencyOrFail(this.scope.em, currencyCode);
+    const cart = parseMoney(cartInput.amount, cartInput.currency, 'cart');
+    const fx = await this.fx.rateAt(this.scope.em, cart.currency, new Date(), 'cart.currency');
+    const balance = await this.balances.balanceOf(member.id, currency.code);
+    const quote = quoteRedemption({
+      availablePoints: balance.posted - balance.held,
+      cart,
+      pointValue: currency.valueInBase,
+      baseCurrency: this.scope.config.baseCurrency,
+      rate: fx.rate,
+      policy: { minPoints: this.scope.config.redemptionMinPoints, maxCartShare: parseDecimal(this.scope.config.redemptionMaxCartShare, 'maxCartShare', { allowZero: true }) },
+    });
+    return { ...quote, currency: currency.code };
+  }
+
+  /** Reserves points for a checkout, idempotently on idempotencyKey. Fails with INSUFFICIENT_POINTS beyond the available balance. */
+  async hold(input: HoldInput): Promise<PointsHold> {
+    const member = await this.members.actionTargetOrFail(input.memberId);
+    const currency = await pointsCurrencyOrFail(this.scope.em, input.currency);
+    const points = BigInt(wholeNumberOrFail(input.points, 'points', { min: this.scope.config.redemptionMinPoints }));
+    const orderRef = externalIdOrFail(input.orderRef, 'orderRef');
+    const idempotencyKey = externalIdOrFail(input.idempotencyKey, 'idempotencyKey');
+    const ttlSeconds = wholeNumberOrFail(input.ttlSeconds ?? DEFAULT_HOLD_TTL_SECONDS, 'ttlSeconds', { min: 1, max: MAX_HOLD_TTL_SECONDS });
+    const hash = requestHash([member.id, currency.code, points, orderRef, ttlSeconds]);
+
+    const replay = await this.replayOf(idempotencyKey, hash);
+    if (replay) return replay;
+    try {
+      const holdId = await this.scope.em.transactional(async (tx) => {
+        const ledger = new Ledger(tx);
+        const now = new Date();
+        const account = await ledger.lockMemberAccount(member.id, currency.code);
+        await expireDueHolds(tx, ledger, account, now);
+        const available = account.posted - account.held;
+        if (available < points) throw new InsufficientPointsError(available, points);
+        const hold = new PointsHold();
+        await tx.execute(
+          `insert into points_holds (id, member_id, account_id, currency, points, order_ref, status, expires_at, idempotency_key, request_hash, created_at)
+           values (?, ?, ?, ?, ?, ?, 'HELD', ?, ?, ?, ?)`,
+          [hold.id, member.id, account.id, currency.code, points.toString(), orderRef, new Date(now.getTime() + ttlSeconds * 1000), idempotencyKey, hash, now],
+        );
+        await ledger.changeHeld(account, points);
+        return hold.id;
+      });
+      return this.holdOrFail(holdId);
+    } catch (error) {
+      // The same key, concurrently: the first one won; answer as its replay.
+      if (isUniqueViolation(error, 'points_holds_idempotency_key_unique')) return (await this.replayOf(idempotencyKey, hash))!;
+      throw error;
+    }
+  }
+
+  /** Spends a HELD hold's points. Capturing a captured hold returns it unchanged; any other state is HOLD_NOT_ACTIVE. */
+  capture(holdId: string): Promise<PointsHold> {
+    return this.resolve(holdId, HoldStatus.CAPTURED);
+  }
+
+  /** Gives a HELD hold's points back; any other state is HOLD_NOT_ACTIVE. */
+  release(holdId: string): Promise<PointsHold> {
+    return this.resolve(holdId, HoldStatus.RELEASED);
+  }
+
+  private async resolve(holdId: string, outcome: HoldStatus.CAPTURED | HoldStatus.RELEASED): Promise<PointsHold> {
+    if (!UUID.test(holdId)) throw new BadUserInputError('holdId', 'is not a hold id');
+    const found = await this.scope.em.fork().findOne(PointsHold, { id: holdId.toLowerCase() });
+    if (!found) throw new NotFoundError('hold');
+    await this.members.actionTargetOrFail(found.memberId, 'holdId');
+    await this.scope.em.transactional(async (tx) => {
+      const ledger = new Ledger(tx);
+      const now = new Date();
+      // Lock the account first (the order every path follows), then read the hold: it cannot change under us.
+      const account = await ledger.lockAccountById(found.accountId);
+      await expireDueHolds(tx, ledger, account, now);
+      const [hold] = await tx.execute<{ status: HoldStatus; points: string; order_ref: string }[]>('select status, points, order_ref from points_holds where id = ?', [found.id]);
+      if (outcome === HoldStatus.CAPTURED && hold.status === HoldStatus.CAPTURED) return;
+      if (hold.status !== HoldStatus.HELD) throw new HoldNotActiveError(hold.status);
+      const points = BigInt(hold.points);
+      account.held -= points;
+      let transferId: string | null = null;
+      if (outcome === HoldStatus.CAPTURED) {
+        const transfer = await ledger.transfer({
+          account,
+          direction: 'DEBIT',
+          bucket: TransferBucket.POSTED,
+          kind: LedgerEntryKind.REDEEM,
+          amount: points,
+          counterparty: 'REDEMPTION',
+          reference: `hold:${found.id}`,
+          reason: `checkout ${hold.order_ref}`,
+        });
+        await ledger.drawFromLots(account, points);
+        transferId = transfer.id;
+      } else {
+        await ledger.changeHeld(account, 0n);
+      }
+      await tx.execute('update points_holds set status = ?, transfer_id = ?, resolved_at = ? where id = ?', [outcome, transferId, now, found.id]);
+    });
+    return this.holdOrFail(found.id);
+  }
+
+  private async replayOf(idempotencyKey: string, hash: string): Promise<PointsHold | null> {
+    const existing = await this.scope.em.fork().findOne(PointsHold, { idempotencyKey });
+    if (!existing) return null;
+    if (existing.requestHash !== hash) throw new IdempotencyConflictError(`idempotencyKey ${idempotencyKey}`);
+    return existing;
+  }
+
+  private holdOrFail(id: string): Promise<PointsHold> {
+    return this.scope.em.fork().findOneOrFail(PointsHold, { id });
+  }
+}

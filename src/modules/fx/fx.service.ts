@@ -1,0 +1,54 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { BadUserInputError } from '../../errors';
+import type { RequestScope } from '../../graphql/context';
+import { isCurrencyCode } from '../../money/currency';
+import { Decimal, formatDecimal, parseDecimal } from '../../money/decimal';
+import type { AuditService } from '../audit/audit.service';
+import { ExchangeRate } from './exchange-rate.entity';
+
+export interface RateInForce {
+  rate: Decimal;
+  /** Canonical decimal string, as stored on orders. */
+  text: string;
+}
+
+const ONE: RateInForce = { rate: { units: 1n, scale: 0 }, text: '1' };
+
+/** Exchange rates are data: a history per currency, each rate in force from its effective time on. */
+export class FxService {
+  constructor(
+    private readonly scope: RequestScope,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Records a rate (admin). A second rate for the same currency and instant replaces the first. */
+  async setRate(currencyCode: string, rateText: string, effectiveAt: Date | null | undefined): Promise<ExchangeRate> {
+    const currency = currencyCode.trim().toUpperCase();
+    if (!isCurrencyCode(currency)) throw new BadUserInputError('currency', `unknown currency "${currencyCode}"`);
+    if (currency === this.scope.config.baseCurrency) throw new BadUserInputError('currency', `${currency} is the base currency; its rate is always 1`);
+    const rate = formatDecimal(parseDecimal(rateText, 'rate'));
+    const at = effectiveAt ?? new Date();
+    if (Number.isNaN(at.getTime())) throw new BadUserInputError('effectiveAt', 'is not a time');
+    return this.scope.em.transactional(async (em) => {
+      await em.execute(
+        `insert into exchange_rates (currency, rate, effective_at, created_by, created_at) values (?, ?, ?, ?, now())
+         on conflict (currency, effective_at) do update set rate = excluded.rate, created_by = excluded.created_by`,
+        [currency, rate, at, this.scope.principal?.subject ?? null],
+      );
+      await this.audit.record('fx.set-rate', [null], { currency, rate, effectiveAt: at.toISOString() }, em);
+      return em.findOneOrFail(ExchangeRate, { currency, effectiveAt: at }, { refresh: true });
+    });
+  }
+
+  /** The rate in force for `currency` at `at` (the latest effective at or before it); the base currency is 1. */
+  async rateAt(em: EntityManager, currency: string, at: Date, field = 'currency'): Promise<RateInForce> {
+    if (currency === this.scope.config.baseCurrency) return ONE;
+    const [row] = await em.execute<{ rate: string }[]>(
+      'select rate from exchange_rates where currency = ? and effective_at <= ? order by effective_at desc limit 1',
+      [currency, at],
+    );
+    if (!row) throw new BadUserInputError(field, `no exchange rate for ${currency} in force at ${at.toISOString()}`);
+    const rate = parseDecimal(row.rate, 'rate');
+    return { rate, text: formatDecimal(rate) };
+  }
+}

@@ -1,0 +1,118 @@
+import DataLoader from 'dataloader';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
+import { BadUserInputError } from '../../errors';
+import { LedgerEntryKind } from './points-transfer.entity';
+
+/** A member's balance in one points currency, as clients see it. */
+export interface Balance {
+  currency: string;
+  posted: bigint;
+  pending: bigint;
+  /** Points in HELD holds that have not expired (expired ones never count, even before the job sweeps them). */
+  held: bigint;
+  expiringSoon: bigint;
+  nextExpiry: Date | null;
+}
+
+/** One ledger entry from the member's side. */
+export interface LedgerEntryView {
+  id: string;
+  currency: string;
+  /** + earned, - spent. */
+  points: bigint;
+  kind: LedgerEntryKind;
+  reference: string | null;
+  reason: string | null;
+  createdAt: Date;
+  expiresAt: Date | null;
+}
+
+export const EXPIRING_SOON_DAYS = 30;
+
+export function emptyBalance(currency: string): Balance {
+  return { currency, posted: 0n, pending: 0n, held: 0n, expiringSoon: 0n, nextExpiry: null };
+}
+
+interface BalanceRow {
+  member_id: string;
+  currency: string;
+  posted: string;
+  pending: string;
+  held: string;
+  expiring_soon: string;
+  next_expiry: Date | null;
+}
+
+/** Reads balances and ledger entries (no locks: reads never block points moving). */
+export class BalanceService {
+  /** Per request: every member's balances in one query per tick. */
+  readonly byMember: DataLoader<string, Balance[]>;
+
+  constructor(private readonly em: EntityManager) {
+    this.byMember = new DataLoader(async (memberIds) => {
+      const rows = await this.balanceRows([...memberIds]);
+      return memberIds.map((memberId) => rows.filter((row) => row.member_id === memberId).map(toBalance));
+    });
+  }
+
+  async balanceOf(memberId: string, currency: string): Promise<Balance> {
+    return (await this.byMember.load(memberId)).find((balance) => balance.currency === currency) ?? emptyBalance(currency);
+  }
+
+  /** The member's entries, newest first, optionally in one currency. */
+  async entriesOf(memberId: string, currency: string | null, page: PageRequest): Promise<Connection<LedgerEntryView>> {
+    if (page.after && !/^\d+$/.test(page.after)) throw new BadUserInputError('after', 'is not a cursor this API returned');
+    const rows = await this.em.execute<
+      { id: string; currency: string; amount: string; credited: boolean; kind: LedgerEntryKind; reference: string | null; reason: string | null; created_at: Date; expires_at: Date | null }[]
+    >(
+      `select t.id, t.currency, t.amount, (t.bucket = 'VEST' or c.member_id is not null) as credited, t.kind, t.reference, t.reason, t.created_at, t.expires_at
+       from points_transfers t join points_accounts c on c.id = t.credit_account_id
+       where t.member_id = ? ${currency ? 'and t.currency = ?' : ''} ${page.after ? 'and t.id < ?' : ''}
+       order by t.id desc limit ?`,
+      [memberId, ...(currency ? [currency] : []), ...(page.after ? [page.after] : []), page.first + 1],
+    );
+    const entries = rows.map((row) => ({
+      id: row.id,
+      currency: row.currency,
+      points: row.credited ? BigInt(row.amount) : -BigInt(row.amount),
+      kind: row.kind,
+      reference: row.reference,
+      reason: row.reason,
+      createdAt: new Date(row.created_at),
+      expiresAt: row.expires_at ? new Date(row.expires_at) : null,
+    }));
+    return toConnection(entries, page, (entry) => entry.id);
+  }
+
+  private balanceRows(memberIds: string[]): Promise<BalanceRow[]> {
+    const now = new Date();
+    const soon = new Date(now.getTime() + EXPIRING_SOON_DAYS * 24 * 60 * 60 * 1000);
+    return this.em.execute<BalanceRow[]>(
+      `select a.member_id, a.currency, a.posted, a.pending, a.held - coalesce(stale.points, 0) as held,
+              coalesce(lots.expiring_soon, 0) as expiring_soon, lots.next_expiry
+       from points_accounts a
+       left join lateral (
+         select sum(points) as points from points_holds h where h.account_id = a.id and h.status = 'HELD' and h.expires_at <= ?
+       ) stale on true
+       left join lateral (
+         select sum(remaining) filter (where expires_at <= ?) as expiring_soon, min(expires_at) as next_expiry
+         from points_lots l where l.account_id = a.id and l.remaining > 0 and not l.pending
+       ) lots on true
+       where a.member_id in (?)
+       order by a.currency`,
+      [now, soon, memberIds],
+    );
+  }
+}
+
+function toBalance(row: BalanceRow): Balance {
+  return {
+    currency: row.currency,
+    posted: BigInt(row.posted),
+    pending: BigInt(row.pending),
+    held: BigInt(row.held),
+    expiringSoon: BigInt(row.expiring_soon),
+    nextExpiry: row.next_expiry ? new Date(row.next_expiry) : null,
+  };
+}

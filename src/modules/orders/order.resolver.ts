@@ -1,0 +1,46 @@
+import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from 'type-graphql';
+import type { RequestContext } from '../../graphql/context';
+import { DEFAULT_PAGE_SIZE, pageRequest } from '../../graphql/pagination';
+import type { Member } from '../members/member.entity';
+import { MemberView } from '../members/member.types';
+import { createEarningRule } from './earning-rule.service';
+import { CreateEarningRuleInput, EarningRuleView, OrderConnection, OrderView, RecordOrderInput, RefundOrderInput } from './order.types';
+
+@Resolver(() => MemberView)
+export class OrderResolver {
+  @FieldResolver(() => OrderConnection, {
+    description: 'Orders, most recently placed first.',
+    complexity: ({ args, childComplexity }) => (args.first ?? DEFAULT_PAGE_SIZE) * childComplexity,
+  })
+  async orders(
+    @Root() member: Member,
+    @Ctx() context: RequestContext,
+    @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+  ) {
+    const connection = await context.orders.ordersOf(member.id, pageRequest(first ?? DEFAULT_PAGE_SIZE, after));
+    return { ...connection, edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: OrderView.of(edge.node) })) };
+  }
+
+  @Authorized('storefront', 'admin')
+  @Mutation(() => OrderView, { description: 'Record a paid order and earn points for it (storefront, admin). Idempotent on externalId.' })
+  async recordOrder(@Ctx() context: RequestContext, @Arg('input') input: RecordOrderInput): Promise<OrderView> {
+    return OrderView.of(await context.orders.record(input));
+  }
+
+  @Authorized('storefront', 'admin')
+  @Mutation(() => OrderView, {
+    description: 'Refund all or part of an order and take back the points it earned (storefront, admin). Idempotent on refundId.',
+  })
+  async refundOrder(@Ctx() context: RequestContext, @Arg('input') input: RefundOrderInput): Promise<OrderView> {
+    return OrderView.of(await context.orders.refund(input));
+  }
+
+  @Authorized('admin')
+  @Mutation(() => EarningRuleView, { description: 'Add a campaign earning rule (admin): conditions, and a multiplier and/or fixed bonus.' })
+  async createEarningRule(@Ctx() context: RequestContext, @Arg('input') input: CreateEarningRuleInput): Promise<EarningRuleView> {
+    const rule = await createEarningRule(context.em, input, context.config.baseCurrency);
+    await context.audit.record('earning-rule.create', [null], { code: rule.code });
+    return Object.assign(new EarningRuleView(), rule);
+  }
+}

@@ -1,0 +1,248 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { BadUserInputError, IdempotencyConflictError, NotFoundError } from '../../errors';
+import type { RequestScope } from '../../graphql/context';
+import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
+import { requestHash } from '../../idempotency';
+import { minorUnitDigits } from '../../money/currency';
+import { Decimal, parseDecimal } from '../../money/decimal';
+import { toBaseCurrency } from '../../money/fx';
+import { parseMoney } from '../../money/money';
+import { addDays, addMonths } from '../../time';
+import { externalIdOrFail, pastTimeOrFail } from '../../validation';
+import type { AuditService } from '../audit/audit.service';
+import type { FxService } from '../fx/fx.service';
+import { Ledger } from '../ledger/ledger';
+import { DEFAULT_POINTS_CURRENCY, earningCurrencies } from '../ledger/points-currency.service';
+import { LedgerEntryKind, TransferBucket } from '../ledger/points-transfer.entity';
+import type { Member } from '../members/member.entity';
+import type { MemberService } from '../members/member.service';
+import { isUniqueViolation } from '../../db/errors';
+import { EarningRule } from './earning-rule.entity';
+import { AppliedRule, CampaignRule, evaluateEarning } from './earning';
+import { Order, OrderStatus } from './order.entity';
+
+export interface RecordOrderInput {
+  memberId: string;
+  externalId: string;
+  amount: { amount: string; currency: string };
+  placedAt?: Date | null;
+}
+
+export interface RefundOrderInput {
+  orderExternalId: string;
+  refundId: string;
+  amount: { amount: string; currency: string };
+}
+
+/** 1x until membership tiers exist: the hook tiers plug their earn multiplier into. */
+export async function tierMultiplierFor(_tx: EntityManager, _member: Member): Promise<Decimal> {
+  return { units: 1n, scale: 0 };
+}
+
+/** Orders and refunds, and the points they earn and take back (through the ledger). */
+export class OrderService {
+  constructor(
+    private readonly scope: RequestScope,
+    private readonly members: MemberService,
+    private readonly fx: FxService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /**
+   * Records a paid order and earns points for it, idempotently on externalId. The amount is converted
+   * to the base currency at the rate in force at placedAt; points stay pending for the return window
+   * (an order placed longer ago than that vests at once).
+   */
+  async record(input: RecordOrderInput): Promise<Order> {
+    const member = await this.members.actionTargetOrFail(input.memberId);
+    const externalId = externalIdOrFail(input.externalId, 'externalId');
+    const amount = parseMoney(input.amount.amount, input.amount.currency, 'amount');
+    const now = new Date();
+    const placedAt = input.placedAt ? pastTimeOrFail(input.placedAt, 'placedAt', now) : now;
+    const hash = requestHash([member.id, externalId, amount.minor, amount.currency, input.placedAt ?? null]);
+
+    const replay = await this.replayOf(externalId, hash);
+    if (replay) return replay;
+
+    const { baseCurrency, returnWindowDays } = this.scope.config;
+    const orderId = await this.scope.em.transactional(async (tx) => {
+      const fx = await this.fx.rateAt(tx, amount.currency, placedAt, 'amount.currency');
+      const base = toBaseCurrency(amount, baseCurrency, fx.rate);
+      const [inserted] = await tx.execute<{ id: string }[]>(
+        `insert into orders (id, member_id, external_id, amount_minor, currency, base_amount_minor, base_currency, fx_rate, placed_at,
+                             refunded_minor, status, points_earned, request_hash, created_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'PAID', 0, ?, now())
+         on conflict (external_id) do nothing returning id`,
+        [new Order().id, member.id, externalId, amount.minor.toString(), amount.currency, base.minor.toString(), baseCurrency, fx.text, placedAt, hash],
+      );
+      if (!inserted) return null; // a concurrent request recorded it first: answer as a replay, below
+
+      const [{ earlier }] = await tx.execute<{ earlier: boolean }[]>(
+        'select exists (select 1 from orders where member_id = ? and id <> ? and placed_at <= ?) as earlier',
+        [member.id, inserted.id, placedAt],
+      );
+      const vestsAt = addDays(placedAt, returnWindowDays);
+      const pending = vestsAt > now;
+      const ledger = new Ledger(tx);
+      const tierMultiplier = await tierMultiplierFor(tx, member);
+      const rules = await this.campaignRules(tx);
+      const applied: Record<string, { points: string; rules: AppliedRule[] }> = {};
+      let ptsEarned = 0n;
+      for (const currency of await earningCurrencies(tx)) {
+        const earning = evaluateEarning(
+          {
+            baseAmountMinor: base.minor,
+            baseDigits: minorUnitDigits(baseCurrency)!,
+            market: member.country,
+            placedAt,
+            isFirstOrder: !earlier,
+            earnRate: currency.earnRate,
+            tierMultiplier,
+          },
+          rules.filter((rule) => rule.currency === currency.code),
+        );
+        if (earning.points <= 0n) continue;
+        const account = await ledger.lockMemberAccount(member.id, currency.code);
+        const expiresAt = addMonths(placedAt, currency.expiryMonths);
+        const transfer = await ledger.transfer({
+          account,
+          direction: 'CREDIT',
+          bucket: pending ? TransferBucket.PENDING : TransferBucket.POSTED,
+          kind: LedgerEntryKind.EARN,
+          amount: earning.points,
+          counterparty: 'ISSUANCE',
+          orderId: inserted.id,
+          reference: `order:${externalId}`,
+          details: { rules: earning.applied },
+          expiresAt,
+        });
+        await ledger.createLot({ account, transferId: transfer.id, amount: earning.points, pending, vestsAt: pending ? vestsAt : null, expiresAt, orderId: inserted.id });
+        applied[currency.code] = { points: earning.points.toString(), rules: earning.applied };
+        if (currency.code === DEFAULT_POINTS_CURRENCY) ptsEarned = earning.points;
+      }
+      await tx.execute('update orders set points_earned = ?, details = ? where id = ?', [Number(ptsEarned), JSON.stringify({ earned: applied }), inserted.id]);
+      await this.audit.record('order.record', [member.id], { externalId }, tx);
+      return inserted.id;
+    });
+    if (orderId === null) return (await this.replayOf(externalId, hash))!;
+    return this.scope.em.fork().findOneOrFail(Order, { id: orderId });
+  }
+
+  /**
+   * Refunds part or all of an order, idempotently on refundId, and takes back points in proportion to the
+   * refunded share: pending points first, then posted ones (which may leave the balance negative when the
+   * member already spent them). A fully refunded order leaves no net points.
+   */
+  async refund(input: RefundOrderInput): Promise<Order> {
+    const orderExternalId = externalIdOrFail(input.orderExternalId, 'orderExternalId');
+    const refundId = externalIdOrFail(input.refundId, 'refundId');
+    const amount = parseMoney(input.amount.amount, input.amount.currency, 'amount');
+    const hash = requestHash([orderExternalId, refundId, amount.minor, amount.currency]);
+    try {
+      const orderId = await this.scope.em.transactional(async (tx) => {
+        const [order] = await tx.execute<{ id: string; member_id: string; amount_minor: string; currency: string; refunded_minor: string }[]>(
+          'select id, member_id, amount_minor, currency, refunded_minor from orders where external_id = ? for update',
+          [orderExternalId],
+        );
+        // Storefronts and admins only (the resolver's roles), so there is no ownership to check here.
+        if (!order) throw new NotFoundError('order');
+        const [previous] = await tx.execute<{ request_hash: string }[]>('select request_hash from order_refunds where refund_id = ?', [refundId]);
+        if (previous) {
+          if (previous.request_hash !== hash) throw new IdempotencyConflictError(`refundId ${refundId}`);
+          return order.id;
+        }
+        if (amount.currency !== order.currency) throw new BadUserInputError('amount.currency', `the order was paid in ${order.currency}`);
+        const orderAmount = BigInt(order.amount_minor);
+        const refunded = BigInt(order.refunded_minor) + amount.minor;
+        if (refunded > orderAmount) throw new BadUserInputError('amount.amount', 'exceeds what is left to refund on the order');
+
+        await tx.execute('insert into order_refunds (order_id, member_id, refund_id, amount_minor, request_hash, created_at) values (?, ?, ?, ?, ?, now())', [
+          order.id,
+          order.member_id,
+          refundId,
+          amount.minor.toString(),
+          hash,
+        ]);
+        await this.takeBackPoints(tx, order.id, order.member_id, orderExternalId, refundId, refunded, orderAmount);
+        const status = refunded === orderAmount ? OrderStatus.REFUNDED : OrderStatus.PARTIALLY_REFUNDED;
+        await tx.execute('update orders set refunded_minor = ?, status = ? where id = ?', [refunded.toString(), status, order.id]);
+        await this.audit.record('order.refund', [order.member_id], { orderExternalId, refundId }, tx);
+        return order.id;
+      });
+      return this.scope.em.fork().findOneOrFail(Order, { id: orderId });
+    } catch (error) {
+      // The same refundId used on another order.
+      if (isUniqueViolation(error, 'order_refunds_refund_id_unique')) throw new IdempotencyConflictError(`refundId ${refundId}`);
+      throw error;
+    }
+  }
+
+  /** The member's orders, most recently placed first. */
+  async ordersOf(memberId: string, page: PageRequest): Promise<Connection<Order>> {
+    let after: { placedAt: Date; id: string } | undefined;
+    if (page.after) {
+      const [time, id] = page.after.split('|');
+      after = { placedAt: new Date(time), id };
+      if (Number.isNaN(after.placedAt.getTime()) || !id) throw new BadUserInputError('after', 'is not a cursor this API returned');
+    }
+    const rows = await this.scope.em.find(
+      Order,
+      after ? { memberId, $or: [{ placedAt: { $lt: after.placedAt } }, { placedAt: after.placedAt, id: { $lt: after.id } }] } : { memberId },
+      { orderBy: [{ placedAt: 'desc' }, { id: 'desc' }], limit: page.first + 1 },
+    );
+    return toConnection(rows, page, (order) => `${order.placedAt.toISOString()}|${order.id}`);
+  }
+
+  private async replayOf(externalId: string, hash: string): Promise<Order | null> {
+    const existing = await this.scope.em.fork().findOne(Order, { externalId });
+    if (!existing) return null;
+    if (existing.requestHash !== hash) throw new IdempotencyConflictError(`externalId ${externalId}`);
+    return existing;
+  }
+
+  private async campaignRules(tx: EntityManager): Promise<CampaignRule[]> {
+    const rules = await tx.find(EarningRule, { active: true });
+    return rules.map((rule) => ({
+      code: rule.code,
+      currency: rule.currency,
+      markets: rule.markets,
+      startsAt: rule.startsAt,
+      endsAt: rule.endsAt,
+      minOrderBaseMinor: rule.minOrderBaseMinor,
+      firstOrderOnly: rule.firstOrderOnly,
+      multiplier: rule.multiplier ? parseDecimal(rule.multiplier, 'multiplier') : null,
+      bonusPoints: rule.bonusPoints,
+    }));
+  }
+
+  /** Claws back, per points currency, what the refunded share of the order earned and was not yet taken back. */
+  private async takeBackPoints(tx: EntityManager, orderId: string, memberId: string, orderExternalId: string, refundId: string, refunded: bigint, orderAmount: bigint) {
+    const ledger = new Ledger(tx);
+    const lots = await tx.execute<{ id: string; currency: string; amount: string; remaining: string; reversed: string; pending: boolean }[]>(
+      'select id, currency, amount, remaining, reversed, pending from points_lots where order_id = ? order by currency',
+      [orderId],
+    );
+    for (const lot of lots) {
+      const target = (BigInt(lot.amount) * refunded) / orderAmount; // floor; equals the whole lot at a full refund
+      const clawback = target - BigInt(lot.reversed);
+      if (clawback <= 0n) continue;
+      const account = await ledger.lockMemberAccount(memberId, lot.currency);
+      const reference = `refund:${refundId}`;
+      const reason = `refund of order ${orderExternalId}`;
+      // Pending lots are only ever reduced by their own order's refunds, so `remaining` covers the clawback.
+      const fromPending = lot.pending ? (clawback < BigInt(lot.remaining) ? clawback : BigInt(lot.remaining)) : 0n;
+      if (fromPending > 0n) {
+        await ledger.transfer({ account, direction: 'DEBIT', bucket: TransferBucket.PENDING, kind: LedgerEntryKind.REVERSAL, amount: fromPending, counterparty: 'REVERSAL', orderId, reference, reason });
+        await tx.execute('update points_lots set remaining = remaining - ? where id = ?', [fromPending.toString(), lot.id]);
+      }
+      const fromPosted = clawback - fromPending;
+      if (fromPosted > 0n) {
+        await ledger.transfer({ account, direction: 'DEBIT', bucket: TransferBucket.POSTED, kind: LedgerEntryKind.REVERSAL, amount: fromPosted, counterparty: 'REVERSAL', orderId, reference, reason });
+        // The order's own lot first, then the soonest-expiring others; what no lot covers is debt (a negative balance).
+        const drawn = await ledger.drawFromLots(account, fromPosted, { lotId: lot.id });
+        await ledger.drawFromLots(account, fromPosted - drawn);
+      }
+      await tx.execute('update points_lots set reversed = ? where id = ?', [target.toString(), lot.id]);
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import { BadUserInputError } from './errors';
+
+/** External ids (members, orders, refunds) and idempotency keys: printable ASCII without spaces. */
+const EXTERNAL_ID = /^[\x21-\x7e]{1,128}$/;
+
+export function externalIdOrFail(value: string, field: string): string {
+  const trimmed = value.trim();
+  if (!EXTERNAL_ID.test(trimmed)) throw new BadUserInputError(field, 'must be 1 to 128 printable characters without spaces');
+  return trimmed;
+}
+
+/** Clock skew tolerated for client-given times in the past (joinedAt, placedAt). */
+const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
+
+export function pastTimeOrFail(value: Date, field: string, now: Date = new Date()): Date {
+  if (Number.isNaN(value.getTime()) || value.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
+    throw new BadUserInputError(field, 'must be a time in the past');
+  }
+  return value;
+}
+
+export function wholeNumberOrFail(value: number, field: string, range: { min: number; max?: number }): number {
+  if (!Number.isSafeInteger(value) || value < range.min || (range.max !== undefined && value > range.max)) {
+    throw new BadUserInputError(field, range.max === undefined ? `must be a whole number of at least ${range.min}` : `must be a whole number from ${range.min} to ${range.max}`);
+  }
+  return value;
+}
