@@ -10,8 +10,8 @@ export interface EmbeddedPostgres {
   close(): Promise<void>;
 }
 
-/** Enough for the pool plus a spare; PGlite runs one query at a time and keeps transactions whole. */
-const SOCKET_CONNECTIONS = 16;
+/** Room for several pools (tests run more than one server process on one embedded database); PGlite still runs one query at a time and keeps transactions whole. */
+const SOCKET_CONNECTIONS = 64;
 
 /**
  * Starts PGlite (PostgreSQL in WASM, in this process) behind its socket server on a free loopback port.
