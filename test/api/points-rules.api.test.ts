@@ -182,6 +182,12 @@ describe('points rules over HTTP', () => {
       // 10 x 2 (Ramadan beats 1.5x) + 50 welcome; then 10 x 2; before the window 10 x 1.5, plus the welcome bonus
       // again because no earlier-placed order exists (first order means first by placedAt); France 10 + 50 welcome.
       expect([first.pointsEarned, second.pointsEarned, outside.pointsEarned, france.pointsEarned]).toEqual([70, 20, 65, 60]);
+      const ledger = ok(await server.graphql('query($id: ID) { member(id: $id) { ledger { edges { node { points kind reference rules { code multiplier bonusPoints } } } } } }', { id: id.id }, admin));
+      expect(ledger.member.ledger.edges.map((edge: any) => edge.node)).toEqual([
+        { points: 65, kind: 'EARN', reference: 'order:id-3', rules: [{ code: 'SMALL', multiplier: '1.5', bonusPoints: null }, { code: 'WELCOME', multiplier: null, bonusPoints: 50 }] },
+        { points: 20, kind: 'EARN', reference: 'order:id-2', rules: [{ code: 'RAMADAN', multiplier: '2', bonusPoints: null }] },
+        { points: 70, kind: 'EARN', reference: 'order:id-1', rules: [{ code: 'RAMADAN', multiplier: '2', bonusPoints: null }, { code: 'WELCOME', multiplier: null, bonusPoints: 50 }] },
+      ]);
     });
 
     it('earns a second points currency that admins add, at its own rate', async () => {

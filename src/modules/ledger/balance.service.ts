@@ -26,6 +26,8 @@ export interface LedgerEntryView {
   reason: string | null;
   createdAt: Date;
   expiresAt: Date | null;
+  /** For earnings: the earning rules that applied (tier, campaigns). */
+  rules: { code: string; multiplier?: string; bonusPoints?: number }[];
 }
 
 export const EXPIRING_SOON_DAYS = 30;
@@ -64,9 +66,21 @@ export class BalanceService {
   async entriesOf(memberId: string, currency: string | null, page: PageRequest): Promise<Connection<LedgerEntryView>> {
     if (page.after && !/^\d+$/.test(page.after)) throw new BadUserInputError('after', 'is not a cursor this API returned');
     const rows = await this.em.execute<
-      { id: string; currency: string; amount: string; credited: boolean; kind: LedgerEntryKind; reference: string | null; reason: string | null; created_at: Date; expires_at: Date | null }[]
+      {
+        id: string;
+        currency: string;
+        amount: string;
+        credited: boolean;
+        kind: LedgerEntryKind;
+        reference: string | null;
+        reason: string | null;
+        created_at: Date;
+        expires_at: Date | null;
+        details: { rules?: LedgerEntryView['rules'] } | null;
+      }[]
     >(
-      `select t.id, t.currency, t.amount, (t.bucket = 'VEST' or c.member_id is not null) as credited, t.kind, t.reference, t.reason, t.created_at, t.expires_at
+      `select t.id, t.currency, t.amount, (t.bucket = 'VEST' or c.member_id is not null) as credited, t.kind, t.reference, t.reason,
+              t.created_at, t.expires_at, t.details
        from points_transfers t join points_accounts c on c.id = t.credit_account_id
        where t.member_id = ? ${currency ? 'and t.currency = ?' : ''} ${page.after ? 'and t.id < ?' : ''}
        order by t.id desc limit ?`,
@@ -81,6 +95,7 @@ export class BalanceService {
       reason: row.reason,
       createdAt: new Date(row.created_at),
       expiresAt: row.expires_at ? new Date(row.expires_at) : null,
+      rules: row.details?.rules ?? [],
     }));
     return toConnection(entries, page, (entry) => entry.id);
   }

@@ -44,6 +44,18 @@ export class PointsBalanceView {
   }
 }
 
+@ObjectType('AppliedRule', { description: 'An earning rule that applied to an earning: a multiplier, a fixed bonus or both.' })
+export class AppliedRuleView {
+  @Field({ description: 'TIER for the membership tier multiplier, otherwise the campaign code.' })
+  code!: string;
+
+  @Field(() => String, { nullable: true })
+  multiplier?: string;
+
+  @Field(() => Int, { nullable: true })
+  bonusPoints?: number;
+}
+
 @ObjectType('LedgerEntry')
 export class LedgerEntryType {
   @Field(() => ID)
@@ -69,6 +81,9 @@ export class LedgerEntryType {
 
   @Field(() => Date, { nullable: true })
   expiresAt!: Date | null;
+
+  @Field(() => [AppliedRuleView], { description: 'For earnings: the earning rules that applied.' })
+  rules!: AppliedRuleView[];
 
   static of(entry: LedgerEntryView): LedgerEntryType {
     return Object.assign(new LedgerEntryType(), { ...entry, points: toInt(entry.points) });
