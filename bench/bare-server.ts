@@ -13,6 +13,11 @@ import { STATUS_QUERY } from './status-query';
 /** The same body cap as Perkgraph's express.json (LIMITS.body, 64 kB). */
 const MAX_BODY_BYTES = 64 * 1024;
 
+interface MemberStatus {
+  id: string;
+  balance: { posted: number; held: number; available: number };
+}
+
 export interface BareServerOptions {
   connectionString: string;
   /** Use the ORM's pool size, so neither server gets more database connections. */
@@ -32,12 +37,21 @@ export async function startBareServer({ connectionString, poolSize, jwtSecret }:
   const tokens = new TokenService(jwtSecret);
 
   /** Answers `me` for the caller: the member's fields, or null when the caller is no member. */
-  async function me(authorization: string | undefined): Promise<{ id: string } | null> {
+  async function me(authorization: string | undefined): Promise<MemberStatus | null> {
     const principal = await tokens.principalFromHeader(authorization);
     if (principal?.role !== 'member') return null;
-    // Extend with tier, balance and supportPriority as STATUS_QUERY grows, still in one query.
-    const { rows } = await pool.query<{ id: string }>('select id from members where external_id = $1', [principal.subject]);
-    return rows[0] ? { id: rows[0].id } : null;
+    // Extend with tier and supportPriority as STATUS_QUERY grows, still in one query. Held points, as in
+    // Perkgraph, leave out HELD holds past their expiry.
+    const { rows } = await pool.query<{ id: string; posted: number; held: number }>(
+      `select m.id, coalesce(a.posted, 0)::int as posted,
+              coalesce(a.held - (select coalesce(sum(h.points), 0) from points_holds h
+                                 where h.account_id = a.id and h.status = 'HELD' and h.expires_at <= now()), 0)::int as held
+       from members m left join points_accounts a on a.member_id = m.id and a.currency = 'PTS'
+       where m.external_id = $1`,
+      [principal.subject],
+    );
+    const row = rows[0];
+    return row ? { id: row.id, balance: { posted: row.posted, held: row.held, available: row.posted - row.held } } : null;
   }
 
   async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
