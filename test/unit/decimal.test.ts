@@ -1,37 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
-import { BadUserInputError } from '../../src/errors';
 import { ceilDiv, Decimal, floorDiv, formatDecimal, parseDecimal } from '../../src/money/decimal';
-
-/** Runs `fn`, expects a BadUserInputError and returns it for further assertions. */
-function badInput(fn: () => unknown): BadUserInputError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(BadUserInputError);
-    const bad = error as BadUserInputError;
-    expect(bad.extensions.code).toBe('BAD_USER_INPUT');
-    expect(bad.extensions.field).toBe(bad.field);
-    return bad;
-  }
-  throw new Error('expected a BadUserInputError, but nothing was thrown');
-}
-
-/** A fixed-seed 64-bit linear congruential generator: reproducible without extra libraries. */
-function prng(seed: bigint) {
-  let state = seed;
-  const next = (): bigint => {
-    state = (state * 6364136223846793005n + 1442695040888963407n) % 2n ** 64n;
-    return state >> 16n; // the low bits of an LCG are weak
-  };
-  /** A uniform-enough bigint in [0, bound) for bounds far beyond 2^48 too. */
-  const below = (bound: bigint): bigint => {
-    let value = 0n;
-    for (let range = 1n; range < bound * 2n ** 16n; range *= 2n ** 48n) value = value * 2n ** 48n + next();
-    return value % bound;
-  };
-  const int = (bound: number): number => Number(below(BigInt(bound)));
-  return { below, int };
-}
+import { badInput } from '../helpers/errors';
+import { prng } from '../helpers/random';
 
 /** Two decimals are equal in value (not necessarily in scale). */
 function sameValue(a: Decimal, b: Decimal): boolean {

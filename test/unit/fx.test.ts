@@ -2,24 +2,7 @@ import { describe, it, expect } from '@jest/globals';
 import { minorUnitDigits } from '../../src/money/currency';
 import { Decimal, parseDecimal } from '../../src/money/decimal';
 import { fromBaseCurrency, toBaseCurrency } from '../../src/money/fx';
-
-/** A fixed-seed 64-bit linear congruential generator: reproducible without extra libraries. */
-function prng(seed: bigint) {
-  let state = seed;
-  const next = (): bigint => {
-    state = (state * 6364136223846793005n + 1442695040888963407n) % 2n ** 64n;
-    return state >> 16n; // the low bits of an LCG are weak
-  };
-  /** A uniform-enough bigint in [0, bound). */
-  const below = (bound: bigint): bigint => {
-    let value = 0n;
-    for (let range = 1n; range < bound * 2n ** 16n; range *= 2n ** 48n) value = value * 2n ** 48n + next();
-    return value % bound;
-  };
-  const int = (bound: number): number => Number(below(BigInt(bound)));
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)];
-  return { below, int, pick };
-}
+import { prng } from '../helpers/random';
 
 const rate = (text: string): Decimal => parseDecimal(text, 'rate');
 /** Base USD; currency units per ONE US dollar. */

@@ -1,21 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
-import { BadUserInputError } from '../../src/errors';
 import { formatMoney, parseMoney } from '../../src/money/money';
 import { isCurrencyCode, minorUnitDigits } from '../../src/money/currency';
-
-/** Runs `fn`, expects a BadUserInputError and returns it for further assertions. */
-function badInput(fn: () => unknown): BadUserInputError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(BadUserInputError);
-    const bad = error as BadUserInputError;
-    expect(bad.extensions.code).toBe('BAD_USER_INPUT');
-    expect(bad.extensions.field).toBe(bad.field);
-    return bad;
-  }
-  throw new Error('expected a BadUserInputError, but nothing was thrown');
-}
+import { badInput } from '../helpers/errors';
 
 describe('minorUnitDigits', () => {
   it.each([
