@@ -79,16 +79,19 @@ export class Ledger {
     return { id: row.id, memberId: row.member_id, currency: row.currency, posted: BigInt(row.posted), pending: BigInt(row.pending), held: BigInt(row.held) };
   }
 
-  /** The id of a system account, created on first use. System accounts are never locked. */
+  /**
+   * The id of a system account, created on first use. System accounts are never locked.
+   * Select, insert if missing, select again: each is its own statement, so the second select sees an account
+   * that a concurrent transaction created and committed while our insert waited on it (one statement with a
+   * CTE would read a snapshot from before that commit and find nothing).
+   */
   async systemAccountId(code: SystemAccount, currency: string): Promise<string> {
-    const [row] = await this.tx.execute<{ id: string }[]>(
-      `with created as (
-         insert into points_accounts (currency, system_code) values (?, ?) on conflict (system_code, currency) do nothing returning id
-       )
-       select id from created union all select id from points_accounts where system_code = ? and currency = ? limit 1`,
-      [currency, code, code, currency],
-    );
-    return row.id;
+    const select = 'select id from points_accounts where system_code = ? and currency = ?';
+    const [existing] = await this.tx.execute<{ id: string }[]>(select, [code, currency]);
+    if (existing) return existing.id;
+    await this.tx.execute('insert into points_accounts (currency, system_code) values (?, ?) on conflict (system_code, currency) do nothing', [currency, code]);
+    const [created] = await this.tx.execute<{ id: string }[]>(select, [code, currency]);
+    return created.id;
   }
 
   /** Appends one transfer and updates the member account's balances with it. */
