@@ -5,6 +5,7 @@ import { MemberLoaders } from '../src/modules/members/member.loaders';
 import { MemberService } from '../src/modules/members/member.service';
 import type { EnrollmentInput } from '../src/modules/members/member.validation';
 import { systemScope } from '../src/graphql/context';
+import { seedDemoLedger } from './demo-orders';
 
 interface Market {
   country: string;
@@ -53,14 +54,25 @@ export function demoMembers(now: Date = new Date()): EnrollmentInput[] {
   return members;
 }
 
-/** Loads the demo programme; enrolment is idempotent, so running it twice changes nothing. */
+/**
+ * Loads the demo programme as of `now`: members, then their rates, rules, orders, refunds, redemptions and
+ * adjustment (seeds/demo-orders.ts). Idempotent: what exists is skipped, so running it twice changes nothing.
+ * seedDemoData (src/db/seed.ts) runs the ledger jobs afterwards, so old points vest and expire.
+ */
+export async function seedDemoProgramme(em: EntityManager, now: Date = new Date()): Promise<void> {
+  const scope = systemScope(em, 'seed');
+  const members = new MemberService(scope, new AuditService(scope), new MemberLoaders(em));
+  const existing = new Set((await em.getConnection().execute<{ external_id: string }[]>('select external_id from members')).map((row) => row.external_id));
+  const inputs = demoMembers(now);
+  for (const input of inputs) {
+    if (!existing.has(input.externalId)) await members.enroll(input);
+  }
+  await seedDemoLedger(em, inputs, now);
+}
+
+/** Loads the demo programme; running it twice changes nothing. */
 export class DemoSeeder extends Seeder {
   async run(em: EntityManager): Promise<void> {
-    const scope = systemScope(em, 'seed');
-    const members = new MemberService(scope, new AuditService(scope), new MemberLoaders(em));
-    const existing = new Set((await em.getConnection().execute<{ external_id: string }[]>('select external_id from members')).map((row) => row.external_id));
-    for (const input of demoMembers()) {
-      if (!existing.has(input.externalId)) await members.enroll(input);
-    }
+    await seedDemoProgramme(em);
   }
 }

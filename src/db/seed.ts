@@ -1,10 +1,12 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { DemoSeeder } from '../../seeds/demo.seeder';
+import { runLedgerJobs } from '../jobs/ledger-jobs';
 import { Member } from '../modules/members/member.entity';
 
-/** Loads the demo programme (idempotent). */
+/** Loads the demo programme (idempotent), then runs the ledger jobs so its old points vest and expire. */
 export async function seedDemoData(orm: MikroORM): Promise<void> {
   await orm.getSeeder().seed(DemoSeeder);
+  await runLedgerJobs(orm, new Date());
 }
 
 /** True when no member exists yet: a new database that should get the demo programme. */

@@ -1,27 +1,295 @@
 import { isEmptyProgramme, seedDemoData } from '../../src/db/seed';
 import { Member } from '../../src/modules/members/member.entity';
 import { AuditLog } from '../../src/modules/audit/audit-log.entity';
-import { demoMembers } from '../../seeds/demo.seeder';
+import { demoMembers, seedDemoProgramme } from '../../seeds/demo.seeder';
+import { DEMO_RATES, DEMO_RECENT_RATES, demoLedgerPlan, ramadanWindow, RECENT_RATE_DAYS } from '../../seeds/demo-orders';
+import { addDays, addMonths, DAY_MS } from '../../src/time';
 import { openTestOrm, TestOrm } from '../helpers/database';
+import { checkLedgerInvariants, NO_VIOLATIONS } from '../helpers/invariants';
+
+/** What the demo programme is made of, table by table, and every member account's balances. */
+async function snapshot(db: TestOrm) {
+  const em = db.orm.em.fork();
+  const counts: Record<string, number> = {};
+  for (const table of ['members', 'orders', 'order_refunds', 'points_transfers', 'points_lots', 'points_holds', 'points_accounts', 'exchange_rates', 'earning_rules', 'audit_log']) {
+    const [{ count }] = await em.execute<{ count: string }[]>(`select count(*) as count from ${table}`);
+    counts[table] = Number(count);
+  }
+  const balances = await em.execute('select member_id, currency, posted::text, pending::text, held::text from points_accounts order by id');
+  const lots = await em.execute('select id, remaining::text, reversed::text, pending from points_lots order by id');
+  return { counts, balances, lots };
+}
+
+interface OrderRow {
+  external_id: string;
+  member_external_id: string;
+  country: string;
+  joined_at: Date;
+  currency: string;
+  amount_minor: string;
+  base_amount_minor: string;
+  fx_rate: string;
+  placed_at: Date;
+  status: string;
+  refunded_minor: string;
+  points_earned: number;
+  details: { earned: { PTS: { points: string; rules: { code: string; multiplier?: string; bonusPoints?: number }[] } } };
+  first: boolean;
+}
 
 describe('demo seed', () => {
   let db: TestOrm;
+  let emptyBefore: boolean;
+  let afterFirst: Awaited<ReturnType<typeof snapshot>>;
+  let afterSecond: Awaited<ReturnType<typeof snapshot>>;
+  let seededAt: Date;
+  const query = <T = any>(sql: string, values: unknown[] = []) => db.orm.em.fork().execute<T[]>(sql, values);
+
   beforeAll(async () => {
     db = await openTestOrm();
+    emptyBefore = await isEmptyProgramme(db.orm);
+    seededAt = new Date();
+    await seedDemoData(db.orm);
+    afterFirst = await snapshot(db);
+    await seedDemoData(db.orm);
+    afterSecond = await snapshot(db);
   });
   afterAll(() => db.close());
 
-  it('loads members in several markets, locales and channels, once however often it runs', async () => {
-    expect(await isEmptyProgramme(db.orm)).toBe(true);
-    await seedDemoData(db.orm);
-    await seedDemoData(db.orm);
+  it('loads members in several markets, locales and channels', async () => {
+    expect(emptyBefore).toBe(true);
     expect(await isEmptyProgramme(db.orm)).toBe(false);
     const members = await db.orm.em.fork().find(Member, {}, { orderBy: { externalId: 'asc' } });
     expect(members).toHaveLength(demoMembers().length);
+    expect(members).toHaveLength(24);
     expect(new Set(members.map((member) => member.country))).toEqual(new Set(['US', 'DE', 'ID', 'MY', 'SA', 'BR', 'JP', 'KW']));
     expect(new Set(members.map((member) => member.acquisitionChannel))).toEqual(new Set(['organic', 'google_ads', 'tiktok', 'instagram', 'referral']));
     expect(members.find((member) => member.externalId === 'demo-id-1')).toMatchObject({ locale: 'id-ID', email: 'siti.id@demo.perkgraph.dev' });
-    // Seeds run as the system: no caller, so nothing is audited.
-    expect(await db.orm.em.fork().count(AuditLog, {})).toBe(0);
+    // What the CI smoke query reads.
+    expect(members.find((member) => member.externalId === 'demo-jp-1')).toMatchObject({ country: 'JP', locale: 'ja-JP', acquisitionCostMinor: 0n, acquisitionCostCurrency: 'JPY' });
+  });
+
+  it('changes nothing when it runs a second time the same day', () => {
+    expect(afterSecond).toEqual(afterFirst);
+    expect(afterFirst.counts).toEqual({
+      members: 24,
+      orders: 156,
+      order_refunds: 8,
+      // 156 earns, 12 expiries, 8 reversals, 2 redemptions, 1 adjustment; no vests: orders placed longer ago
+      // than the return window earn posted points at once, and the others are still pending.
+      points_transfers: 156 + 12 + 8 + 2 + 1,
+      points_lots: 156 + 1,
+      points_holds: 2,
+      points_accounts: 24 + 5, // PTS for each member; ISSUANCE, EXPIRY, REVERSAL, REDEMPTION, ADJUSTMENT
+      exchange_rates: 10,
+      earning_rules: 2,
+      // Seeds run as the system (no caller, nothing audited), except the adjustment: only staff may adjust
+      // points, so it runs as the admin "demo-seed" and writes the one audit row every adjustment writes.
+      audit_log: 1,
+    });
+  });
+
+  it('does not fail, and adds nothing, when it runs again on a later day', async () => {
+    await seedDemoProgramme(db.orm.em.fork(), addDays(seededAt, 3));
+    const later = await snapshot(db);
+    expect(later).toEqual(afterFirst);
+  });
+
+  it('sets a rate for every demo currency from 2 years + 1 month ago, and a newer one for IDR, BRL and JPY', async () => {
+    const today = new Date(Math.floor(seededAt.getTime() / DAY_MS) * DAY_MS);
+    const rates = (
+      await query<{ currency: string; rate: string; effective_at: string; created_by: string | null }>(
+        'select currency, rate::float8::text as rate, effective_at, created_by from exchange_rates order by currency, effective_at',
+      )
+    ).map((rate) => ({ ...rate, effective_at: new Date(rate.effective_at) }));
+    const expected = Object.entries(DEMO_RATES)
+      .filter(([currency]) => currency !== 'USD')
+      .flatMap(([currency, rate]) => [
+        { currency, rate, effective_at: addMonths(today, -25), created_by: null },
+        ...(DEMO_RECENT_RATES[currency] ? [{ currency, rate: DEMO_RECENT_RATES[currency], effective_at: addDays(today, -RECENT_RATE_DAYS), created_by: null }] : []),
+      ])
+      .sort((a, b) => a.currency.localeCompare(b.currency) || a.effective_at.getTime() - b.effective_at.getTime());
+    expect(rates).toEqual(expected);
+    expect(rates.map((rate) => rate.currency)).toEqual(['BRL', 'BRL', 'EUR', 'IDR', 'IDR', 'JPY', 'JPY', 'KWD', 'MYR', 'SAR']);
+    // Every order was converted at the rate in force when it was placed; some at the newer rates.
+    const [{ wrong, newer }] = await query(
+      `select count(*) filter (where o.fx_rate::numeric <> coalesce(r.rate, 1))::int as wrong,
+              count(*) filter (where r.effective_at > now() - interval '200 days')::int as newer
+       from orders o left join lateral (
+         select rate, effective_at from exchange_rates where currency = o.currency and effective_at <= o.placed_at order by effective_at desc limit 1
+       ) r on true`,
+    );
+    expect(wrong).toBe(0);
+    expect(newer).toBeGreaterThan(0);
+  });
+
+  describe('orders', () => {
+    let orders: OrderRow[];
+    beforeAll(async () => {
+      orders = (await query<OrderRow>(
+        `select o.external_id, m.external_id as member_external_id, m.country, m.joined_at, o.currency, o.amount_minor, o.base_amount_minor, o.fx_rate,
+                o.placed_at, o.status, o.refunded_minor, o.points_earned, o.details,
+                not exists (select 1 from orders e where e.member_id = o.member_id and e.placed_at < o.placed_at) as first
+         from orders o join members m on m.id = o.member_id order by o.external_id`,
+      )).map((order) => ({ ...order, placed_at: new Date(order.placed_at), joined_at: new Date(order.joined_at) }));
+    });
+
+    it('gives every member 2 to 11 orders in its own currency, after it joined and over the past two years', () => {
+      expect(orders).toHaveLength(156);
+      const perMember = new Map<string, number>();
+      for (const order of orders) perMember.set(order.member_external_id, (perMember.get(order.member_external_id) ?? 0) + 1);
+      expect(perMember.size).toBe(24);
+      expect(Math.min(...perMember.values())).toBe(2);
+      expect(Math.max(...perMember.values())).toBe(11);
+      const currencyOf: Record<string, string> = { US: 'USD', DE: 'EUR', ID: 'IDR', MY: 'MYR', SA: 'SAR', BR: 'BRL', JP: 'JPY', KW: 'KWD' };
+      expect(orders.filter((order) => order.currency !== currencyOf[order.country])).toEqual([]);
+      expect(new Set(orders.map((order) => order.currency))).toEqual(new Set(Object.values(currencyOf)));
+      expect(orders.filter((order) => !(order.placed_at > order.joined_at && order.placed_at < seededAt))).toEqual([]);
+      expect(Math.min(...orders.map((order) => order.placed_at.getTime()))).toBeGreaterThan(addMonths(seededAt, -24).getTime());
+      // Amounts look like each market's prices: yen in thousands, rupiah in thousands, dinars with fils.
+      const jpy = orders.filter((order) => order.currency === 'JPY').map((order) => BigInt(order.amount_minor));
+      expect(jpy.every((amount) => amount >= 1500n && amount <= 32000n && amount % 10n === 0n)).toBe(true);
+      const idr = orders.filter((order) => order.currency === 'IDR').map((order) => BigInt(order.amount_minor));
+      expect(idr.every((amount) => amount >= 15_000_000n && amount <= 250_000_000n && amount % 100_000n === 0n)).toBe(true);
+      expect(orders.some((order) => order.currency === 'KWD' && BigInt(order.amount_minor) % 10n !== 0n)).toBe(true);
+    });
+
+    it('earns 1 PTS per USD, doubled by RAMADAN_2X on ID, MY and SA orders in its window, plus WELCOME_50 on first orders', async () => {
+      const [rule] = await query('select code, markets, starts_at, ends_at, multiplier, first_order_only from earning_rules where code = ?', ['RAMADAN_2X']);
+      const window = ramadanWindow(new Date(Math.floor(seededAt.getTime() / DAY_MS) * DAY_MS));
+      expect({ ...rule, starts_at: new Date(rule.starts_at), ends_at: new Date(rule.ends_at) }).toEqual({ code: 'RAMADAN_2X', markets: ['ID', 'MY', 'SA'], starts_at: window.startsAt, ends_at: window.endsAt, multiplier: '2', first_order_only: false });
+      expect(window).toEqual({ startsAt: new Date('2026-02-18T00:00:00Z'), endsAt: new Date('2026-03-20T00:00:00Z') });
+      const [welcome] = await query('select code, markets, starts_at, multiplier, bonus_points, first_order_only from earning_rules where code = ?', ['WELCOME_50']);
+      expect(welcome).toEqual({ code: 'WELCOME_50', markets: null, starts_at: null, multiplier: null, bonus_points: 50, first_order_only: true });
+
+      const inRamadan = (order: OrderRow) => ['ID', 'MY', 'SA'].includes(order.country) && order.placed_at >= window.startsAt && order.placed_at < window.endsAt;
+      for (const order of orders) {
+        const multiplier = inRamadan(order) ? 2n : 1n;
+        const expectedPoints = (BigInt(order.base_amount_minor) * multiplier) / 100n + (order.first ? 50n : 0n);
+        const expectedRules = [...(inRamadan(order) ? [{ code: 'RAMADAN_2X', multiplier: '2' }] : []), ...(order.first ? [{ code: 'WELCOME_50', bonusPoints: 50 }] : [])];
+        expect({ order: order.external_id, points: order.points_earned, details: order.details }).toEqual({
+          order: order.external_id,
+          points: Number(expectedPoints),
+          details: { earned: { PTS: { points: expectedPoints.toString(), rules: expectedRules } } },
+        });
+      }
+      const ramadanOrders = orders.filter(inRamadan);
+      const plan = demoLedgerPlan(demoMembers(seededAt), seededAt, { returnWindowDays: 14, expiryMonths: 12 });
+      expect(ramadanOrders.map((order) => order.external_id)).toEqual(
+        plan.orders.filter((order) => /^demo-(id|my|sa)-/.test(order.externalId) && order.placedAt >= window.startsAt && order.placedAt < window.endsAt).map((order) => order.externalId).sort(),
+      );
+      expect(new Set(ramadanOrders.map((order) => order.country))).toEqual(new Set(['ID', 'MY', 'SA']));
+      // The EARN transfers carry the same rules.
+      const earns = await query<{ reference: string; details: { rules: { code: string }[] } }>(
+        "select reference, details from points_transfers where kind = 'EARN' and details->'rules' @> '[{\"code\": \"RAMADAN_2X\"}]' order by reference",
+      );
+      expect(earns.map((earn) => earn.reference)).toEqual(ramadanOrders.map((order) => `order:${order.external_id}`));
+      expect(orders.filter((order) => order.first)).toHaveLength(24);
+    });
+
+    it('refunds a handful of orders, in part and in full, taking back points in proportion', async () => {
+      const refunds = await query<{ refund_id: string; amount_minor: string; order_external_id: string }>(
+        'select r.refund_id, r.amount_minor::text, o.external_id as order_external_id from order_refunds r join orders o on o.id = r.order_id order by r.refund_id',
+      );
+      expect(refunds.map((refund) => refund.refund_id)).toEqual([
+        'demo-br-2-o02-r1',
+        'demo-de-2-o05-r1',
+        'demo-id-3-o02-r1',
+        'demo-id-3-o02-r2',
+        'demo-jp-3-o10-r1',
+        'demo-my-3-o02-r1',
+        'demo-sa-2-o01-r1',
+        'demo-us-2-o02-r1',
+      ]);
+      const byStatus = (status: string) => orders.filter((order) => order.status === status).map((order) => order.external_id);
+      expect(byStatus('REFUNDED')).toEqual(['demo-de-2-o05', 'demo-jp-3-o10', 'demo-sa-2-o01']);
+      expect(byStatus('PARTIALLY_REFUNDED')).toEqual(['demo-br-2-o02', 'demo-id-3-o02', 'demo-my-3-o02', 'demo-us-2-o02']);
+      expect(byStatus('PAID')).toHaveLength(149);
+      for (const order of orders) {
+        const refunded = refunds.filter((refund) => refund.order_external_id === order.external_id).reduce((sum, refund) => sum + BigInt(refund.amount_minor), 0n);
+        expect({ order: order.external_id, refunded: BigInt(order.refunded_minor) }).toEqual({ order: order.external_id, refunded });
+        if (order.status === 'REFUNDED') expect(refunded).toBe(BigInt(order.amount_minor));
+        if (order.status === 'PARTIALLY_REFUNDED') expect(refunded > 0n && refunded < BigInt(order.amount_minor)).toBe(true);
+      }
+      // Reversals: floor(points x refunded share) per order, all of a fully refunded order's points.
+      const reversed = await query<{ external_id: string; points_earned: number; refunded_minor: string; amount_minor: string; reversed: string; pending_reversed: string }>(
+        `select o.external_id, o.points_earned, o.refunded_minor, o.amount_minor,
+                coalesce(sum(t.amount), 0)::text as reversed, coalesce(sum(t.amount) filter (where t.bucket = 'PENDING'), 0)::text as pending_reversed
+         from orders o join points_transfers t on t.order_id = o.id and t.kind = 'REVERSAL' group by o.id order by o.external_id`,
+      );
+      expect(reversed.map((row) => row.external_id)).toEqual(['demo-br-2-o02', 'demo-de-2-o05', 'demo-id-3-o02', 'demo-jp-3-o10', 'demo-my-3-o02', 'demo-sa-2-o01', 'demo-us-2-o02']);
+      for (const row of reversed) {
+        expect(BigInt(row.reversed)).toBe((BigInt(row.points_earned) * BigInt(row.refunded_minor)) / BigInt(row.amount_minor));
+      }
+      // The two latest orders refunded in full were still pending: their points never vested.
+      expect(reversed.filter((row) => row.pending_reversed !== '0').map((row) => [row.external_id, row.pending_reversed === row.reversed])).toEqual([
+        ['demo-de-2-o05', true],
+        ['demo-jp-3-o10', true],
+      ]);
+    });
+  });
+
+  it('leaves points pending on orders inside the return window, and nothing else pending', async () => {
+    const rows = await query<{ external_id: string; pending: string; expected: string }>(
+      `select m.external_id, a.pending::text,
+              coalesce((select sum(o.points_earned) from orders o
+                        where o.member_id = m.id and o.placed_at > now() - interval '14 days' and o.status <> 'REFUNDED'), 0)::text as expected
+       from members m join points_accounts a on a.member_id = m.id and a.currency = 'PTS' order by m.external_id`,
+    );
+    expect(rows.filter((row) => row.pending !== row.expected)).toEqual([]);
+    expect(rows.filter((row) => row.pending !== '0')).toHaveLength(11);
+    const [{ pending }] = await query("select count(*)::int as pending from points_lots where pending and remaining > 0");
+    expect(pending).toBe(11);
+  });
+
+  it('expires what is left of points earned more than 12 months ago', async () => {
+    const expired = await query<{ external_id: string; expired: string; due: string }>(
+      `select m.external_id,
+              (select sum(t.amount) from points_transfers t where t.member_id = m.id and t.kind = 'EXPIRE')::text as expired,
+              (select sum(l.amount - l.reversed) from points_lots l where l.member_id = m.id and l.expires_at <= now())::text as due
+       from members m where exists (select 1 from points_transfers t where t.member_id = m.id and t.kind = 'EXPIRE') order by m.external_id`,
+    );
+    // The twelve members who joined more than a year ago (and only they) had points expire: all that was left.
+    expect(expired.map((row) => row.external_id)).toEqual(
+      demoMembers(seededAt)
+        .filter((member) => member.joinedAt! < addMonths(seededAt, -12))
+        .map((member) => member.externalId)
+        .sort(),
+    );
+    expect(expired).toHaveLength(12);
+    expect(expired.filter((row) => row.expired !== row.due)).toEqual([]);
+    const [{ left }] = await query("select count(*)::int as left from points_lots where expires_at <= now() and remaining > 0");
+    expect(left).toBe(0);
+  });
+
+  it('redeems points at checkout twice (hold, then capture) and adjusts once as an admin', async () => {
+    const holds = await query(
+      `select m.external_id, h.points::int, h.status, h.order_ref, t.amount::int as redeemed, t.reference = 'hold:' || h.id as linked
+       from points_holds h join members m on m.id = h.member_id join points_transfers t on t.id = h.transfer_id order by m.external_id`,
+    );
+    expect(holds).toEqual([
+      { external_id: 'demo-my-1', points: 200, status: 'CAPTURED', order_ref: 'demo-my-1-checkout-1', redeemed: 200, linked: true },
+      { external_id: 'demo-us-4', points: 150, status: 'CAPTURED', order_ref: 'demo-us-4-checkout-1', redeemed: 150, linked: true },
+    ]);
+    const adjustments = await query(
+      `select m.external_id, t.amount::int, t.credit_account_id = a.id as credited, t.reason, t.idempotency_key, t.details
+       from points_transfers t join members m on m.id = t.member_id join points_accounts a on a.member_id = m.id where t.kind = 'ADJUSTMENT'`,
+    );
+    expect(adjustments).toEqual([
+      {
+        external_id: 'demo-jp-1',
+        amount: 500,
+        credited: true,
+        reason: 'Goodwill: parcel arrived late (demo)',
+        idempotency_key: 'demo-jp-1-goodwill-1',
+        details: { actor: 'demo-seed', role: 'admin' },
+      },
+    ]);
+    const audit = await db.orm.em.fork().find(AuditLog, {});
+    expect(audit.map(({ actor, role, action }) => ({ actor, role, action }))).toEqual([{ actor: 'demo-seed', role: 'admin', action: 'points.adjust' }]);
+  });
+
+  it('keeps the ledger invariants', async () => {
+    expect(await checkLedgerInvariants(db.orm)).toEqual(NO_VIOLATIONS);
   });
 });
