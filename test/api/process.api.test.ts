@@ -1,34 +1,12 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, TestDatabase } from '../helpers/database';
+import { spawnServer, waitForListening } from '../helpers/processes';
 import { TEST_JWT_SECRET } from '../helpers/server';
 
-const ROOT = path.join(__dirname, '..', '..');
-
-/** The real entry point (src/main.ts) in its own process, as `npm start` runs it. */
-function startProcess(environment: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'src', 'main.ts')], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...environment },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitForListening(output: () => string): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    const match = /"port":(\d+)/.exec(output());
-    if (match) return Number(match[1]);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`server did not start:\n${output()}`);
-}
+// A new embedded database loads the demo programme before it listens: slow on a busy machine.
+jest.setTimeout(120_000);
 
 describe('the server process', () => {
   let database: TestDatabase | undefined;
@@ -49,7 +27,7 @@ describe('the server process', () => {
       dataDir = mkdtempSync(path.join(os.tmpdir(), 'perkgraph-process-'));
       environment.DATA_DIR = dataDir;
     }
-    const server = startProcess(environment);
+    const server = spawnServer(environment);
     const port = await waitForListening(server.output);
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(ready.status).toBe(200);
@@ -59,13 +37,13 @@ describe('the server process', () => {
   });
 
   it('refuses to start in production without JWT_SECRET, naming the variable', async () => {
-    const server = startProcess({ NODE_ENV: 'production', PORT: '0' });
+    const server = spawnServer({ NODE_ENV: 'production', PORT: '0' });
     expect(await server.exited).toBe(1);
     expect(server.output()).toContain('JWT_SECRET: is required when NODE_ENV=production');
   });
 
   it('refuses to start with a bad PORT, naming the variable', async () => {
-    const server = startProcess({ PORT: 'eighty' });
+    const server = spawnServer({ PORT: 'eighty' });
     expect(await server.exited).toBe(1);
     expect(server.output()).toContain('PORT:');
   });

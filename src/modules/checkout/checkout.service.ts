@@ -72,6 +72,12 @@ export class CheckoutService {
         const ledger = new Ledger(tx);
         const now = new Date();
         const account = await ledger.lockMemberAccount(member.id, currency.code);
+        // A concurrent request with the same key may have committed while we waited for the lock: replay it.
+        const [earlier] = await tx.execute<{ id: string; request_hash: string }[]>('select id, request_hash from points_holds where idempotency_key = ?', [idempotencyKey]);
+        if (earlier) {
+          if (earlier.request_hash !== hash) throw new IdempotencyConflictError(`idempotencyKey ${idempotencyKey}`);
+          return earlier.id;
+        }
         await expireDueHolds(tx, ledger, account, now);
         const available = account.posted - account.held;
         if (available < points) throw new InsufficientPointsError(available, points);

@@ -53,6 +53,13 @@ export class AdjustmentService {
         if (principal.role === 'support') {
           // One agent's adjustments one at a time, so that two at once cannot both pass the daily limit.
           await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`adjustments:${principal.subject}`]);
+        }
+        const ledger = new Ledger(tx);
+        const account = await ledger.lockMemberAccount(member.id, currency.code);
+        // A concurrent request with the same key may have committed while we waited for the locks: replay it.
+        const [earlier] = await tx.execute('select 1 from points_transfers where idempotency_key = ?', [idempotencyKey]);
+        if (earlier) return;
+        if (principal.role === 'support') {
           const [{ total }] = await tx.execute<{ total: string }[]>(
             `select coalesce(sum(amount), 0) as total from points_transfers
              where kind = 'ADJUSTMENT' and details->>'actor' = ? and created_at >= date_trunc('day', now())`,
@@ -62,8 +69,6 @@ export class AdjustmentService {
             throw new ForbiddenError(`support may adjust at most ${supportDailyAdjustmentLimit} points a day; ${total} used today`);
           }
         }
-        const ledger = new Ledger(tx);
-        const account = await ledger.lockMemberAccount(member.id, currency.code);
         const available = account.posted - account.held;
         if (points < 0n && available < magnitude) throw new InsufficientPointsError(available, magnitude);
         const expiresAt = addMonths(new Date(), currency.expiryMonths);
