@@ -134,6 +134,8 @@ export function stopWhenParentGoes(stop: () => Promise<void>): void {
 
 export interface ServerProcess<Info> {
   info: Info;
+  /** The child's process id (to read its CPU time, say). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -165,7 +167,7 @@ export function startServerProcess<Info>(entry: string, env: NodeJS.ProcessEnv, 
       }
       clearTimeout(timer);
       child.off('exit', onExit);
-      resolve({ info: info as Info, stop: () => stopChild(child, exited) });
+      resolve({ info: info as Info, pid: child.pid!, stop: () => stopChild(child, exited) });
     });
   });
 }

@@ -7,8 +7,10 @@
 import 'reflect-metadata';
 import { Bench, benchSettings } from './harness';
 import { statusBench } from './status.bench';
+import { redeemBench } from './redeem.bench';
+import { earnBench } from './earn.bench';
 
-const BENCHES: Bench[] = [statusBench];
+const BENCHES: Bench[] = [statusBench, redeemBench, earnBench];
 
 async function main(): Promise<number> {
   const names = process.argv.slice(2);

@@ -1,0 +1,77 @@
+/**
+ * Child process of the redeem and earn benches: opens the database (PostgreSQL at DATABASE_URL, or embedded PGlite
+ * under DATA_DIR), migrates it, serves the full Perkgraph server on a free port, announces the port and the
+ * database URL (the parent seeds and checks through it, and points pgbench at it), and runs until the parent closes
+ * its stdin. No demo seed: the parent creates its own members.
+ * It also counts the SQL statements the ORM sends (all but BEGIN and COMMIT) and answers the count on a second
+ * port, so the parent can tell when the pgbench scripts no longer send as many statements as the services do.
+ */
+import 'reflect-metadata';
+import http from 'node:http';
+import { loadConfig } from '../src/config/config';
+import { createLogger } from '../src/observability/logger';
+import { migrateToLatest, openDatabase } from '../src/db/database';
+import { createApp } from '../src/app';
+import { announceReady, stopWhenParentGoes } from './harness';
+
+export interface LedgerServerInfo {
+  port: number;
+  /** GET / answers {"statements": n}: how many statements the ORM has sent so far. */
+  statementsPort: number;
+  /** The URL the server's pool connects to (for PGlite, its socket server in the child). */
+  databaseUrl: string;
+  database: string;
+  embedded: boolean;
+  poolSize: number;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    JWT_SECRET: process.env.JWT_SECRET,
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: process.env.DATABASE_URL,
+    DATA_DIR: process.env.DATA_DIR,
+  });
+  const logger = createLogger(config.logLevel);
+
+  const database = await openDatabase(config);
+  await migrateToLatest(database.orm);
+
+  let statements = 0;
+  database.orm.config.set('onQuery', (sql: string) => {
+    statements += 1;
+    return sql;
+  });
+  const counter = http.createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ statements }));
+  });
+  await new Promise<void>((resolve) => counter.listen(0, '127.0.0.1', resolve));
+  const statementsPort = (counter.address() as { port: number }).port;
+
+  const app = await createApp({ config, orm: database.orm, logger });
+  const port = await app.listen(0);
+
+  const poolSize = database.orm.config.get('pool')?.max ?? (database.embedded ? 4 : 10);
+  const [{ server_version: version }] = await database.orm.em.fork().execute<{ server_version: string }[]>('show server_version');
+  announceReady({
+    port,
+    statementsPort,
+    databaseUrl: database.orm.config.get('clientUrl')!,
+    database: database.embedded ? `embedded PGlite (PostgreSQL ${version}, one backend, in the server process)` : `PostgreSQL ${version}`,
+    embedded: database.embedded,
+    poolSize,
+  } satisfies LedgerServerInfo);
+
+  stopWhenParentGoes(async () => {
+    counter.close();
+    await app.stop().catch(() => undefined);
+    await database.close();
+  });
+}
+
+main().catch((error) => {
+  console.error('ledger bench server failed to start:', error);
+  process.exit(1);
+});
