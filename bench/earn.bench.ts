@@ -21,12 +21,11 @@ import {
   parseJson,
   report,
   sameBalance,
-  skipReason,
+  pgbenchComparison,
   withClient,
   withServerCpu,
-  withLedgerServer,
 } from './ledger-bench';
-import { Bench, BenchSettings, withBenchDatabase } from './harness';
+import { Bench, BenchSettings } from './harness';
 import { PgbenchProtocol, pgbenchProtocol, pgbenchScript, runPgbench } from './pgbench';
 import { runSequenceLoad, SequenceStep } from './sequence-load';
 
@@ -41,19 +40,7 @@ interface RecordAnswer {
   recordOrder: { id: string; externalId: string; status: string; pointsEarned: number };
 }
 
-export const earnBench: Bench = {
-  name: 'earn',
-  description: 'recordOrder: Perkgraph vs pgbench running the same SQL, over many members',
-  run: (settings) =>
-    withBenchDatabase(async (databaseUrl) => {
-      const skip = skipReason(databaseUrl, pgbenchProtocol());
-      if (skip) {
-        console.log(`earn: skipped: ${skip}.`);
-        return true;
-      }
-      return withLedgerServer('earn', databaseUrl, (server) => runEarn(settings, server));
-    }),
-};
+export const earnBench: Bench = pgbenchComparison('earn', 'recordOrder: Perkgraph vs pgbench running the same SQL, over many members', runEarn);
 
 async function runEarn(settings: BenchSettings, server: LedgerBenchServer): Promise<boolean> {
   const { databaseUrl } = server.info;

@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { TokenService } from '../src/auth/tokens';
-import { BenchSettings, formatTable, machineFacts, onInterrupt, round, ServerProcess, startServerProcess } from './harness';
+import { Bench, BenchSettings, formatTable, machineFacts, onInterrupt, round, ServerProcess, startServerProcess, withBenchDatabase } from './harness';
 import type { LedgerServerInfo } from './ledger-servers';
-import { PgbenchProtocol, PgbenchResult, pgbenchVersion } from './pgbench';
+import { PgbenchProtocol, pgbenchProtocol, PgbenchResult, pgbenchVersion } from './pgbench';
 import { isCleanSequenceLoad, SequenceLoadResult } from './sequence-load';
 
 /** The issue's load: 32 concurrent clients, for the server (HTTP connections) and for pgbench (database connections). */
@@ -153,6 +153,23 @@ export async function withLedgerServer<T>(name: string, databaseUrl: string | un
  * server, which has one backend for every connection: only pgbench's simple protocol works there (with the
  * extended and prepared ones, statement names and unnamed portals of different clients collide).
  */
+/** A bench that runs a ledger server child and pgbench on a fresh database, or says why it cannot. */
+export function pgbenchComparison(name: string, description: string, run: (settings: BenchSettings, server: LedgerBenchServer) => Promise<boolean>): Bench {
+  return {
+    name,
+    description,
+    run: (settings) =>
+      withBenchDatabase(async (databaseUrl) => {
+        const skip = skipReason(databaseUrl, pgbenchProtocol());
+        if (skip) {
+          console.log(`${name}: skipped: ${skip}.`);
+          return true;
+        }
+        return withLedgerServer(name, databaseUrl, (server) => run(settings, server));
+      }),
+  };
+}
+
 export function skipReason(databaseUrl: string | undefined, protocol: PgbenchProtocol): string | undefined {
   if (!pgbenchVersion()) return 'pgbench was not found (install the PostgreSQL client tools or set PGBENCH)';
   if (!databaseUrl && protocol !== 'simple') {

@@ -8,11 +8,9 @@
  */
 import 'reflect-metadata';
 import http from 'node:http';
-import { loadConfig } from '../src/config/config';
-import { createLogger } from '../src/observability/logger';
-import { migrateToLatest, openDatabase } from '../src/db/database';
 import { createApp } from '../src/app';
 import { announceReady, stopWhenParentGoes } from './harness';
+import { openBenchServerDatabase } from './server-child';
 
 export interface LedgerServerInfo {
   port: number;
@@ -26,17 +24,7 @@ export interface LedgerServerInfo {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    JWT_SECRET: process.env.JWT_SECRET,
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: process.env.DATABASE_URL,
-    DATA_DIR: process.env.DATA_DIR,
-  });
-  const logger = createLogger(config.logLevel);
-
-  const database = await openDatabase(config);
-  await migrateToLatest(database.orm);
+  const { config, logger, database } = await openBenchServerDatabase();
 
   let statements = 0;
   database.orm.config.set('onQuery', (sql: string) => {

@@ -24,12 +24,11 @@ import {
   parseJson,
   report,
   sameBalance,
-  skipReason,
+  pgbenchComparison,
   withClient,
   withServerCpu,
-  withLedgerServer,
 } from './ledger-bench';
-import { Bench, BenchSettings, withBenchDatabase } from './harness';
+import { Bench, BenchSettings } from './harness';
 import { PgbenchProtocol, pgbenchProtocol, pgbenchScript, runPgbench } from './pgbench';
 import { runSequenceLoad, SequenceStep } from './sequence-load';
 
@@ -56,19 +55,7 @@ interface CaptureAnswer {
   capturePoints: { id: string; status: string; points: number };
 }
 
-export const redeemBench: Bench = {
-  name: 'redeem',
-  description: 'holdPoints + capturePoints: Perkgraph vs pgbench running the same SQL, many members and one hot member',
-  run: (settings) =>
-    withBenchDatabase(async (databaseUrl) => {
-      const skip = skipReason(databaseUrl, pgbenchProtocol());
-      if (skip) {
-        console.log(`redeem: skipped: ${skip}.`);
-        return true;
-      }
-      return withLedgerServer('redeem', databaseUrl, (server) => runRedeem(settings, server));
-    }),
-};
+export const redeemBench: Bench = pgbenchComparison('redeem', 'holdPoints + capturePoints: Perkgraph vs pgbench running the same SQL, many members and one hot member', runRedeem);
 
 async function runRedeem(settings: BenchSettings, server: LedgerBenchServer): Promise<boolean> {
   const { databaseUrl } = server.info;

@@ -6,13 +6,11 @@
  * conditions; the bench loads only one at a time.
  */
 import 'reflect-metadata';
-import { loadConfig } from '../src/config/config';
-import { createLogger } from '../src/observability/logger';
-import { migrateToLatest, openDatabase } from '../src/db/database';
 import { seedDemoData } from '../src/db/seed';
 import { createApp } from '../src/app';
 import { startBareServer } from './bare-server';
 import { announceReady, stopWhenParentGoes } from './harness';
+import { openBenchServerDatabase } from './server-child';
 
 export interface StatusServersInfo {
   perkgraphPort: number;
@@ -22,17 +20,7 @@ export interface StatusServersInfo {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    JWT_SECRET: process.env.JWT_SECRET,
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: process.env.DATABASE_URL,
-    DATA_DIR: process.env.DATA_DIR,
-  });
-  const logger = createLogger(config.logLevel);
-
-  const database = await openDatabase(config);
-  await migrateToLatest(database.orm);
+  const { config, logger, database } = await openBenchServerDatabase();
   await seedDemoData(database.orm);
 
   const app = await createApp({ config, orm: database.orm, logger });
