@@ -27,17 +27,26 @@ export function benchMemberId(index: number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** Bench members first..last, written straight to the members table (set-up only; their points come through the API). */
+/**
+ * Bench members first..last, written straight to the members table with empty PTS accounts (set-up only; their
+ * points come through the API). With the accounts there, every measured operation takes the steady-state path
+ * the pgbench scripts follow (an account's first use sends two more statements).
+ */
 export async function insertBenchMembers(databaseUrl: string, first: number, last: number): Promise<void> {
-  await withClient(databaseUrl, (client) =>
-    client.query(
+  await withClient(databaseUrl, async (client) => {
+    await client.query(
       `insert into members (id, external_id, email, country, locale, joined_at, created_at, enrollment_hash)
        select md5('perkgraph-bench-member-' || i)::uuid, 'bench-member-' || i, 'bench-member-' || i || '@bench.perkgraph.dev',
               'US', 'en-US', now() - interval '60 days', now(), 'bench'
        from generate_series($1::int, $2::int) as i`,
       [first, last],
-    ),
-  );
+    );
+    await client.query(
+      `insert into points_accounts (currency, member_id)
+       select 'PTS', md5('perkgraph-bench-member-' || i)::uuid from generate_series($1::int, $2::int) as i`,
+      [first, last],
+    );
+  });
 }
 
 export async function withClient<T>(databaseUrl: string, body: (client: Client) => Promise<T>): Promise<T> {

@@ -179,7 +179,7 @@ async function runRedeem(settings: BenchSettings, server: LedgerBenchServer): Pr
     info: server.info,
     protocol,
     comparisons,
-    details: { members: MEMBERS, pointsPerRedemption: POINTS, redemption: 'holdPoints then capturePoints (2 requests; pgbench: 2 transactions, 25 statements)' },
+    details: { members: MEMBERS, pointsPerRedemption: POINTS, redemption: 'holdPoints then capturePoints (2 requests; pgbench: 2 transactions, 17 statements besides BEGIN/COMMIT)' },
   });
   return valid;
 }

@@ -5,8 +5,8 @@
 -- One run of this script records one order of :amount_minor cents, earning :points pending PTS.
 -- Variables (-D): lo, hi: the members' range (bench member i has id md5('perkgraph-bench-member-' || i)::uuid);
 -- amount_minor; points (what the server earns on it); base: a number unique to this pgbench run; n: 0.
--- Taken from the server's statement log (MikroORM's debug: ['query']) at commit 9973cbc, in the steady state (the
--- system account exists): when the services change, log them again and keep this script in step.
+-- Taken from the server's statement log (MikroORM's debug: ['query']) after the statement trim that
+-- followed commit 9973cbc, in the steady state (the member's account and the system account exist): when the services change, log them again and keep this script in step.
 -- Written for pgbench's simple protocol (--protocol=simple), which is what the server uses: MikroORM writes the
 -- values into the SQL text and sends it unprepared, so PostgreSQL parses and plans every statement. Text values are
 -- therefore quoted (':m_id'); bench/pgbench.ts drops those quotes for --protocol=prepared or extended.
@@ -14,9 +14,8 @@
 \set n :n + 1
 \set k :base + :client_id * 100000000 + :n
 
--- the member (DataLoader), the idempotency replay look-up
+-- the member (DataLoader)
 select "m0".* from "members" as "m0" where "m0"."id" in (md5('perkgraph-bench-member-' || :m)::uuid) \gset m_
-select "o0".* from "orders" as "o0" where "o0"."external_id" = 'pgb-' || :k limit 1;
 begin;
 insert into orders (id, member_id, external_id, amount_minor, currency, base_amount_minor, base_currency, fx_rate, placed_at,
                     refunded_minor, status, points_earned, request_hash, created_at)
@@ -26,7 +25,6 @@ insert into orders (id, member_id, external_id, amount_minor, currency, base_amo
 select exists (select 1 from orders where member_id = ':m_id' and id <> ':o_id' and placed_at <= now()) as earlier;
 select "e0".* from "earning_rules" as "e0" where "e0"."active" = true;
 select "p0".* from "points_currencies" as "p0" where "p0"."earns_on_orders" = true order by "p0"."code" asc;
-insert into points_accounts (currency, member_id) values ('PTS', ':m_id') on conflict (member_id, currency) do nothing;
 select id, posted, pending, held from points_accounts where member_id = ':m_id' and currency = 'PTS' for update \gset a_
 select id from points_accounts where system_code = 'ISSUANCE' and currency = 'PTS' \gset sys_
 insert into points_transfers
@@ -39,6 +37,6 @@ insert into points_transfers
 update points_accounts set posted = :a_posted, pending = :pending, held = :a_held where id = :a_id;
 insert into points_lots (account_id, member_id, currency, transfer_id, order_id, amount, remaining, reversed, pending, vests_at, expires_at, created_at)
   values (:a_id, ':m_id', 'PTS', :t_id, ':o_id', :points, :points, 0, true, now() + interval '14 days', now() + interval '12 months', now());
-update orders set points_earned = :points, details = ('{"earned":{"PTS":{"points":"' || :points::text || '","rules":[]}}}')::jsonb where id = ':o_id';
+update orders set points_earned = :points, details = ('{"earned":{"PTS":{"points":"' || :points::text || '","rules":[]}}}')::jsonb where id = ':o_id'
+  returning *;
 commit;
-select "o0".* from "orders" as "o0" where "o0"."id" = ':o_id' limit 1;

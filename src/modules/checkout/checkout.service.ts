@@ -65,32 +65,28 @@ export class CheckoutService {
     const ttlSeconds = wholeNumberOrFail(input.ttlSeconds ?? DEFAULT_HOLD_TTL_SECONDS, 'ttlSeconds', { min: 1, max: MAX_HOLD_TTL_SECONDS });
     const hash = requestHash([member.id, currency.code, points, orderRef, ttlSeconds]);
 
-    const replay = await this.replayOf(idempotencyKey, hash);
-    if (replay) return replay;
     try {
-      const holdId = await this.scope.em.transactional(async (tx) => {
+      return await this.scope.em.transactional(async (tx) => {
         const ledger = new Ledger(tx);
         const now = new Date();
         const account = await ledger.lockMemberAccount(member.id, currency.code);
-        // A concurrent request with the same key may have committed while we waited for the lock: replay it.
-        const [earlier] = await tx.execute<{ id: string; request_hash: string }[]>('select id, request_hash from points_holds where idempotency_key = ?', [idempotencyKey]);
+        // A replay: answered under the lock, so one that raced the first request sees its committed hold.
+        const [earlier] = await tx.execute<Record<string, unknown>[]>('select * from points_holds where idempotency_key = ?', [idempotencyKey]);
         if (earlier) {
           if (earlier.request_hash !== hash) throw new IdempotencyConflictError(`idempotencyKey ${idempotencyKey}`);
-          return earlier.id;
+          return tx.map(PointsHold, earlier);
         }
         await expireDueHolds(tx, ledger, account, now);
         const available = account.posted - account.held;
         if (available < points) throw new InsufficientPointsError(available, points);
-        const hold = new PointsHold();
-        await tx.execute(
+        const [hold] = await tx.execute<Record<string, unknown>[]>(
           `insert into points_holds (id, member_id, account_id, currency, points, order_ref, status, expires_at, idempotency_key, request_hash, created_at)
-           values (?, ?, ?, ?, ?, ?, 'HELD', ?, ?, ?, ?)`,
-          [hold.id, member.id, account.id, currency.code, points.toString(), orderRef, new Date(now.getTime() + ttlSeconds * 1000), idempotencyKey, hash, now],
+           values (?, ?, ?, ?, ?, ?, 'HELD', ?, ?, ?, ?) returning *`,
+          [new PointsHold().id, member.id, account.id, currency.code, points.toString(), orderRef, new Date(now.getTime() + ttlSeconds * 1000), idempotencyKey, hash, now],
         );
         await ledger.changeHeld(account, points);
-        return hold.id;
+        return tx.map(PointsHold, hold);
       });
-      return this.holdOrFail(holdId);
     } catch (error) {
       // The same key, concurrently: the first one won; answer as its replay.
       if (isUniqueViolation(error, 'points_holds_idempotency_key_unique')) return (await this.replayOf(idempotencyKey, hash))!;
@@ -113,14 +109,14 @@ export class CheckoutService {
     const found = await this.scope.em.fork().findOne(PointsHold, { id: holdId.toLowerCase() });
     if (!found) throw new NotFoundError('hold');
     await this.members.actionTargetOrFail(found.memberId, 'holdId');
-    await this.scope.em.transactional(async (tx) => {
+    return this.scope.em.transactional(async (tx) => {
       const ledger = new Ledger(tx);
       const now = new Date();
       // Lock the account first (the order every path follows), then read the hold: it cannot change under us.
       const account = await ledger.lockAccountById(found.accountId);
       await expireDueHolds(tx, ledger, account, now);
-      const [hold] = await tx.execute<{ status: HoldStatus; points: string; order_ref: string }[]>('select status, points, order_ref from points_holds where id = ?', [found.id]);
-      if (outcome === HoldStatus.CAPTURED && hold.status === HoldStatus.CAPTURED) return;
+      const [hold] = await tx.execute<Record<string, any>[]>('select * from points_holds where id = ?', [found.id]);
+      if (outcome === HoldStatus.CAPTURED && hold.status === HoldStatus.CAPTURED) return tx.map(PointsHold, hold);
       if (hold.status !== HoldStatus.HELD) throw new HoldNotActiveError(hold.status);
       const points = BigInt(hold.points);
       account.held -= points;
@@ -141,9 +137,14 @@ export class CheckoutService {
       } else {
         await ledger.changeHeld(account, 0n);
       }
-      await tx.execute('update points_holds set status = ?, transfer_id = ?, resolved_at = ? where id = ?', [outcome, transferId, now, found.id]);
+      const [resolved] = await tx.execute<Record<string, unknown>[]>('update points_holds set status = ?, transfer_id = ?, resolved_at = ? where id = ? returning *', [
+        outcome,
+        transferId,
+        now,
+        found.id,
+      ]);
+      return tx.map(PointsHold, resolved);
     });
-    return this.holdOrFail(found.id);
   }
 
   private async replayOf(idempotencyKey: string, hash: string): Promise<PointsHold | null> {
@@ -153,7 +154,4 @@ export class CheckoutService {
     return existing;
   }
 
-  private holdOrFail(id: string): Promise<PointsHold> {
-    return this.scope.em.fork().findOneOrFail(PointsHold, { id });
-  }
 }

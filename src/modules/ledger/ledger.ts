@@ -59,13 +59,18 @@ export interface TransferRow {
 export class Ledger {
   constructor(private readonly tx: EntityManager) {}
 
-  /** Creates the member's account for `currency` if needed, then locks it (SELECT ... FOR UPDATE). */
+  /** Locks the member's account for `currency` (SELECT ... FOR UPDATE), creating it on first use. */
   async lockMemberAccount(memberId: string, currency: string): Promise<LockedAccount> {
-    await this.tx.execute('insert into points_accounts (currency, member_id) values (?, ?) on conflict (member_id, currency) do nothing', [currency, memberId]);
-    const [row] = await this.tx.execute<{ id: string; posted: string; pending: string; held: string }[]>(
-      'select id, posted, pending, held from points_accounts where member_id = ? and currency = ? for update',
-      [memberId, currency],
-    );
+    const lock = () =>
+      this.tx.execute<{ id: string; posted: string; pending: string; held: string }[]>(
+        'select id, posted, pending, held from points_accounts where member_id = ? and currency = ? for update',
+        [memberId, currency],
+      );
+    let [row] = await lock();
+    if (!row) {
+      await this.tx.execute('insert into points_accounts (currency, member_id) values (?, ?) on conflict (member_id, currency) do nothing', [currency, memberId]);
+      [row] = await lock();
+    }
     return { id: row.id, memberId, currency, posted: BigInt(row.posted), pending: BigInt(row.pending), held: BigInt(row.held) };
   }
 

@@ -61,11 +61,8 @@ export class OrderService {
     const placedAt = input.placedAt ? pastTimeOrFail(input.placedAt, 'placedAt', now) : now;
     const hash = requestHash([member.id, externalId, amount.minor, amount.currency, input.placedAt ?? null]);
 
-    const replay = await this.replayOf(externalId, hash);
-    if (replay) return replay;
-
     const { baseCurrency, returnWindowDays } = this.scope.config;
-    const orderId = await this.scope.em.transactional(async (tx) => {
+    const recorded = await this.scope.em.transactional(async (tx) => {
       const fx = await this.fx.rateAt(tx, amount.currency, placedAt, 'amount.currency');
       const base = toBaseCurrency(amount, baseCurrency, fx.rate);
       const [inserted] = await tx.execute<{ id: string }[]>(
@@ -75,7 +72,7 @@ export class OrderService {
          on conflict (external_id) do nothing returning id`,
         [new Order().id, member.id, externalId, amount.minor.toString(), amount.currency, base.minor.toString(), baseCurrency, fx.text, placedAt, hash],
       );
-      if (!inserted) return null; // a concurrent request recorded it first: answer as a replay, below
+      if (!inserted) return null; // recorded before (a replay) or by a concurrent request: answered below
 
       const [{ earlier }] = await tx.execute<{ earlier: boolean }[]>(
         'select exists (select 1 from orders where member_id = ? and id <> ? and placed_at <= ?) as earlier',
@@ -120,12 +117,15 @@ export class OrderService {
         applied[currency.code] = { points: earning.points.toString(), rules: earning.applied };
         if (currency.code === DEFAULT_POINTS_CURRENCY) ptsEarned = earning.points;
       }
-      await tx.execute('update orders set points_earned = ?, details = ? where id = ?', [Number(ptsEarned), JSON.stringify({ earned: applied }), inserted.id]);
+      const [order] = await tx.execute<Record<string, unknown>[]>('update orders set points_earned = ?, details = ? where id = ? returning *', [
+        Number(ptsEarned),
+        JSON.stringify({ earned: applied }),
+        inserted.id,
+      ]);
       await this.audit.record('order.record', [member.id], { externalId }, tx);
-      return inserted.id;
+      return tx.map(Order, order);
     });
-    if (orderId === null) return (await this.replayOf(externalId, hash))!;
-    return this.scope.em.fork().findOneOrFail(Order, { id: orderId });
+    return recorded ?? (await this.replayOf(externalId, hash))!;
   }
 
   /**
