@@ -3,6 +3,9 @@
  * A bench is a file exporting a `Bench`; bench/run.ts lists them.
  */
 import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import readline from 'node:readline';
 import { ChildProcess, spawn } from 'node:child_process';
 import autocannon from 'autocannon';
@@ -130,6 +133,28 @@ export function stopWhenParentGoes(stop: () => Promise<void>): void {
   };
   process.on('SIGINT', () => undefined);
   process.stdin.on('end', once).on('error', once).resume();
+}
+
+/**
+ * The environment of a bench server child: production settings, a fresh JWT secret, DATABASE_URL when given,
+ * otherwise a fresh embedded PGlite folder. `cleanup` removes the folder (also on Ctrl-C).
+ */
+export function serverChildEnvironment(databaseUrl: string | undefined): { env: NodeJS.ProcessEnv; jwtSecret: string; cleanup: () => Promise<void> } {
+  const jwtSecret = randomBytes(32).toString('hex');
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'perkgraph-bench-'));
+  const removeDataDir = async () => rmSync(dataDir, { recursive: true, force: true });
+  const forgetDataDir = onInterrupt(removeDataDir);
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', JWT_SECRET: jwtSecret, LOG_LEVEL: 'warn', DATA_DIR: dataDir };
+  delete env.DATABASE_URL;
+  if (databaseUrl) env.DATABASE_URL = databaseUrl;
+  return {
+    env,
+    jwtSecret,
+    async cleanup() {
+      forgetDataDir();
+      await removeDataDir();
+    },
+  };
 }
 
 export interface ServerProcess<Info> {

@@ -2,14 +2,13 @@
  * What the redeem and earn benches share: bench members, the server child, GraphQL calls for set-up and checks,
  * the ledger check after a run, and the printed comparison of Perkgraph against pgbench running the same SQL.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { TokenService } from '../src/auth/tokens';
-import { Bench, BenchSettings, formatTable, machineFacts, onInterrupt, round, ServerProcess, startServerProcess, withBenchDatabase } from './harness';
+import { Bench, BenchSettings, formatTable, machineFacts, round, serverChildEnvironment, ServerProcess, startServerProcess, withBenchDatabase } from './harness';
 import type { LedgerServerInfo } from './ledger-servers';
 import { PgbenchProtocol, pgbenchProtocol, PgbenchResult, pgbenchVersion } from './pgbench';
 import { isCleanSequenceLoad, SequenceLoadResult } from './sequence-load';
@@ -137,13 +136,7 @@ export interface LedgerBenchServer {
  * Without DATABASE_URL it runs on a fresh embedded PGlite folder.
  */
 export async function withLedgerServer<T>(name: string, databaseUrl: string | undefined, body: (server: LedgerBenchServer) => Promise<T>): Promise<T> {
-  const jwtSecret = randomBytes(32).toString('hex');
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'perkgraph-bench-'));
-  const removeDataDir = async () => rmSync(dataDir, { recursive: true, force: true });
-  const forgetDataDir = onInterrupt(removeDataDir);
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', JWT_SECRET: jwtSecret, LOG_LEVEL: 'warn', DATA_DIR: dataDir };
-  delete env.DATABASE_URL;
-  if (databaseUrl) env.DATABASE_URL = databaseUrl;
+  const { env, jwtSecret, cleanup } = serverChildEnvironment(databaseUrl);
   console.log(`${name}: starting the server on ${databaseUrl ? 'a fresh PostgreSQL database' : 'a fresh embedded PGlite database'}...`);
   let server: ServerProcess<LedgerServerInfo> | undefined;
   try {
@@ -152,16 +145,10 @@ export async function withLedgerServer<T>(name: string, databaseUrl: string | un
     return await body({ info: server.info, pid: server.pid, graphqlUrl: `http://127.0.0.1:${server.info.port}/graphql`, storefrontToken });
   } finally {
     await server?.stop();
-    forgetDataDir();
-    await removeDataDir();
+    await cleanup();
   }
 }
 
-/**
- * The reason the bench cannot run here, or undefined. On the embedded database pgbench talks to PGlite's socket
- * server, which has one backend for every connection: only pgbench's simple protocol works there (with the
- * extended and prepared ones, statement names and unnamed portals of different clients collide).
- */
 /** A bench that runs a ledger server child and pgbench on a fresh database, or says why it cannot. */
 export function pgbenchComparison(name: string, description: string, run: (settings: BenchSettings, server: LedgerBenchServer) => Promise<boolean>): Bench {
   return {
@@ -179,6 +166,11 @@ export function pgbenchComparison(name: string, description: string, run: (setti
   };
 }
 
+/**
+ * The reason the bench cannot run here, or undefined. On the embedded database pgbench talks to PGlite's socket
+ * server, which has one backend for every connection: only pgbench's simple protocol works there (with the
+ * extended and prepared ones, statement names and unnamed portals of different clients collide).
+ */
 export function skipReason(databaseUrl: string | undefined, protocol: PgbenchProtocol): string | undefined {
   if (!pgbenchVersion()) return 'pgbench was not found (install the PostgreSQL client tools or set PGBENCH)';
   if (!databaseUrl && protocol !== 'simple') {

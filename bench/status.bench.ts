@@ -4,13 +4,11 @@
  * Targets: Perkgraph keeps >= 80% of the baseline's req/s, and its p99 is at most 1.5x the baseline's.
  * Missing a target is reported, not failed: this is a measurement.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { TokenService } from '../src/auth/tokens';
 import {
+  serverChildEnvironment,
   Bench,
   BenchSettings,
   fetchText,
@@ -19,7 +17,6 @@ import {
   LoadRequest,
   LoadResult,
   machineFacts,
-  onInterrupt,
   round,
   runLoad,
   ServerProcess,
@@ -39,14 +36,7 @@ export const statusBench: Bench = {
 };
 
 async function runStatus(settings: BenchSettings, databaseUrl: string | undefined): Promise<boolean> {
-  const jwtSecret = randomBytes(32).toString('hex');
-  // A fresh PGlite folder per run (only used without DATABASE_URL).
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'perkgraph-bench-'));
-  const removeDataDir = async () => rmSync(dataDir, { recursive: true, force: true });
-  const forgetDataDir = onInterrupt(removeDataDir);
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', JWT_SECRET: jwtSecret, LOG_LEVEL: 'warn', DATA_DIR: dataDir };
-  delete env.DATABASE_URL;
-  if (databaseUrl) env.DATABASE_URL = databaseUrl;
+  const { env, jwtSecret, cleanup } = serverChildEnvironment(databaseUrl);
 
   console.log(`status: starting servers on ${databaseUrl ? 'a fresh PostgreSQL database' : 'a fresh embedded PGlite database'}...`);
   let servers: ServerProcess<StatusServersInfo> | undefined;
@@ -102,8 +92,7 @@ async function runStatus(settings: BenchSettings, databaseUrl: string | undefine
     return clean;
   } finally {
     await servers?.stop();
-    forgetDataDir();
-    await removeDataDir();
+    await cleanup();
   }
 }
 
