@@ -25,3 +25,11 @@ export function wholeNumberOrFail(value: number, field: string, range: { min: nu
   }
   return value;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An id this API issued (a UUID), lower-cased; anything else is BAD_USER_INPUT naming `field` with `problem`. */
+export function uuidOrFail(value: string, field: string, problem: string): string {
+  if (!UUID.test(value)) throw new BadUserInputError(field, problem);
+  return value.toLowerCase();
+}

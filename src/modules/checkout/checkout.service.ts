@@ -1,9 +1,9 @@
-import { BadUserInputError, HoldNotActiveError, IdempotencyConflictError, InsufficientPointsError, NotFoundError } from '../../errors';
+import { HoldNotActiveError, IdempotencyConflictError, InsufficientPointsError, NotFoundError } from '../../errors';
 import type { RequestScope } from '../../graphql/context';
 import { requestHash } from '../../idempotency';
 import { parseDecimal } from '../../money/decimal';
 import { parseMoney } from '../../money/money';
-import { externalIdOrFail, wholeNumberOrFail } from '../../validation';
+import { externalIdOrFail, uuidOrFail, wholeNumberOrFail } from '../../validation';
 import { isUniqueViolation } from '../../db/errors';
 import type { FxService } from '../fx/fx.service';
 import { Ledger } from '../ledger/ledger';
@@ -26,7 +26,6 @@ export interface HoldInput {
 
 export const DEFAULT_HOLD_TTL_SECONDS = 900;
 const MAX_HOLD_TTL_SECONDS = 24 * 60 * 60;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Redeeming points at checkout: quote, then hold, then capture or release (TigerBeetle's two-phase transfers). */
 export class CheckoutService {
@@ -105,8 +104,7 @@ export class CheckoutService {
   }
 
   private async resolve(holdId: string, outcome: HoldStatus.CAPTURED | HoldStatus.RELEASED): Promise<PointsHold> {
-    if (!UUID.test(holdId)) throw new BadUserInputError('holdId', 'is not a hold id');
-    const found = await this.scope.em.fork().findOne(PointsHold, { id: holdId.toLowerCase() });
+    const found = await this.scope.em.fork().findOne(PointsHold, { id: uuidOrFail(holdId, 'holdId', 'is not a hold id') });
     if (!found) throw new NotFoundError('hold');
     await this.members.actionTargetOrFail(found.memberId, 'holdId');
     return this.scope.em.transactional(async (tx) => {

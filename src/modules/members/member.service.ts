@@ -2,6 +2,7 @@ import { isUniqueViolation } from '../../db/errors';
 import { BadUserInputError, ForbiddenError, IdempotencyConflictError, NotFoundError } from '../../errors';
 import type { RequestScope } from '../../graphql/context';
 import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
+import { uuidOrFail } from '../../validation';
 import type { AuditService } from '../audit/audit.service';
 import { Member } from './member.entity';
 import type { MemberLoaders } from './member.loaders';
@@ -14,7 +15,6 @@ export interface MemberSelector {
   email?: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class MemberService {
   constructor(
@@ -78,8 +78,7 @@ export class MemberService {
     if (given.length !== 1) throw new BadUserInputError('id', 'give exactly one of id, externalId or email');
     let member: Member | null;
     if (selector.id != null) {
-      if (!UUID.test(selector.id)) throw new BadUserInputError('id', 'is not a member id');
-      member = await this.loaders.byId.load(selector.id.toLowerCase());
+      member = await this.loaders.byId.load(uuidOrFail(selector.id, 'id', 'is not a member id'));
     } else if (selector.externalId != null) {
       member = await this.loaders.byExternalId.load(selector.externalId.trim());
     } else {
@@ -94,7 +93,7 @@ export class MemberService {
   async search(query: string, page: PageRequest): Promise<Connection<Member>> {
     const text = query.trim();
     if (text.length === 0) throw new BadUserInputError('query', 'must not be empty');
-    if (page.after && !UUID.test(page.after)) throw new BadUserInputError('after', 'is not a cursor this API returned');
+    if (page.after) uuidOrFail(page.after, 'after', 'is not a cursor this API returned');
     const prefix = `${escapeLike(text)}%`;
     const rows = await this.scope.em.find(
       Member,
@@ -118,8 +117,7 @@ export class MemberService {
    * token may only act on itself (FORBIDDEN otherwise, whether or not the other member exists).
    */
   async actionTargetOrFail(memberId: string, field = 'memberId'): Promise<Member> {
-    if (!UUID.test(memberId)) throw new BadUserInputError(field, 'is not a member id');
-    const member = await this.loaders.byId.load(memberId.toLowerCase());
+    const member = await this.loaders.byId.load(uuidOrFail(memberId, field, 'is not a member id'));
     this.assertMaySee(member);
     if (!member) throw new NotFoundError('member');
     return member;
