@@ -23,6 +23,7 @@ import {
   sameBalance,
   pgbenchComparison,
   withClient,
+  runPgbenchOnce,
   withServerCpu,
 } from './ledger-bench';
 import { Bench, BenchSettings } from './harness';
@@ -163,21 +164,7 @@ async function verifyServer(server: LedgerBenchServer): Promise<boolean> {
 
 /** One run of the pgbench script does the same: an order with its EARN transfer and pending lot, POINTS more pending. */
 async function verifyPgbench(databaseUrl: string, protocol: PgbenchProtocol): Promise<boolean> {
-  const member = 2;
-  const memberId = benchMemberId(member);
-  const before = await balanceOf(databaseUrl, memberId);
-  const base = 1;
-  const result = await runPgbench({
-    databaseUrl,
-    script: pgbenchScript('earn.sql'),
-    clients: 1,
-    threads: 1,
-    protocol,
-    transactionsPerClient: 1,
-    variables: { lo: member, hi: member, amount_minor: AMOUNT_MINOR, points: POINTS, base, n: 0 },
-  });
-  const after = await balanceOf(databaseUrl, memberId);
-  const externalId = `pgb-${base + 1}`;
+  const { memberId, key: externalId, before, after, result } = await runPgbenchOnce(databaseUrl, 'earn.sql', protocol, { amount_minor: AMOUNT_MINOR, points: POINTS });
   const order = await withClient(databaseUrl, async (client) => {
     const { rows } = await client.query<{ points_earned: number; transfer: string; lot: string }>(
       `select o.points_earned, t.amount as transfer, l.remaining as lot from orders o

@@ -10,7 +10,7 @@ import { Client } from 'pg';
 import { TokenService } from '../src/auth/tokens';
 import { Bench, BenchSettings, formatTable, machineFacts, round, serverChildEnvironment, ServerProcess, startServerProcess, withBenchDatabase } from './harness';
 import type { LedgerServerInfo } from './ledger-servers';
-import { PgbenchProtocol, pgbenchProtocol, PgbenchResult, pgbenchVersion } from './pgbench';
+import { PgbenchProtocol, pgbenchProtocol, PgbenchResult, pgbenchScript, pgbenchVersion, runPgbench } from './pgbench';
 import { isCleanSequenceLoad, SequenceLoadResult } from './sequence-load';
 
 /** The issue's load: 32 concurrent clients, for the server (HTTP connections) and for pgbench (database connections). */
@@ -122,6 +122,33 @@ export async function inParallel(count: number, concurrency: number, task: (inde
 
 // ---------------------------------------------------------------------------------------------------------------
 // The server
+
+/**
+ * One transaction of a pgbench script, by one client, on bench member 2, with the member's balance before and after:
+ * the check that the script does what one server operation does. The client's first key is `pgb-2` (base 1).
+ */
+export async function runPgbenchOnce(
+  databaseUrl: string,
+  scriptName: string,
+  protocol: PgbenchProtocol,
+  variables: Record<string, string | number>,
+): Promise<{ memberId: string; key: string; before: Balance; after: Balance; result: PgbenchResult }> {
+  const member = 2;
+  const base = 1;
+  const memberId = benchMemberId(member);
+  const before = await balanceOf(databaseUrl, memberId);
+  const result = await runPgbench({
+    databaseUrl,
+    script: pgbenchScript(scriptName),
+    clients: 1,
+    threads: 1,
+    protocol,
+    transactionsPerClient: 1,
+    variables: { lo: member, hi: member, base, n: 0, ...variables },
+  });
+  // Client 0's first key: base + 0 * 100000000 + 1.
+  return { memberId, key: `pgb-${base + 1}`, before, after: await balanceOf(databaseUrl, memberId), result };
+}
 
 export interface LedgerBenchServer {
   info: LedgerServerInfo;

@@ -26,6 +26,7 @@ import {
   sameBalance,
   pgbenchComparison,
   withClient,
+  runPgbenchOnce,
   withServerCpu,
 } from './ledger-bench';
 import { Bench, BenchSettings } from './harness';
@@ -210,22 +211,7 @@ async function verifyServer(server: LedgerBenchServer): Promise<boolean> {
 
 /** One run of the pgbench script does the same to its member: POINTS fewer posted, held unchanged, a CAPTURED hold with its REDEEM transfer. */
 async function verifyPgbench(databaseUrl: string, protocol: PgbenchProtocol): Promise<boolean> {
-  const member = 2;
-  const memberId = benchMemberId(member);
-  const before = await balanceOf(databaseUrl, memberId);
-  const base = 1;
-  const result = await runPgbench({
-    databaseUrl,
-    script: pgbenchScript('redeem.sql'),
-    clients: 1,
-    threads: 1,
-    protocol,
-    transactionsPerClient: 1,
-    variables: { lo: member, hi: member, points: POINTS, base, n: 0 },
-  });
-  const after = await balanceOf(databaseUrl, memberId);
-  // Client 0's first key: base + 0 * 100000000 + 1.
-  const key = `pgb-${base + 1}`;
+  const { key, before, after, result } = await runPgbenchOnce(databaseUrl, 'redeem.sql', protocol, { points: POINTS });
   const hold = await withClient(databaseUrl, async (client) => {
     const { rows } = await client.query<{ status: string; kind: string; amount: string; reference: string }>(
       `select h.status, t.kind, t.amount, t.reference from points_holds h join points_transfers t on t.id = h.transfer_id where h.idempotency_key = $1`,
