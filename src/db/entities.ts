@@ -9,6 +9,7 @@ import { Member } from '../modules/members/member.entity';
 import { EarningRule } from '../modules/orders/earning-rule.entity';
 import { OrderRefund } from '../modules/orders/order-refund.entity';
 import { Order } from '../modules/orders/order.entity';
+import { MemberCardFingerprint } from '../modules/payments/card-fingerprint.entity';
 
 /** Every entity, listed explicitly: no folder scanning, same in TypeScript and compiled runs. */
-export const entities = [Member, AuditLog, ExchangeRate, PointsCurrency, PointsAccount, PointsTransfer, PointsLot, PointsHold, Order, OrderRefund, EarningRule];
+export const entities = [Member, AuditLog, ExchangeRate, PointsCurrency, PointsAccount, PointsTransfer, PointsLot, PointsHold, Order, OrderRefund, EarningRule, MemberCardFingerprint];
