@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       redemptionMinPoints: 100,
       redemptionMaxCartShare: '0.5',
       jobIntervalSeconds: 60,
+      referral: { minOrderMinor: 2000n, referrerBonus: 500, refereeBonus: 200, monthlyCap: 20, signalWindowDays: 30, lookupFailures: 10, lookupWindowSeconds: 900 },
     });
   });
 
@@ -56,6 +57,13 @@ describe('loadConfig', () => {
         REDEMPTION_MIN_POINTS: '200',
         REDEMPTION_MAX_CART_SHARE: '0.25',
         JOB_INTERVAL_SECONDS: '0',
+        REFERRAL_MIN_ORDER_MINOR: '5000',
+        REFERRAL_REFERRER_BONUS: '800',
+        REFERRAL_REFEREE_BONUS: '300',
+        REFERRAL_MONTHLY_CAP: '5',
+        REFERRAL_SIGNAL_WINDOW_DAYS: '7',
+        REFERRAL_LOOKUP_FAILURES: '3',
+        REFERRAL_LOOKUP_WINDOW_SECONDS: '60',
       }),
     ).toEqual({
       nodeEnv: 'production',
@@ -74,6 +82,7 @@ describe('loadConfig', () => {
       redemptionMinPoints: 200,
       redemptionMaxCartShare: '0.25',
       jobIntervalSeconds: 0,
+      referral: { minOrderMinor: 5000n, referrerBonus: 800, refereeBonus: 300, monthlyCap: 5, signalWindowDays: 7, lookupFailures: 3, lookupWindowSeconds: 60 },
     });
   });
 

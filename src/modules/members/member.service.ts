@@ -4,6 +4,7 @@ import type { RequestScope } from '../../graphql/context';
 import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
 import { uuidOrFail } from '../../validation';
 import type { AuditService } from '../audit/audit.service';
+import { newReferralCode } from '../referrals/referral-code';
 import { Member } from './member.entity';
 import type { MemberLoaders } from './member.loaders';
 import { EnrollmentInput, enrollmentHash, normaliseEmail, normaliseEnrollment } from './member.validation';
@@ -47,6 +48,7 @@ export class MemberService {
             joinedAt: enrollment.joinedAt ?? new Date(),
             createdAt: new Date(),
             enrollmentHash: hash,
+            referralCode: newReferralCode(),
           })
           .onConflict('external_id')
           .ignore()
