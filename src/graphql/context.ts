@@ -18,6 +18,8 @@ export interface RequestScope {
   /** Set when the request carried a bad token; raised before anything runs. */
   authenticationError?: Error;
   requestId: string;
+  /** The HTTP client's address (Express req.ip), for per-client limits of anonymous callers. */
+  clientIp?: string;
   config: Config;
   logger: Logger;
 }

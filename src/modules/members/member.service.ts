@@ -5,6 +5,7 @@ import { Connection, PageRequest, toConnection } from '../../graphql/pagination'
 import { uuidOrFail } from '../../validation';
 import type { AuditService } from '../audit/audit.service';
 import { newReferralCode } from '../referrals/referral-code';
+import { createReferral, recordSightings, referrerByCodeOrFail } from '../referrals/referral.service';
 import { Member } from './member.entity';
 import type { MemberLoaders } from './member.loaders';
 import { EnrollmentInput, enrollmentHash, normaliseEmail, normaliseEnrollment } from './member.validation';
@@ -28,9 +29,11 @@ export class MemberService {
    * Enrols a member, idempotently on externalId: the same input returns the same member,
    * other input for a known externalId fails with IDEMPOTENCY_CONFLICT.
    */
-  async enroll(input: EnrollmentInput): Promise<Member> {
+  async enroll(input: EnrollmentInput, retriedCode = false): Promise<Member> {
     const enrollment = normaliseEnrollment(input);
     const hash = enrollmentHash(enrollment);
+    // An unknown code fails before anything is written: nobody is enrolled.
+    const referrer = enrollment.referralCode ? await referrerByCodeOrFail(this.scope, enrollment.referralCode, enrollment.ip) : null;
     try {
       return await this.scope.em.transactional(async (em) => {
         const inserted = await em
@@ -56,10 +59,16 @@ export class MemberService {
           .execute('all');
         const member = await em.findOneOrFail(Member, { externalId: enrollment.externalId });
         if (member.enrollmentHash !== hash) throw new IdempotencyConflictError(`externalId ${enrollment.externalId}`);
-        if (inserted.length > 0) await this.audit.record('member.enroll', [member.id], null, em);
+        if (inserted.length > 0) {
+          await recordSightings(em, member.id, enrollment);
+          if (referrer) await createReferral(em, this.scope.config, referrer, member.id);
+          await this.audit.record('member.enroll', [member.id], null, em);
+        }
         return member;
       });
     } catch (error) {
+      // A generated referral code taken by someone else (about one chance in 10^11 per enrolment): try once more.
+      if (isUniqueViolation(error, 'members_referral_code_unique') && !retriedCode) return this.enroll(input, true);
       if (isUniqueViolation(error, 'members_email_unique')) {
         throw new BadUserInputError('email', 'already belongs to another member');
       }

@@ -1,0 +1,59 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimitedError } from '../../errors';
+import type { RequestScope } from '../../graphql/context';
+
+/**
+ * Failed referral code look-ups per client, counted in PostgreSQL (rate-limiter-flexible's store, table
+ * rate_limits from our migrations), so the limit holds across replicas and on the embedded database.
+ * It runs its statements on the ORM's own knex pool: no second pool to size.
+ */
+const limiters = new WeakMap<object, RateLimiterPostgres>();
+
+function limiterFor(scope: RequestScope): RateLimiterPostgres {
+  const knex = (scope.em as EntityManager).getKnex();
+  let limiter = limiters.get(knex);
+  if (!limiter) {
+    limiter = new RateLimiterPostgres({
+      storeClient: knex,
+      storeType: 'knex',
+      tableName: 'rate_limits',
+      tableCreated: true,
+      keyPrefix: 'referral-lookup',
+      points: scope.config.referral.lookupFailures,
+      duration: scope.config.referral.lookupWindowSeconds,
+    });
+    limiters.set(knex, limiter);
+  }
+  return limiter;
+}
+
+/**
+ * Who a look-up is counted against: the shopper's IP when a storefront passes it on enrolment, else the
+ * token's role and subject, else (anonymous callers) the HTTP client's address.
+ */
+export function lookupClientKey(scope: RequestScope, shopperIp?: string | null): string {
+  if (shopperIp) return `ip:${shopperIp}`;
+  if (scope.principal) return `${scope.principal.role}:${scope.principal.subject}`;
+  return `ip:${scope.clientIp ?? 'unknown'}`;
+}
+
+function retryAfter(result: RateLimiterRes): number {
+  return Math.max(1, Math.ceil(result.msBeforeNext / 1000));
+}
+
+/** RATE_LIMITED when the client used up its failed look-ups; checked before every look-up, valid or not. */
+export async function assertLookupAllowed(scope: RequestScope, key: string): Promise<void> {
+  const result = await limiterFor(scope).get(key);
+  if (result && result.consumedPoints >= scope.config.referral.lookupFailures) throw new RateLimitedError(retryAfter(result));
+}
+
+/** Counts one failed look-up; RATE_LIMITED when it was one too many (never happens after assertLookupAllowed, but two at once can race). */
+export async function recordFailedLookup(scope: RequestScope, key: string): Promise<void> {
+  try {
+    await limiterFor(scope).consume(key);
+  } catch (rejection) {
+    if (rejection instanceof RateLimiterRes) throw new RateLimitedError(retryAfter(rejection));
+    throw rejection;
+  }
+}
