@@ -10,6 +10,8 @@ import { BalanceService } from '../modules/ledger/balance.service';
 import { AdjustmentService } from '../modules/ledger/adjustment.service';
 import { CheckoutService } from '../modules/checkout/checkout.service';
 import { OrderService } from '../modules/orders/order.service';
+import { ReferralService } from '../modules/referrals/referral.service';
+import { RewardService } from '../modules/rewards/reward.service';
 
 /** Everything one request's services share: its own EntityManager, its caller, its id. */
 export interface RequestScope {
@@ -34,6 +36,8 @@ export interface RequestContext extends RequestScope {
   adjustments: AdjustmentService;
   checkout: CheckoutService;
   orders: OrderService;
+  referrals: ReferralService;
+  rewards: RewardService;
 }
 
 export function createRequestContext(scope: RequestScope): RequestContext {
@@ -52,6 +56,8 @@ export function createRequestContext(scope: RequestScope): RequestContext {
     adjustments: new AdjustmentService(scope, members, audit),
     checkout: new CheckoutService(scope, members, balances, fx),
     orders: new OrderService(scope, members, fx, audit),
+    referrals: new ReferralService(scope, members, audit),
+    rewards: new RewardService(scope, members, audit),
   };
 }
 
