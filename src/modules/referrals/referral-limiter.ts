@@ -8,11 +8,15 @@ import type { RequestScope } from '../../graphql/context';
  * rate_limits from our migrations), so the limit holds across replicas and on the embedded database.
  * It runs its statements on the ORM's own knex pool: no second pool to size.
  */
-const limiters = new WeakMap<object, RateLimiterPostgres>();
+const limiters = new WeakMap<object, Map<string, RateLimiterPostgres>>();
 
 function limiterFor(scope: RequestScope): RateLimiterPostgres {
   const knex = (scope.em as EntityManager).getKnex();
-  let limiter = limiters.get(knex);
+  const { lookupFailures, lookupWindowSeconds } = scope.config.referral;
+  const settings = `${lookupFailures}/${lookupWindowSeconds}`;
+  let perSettings = limiters.get(knex);
+  if (!perSettings) limiters.set(knex, (perSettings = new Map()));
+  let limiter = perSettings.get(settings);
   if (!limiter) {
     limiter = new RateLimiterPostgres({
       storeClient: knex,
@@ -20,10 +24,10 @@ function limiterFor(scope: RequestScope): RateLimiterPostgres {
       tableName: 'rate_limits',
       tableCreated: true,
       keyPrefix: 'referral-lookup',
-      points: scope.config.referral.lookupFailures,
-      duration: scope.config.referral.lookupWindowSeconds,
+      points: lookupFailures,
+      duration: lookupWindowSeconds,
     });
-    limiters.set(knex, limiter);
+    perSettings.set(settings, limiter);
   }
   return limiter;
 }
