@@ -236,10 +236,10 @@ export class RewardService {
         '(r.ends_at is null or r.ends_at > now())',
         '(cardinality(r.markets) = 0 or ? = any(r.markets))',
         '(r.stock_remaining is null or r.stock_remaining > 0)',
-        '(r.min_tier_code is null or r.min_tier_code = any(?::text[]))',
+        metTiers.length ? '(r.min_tier_code is null or r.min_tier_code in (?))' : 'r.min_tier_code is null',
         '(r.per_member_limit is null or (select count(*) from reward_redemptions x where x.reward_id = r.id and x.member_id = ?) < r.per_member_limit)',
       );
-      values.push(member.country, metTiers, member.id);
+      values.push(member.country, ...(metTiers.length ? [metTiers] : []), member.id);
     }
     if (page.after) {
       conditions.push('r.id > ?');
