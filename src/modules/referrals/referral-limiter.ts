@@ -6,12 +6,37 @@ import type { RequestScope } from '../../graphql/context';
 /**
  * Failed referral code look-ups per client, counted in PostgreSQL (rate-limiter-flexible's store, table
  * rate_limits from our migrations), so the limit holds across replicas and on the embedded database.
- * It runs its statements on the ORM's own knex pool: no second pool to size.
+ * It runs its statements on the ORM's own connection pool: no second pool to size.
  */
 const limiters = new WeakMap<object, Map<string, RateLimiterPostgres>>();
 
+interface KnexClient {
+  client: { acquireConnection(): Promise<PgConnection>; releaseConnection(connection: PgConnection): Promise<unknown> };
+}
+interface PgConnection {
+  query(query: { text: string; values?: unknown[] }): Promise<unknown>;
+}
+
+/**
+ * The limiter's statements on a connection of the ORM's knex pool, without the statement names the library
+ * gives them: on the embedded PGlite every connection shares one backend, where a second connection
+ * preparing the same named statement fails ("prepared statement already exists").
+ */
+function unnamedStatements(knex: KnexClient) {
+  return {
+    async query(query: { text: string; values?: unknown[] }) {
+      const connection = await knex.client.acquireConnection();
+      try {
+        return await connection.query({ text: query.text, values: query.values });
+      } finally {
+        await knex.client.releaseConnection(connection);
+      }
+    },
+  };
+}
+
 function limiterFor(scope: RequestScope): RateLimiterPostgres {
-  const knex = (scope.em as EntityManager).getKnex();
+  const knex = (scope.em as EntityManager).getKnex() as unknown as KnexClient;
   const { lookupFailures, lookupWindowSeconds } = scope.config.referral;
   const settings = `${lookupFailures}/${lookupWindowSeconds}`;
   let perSettings = limiters.get(knex);
@@ -19,8 +44,8 @@ function limiterFor(scope: RequestScope): RateLimiterPostgres {
   let limiter = perSettings.get(settings);
   if (!limiter) {
     limiter = new RateLimiterPostgres({
-      storeClient: knex,
-      storeType: 'knex',
+      storeClient: unnamedStatements(knex),
+      storeType: 'pool',
       tableName: 'rate_limits',
       tableCreated: true,
       keyPrefix: 'referral-lookup',
