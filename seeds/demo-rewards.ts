@@ -81,8 +81,8 @@ export const DEMO_REWARDS: CreateRewardInput[] = [
 
 /** Members who sign up with a referral code: one stays PENDING (no order yet), one shares the referrer's device. */
 export const DEMO_REFERRED: (EnrollmentInput & { referrerExternalId: string })[] = [
-  { externalId: 'demo-ref-pending', email: 'nadia.ref@demo.perkgraph.dev', country: 'MY', locale: 'ms-MY', referrerExternalId: 'demo-my-1' },
-  { externalId: 'demo-ref-device', email: 'theo.ref@demo.perkgraph.dev', country: 'DE', locale: 'de-DE', deviceId: 'demo-device-lena', referrerExternalId: 'demo-de-1' },
+  { externalId: 'demo-ref-pending', email: 'nadia.ref@demo.perkgraph.dev', country: 'MY', locale: 'ms-MY', acquisitionChannel: 'referral', referrerExternalId: 'demo-my-1' },
+  { externalId: 'demo-ref-device', email: 'theo.ref@demo.perkgraph.dev', country: 'DE', locale: 'de-DE', acquisitionChannel: 'referral', deviceId: 'demo-device-lena', referrerExternalId: 'demo-de-1' },
 ];
 
 /**
