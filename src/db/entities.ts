@@ -10,6 +10,9 @@ import { EarningRule } from '../modules/orders/earning-rule.entity';
 import { OrderRefund } from '../modules/orders/order-refund.entity';
 import { Order } from '../modules/orders/order.entity';
 import { MemberCardFingerprint } from '../modules/payments/card-fingerprint.entity';
+import { Perk, PerkGrant } from '../modules/tiers/perk.entity';
+import { MemberTier, MemberTierChange, Tier } from '../modules/tiers/tier.entity';
 
 /** Every entity, listed explicitly: no folder scanning, same in TypeScript and compiled runs. */
-export const entities = [Member, AuditLog, ExchangeRate, PointsCurrency, PointsAccount, PointsTransfer, PointsLot, PointsHold, Order, OrderRefund, EarningRule, MemberCardFingerprint];
+export const entities = [Member, AuditLog, ExchangeRate, PointsCurrency, PointsAccount, PointsTransfer, PointsLot, PointsHold, Order, OrderRefund, EarningRule, MemberCardFingerprint,
+  Tier, MemberTier, MemberTierChange, Perk, PerkGrant];

@@ -10,6 +10,9 @@ import { BalanceService } from '../modules/ledger/balance.service';
 import { AdjustmentService } from '../modules/ledger/adjustment.service';
 import { CheckoutService } from '../modules/checkout/checkout.service';
 import { OrderService } from '../modules/orders/order.service';
+import { TierLoaders } from '../modules/tiers/tier.loaders';
+import { TierAdmin } from '../modules/tiers/tier.service';
+import { PerkAdmin } from '../modules/tiers/perk.service';
 
 /** Everything one request's services share: its own EntityManager, its caller, its id. */
 export interface RequestScope {
@@ -32,6 +35,9 @@ export interface RequestContext extends RequestScope {
   adjustments: AdjustmentService;
   checkout: CheckoutService;
   orders: OrderService;
+  tierLoaders: TierLoaders;
+  tierAdmin: TierAdmin;
+  perkAdmin: PerkAdmin;
 }
 
 export function createRequestContext(scope: RequestScope): RequestContext {
@@ -50,6 +56,9 @@ export function createRequestContext(scope: RequestScope): RequestContext {
     adjustments: new AdjustmentService(scope, members, audit),
     checkout: new CheckoutService(scope, members, balances, fx),
     orders: new OrderService(scope, members, fx, audit),
+    tierLoaders: new TierLoaders(scope.em, scope.config),
+    tierAdmin: new TierAdmin(scope.em, scope.config),
+    perkAdmin: new PerkAdmin(scope.em),
   };
 }
 

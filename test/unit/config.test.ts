@@ -36,6 +36,10 @@ describe('loadConfig', () => {
       redemptionMinPoints: 100,
       redemptionMaxCartShare: '0.5',
       jobIntervalSeconds: 60,
+      tierWindowMonths: 12,
+      tierRetentionMonths: 12,
+      tierJobIntervalSeconds: 3600,
+      birthdayGiftPoints: 500,
     });
   });
 
@@ -56,6 +60,10 @@ describe('loadConfig', () => {
         REDEMPTION_MIN_POINTS: '200',
         REDEMPTION_MAX_CART_SHARE: '0.25',
         JOB_INTERVAL_SECONDS: '0',
+        TIER_WINDOW_MONTHS: '6',
+        TIER_RETENTION_MONTHS: '24',
+        TIER_JOB_INTERVAL_SECONDS: '600',
+        BIRTHDAY_GIFT_POINTS: '0',
       }),
     ).toEqual({
       nodeEnv: 'production',
@@ -74,6 +82,10 @@ describe('loadConfig', () => {
       redemptionMinPoints: 200,
       redemptionMaxCartShare: '0.25',
       jobIntervalSeconds: 0,
+      tierWindowMonths: 6,
+      tierRetentionMonths: 24,
+      tierJobIntervalSeconds: 600,
+      birthdayGiftPoints: 0,
     });
   });
 
