@@ -74,11 +74,12 @@ export async function qualifyingSpend(em: EntityManager, memberIds: string[], no
 /** Stored standings (member_tiers rows) of the given members; members holding the lowest tier by default are absent. */
 export async function standingsOf(em: EntityManager, memberIds: string[], options: { forUpdate?: boolean } = {}): Promise<Map<string, TierStanding>> {
   if (memberIds.length === 0) return new Map();
-  const rows = await em.execute<{ member_id: string; tier_code: string; retain_until: Date | null }[]>(
+  const rows = await em.execute<{ member_id: string; tier_code: string; retain_until: string | Date | null }[]>(
     `select member_id, tier_code, retain_until from member_tiers where member_id in (?) order by member_id${options.forUpdate ? ' for update' : ''}`,
     [memberIds],
   );
-  return new Map(rows.map((row) => [row.member_id, { tierCode: row.tier_code, retainUntil: row.retain_until }]));
+  // Raw rows carry timestamps as text: the policy compares Dates.
+  return new Map(rows.map((row) => [row.member_id, { tierCode: row.tier_code, retainUntil: row.retain_until === null ? null : new Date(row.retain_until) }]));
 }
 
 /** Writes tier decisions and their history rows, set-based: one statement each. */
