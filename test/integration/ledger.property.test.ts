@@ -403,8 +403,9 @@ describe('the points ledger against a plain model', () => {
           throw error;
         }
       }),
-      { numRuns: 40, plugins: [fc.interruptAfterTimeLimit(100_000, { failOnInterrupt: true })] },
+      // Always the full 40 runs: a time limit would make the test's strength (or its outcome) depend on the machine's load.
+      { numRuns: 40 },
     );
     expect(await checkLedgerInvariants(db.orm)).toEqual(NO_VIOLATIONS);
-  }, 130_000);
+  }, 600_000);
 });
