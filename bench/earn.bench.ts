@@ -13,6 +13,7 @@ import {
   Comparison,
   formatBalance,
   graphql,
+  flattenTierLadder,
   insertBenchMembers,
   isValidComparison,
   LedgerBenchServer,
@@ -47,7 +48,8 @@ async function runEarn(settings: BenchSettings, server: LedgerBenchServer): Prom
   const { databaseUrl } = server.info;
   const protocol = pgbenchProtocol();
   await insertBenchMembers(databaseUrl, 1, MEMBERS);
-  console.log(`earn: ${MEMBERS} members`);
+  await flattenTierLadder(databaseUrl);
+  console.log(`earn: ${MEMBERS} members, a flat tier ladder (every order earns at 1x)`);
   if (!(await verifyServer(server)) || !(await verifyPgbench(databaseUrl, protocol))) return false;
   // A second order, now that the ISSUANCE account exists (its first use sends two more statements).
   await compareStatementCounts('earn', server, pgbenchScript('earn.sql'), async () => {
@@ -137,7 +139,7 @@ async function runEarn(settings: BenchSettings, server: LedgerBenchServer): Prom
     info: server.info,
     protocol,
     comparisons: [comparison],
-    details: { members: MEMBERS, order: `${AMOUNT} USD, ${POINTS} pending PTS (pgbench: 1 transaction, 11 statements besides BEGIN/COMMIT)` },
+    details: { members: MEMBERS, order: `${AMOUNT} USD, ${POINTS} pending PTS (pgbench: 1 transaction, 15 statements besides BEGIN/COMMIT)` },
   });
   return valid;
 }

@@ -31,6 +31,14 @@ export function benchMemberId(index: number): string {
  * points come through the API). With the accounts there, every measured operation takes the steady-state path
  * the pgbench scripts follow (an account's first use sends two more statements).
  */
+/** Leaves only the lowest tier (1x) on the ladder, so that every bench order earns the same points whatever the member spent. */
+export async function flattenTierLadder(databaseUrl: string): Promise<void> {
+  await withClient(databaseUrl, async (client) => {
+    await client.query("delete from perk_grants where source_kind = 'TIER' and source_code in (select code from tiers where rank > (select min(rank) from tiers))");
+    await client.query('delete from tiers where rank > (select min(rank) from tiers)');
+  });
+}
+
 export async function insertBenchMembers(databaseUrl: string, first: number, last: number): Promise<void> {
   await withClient(databaseUrl, async (client) => {
     await client.query(

@@ -5,6 +5,7 @@ import { migrateToLatest, openDatabase } from './db/database';
 import { isEmptyProgramme, seedDemoData } from './db/seed';
 import { createApp } from './app';
 import { scheduleLedgerJobs } from './jobs/ledger-jobs';
+import { scheduleTierJobs } from './jobs/tier-jobs';
 import { runReferralJobs } from './jobs/referral-jobs';
 import { scheduleEvery } from './jobs/schedule';
 
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
 
   const app = await createApp({ config, orm: database.orm, logger });
   const stopJobs = scheduleLedgerJobs(database.orm, config.jobIntervalSeconds, (error) => logger.error({ err: error }, 'ledger jobs failed'));
+  const stopTierJobs = scheduleTierJobs(database.orm, config, (error) => logger.error({ err: error }, 'tier jobs failed'));
   const stopReferralJobs = scheduleEvery(
     config.jobIntervalSeconds,
     () => runReferralJobs(database.orm, config),
@@ -51,8 +53,7 @@ async function main(): Promise<void> {
     forceExit.unref();
     await app.stop();
     logger.info('HTTP server stopped');
-    await stopJobs();
-    await stopReferralJobs();
+    await Promise.all([stopJobs(), stopTierJobs(), stopReferralJobs()]);
     await database.close();
     logger.info('stopped');
     process.exit(0);

@@ -5,6 +5,7 @@
 -- One run of this script records one order of :amount_minor cents, earning :points pending PTS.
 -- Variables (-D): lo, hi: the members' range (bench member i has id md5('perkgraph-bench-member-' || i)::uuid);
 -- amount_minor; points (what the server earns on it); base: a number unique to this pgbench run; n: 0.
+-- The ladder is flattened to its lowest tier (1x) for this bench, so every order earns the same points.
 -- Taken from the server's statement log (MikroORM's debug: ['query']) after the statement trim that
 -- followed commit 9973cbc, in the steady state (the member's account and the system account exist): when the services change, log them again and keep this script in step.
 -- Written for pgbench's simple protocol (--protocol=simple), which is what the server uses: MikroORM writes the
@@ -23,6 +24,13 @@ insert into orders (id, member_id, external_id, amount_minor, currency, base_amo
           '0000000000000000000000000000000000000000000000000000000000000000', now())
   on conflict (external_id) do nothing returning id \gset o_
 select exists (select 1 from orders where member_id = ':m_id' and id <> ':o_id' and placed_at <= now()) as earlier;
+-- the member's tier: the ladder, its tier row locked, its qualifying spend (src/modules/tiers/tier.service.ts
+-- upgradeAfterOrder; the bench's ladder is flat, so no upgrade follows)
+select code, name, names, rank, threshold_minor, earn_multiplier from tiers order by rank;
+insert into member_tiers (member_id, tier_code, reached_at, retain_until) values (':m_id', 'BRONZE', now(), null) on conflict (member_id) do nothing;
+select member_id, tier_code, retain_until from member_tiers where member_id in (':m_id') order by member_id for update;
+select member_id, sum(div(base_amount_minor::numeric * (amount_minor - refunded_minor), amount_minor))::text as spend
+  from orders where member_id in (':m_id') and placed_at > now() - interval '12 months' and placed_at <= now() group by member_id;
 select "e0".* from "earning_rules" as "e0" where "e0"."active" = true;
 select "p0".* from "points_currencies" as "p0" where "p0"."earns_on_orders" = true order by "p0"."code" asc;
 select id, posted, pending, held from points_accounts where member_id = ':m_id' and currency = 'PTS' for update \gset a_

@@ -35,6 +35,10 @@ const environmentSchema = z
       z.string().regex(/^(0(\.\d{1,6})?|1(\.0{1,6})?)$/, 'must be a decimal between 0 and 1, such as 0.5').default('0.5'),
     ),
     JOB_INTERVAL_SECONDS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(60)),
+    TIER_WINDOW_MONTHS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(120).default(12)),
+    TIER_RETENTION_MONTHS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(120).default(12)),
+    TIER_JOB_INTERVAL_SECONDS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(3600)),
+    BIRTHDAY_GIFT_POINTS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(500)),
     REFERRAL_MIN_ORDER_MINOR: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(2000)),
     REFERRAL_REFERRER_BONUS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(500)),
     REFERRAL_REFEREE_BONUS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(200)),
@@ -68,6 +72,14 @@ export interface Config {
   redemptionMaxCartShare: string;
   /** How often the ledger jobs (hold expiry, vesting, point expiry) run; 0 turns them off. */
   jobIntervalSeconds: number;
+  /** Qualifying spend for tiers is counted over this many months up to now. */
+  tierWindowMonths: number;
+  /** A tier reached is kept at least this long before a review may downgrade it (one tier at a time). */
+  tierRetentionMonths: number;
+  /** How often the tier jobs (review, upgrade sweep, birthday gifts) run; 0 turns them off. */
+  tierJobIntervalSeconds: number;
+  /** PTS granted on a member's birthday to members whose perks include BIRTHDAY_GIFT; 0 turns it off. */
+  birthdayGiftPoints: number;
   referral: ReferralSettings;
 }
 
@@ -118,6 +130,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     redemptionMinPoints: env.REDEMPTION_MIN_POINTS,
     redemptionMaxCartShare: env.REDEMPTION_MAX_CART_SHARE,
     jobIntervalSeconds: env.JOB_INTERVAL_SECONDS,
+    tierWindowMonths: env.TIER_WINDOW_MONTHS,
+    tierRetentionMonths: env.TIER_RETENTION_MONTHS,
+    tierJobIntervalSeconds: env.TIER_JOB_INTERVAL_SECONDS,
+    birthdayGiftPoints: env.BIRTHDAY_GIFT_POINTS,
     referral: {
       minOrderMinor: BigInt(env.REFERRAL_MIN_ORDER_MINOR),
       referrerBonus: env.REFERRAL_REFERRER_BONUS,

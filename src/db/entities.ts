@@ -15,7 +15,9 @@ import { RateLimitCounter } from '../modules/referrals/rate-limit.entity';
 import { Referral } from '../modules/referrals/referral.entity';
 import { RewardRedemption } from '../modules/rewards/reward-redemption.entity';
 import { Reward } from '../modules/rewards/reward.entity';
+import { Perk, PerkGrant } from '../modules/tiers/perk.entity';
+import { MemberTier, MemberTierChange, Tier } from '../modules/tiers/tier.entity';
 
 /** Every entity, listed explicitly: no folder scanning, same in TypeScript and compiled runs. */
 export const entities = [Member, AuditLog, ExchangeRate, PointsCurrency, PointsAccount, PointsTransfer, PointsLot, PointsHold, Order, OrderRefund, EarningRule, MemberCardFingerprint,
-  Referral, MemberSighting, RateLimitCounter, Reward, RewardRedemption];
+  Tier, MemberTier, MemberTierChange, Perk, PerkGrant, Referral, MemberSighting, RateLimitCounter, Reward, RewardRedemption];

@@ -10,6 +10,9 @@ import { BalanceService } from '../modules/ledger/balance.service';
 import { AdjustmentService } from '../modules/ledger/adjustment.service';
 import { CheckoutService } from '../modules/checkout/checkout.service';
 import { OrderService } from '../modules/orders/order.service';
+import { TierLoaders } from '../modules/tiers/tier.loaders';
+import { TierAdmin } from '../modules/tiers/tier.service';
+import { PerkAdmin } from '../modules/tiers/perk.service';
 import { ReferralService } from '../modules/referrals/referral.service';
 import { RewardService } from '../modules/rewards/reward.service';
 
@@ -36,6 +39,9 @@ export interface RequestContext extends RequestScope {
   adjustments: AdjustmentService;
   checkout: CheckoutService;
   orders: OrderService;
+  tierLoaders: TierLoaders;
+  tierAdmin: TierAdmin;
+  perkAdmin: PerkAdmin;
   referrals: ReferralService;
   rewards: RewardService;
 }
@@ -56,6 +62,9 @@ export function createRequestContext(scope: RequestScope): RequestContext {
     adjustments: new AdjustmentService(scope, members, audit),
     checkout: new CheckoutService(scope, members, balances, fx),
     orders: new OrderService(scope, members, fx, audit),
+    tierLoaders: new TierLoaders(scope.em, scope.config),
+    tierAdmin: new TierAdmin(scope.em, scope.config),
+    perkAdmin: new PerkAdmin(scope.em),
     referrals: new ReferralService(scope, members, audit),
     rewards: new RewardService(scope, members, audit),
   };

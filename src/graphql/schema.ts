@@ -9,6 +9,7 @@ import { OrderResolver } from '../modules/orders/order.resolver';
 import { FxResolver } from '../modules/fx/fx.resolver';
 import { MemberReferralsResolver, ReferralResolver } from '../modules/referrals/referral.resolver';
 import { RewardResolver } from '../modules/rewards/reward.resolver';
+import { MemberTierResolver, PerkResolver, TierResolver } from '../modules/tiers/tier.resolver';
 import { PROJECT_ROOT } from '../db/paths';
 import { authChecker } from './auth-checker';
 import { scalarsMap } from './scalars';
@@ -21,6 +22,9 @@ export const resolvers = [
   OrderResolver,
   CheckoutResolver,
   FxResolver,
+  TierResolver,
+  PerkResolver,
+  MemberTierResolver,
   ReferralResolver,
   MemberReferralsResolver,
   RewardResolver,

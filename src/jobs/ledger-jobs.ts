@@ -2,6 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { expireDueHolds } from '../modules/checkout/hold-expiry';
 import { Ledger } from '../modules/ledger/ledger';
 import { LedgerEntryKind, TransferBucket } from '../modules/ledger/points-transfer.entity';
+import { scheduleEvery } from './schedule';
 
 /** Accounts handled per job run and kind of work; what is left waits for the next run. */
 const BATCH = 500;
@@ -105,14 +106,5 @@ async function expirePoints(em: EntityManager, now: Date): Promise<bigint> {
 
 /** Runs the ledger jobs every `intervalSeconds` until stopped; failures are logged and retried next time. */
 export function scheduleLedgerJobs(orm: MikroORM, intervalSeconds: number, onError: (error: unknown) => void): () => Promise<void> {
-  if (intervalSeconds <= 0) return async () => undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = runLedgerJobs(orm).catch(onError);
-  }, intervalSeconds * 1000);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+  return scheduleEvery(intervalSeconds, () => runLedgerJobs(orm), onError);
 }

@@ -1,9 +1,13 @@
-/** Runs `work` every `intervalSeconds` until stopped (0 turns it off); failures go to onError and it runs again next time. */
+/**
+ * Runs `work` every `intervalSeconds` until the returned stop function is called (0 or less: never).
+ * A run that fails is reported to `onError` and retried at the next tick; stopping waits for a run in flight.
+ * Correctness never depends on it running in one replica only: every job locks what it changes.
+ */
 export function scheduleEvery(intervalSeconds: number, work: () => Promise<unknown>, onError: (error: unknown) => void): () => Promise<void> {
   if (intervalSeconds <= 0) return async () => undefined;
   let running: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
-    running = running.then(() => work()).catch(onError);
+    running = work().catch(onError);
   }, intervalSeconds * 1000);
   timer.unref();
   return async () => {

@@ -1,6 +1,7 @@
 import { checkLedgerInvariants, NO_VIOLATIONS } from '../helpers/invariants';
 import { onlyError, startTestServer, TestServer } from '../helpers/server';
 import { memberInput } from '../factories/member.factory';
+import { flattenTierLadder } from '../factories/tier.factory';
 
 const admin = { role: 'admin' as const, subject: 'admin-1' };
 const storefront = { role: 'storefront' as const, subject: 'shop-1' };
@@ -30,6 +31,7 @@ describe('points over HTTP', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
+    await flattenTierLadder(server.orm);
     const twoYearsAgo = new Date(Date.now() - 800 * DAY).toISOString();
     for (const [currency, rate] of [['JPY', '150'], ['KWD', '0.3'], ['EUR', '0.9'], ['IDR', '15500.25']]) {
       ok(await server.graphql(RATE, { c: currency, r: rate, at: twoYearsAgo }, admin));

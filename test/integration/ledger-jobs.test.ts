@@ -8,6 +8,7 @@ import { HoldStatus, PointsHold } from '../../src/modules/checkout/points-hold.e
 import { openTestOrm, TestOrm } from '../helpers/database';
 import { checkLedgerInvariants, NO_VIOLATIONS } from '../helpers/invariants';
 import { memberInput } from '../factories/member.factory';
+import { flattenTierLadder } from '../factories/tier.factory';
 
 const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
 const logger = createLogger('silent');
@@ -33,6 +34,7 @@ describe('ledger jobs', () => {
 
   beforeAll(async () => {
     db = await openTestOrm(8);
+    await flattenTierLadder(db.orm);
   });
   afterEach(async () => {
     expect(await checkLedgerInvariants(db.orm)).toEqual(NO_VIOLATIONS);

@@ -137,6 +137,31 @@ describe('rewards', () => {
     expect(await codeOf(redeem(m, goldOnly.id))).toBe('FORBIDDEN');
   });
 
+  it('restricts rewards to a minimum tier: listed and redeemable only from that tier up', async () => {
+    await db.orm.em.fork().execute('update rewards set retired_at = now()');
+    const gold = await enrol();
+    const silver = await enrol();
+    const bronze = await enrol();
+    await as(shop).orders.record({ memberId: gold.id, externalId: `tier-order-${++keys}`, amount: { amount: '1000.00', currency: 'USD' } });
+    await as(shop).orders.record({ memberId: silver.id, externalId: `tier-order-${++keys}`, amount: { amount: '300.00', currency: 'USD' } });
+    for (const m of [gold, silver, bronze]) await grant(m, 1000);
+    const forSilver = await create({ minTierCode: 'silver' });
+    const forGold = await create({ minTierCode: 'GOLD' });
+    const forPlatinum = await create({ minTierCode: 'PLATINUM' });
+    const forAll = await create();
+    expect(forSilver.minTierCode).toBe('SILVER');
+    expect(await codeOf(create({ minTierCode: 'DIAMOND' }))).toBe('BAD_USER_INPUT');
+
+    expect(await listedCodes(shop, gold.id)).toEqual([forSilver.code, forGold.code, forAll.code]);
+    expect(await listedCodes(shop, silver.id)).toEqual([forSilver.code, forAll.code]);
+    expect(await listedCodes(shop, bronze.id)).toEqual([forAll.code]);
+    expect(await codeOf(redeem(gold, forGold.id))).toBe('no error');
+    expect(await codeOf(redeem(silver, forGold.id))).toBe('FORBIDDEN');
+    expect(await codeOf(redeem(silver, forSilver.id))).toBe('no error');
+    expect(await codeOf(redeem(gold, forPlatinum.id))).toBe('FORBIDDEN');
+    expect(await codeOf(redeem(bronze, forSilver.id))).toBe('FORBIDDEN');
+  });
+
   it('updates and retires rewards; a retired reward cannot be redeemed but its unused voucher works until it expires', async () => {
     const m = await enrol();
     await grant(m, 1000);

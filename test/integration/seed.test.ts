@@ -36,6 +36,9 @@ interface OrderRow {
   points_earned: number;
   details: { earned: { PTS: { points: string; rules: { code: string; multiplier?: string; bonusPoints?: number }[] } } };
   first: boolean;
+  id: string;
+  /** The earn multiplier of the tier the member holds after seeding. */
+  member_multiplier: string;
 }
 
 describe('demo seed', () => {
@@ -134,7 +137,8 @@ describe('demo seed', () => {
       orders = (await query<OrderRow>(
         `select o.external_id, m.external_id as member_external_id, m.country, m.joined_at, o.currency, o.amount_minor, o.base_amount_minor, o.fx_rate,
                 o.placed_at, o.status, o.refunded_minor, o.points_earned, o.details,
-                not exists (select 1 from orders e where e.member_id = o.member_id and e.placed_at < o.placed_at) as first
+                not exists (select 1 from orders e where e.member_id = o.member_id and e.placed_at < o.placed_at) as first, o.id,
+                coalesce((select t.earn_multiplier from member_tiers mt join tiers t on t.code = mt.tier_code where mt.member_id = o.member_id), '1') as member_multiplier
          from orders o join members m on m.id = o.member_id order by o.external_id`,
       )).map((order) => ({ ...order, placed_at: new Date(order.placed_at), joined_at: new Date(order.joined_at) }));
     });
@@ -159,7 +163,7 @@ describe('demo seed', () => {
       expect(orders.some((order) => order.currency === 'KWD' && BigInt(order.amount_minor) % 10n !== 0n)).toBe(true);
     });
 
-    it('earns 1 PTS per USD, doubled by RAMADAN_2X on ID, MY and SA orders in its window, plus WELCOME_50 on first orders', async () => {
+    it('earns 1 PTS per USD times the tier multiplier, doubled by RAMADAN_2X on ID, MY and SA orders in its window, plus WELCOME_50 on first orders', async () => {
       const [rule] = await query('select code, markets, starts_at, ends_at, multiplier, first_order_only from earning_rules where code = ?', ['RAMADAN_2X']);
       const window = ramadanWindow(new Date(Math.floor(seededAt.getTime() / DAY_MS) * DAY_MS));
       expect({ ...rule, starts_at: new Date(rule.starts_at), ends_at: new Date(rule.ends_at) }).toEqual({ code: 'RAMADAN_2X', markets: ['ID', 'MY', 'SA'], starts_at: window.startsAt, ends_at: window.endsAt, multiplier: '2', first_order_only: false });
@@ -168,16 +172,38 @@ describe('demo seed', () => {
       expect(welcome).toEqual({ code: 'WELCOME_50', markets: null, starts_at: null, multiplier: null, bonus_points: 50, first_order_only: true });
 
       const inRamadan = (order: OrderRow) => ['ID', 'MY', 'SA'].includes(order.country) && order.placed_at >= window.startsAt && order.placed_at < window.endsAt;
+      // The tier multiplier an order earned at (the member's tier when it was recorded): 1, or a TIER rule.
+      const tierMultiplierOf = (order: OrderRow) => order.details.earned.PTS.rules.find((applied) => applied.code === 'TIER')?.multiplier ?? '1';
       for (const order of orders) {
         const multiplier = inRamadan(order) ? 2n : 1n;
-        const expectedPoints = (BigInt(order.base_amount_minor) * multiplier) / 100n + (order.first ? 50n : 0n);
-        const expectedRules = [...(inRamadan(order) ? [{ code: 'RAMADAN_2X', multiplier: '2' }] : []), ...(order.first ? [{ code: 'WELCOME_50', bonusPoints: 50 }] : [])];
+        const tier = tierMultiplierOf(order);
+        expect(['1', '1.25', '1.5', '2']).toContain(tier);
+        const [whole, fraction = ''] = tier.split('.');
+        const tierUnits = BigInt(whole + fraction);
+        const tierScale = 10n ** BigInt(fraction.length);
+        const expectedPoints = (BigInt(order.base_amount_minor) * multiplier * tierUnits) / (100n * tierScale) + (order.first ? 50n : 0n);
+        const expectedRules = [
+          ...(tier !== '1' ? [{ code: 'TIER', multiplier: tier }] : []),
+          ...(inRamadan(order) ? [{ code: 'RAMADAN_2X', multiplier: '2' }] : []),
+          ...(order.first ? [{ code: 'WELCOME_50', bonusPoints: 50 }] : []),
+        ];
         expect({ order: order.external_id, points: order.points_earned, details: order.details }).toEqual({
           order: order.external_id,
           points: Number(expectedPoints),
           details: { earned: { PTS: { points: expectedPoints.toString(), rules: expectedRules } } },
         });
       }
+      // Tiers only go up while orders are recorded: per member, in the order they were recorded, the multiplier
+      // never falls, and the last one is the multiplier of the tier the member holds now.
+      const byMember = new Map<string, OrderRow[]>();
+      for (const order of [...orders].sort((a, b) => a.id.localeCompare(b.id))) byMember.set(order.member_external_id, [...(byMember.get(order.member_external_id) ?? []), order]);
+      for (const [member, recorded] of byMember) {
+        const multipliers = recorded.map((order) => Number(tierMultiplierOf(order)));
+        expect({ member, multipliers }).toEqual({ member, multipliers: [...multipliers].sort((a, b) => a - b) });
+        expect({ member, last: tierMultiplierOf(recorded[recorded.length - 1]) }).toEqual({ member, last: recorded[0].member_multiplier });
+      }
+      // The demo programme has members above BRONZE, so the tier multiplier really is exercised here.
+      expect(orders.filter((order) => tierMultiplierOf(order) !== '1').length).toBeGreaterThan(5);
       const ramadanOrders = orders.filter(inRamadan);
       const plan = demoLedgerPlan(demoMembers(seededAt), seededAt, { returnWindowDays: 14, expiryMonths: 12 });
       expect(ramadanOrders.map((order) => order.external_id)).toEqual(

@@ -36,6 +36,10 @@ describe('loadConfig', () => {
       redemptionMinPoints: 100,
       redemptionMaxCartShare: '0.5',
       jobIntervalSeconds: 60,
+      tierWindowMonths: 12,
+      tierRetentionMonths: 12,
+      tierJobIntervalSeconds: 3600,
+      birthdayGiftPoints: 500,
       referral: { minOrderMinor: 2000n, referrerBonus: 500, refereeBonus: 200, monthlyCap: 20, signalWindowDays: 30, lookupFailures: 10, lookupWindowSeconds: 900 },
     });
   });
@@ -57,6 +61,10 @@ describe('loadConfig', () => {
         REDEMPTION_MIN_POINTS: '200',
         REDEMPTION_MAX_CART_SHARE: '0.25',
         JOB_INTERVAL_SECONDS: '0',
+        TIER_WINDOW_MONTHS: '6',
+        TIER_RETENTION_MONTHS: '24',
+        TIER_JOB_INTERVAL_SECONDS: '600',
+        BIRTHDAY_GIFT_POINTS: '0',
         REFERRAL_MIN_ORDER_MINOR: '5000',
         REFERRAL_REFERRER_BONUS: '800',
         REFERRAL_REFEREE_BONUS: '300',
@@ -82,6 +90,10 @@ describe('loadConfig', () => {
       redemptionMinPoints: 200,
       redemptionMaxCartShare: '0.25',
       jobIntervalSeconds: 0,
+      tierWindowMonths: 6,
+      tierRetentionMonths: 24,
+      tierJobIntervalSeconds: 600,
+      birthdayGiftPoints: 0,
       referral: { minOrderMinor: 5000n, referrerBonus: 800, refereeBonus: 300, monthlyCap: 5, signalWindowDays: 7, lookupFailures: 3, lookupWindowSeconds: 60 },
     });
   });

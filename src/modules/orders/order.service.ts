@@ -4,7 +4,7 @@ import type { RequestScope } from '../../graphql/context';
 import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
 import { requestHash } from '../../idempotency';
 import { minorUnitDigits } from '../../money/currency';
-import { Decimal, parseDecimal } from '../../money/decimal';
+import { parseDecimal } from '../../money/decimal';
 import { toBaseCurrency } from '../../money/fx';
 import { parseMoney } from '../../money/money';
 import { addDays, addMonths } from '../../time';
@@ -14,9 +14,9 @@ import type { FxService } from '../fx/fx.service';
 import { Ledger } from '../ledger/ledger';
 import { DEFAULT_POINTS_CURRENCY, earningCurrencies } from '../ledger/points-currency.service';
 import { LedgerEntryKind, TransferBucket } from '../ledger/points-transfer.entity';
-import type { Member } from '../members/member.entity';
 import type { MemberService } from '../members/member.service';
 import { isUniqueViolation } from '../../db/errors';
+import { earnMultiplierOf, upgradeAfterOrder } from '../tiers/tier.service';
 import { EarningRule } from './earning-rule.entity';
 import { AppliedRule, CampaignRule, evaluateEarning } from './earning';
 import { Order, OrderStatus } from './order.entity';
@@ -32,11 +32,6 @@ export interface RefundOrderInput {
   orderExternalId: string;
   refundId: string;
   amount: { amount: string; currency: string };
-}
-
-/** 1x until membership tiers exist: the hook tiers plug their earn multiplier into. */
-export async function tierMultiplierFor(_tx: EntityManager, _member: Member): Promise<Decimal> {
-  return { units: 1n, scale: 0 };
 }
 
 /** Orders and refunds, and the points they earn and take back (through the ledger). */
@@ -81,7 +76,8 @@ export class OrderService {
       const vestsAt = addDays(placedAt, returnWindowDays);
       const pending = vestsAt > now;
       const ledger = new Ledger(tx);
-      const tierMultiplier = await tierMultiplierFor(tx, member);
+      // Upgrades at once when this order crosses a threshold: the order already earns at the new multiplier.
+      const tierMultiplier = earnMultiplierOf(await upgradeAfterOrder(tx, member.id, now, this.scope.config));
       const rules = await this.campaignRules(tx);
       const applied: Record<string, { points: string; rules: AppliedRule[] }> = {};
       let ptsEarned = 0n;

@@ -1,23 +1,20 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { memberTierRank, tierRank } from '../tiers/tier.service';
 
 /*
- * The minimum-tier restriction of rewards, in one place.
- * TODO(lead): membership tiers land on main with memberTierRank(em, memberId) and tierRank(em, code) in
- * src/modules/tiers/tier.service.ts. Once merged, replace the two bodies below with:
- *   tierCodeExists:    return (await tierRank(em, code)) !== null;
- *   tierCodesMetBy:    const rank = await memberTierRank(em, memberId);
- *                      return (await Promise.all(codes.map(async (c) => [c, await tierRank(em, c)] as const)))
- *                        .filter(([, r]) => r !== null && r <= rank).map(([c]) => c);
- * Until then no tier ladder exists: any code is accepted on rewards, and no member meets a minimum tier
- * (a tier-restricted reward is listed and redeemable by nobody), which fails safe.
+ * The minimum-tier restriction of rewards, in one place: a member meets a reward's minimum tier when the
+ * rank of the tier it holds now is at least that tier's rank.
  */
 
 /** Whether `code` names a tier of the ladder (validated when a reward gets a minimum tier). */
-export async function tierCodeExists(_em: EntityManager, _code: string): Promise<boolean> {
-  return true;
+export async function tierCodeExists(em: EntityManager, code: string): Promise<boolean> {
+  return (await tierRank(em, code)) !== null;
 }
 
-/** Of the minimum-tier codes `codes`, those the member's current tier meets (its rank at least theirs). */
-export async function tierCodesMetBy(_em: EntityManager, _memberId: string, _codes: string[]): Promise<string[]> {
-  return [];
+/** Of the minimum-tier codes `codes`, those the member's current tier meets. A code no longer on the ladder is met by nobody. */
+export async function tierCodesMetBy(em: EntityManager, memberId: string, codes: string[]): Promise<string[]> {
+  if (codes.length === 0) return [];
+  const rank = await memberTierRank(em, memberId);
+  const ranks = await Promise.all(codes.map(async (code) => [code, await tierRank(em, code)] as const));
+  return ranks.filter(([, required]) => required !== null && required <= rank).map(([code]) => code);
 }

@@ -1,0 +1,162 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { BadUserInputError, NotFoundError } from '../../errors';
+import { Perk, PerkGrant, PerkSourceKind } from './perk.entity';
+import { SUPPORT_PRIORITIES, SupportPriorityLevel } from './tier-policy';
+import { codeOrFail, nameOrFail, namesOrFail } from './tier.service';
+
+/** The LTV tiers perks can attach to (the LTV run assigns them). */
+export const LTV_TIERS = ['VIP', 'HIGH', 'MEDIUM', 'LOW', 'NEW'] as const;
+
+/** A perk a member holds, with where it comes from. */
+export interface HeldPerk {
+  code: string;
+  name: string;
+  names: Record<string, string>;
+  /** TIER:GOLD or LTV:VIP. */
+  source: string;
+  supportPriority: SupportPriorityLevel | null;
+}
+
+/** The name for a locale: an exact match (de-DE), then its language (de), then the default name. */
+export function localisedName(name: string, names: Record<string, string>, locale: string | null | undefined): string {
+  if (!locale) return name;
+  return names[locale] ?? names[locale.split('-')[0]] ?? name;
+}
+
+interface PerkRow {
+  member_id: string;
+  source_kind: string;
+  source_code: string;
+  code: string;
+  name: string;
+  names: Record<string, string> | null;
+  support_priority: SupportPriorityLevel | null;
+}
+
+function heldPerk(row: Omit<PerkRow, 'member_id'>): HeldPerk {
+  return {
+    code: row.code,
+    name: row.name,
+    names: row.names ?? {},
+    source: `${row.source_kind}:${row.source_code}`,
+    supportPriority: row.support_priority,
+  };
+}
+
+/**
+ * Every perk each member holds now, from its membership tier (the lowest tier when none is stored), in one
+ * query for all the members. Order: by source, then perk code.
+ */
+export async function perksOfMembers(em: EntityManager, memberIds: readonly string[]): Promise<Map<string, HeldPerk[]>> {
+  const result = new Map<string, HeldPerk[]>(memberIds.map((id) => [id, []]));
+  if (memberIds.length === 0) return result;
+  const rows = await em.execute<PerkRow[]>(
+    `select m.id as member_id, g.source_kind, g.source_code, p.code, p.name, p.names, p.support_priority
+     from members m
+     left join member_tiers mt on mt.member_id = m.id
+     join perk_grants g on g.source_kind = 'TIER' and g.source_code = coalesce(mt.tier_code, (select code from tiers order by rank limit 1))
+     join perks p on p.code = g.perk_code
+     where m.id in (?)
+     order by g.source_kind desc, g.source_code, p.code`,
+    [[...memberIds]],
+  );
+  for (const row of rows) result.get(row.member_id)!.push(heldPerk(row));
+  return result;
+}
+
+/** The perks attached to each source (TIER:GOLD, LTV:VIP), one query. */
+export async function perksOfSources(em: EntityManager, sources: readonly string[]): Promise<Map<string, HeldPerk[]>> {
+  const result = new Map<string, HeldPerk[]>(sources.map((source) => [source, []]));
+  if (sources.length === 0) return result;
+  const rows = await em.execute<Omit<PerkRow, 'member_id'>[]>(
+    `select g.source_kind, g.source_code, p.code, p.name, p.names, p.support_priority
+     from perk_grants g join perks p on p.code = g.perk_code
+     where g.source_kind || ':' || g.source_code in (?)
+     order by p.code`,
+    [[...sources]],
+  );
+  for (const row of rows) result.get(`${row.source_kind}:${row.source_code}`)?.push(heldPerk(row));
+  return result;
+}
+
+export interface PerkInput {
+  code: string;
+  name?: string | null;
+  names?: { locale: string; name: string }[] | null;
+  supportPriority?: string | null;
+}
+
+function supportPriorityOrFail(value: string | null | undefined): SupportPriorityLevel | null {
+  if (value == null || value === 'STANDARD') return null;
+  if (!(SUPPORT_PRIORITIES as readonly string[]).includes(value)) throw new BadUserInputError('supportPriority', `must be one of ${SUPPORT_PRIORITIES.join(', ')}`);
+  return value as SupportPriorityLevel;
+}
+
+/** "TIER:GOLD" or "LTV:VIP", checked against the ladder and the LTV tiers. */
+async function sourceOrFail(em: EntityManager, value: string): Promise<{ kind: PerkSourceKind; code: string }> {
+  const [kindText, codeText = ''] = value.trim().toUpperCase().split(':');
+  const code = codeText.trim();
+  if (kindText === PerkSourceKind.TIER) {
+    const [tier] = await em.execute('select 1 from tiers where code = ?', [code]);
+    if (!tier) throw new BadUserInputError('source', `no tier ${code}`);
+    return { kind: PerkSourceKind.TIER, code };
+  }
+  if (kindText === PerkSourceKind.LTV) {
+    if (!(LTV_TIERS as readonly string[]).includes(code)) throw new BadUserInputError('source', `LTV tiers are ${LTV_TIERS.join(', ')}`);
+    return { kind: PerkSourceKind.LTV, code };
+  }
+  throw new BadUserInputError('source', 'must be TIER:<tier code> or LTV:<LTV tier>, such as TIER:GOLD or LTV:VIP');
+}
+
+/** Admin configuration of perks and of what grants them. */
+export class PerkAdmin {
+  constructor(private readonly em: EntityManager) {}
+
+  async create(input: PerkInput): Promise<Perk> {
+    const code = codeOrFail(input.code, 'code');
+    if (input.name == null) throw new BadUserInputError('name', 'is required for a new perk');
+    if (await this.em.findOne(Perk, { code })) throw new BadUserInputError('code', `${code} already exists`);
+    const perk = this.em.create(Perk, {
+      code,
+      name: nameOrFail(input.name, 'name'),
+      names: namesOrFail(input.names ?? [], 'names'),
+      supportPriority: supportPriorityOrFail(input.supportPriority),
+    });
+    await this.em.persistAndFlush(perk);
+    return perk;
+  }
+
+  async update(input: PerkInput): Promise<Perk> {
+    const code = codeOrFail(input.code, 'code');
+    const perk = await this.em.findOne(Perk, { code });
+    if (!perk) throw new NotFoundError(`perk ${code}`);
+    if (input.name != null) perk.name = nameOrFail(input.name, 'name');
+    if (input.names != null) perk.names = namesOrFail(input.names, 'names');
+    if (input.supportPriority !== undefined) perk.supportPriority = supportPriorityOrFail(input.supportPriority);
+    await this.em.flush();
+    return perk;
+  }
+
+  /** Attaches a perk to a tier or LTV tier; granting it again changes nothing. */
+  async grant(perkCode: string, source: string): Promise<Perk> {
+    const perk = await this.perkOrFail(perkCode);
+    const { kind, code } = await sourceOrFail(this.em, source);
+    await this.em.execute('insert into perk_grants (source_kind, source_code, perk_code) values (?, ?, ?) on conflict do nothing', [kind, code, perk.code]);
+    return perk;
+  }
+
+  /** Detaches a perk from a source; true when it was attached. */
+  async revoke(perkCode: string, source: string): Promise<boolean> {
+    const perk = await this.perkOrFail(perkCode);
+    const { kind, code } = await sourceOrFail(this.em, source);
+    const deleted = await this.em.nativeDelete(PerkGrant, { sourceKind: kind, sourceCode: code, perkCode: perk.code });
+    return deleted > 0;
+  }
+
+  private async perkOrFail(value: string): Promise<Perk> {
+    const code = codeOrFail(value, 'perkCode');
+    const perk = await this.em.findOne(Perk, { code });
+    if (!perk) throw new NotFoundError(`perk ${code}`);
+    return perk;
+  }
+}

@@ -1,0 +1,162 @@
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { RequestContext } from '../../graphql/context';
+import { MoneyView } from '../../graphql/money.types';
+import type { Member } from '../members/member.entity';
+import { MemberView } from '../members/member.types';
+import { localisedName } from './perk.service';
+import { highestSupportPriority, tierProgress } from './tier-policy';
+import { CreateTierInput, LocalizedNameView, PerkInput, PerkView, SupportPriority, TierChangeView, TierProgressView, TierView, UpdateTierInput } from './tier.types';
+
+@Resolver(() => TierView)
+export class TierResolver {
+  @Authorized()
+  @Query(() => [TierView], { description: 'The membership tier ladder, lowest first.' })
+  async tiers(@Ctx() context: RequestContext): Promise<TierView[]> {
+    return (await context.tierLoaders.ladder()).map((tier) => TierView.of(tier));
+  }
+
+  @FieldResolver(() => String, { description: "The name in `locale`, else in the member's locale (for a member's tier), else the default name." })
+  name(@Root() tier: TierView, @Arg('locale', () => String, { nullable: true }) locale?: string | null): string {
+    return localisedName(tier.name, tier.names, locale ?? tier.preferredLocale);
+  }
+
+  @FieldResolver(() => [LocalizedNameView])
+  names(@Root() tier: TierView): LocalizedNameView[] {
+    return LocalizedNameView.list(tier.names);
+  }
+
+  @FieldResolver(() => MoneyView, { description: 'Qualifying spend over the evaluation window, in the base currency.' })
+  threshold(@Root() tier: TierView, @Ctx() context: RequestContext): MoneyView {
+    return MoneyView.of({ minor: tier.thresholdMinor, currency: context.config.baseCurrency });
+  }
+
+  @FieldResolver(() => [PerkView], { description: 'The perks this tier grants.' })
+  async perks(@Root() tier: TierView, @Ctx() context: RequestContext): Promise<PerkView[]> {
+    return (await context.tierLoaders.perksOfSource.load(`TIER:${tier.code}`)).map((perk) => PerkView.of(perk, tier.preferredLocale));
+  }
+
+  @Authorized('admin')
+  @Mutation(() => TierView, { description: 'Add a tier to the ladder (admin). Thresholds must rise with rank; the lowest tier needs 0.' })
+  async createTier(@Ctx() context: RequestContext, @Arg('input') input: CreateTierInput): Promise<TierView> {
+    const tier = await context.tierAdmin.create(input);
+    await context.audit.record('tier.create', [null], { code: tier.code });
+    return TierView.of({ ...tier, names: tier.names });
+  }
+
+  @Authorized('admin')
+  @Mutation(() => TierView, { description: 'Change a tier (admin). Members move on their next order or at the next tier review.' })
+  async updateTier(@Ctx() context: RequestContext, @Arg('input') input: UpdateTierInput): Promise<TierView> {
+    const tier = await context.tierAdmin.update(input);
+    await context.audit.record('tier.update', [null], { code: tier.code });
+    return TierView.of({ ...tier, names: tier.names });
+  }
+
+  @Authorized('admin')
+  @Mutation(() => Boolean, { description: 'Delete a tier nobody holds (admin).' })
+  async deleteTier(@Ctx() context: RequestContext, @Arg('code') code: string): Promise<boolean> {
+    const deleted = await context.tierAdmin.delete(code);
+    await context.audit.record('tier.delete', [null], { code });
+    return deleted;
+  }
+}
+
+@Resolver(() => PerkView)
+export class PerkResolver {
+  @FieldResolver(() => String, { description: "The name in `locale`, else in the member's locale, else the default name." })
+  name(@Root() perk: PerkView, @Arg('locale', () => String, { nullable: true }) locale?: string | null): string {
+    return localisedName(perk.name, perk.names, locale ?? perk.preferredLocale);
+  }
+
+  @FieldResolver(() => [LocalizedNameView])
+  names(@Root() perk: PerkView): LocalizedNameView[] {
+    return LocalizedNameView.list(perk.names);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => PerkView, { description: 'Add a perk (admin); attach it with grantPerk.' })
+  async createPerk(@Ctx() context: RequestContext, @Arg('input') input: PerkInput): Promise<PerkView> {
+    const perk = await context.perkAdmin.create(input);
+    await context.audit.record('perk.create', [null], { code: perk.code });
+    return PerkView.of({ ...perk, source: '', supportPriority: perk.supportPriority as PerkView['supportPriority'] }, null);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => PerkView, { description: 'Change a perk (admin).' })
+  async updatePerk(@Ctx() context: RequestContext, @Arg('input') input: PerkInput): Promise<PerkView> {
+    const perk = await context.perkAdmin.update(input);
+    await context.audit.record('perk.update', [null], { code: perk.code });
+    return PerkView.of({ ...perk, source: '', supportPriority: perk.supportPriority as PerkView['supportPriority'] }, null);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => PerkView, { description: 'Attach a perk to a tier (TIER:GOLD) or an LTV tier (LTV:VIP) (admin). Idempotent.' })
+  async grantPerk(@Ctx() context: RequestContext, @Arg('perkCode') perkCode: string, @Arg('source') source: string): Promise<PerkView> {
+    const perk = await context.perkAdmin.grant(perkCode, source);
+    await context.audit.record('perk.grant', [null], { perkCode: perk.code, source });
+    return PerkView.of({ ...perk, source: source.trim().toUpperCase(), supportPriority: perk.supportPriority as PerkView['supportPriority'] }, null);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => Boolean, { description: 'Detach a perk from a tier or LTV tier (admin); false when it was not attached.' })
+  async revokePerk(@Ctx() context: RequestContext, @Arg('perkCode') perkCode: string, @Arg('source') source: string): Promise<boolean> {
+    const revoked = await context.perkAdmin.revoke(perkCode, source);
+    await context.audit.record('perk.revoke', [null], { perkCode, source });
+    return revoked;
+  }
+}
+
+/** The tier fields of Member, batched per request. */
+@Resolver(() => MemberView)
+export class MemberTierResolver {
+  @FieldResolver(() => TierView, { description: 'The membership tier the member holds now.' })
+  async tier(@Root() member: Member, @Ctx() context: RequestContext): Promise<TierView> {
+    const [ladder, standing] = await Promise.all([context.tierLoaders.ladder(), context.tierLoaders.standing.load(member.id)]);
+    return TierView.of(tierProgress(ladder, standing, 0n).current, member.locale);
+  }
+
+  @FieldResolver(() => TierProgressView)
+  async tierProgress(@Root() member: Member, @Ctx() context: RequestContext): Promise<TierProgressView> {
+    const [ladder, standing, spend] = await Promise.all([
+      context.tierLoaders.ladder(),
+      context.tierLoaders.standing.load(member.id),
+      context.tierLoaders.spend.load(member.id),
+    ]);
+    const progress = tierProgress(ladder, standing, spend);
+    const currency = context.config.baseCurrency;
+    return Object.assign(new TierProgressView(), {
+      current: TierView.of(progress.current, member.locale),
+      next: progress.next ? TierView.of(progress.next, member.locale) : null,
+      qualifyingSpend: MoneyView.of({ minor: spend, currency }),
+      remainingToNext: progress.remainingToNextMinor === null ? null : MoneyView.of({ minor: progress.remainingToNextMinor, currency }),
+      retainUntil: standing?.retainUntil ?? null,
+    });
+  }
+
+  @FieldResolver(() => [PerkView], { description: 'Every perk the member holds now, from its tier and from its LTV tier.' })
+  async perks(@Root() member: Member, @Ctx() context: RequestContext): Promise<PerkView[]> {
+    return (await context.tierLoaders.perks.load(member.id)).map((perk) => PerkView.of(perk, member.locale));
+  }
+
+  @FieldResolver(() => SupportPriority, { description: 'The highest support priority any of the perks grants.' })
+  async supportPriority(@Root() member: Member, @Ctx() context: RequestContext): Promise<SupportPriority> {
+    const perks = await context.tierLoaders.perks.load(member.id);
+    return highestSupportPriority(perks.map((perk) => perk.supportPriority)) as SupportPriority;
+  }
+
+  @FieldResolver(() => [TierChangeView], { description: 'Tier changes, newest first (at most 50).' })
+  async tierHistory(@Root() member: Member, @Ctx() context: RequestContext): Promise<TierChangeView[]> {
+    const rows = await context.em.execute<{ from_tier: string; to_tier: string; reason: string; qualifying_spend_minor: string; changed_at: Date }[]>(
+      'select from_tier, to_tier, reason, qualifying_spend_minor, changed_at from member_tier_changes where member_id = ? order by changed_at desc, id desc limit 50',
+      [member.id],
+    );
+    return rows.map((row) =>
+      Object.assign(new TierChangeView(), {
+        fromTier: row.from_tier,
+        toTier: row.to_tier,
+        reason: row.reason,
+        qualifyingSpend: MoneyView.of({ minor: BigInt(row.qualifying_spend_minor), currency: context.config.baseCurrency }),
+        changedAt: new Date(row.changed_at),
+      }),
+    );
+  }
+}

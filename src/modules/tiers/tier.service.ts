@@ -1,0 +1,255 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { BadUserInputError, NotFoundError } from '../../errors';
+import type { Config } from '../../config/config';
+import { Decimal, formatDecimal, parseDecimal } from '../../money/decimal';
+import { parseMoney } from '../../money/money';
+import { addMonths } from '../../time';
+import { Tier } from './tier.entity';
+import { ladderProblem, TierDecision, TierRung, TierStanding, upgradeDecision } from './tier-policy';
+
+/** The tier settings every tier computation needs (from Config). */
+export type TierSettings = Pick<Config, 'baseCurrency' | 'tierWindowMonths' | 'tierRetentionMonths'>;
+
+export interface LadderTier extends TierRung {
+  name: string;
+  names: Record<string, string>;
+  earnMultiplier: string;
+}
+
+/** The ladder, lowest rank first. */
+export async function loadLadder(em: EntityManager): Promise<LadderTier[]> {
+  const rows = await em.execute<{ code: string; name: string; names: Record<string, string>; rank: number; threshold_minor: string; earn_multiplier: string }[]>(
+    'select code, name, names, rank, threshold_minor, earn_multiplier from tiers order by rank',
+  );
+  return rows.map((row) => ({
+    code: row.code,
+    name: row.name,
+    names: row.names ?? {},
+    rank: row.rank,
+    thresholdMinor: BigInt(row.threshold_minor),
+    earnMultiplier: row.earn_multiplier,
+  }));
+}
+
+/** The rank of the tier a member holds now (the lowest tier's rank when it has none stored). */
+export async function memberTierRank(em: EntityManager, memberId: string): Promise<number> {
+  const [row] = await em.execute<{ rank: number }[]>(
+    `select coalesce((select t.rank from member_tiers mt join tiers t on t.code = mt.tier_code where mt.member_id = ?),
+                     (select min(rank) from tiers)) as rank`,
+    [memberId],
+  );
+  return row.rank;
+}
+
+/** The rank of a tier by code, or null when there is no such tier. */
+export async function tierRank(em: EntityManager, code: string): Promise<number | null> {
+  const [row] = await em.execute<{ rank: number }[]>('select rank from tiers where code = ?', [code.trim().toUpperCase()]);
+  return row ? row.rank : null;
+}
+
+/** Start (exclusive) of the qualifying window that ends at `now` (inclusive). */
+export function windowStart(now: Date, settings: TierSettings): Date {
+  return addMonths(now, -settings.tierWindowMonths);
+}
+
+export function retainUntilFrom(settings: TierSettings): (now: Date) => Date {
+  return (now) => addMonths(now, settings.tierRetentionMonths);
+}
+
+/**
+ * Qualifying spend per member: orders placed in (now - window, now], in minor units of the base currency,
+ * net of refunds (each order counts floor(base amount x unrefunded share)). Members without orders are absent.
+ */
+export async function qualifyingSpend(em: EntityManager, memberIds: string[], now: Date, settings: TierSettings): Promise<Map<string, bigint>> {
+  if (memberIds.length === 0) return new Map();
+  const rows = await em.execute<{ member_id: string; spend: string }[]>(
+    `select member_id, sum(div(base_amount_minor::numeric * (amount_minor - refunded_minor), amount_minor))::text as spend
+     from orders where member_id in (?) and placed_at > ? and placed_at <= ?
+     group by member_id`,
+    [memberIds, windowStart(now, settings), now],
+  );
+  return new Map(rows.map((row) => [row.member_id, BigInt(row.spend)]));
+}
+
+/** Stored standings (member_tiers rows) of the given members; members holding the lowest tier by default are absent. */
+export async function standingsOf(em: EntityManager, memberIds: string[], options: { forUpdate?: boolean } = {}): Promise<Map<string, TierStanding>> {
+  if (memberIds.length === 0) return new Map();
+  const rows = await em.execute<{ member_id: string; tier_code: string; retain_until: string | Date | null }[]>(
+    `select member_id, tier_code, retain_until from member_tiers where member_id in (?) order by member_id${options.forUpdate ? ' for update' : ''}`,
+    [memberIds],
+  );
+  // Raw rows carry timestamps as text: the policy compares Dates.
+  return new Map(rows.map((row) => [row.member_id, { tierCode: row.tier_code, retainUntil: row.retain_until === null ? null : new Date(row.retain_until) }]));
+}
+
+/** Writes tier decisions and their history rows, set-based: one statement each. */
+export async function applyTierDecisions(
+  tx: EntityManager,
+  decisions: { memberId: string; fromTier: string; decision: TierDecision; spendMinor: bigint }[],
+  now: Date,
+): Promise<void> {
+  if (decisions.length === 0) return;
+  const values = decisions.map(() => '(?::uuid, ?, ?::timestamptz, ?::timestamptz)').join(', ');
+  await tx.execute(
+    `insert into member_tiers (member_id, tier_code, reached_at, retain_until) values ${values}
+     on conflict (member_id) do update set
+       tier_code = excluded.tier_code,
+       reached_at = case when member_tiers.tier_code = excluded.tier_code then member_tiers.reached_at else excluded.reached_at end,
+       retain_until = excluded.retain_until`,
+    decisions.flatMap(({ memberId, decision }) => [memberId, decision.tierCode, now, decision.retainUntil]),
+  );
+  const history = decisions.map(() => '(?::uuid, ?, ?, ?, ?::bigint, ?::timestamptz)').join(', ');
+  await tx.execute(
+    `insert into member_tier_changes (member_id, from_tier, to_tier, reason, qualifying_spend_minor, changed_at) values ${history}`,
+    decisions.flatMap(({ memberId, fromTier, decision, spendMinor }) => [memberId, fromTier, decision.tierCode, decision.reason, spendMinor.toString(), now]),
+  );
+}
+
+/**
+ * Inside the transaction that just recorded an order: locks the member's tier row, and upgrades the member
+ * at once when its qualifying spend (including that order) reaches a higher tier. Returns the tier the member
+ * now holds: the order that crosses a threshold already earns at the new tier's multiplier.
+ * Lock order: the member's tier row before its points accounts (refunds and jobs never take them the other way).
+ */
+export async function upgradeAfterOrder(tx: EntityManager, memberId: string, now: Date, settings: TierSettings): Promise<LadderTier> {
+  const ladder = await loadLadder(tx);
+  await tx.execute(
+    `insert into member_tiers (member_id, tier_code, reached_at, retain_until) values (?, ?, ?, null) on conflict (member_id) do nothing`,
+    [memberId, ladder[0].code, now],
+  );
+  const standing = (await standingsOf(tx, [memberId], { forUpdate: true })).get(memberId)!;
+  const spend = (await qualifyingSpend(tx, [memberId], now, settings)).get(memberId) ?? 0n;
+  const decision = upgradeDecision(ladder, standing, spend, now, retainUntilFrom(settings));
+  if (decision) await applyTierDecisions(tx, [{ memberId, fromTier: standing.tierCode, decision, spendMinor: spend }], now);
+  const code = decision?.tierCode ?? standing.tierCode;
+  return ladder.find((tier) => tier.code === code) ?? ladder[0];
+}
+
+export function earnMultiplierOf(tier: LadderTier): Decimal {
+  return parseDecimal(tier.earnMultiplier, 'earnMultiplier');
+}
+
+export interface TierInput {
+  code: string;
+  name?: string | null;
+  names?: { locale: string; name: string }[] | null;
+  rank?: number | null;
+  threshold?: { amount: string; currency: string } | null;
+  earnMultiplier?: string | null;
+}
+
+const CODE = /^[A-Z][A-Z0-9_]{1,31}$/;
+const LOCALE = /^[a-z]{2,3}(-[A-Z]{2})?$/;
+
+export function namesOrFail(names: { locale: string; name: string }[], field: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  names.forEach((entry, index) => {
+    const locale = entry.locale.trim();
+    const name = entry.name.trim();
+    if (!LOCALE.test(locale)) throw new BadUserInputError(`${field}[${index}].locale`, 'must be a BCP 47 language or language-REGION, such as de or de-DE');
+    if (!name || name.length > 100) throw new BadUserInputError(`${field}[${index}].name`, 'must be 1 to 100 characters');
+    result[locale] = name;
+  });
+  return result;
+}
+
+export function nameOrFail(value: string, field: string): string {
+  const name = value.trim();
+  if (!name || name.length > 100) throw new BadUserInputError(field, 'must be 1 to 100 characters');
+  return name;
+}
+
+export function codeOrFail(value: string, field: string): string {
+  const code = value.trim().toUpperCase();
+  if (!CODE.test(code)) throw new BadUserInputError(field, 'must be 2 to 32 letters, digits or "_", starting with a letter');
+  return code;
+}
+
+/** Admin configuration of the ladder. Every change keeps the ladder valid (see ladderProblem). */
+export class TierAdmin {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly settings: TierSettings,
+  ) {}
+
+  async create(input: TierInput): Promise<Tier> {
+    const code = codeOrFail(input.code, 'code');
+    if (input.name == null || input.rank == null || input.threshold == null) {
+      throw new BadUserInputError(input.name == null ? 'name' : input.rank == null ? 'rank' : 'threshold', 'is required for a new tier');
+    }
+    return this.em.transactional(async (tx) => {
+      await this.lockLadder(tx);
+      if (await tx.findOne(Tier, { code })) throw new BadUserInputError('code', `${code} already exists`);
+      const tier = tx.create(Tier, {
+        code,
+        name: nameOrFail(input.name!, 'name'),
+        names: namesOrFail(input.names ?? [], 'names'),
+        rank: this.rankOrFail(input.rank!),
+        thresholdMinor: this.thresholdOrFail(input.threshold!),
+        earnMultiplier: formatDecimal(parseDecimal(input.earnMultiplier ?? '1', 'earnMultiplier')),
+      });
+      await this.checkLadder(tx, tier);
+      await tx.persistAndFlush(tier);
+      return tier;
+    });
+  }
+
+  async update(input: TierInput): Promise<Tier> {
+    const code = codeOrFail(input.code, 'code');
+    return this.em.transactional(async (tx) => {
+      await this.lockLadder(tx);
+      const tier = await tx.findOne(Tier, { code });
+      if (!tier) throw new NotFoundError(`tier ${code}`);
+      if (input.name != null) tier.name = nameOrFail(input.name, 'name');
+      if (input.names != null) tier.names = namesOrFail(input.names, 'names');
+      if (input.rank != null) tier.rank = this.rankOrFail(input.rank);
+      if (input.threshold != null) tier.thresholdMinor = this.thresholdOrFail(input.threshold);
+      if (input.earnMultiplier != null) tier.earnMultiplier = formatDecimal(parseDecimal(input.earnMultiplier, 'earnMultiplier'));
+      await this.checkLadder(tx, tier);
+      await tx.flush();
+      return tier;
+    });
+  }
+
+  /** Deletes a tier nobody holds (members keep their tier until a review moves them). */
+  async delete(codeInput: string): Promise<boolean> {
+    const code = codeOrFail(codeInput, 'code');
+    return this.em.transactional(async (tx) => {
+      await this.lockLadder(tx);
+      const tier = await tx.findOne(Tier, { code });
+      if (!tier) throw new NotFoundError(`tier ${code}`);
+      const [{ holders }] = await tx.execute<{ holders: string }[]>('select count(*) as holders from member_tiers where tier_code = ?', [code]);
+      if (Number(holders) > 0) throw new BadUserInputError('code', `${holders} members hold ${code}; it can be deleted once nobody does`);
+      const ladder = (await loadLadder(tx)).filter((rung) => rung.code !== code);
+      const problem = ladderProblem(ladder);
+      if (problem) throw new BadUserInputError('code', problem);
+      await tx.execute("delete from perk_grants where source_kind = 'TIER' and source_code = ?", [code]);
+      await tx.execute('delete from tiers where code = ?', [code]);
+      return true;
+    });
+  }
+
+  /** Ladder changes one at a time, so that two concurrent edits cannot together break it. */
+  private async lockLadder(tx: EntityManager): Promise<void> {
+    await tx.execute("select pg_advisory_xact_lock(hashtext('tiers:ladder'))");
+  }
+
+  private async checkLadder(tx: EntityManager, changed: Tier): Promise<void> {
+    const ladder = (await loadLadder(tx)).filter((rung) => rung.code !== changed.code);
+    const holder = ladder.find((rung) => rung.rank === changed.rank);
+    if (holder) throw new BadUserInputError('rank', `rank ${changed.rank} is taken by ${holder.code}`);
+    const problem = ladderProblem([...ladder, { code: changed.code, rank: changed.rank, thresholdMinor: changed.thresholdMinor }]);
+    if (problem) throw new BadUserInputError('threshold', problem);
+  }
+
+  private rankOrFail(rank: number): number {
+    if (!Number.isSafeInteger(rank) || rank < 0 || rank > 1000) throw new BadUserInputError('rank', 'must be a whole number from 0 to 1000');
+    return rank;
+  }
+
+  private thresholdOrFail(threshold: { amount: string; currency: string }): bigint {
+    const money = parseMoney(threshold.amount, threshold.currency, 'threshold', { allowZero: true });
+    if (money.currency !== this.settings.baseCurrency) throw new BadUserInputError('threshold.currency', `must be the base currency ${this.settings.baseCurrency}`);
+    return money.minor;
+  }
+}
