@@ -4,7 +4,7 @@ import type { RequestScope } from '../../graphql/context';
 import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
 import { uuidOrFail } from '../../validation';
 import type { AuditService } from '../audit/audit.service';
-import { newReferralCode } from '../referrals/referral-code';
+import { newReferralCode, normaliseReferralCode } from '../referrals/referral-code';
 import { createReferral, recordSightings, referrerByCodeOrFail } from '../referrals/referral.service';
 import { Member } from './member.entity';
 import type { MemberLoaders } from './member.loaders';
@@ -100,7 +100,7 @@ export class MemberService {
     return member;
   }
 
-  /** Prefix search over email and externalId, in id order (staff only, audited per member returned). */
+  /** Prefix search over email and externalId, or an exact referral code (any case), in id order (staff only, audited per member returned). */
   async search(query: string, page: PageRequest): Promise<Connection<Member>> {
     const text = query.trim();
     if (text.length === 0) throw new BadUserInputError('query', 'must not be empty');
@@ -109,7 +109,7 @@ export class MemberService {
     const rows = await this.scope.em.find(
       Member,
       {
-        $or: [{ email: { $like: escapeLike(normaliseEmail(text)) + '%' } }, { externalId: { $like: prefix } }],
+        $or: [{ email: { $like: escapeLike(normaliseEmail(text)) + '%' } }, { externalId: { $like: prefix } }, { referralCode: normaliseReferralCode(text) }],
         ...(page.after ? { id: { $gt: page.after } } : {}),
       },
       { orderBy: { id: 'asc' }, limit: page.first + 1 },
