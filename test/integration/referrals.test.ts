@@ -215,5 +215,9 @@ describe('referrals', () => {
     expect((await as(shop).members.enroll({ ...input, referralCode: referrer.referralCode.toLowerCase() })).id).toBe(first.id);
     expect(await codeOf(as(shop).members.enroll({ ...input, referralCode: other.referralCode }))).toBe('IDEMPOTENCY_CONFLICT');
     expect(await db.orm.em.fork().count(Referral, { memberId: first.id })).toBe(1);
+    // The referrer leaves the programme: its code is no longer valid, but the replay still answers.
+    await db.orm.em.fork().execute("update members set status = 'SUSPENDED' where id = ?", [referrer.id]);
+    expect(await codeOf(enrol({ referralCode: referrer.referralCode }))).toBe('REFERRAL_INVALID');
+    expect((await as(shop).members.enroll(input)).id).toBe(first.id);
   });
 });

@@ -1,11 +1,11 @@
 import { isUniqueViolation } from '../../db/errors';
-import { BadUserInputError, ForbiddenError, IdempotencyConflictError, NotFoundError } from '../../errors';
+import { BadUserInputError, ForbiddenError, IdempotencyConflictError, NotFoundError, ReferralInvalidError } from '../../errors';
 import type { RequestScope } from '../../graphql/context';
 import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
 import { uuidOrFail } from '../../validation';
 import type { AuditService } from '../audit/audit.service';
 import { newReferralCode, normaliseReferralCode } from '../referrals/referral-code';
-import { createReferral, recordSightings, referrerByCodeOrFail } from '../referrals/referral.service';
+import { createReferral, recordSightings, Referrer, referrerByCodeOrFail } from '../referrals/referral.service';
 import { Member } from './member.entity';
 import type { MemberLoaders } from './member.loaders';
 import { EnrollmentInput, enrollmentHash, normaliseEmail, normaliseEnrollment } from './member.validation';
@@ -32,8 +32,18 @@ export class MemberService {
   async enroll(input: EnrollmentInput, retriedCode = false): Promise<Member> {
     const enrollment = normaliseEnrollment(input);
     const hash = enrollmentHash(enrollment);
-    // An unknown code fails before anything is written: nobody is enrolled.
-    const referrer = enrollment.referralCode ? await referrerByCodeOrFail(this.scope, enrollment.referralCode, enrollment.ip) : null;
+    // An unknown code fails before anything is written: nobody is enrolled. A replay of an enrolment whose
+    // referrer has since left the programme still answers with the member.
+    let referrer: Referrer | null = null;
+    if (enrollment.referralCode) {
+      try {
+        referrer = await referrerByCodeOrFail(this.scope, enrollment.referralCode, enrollment.ip);
+      } catch (error) {
+        const enrolled = error instanceof ReferralInvalidError ? await this.scope.em.fork().findOne(Member, { externalId: enrollment.externalId }) : null;
+        if (enrolled?.enrollmentHash === hash) return enrolled;
+        throw error;
+      }
+    }
     try {
       return await this.scope.em.transactional(async (em) => {
         const inserted = await em
