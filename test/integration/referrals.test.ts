@@ -140,6 +140,16 @@ describe('referrals', () => {
     expect(await kinds(referrer)).toEqual([]);
   });
 
+  it('rejects at qualification when the referrer has left the programme since (REFERRER_INACTIVE)', async () => {
+    const referrer = await enrol();
+    const referee = await enrol({ referralCode: referrer.referralCode });
+    await order(referee, '30.00');
+    await db.orm.em.fork().execute("update members set status = 'SUSPENDED' where id = ?", [referrer.id]);
+    expect(await runReferralJobs(db.orm, config, afterWindow())).toEqual({ qualified: 0, rejected: 1 });
+    expect(await referralOf(referee)).toMatchObject({ status: ReferralStatus.REJECTED, rejectionReason: 'REFERRER_INACTIVE' });
+    expect(await kinds(referrer)).toEqual([]);
+  });
+
   it('checkReferralAfterCardSeen rejects a PENDING referral sharing a card, and only that one', async () => {
     const referrer = await enrol();
     const sharing = await enrol({ referralCode: referrer.referralCode });
