@@ -42,9 +42,9 @@ export async function flattenTierLadder(databaseUrl: string): Promise<void> {
 export async function insertBenchMembers(databaseUrl: string, first: number, last: number): Promise<void> {
   await withClient(databaseUrl, async (client) => {
     await client.query(
-      `insert into members (id, external_id, email, country, locale, joined_at, created_at, enrollment_hash)
+      `insert into members (id, external_id, email, country, locale, joined_at, created_at, enrollment_hash, referral_code)
        select md5('perkgraph-bench-member-' || i)::uuid, 'bench-member-' || i, 'bench-member-' || i || '@bench.perkgraph.dev',
-              'US', 'en-US', now() - interval '60 days', now(), 'bench'
+              'US', 'en-US', now() - interval '60 days', now(), 'bench', 'BENCH' || i
        from generate_series($1::int, $2::int) as i`,
       [first, last],
     );

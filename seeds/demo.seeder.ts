@@ -6,6 +6,7 @@ import { MemberService } from '../src/modules/members/member.service';
 import type { EnrollmentInput } from '../src/modules/members/member.validation';
 import { systemScope } from '../src/graphql/context';
 import { seedDemoLedger } from './demo-orders';
+import { seedDemoRewardsAndReferrals } from './demo-rewards';
 
 interface Market {
   country: string;
@@ -68,6 +69,7 @@ export async function seedDemoProgramme(em: EntityManager, now: Date = new Date(
     if (!existing.has(input.externalId)) await members.enroll(input);
   }
   await seedDemoLedger(em, inputs, now);
+  await seedDemoRewardsAndReferrals(em, inputs);
 }
 
 /** Loads the demo programme; running it twice changes nothing. */

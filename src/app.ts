@@ -123,6 +123,7 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
           principal,
           authenticationError,
           requestId: String(req.id),
+          clientIp: req.ip,
           config,
           logger: req.log,
         });

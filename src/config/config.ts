@@ -39,6 +39,13 @@ const environmentSchema = z
     TIER_RETENTION_MONTHS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(120).default(12)),
     TIER_JOB_INTERVAL_SECONDS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(3600)),
     BIRTHDAY_GIFT_POINTS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(500)),
+    REFERRAL_MIN_ORDER_MINOR: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(2000)),
+    REFERRAL_REFERRER_BONUS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(500)),
+    REFERRAL_REFEREE_BONUS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(200)),
+    REFERRAL_MONTHLY_CAP: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(20)),
+    REFERRAL_SIGNAL_WINDOW_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(3650).default(30)),
+    REFERRAL_LOOKUP_FAILURES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(10)),
+    REFERRAL_LOOKUP_WINDOW_SECONDS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(900)),
   });
 
 export interface Config {
@@ -73,6 +80,22 @@ export interface Config {
   tierJobIntervalSeconds: number;
   /** PTS granted on a member's birthday to members whose perks include BIRTHDAY_GIFT; 0 turns it off. */
   birthdayGiftPoints: number;
+  referral: ReferralSettings;
+}
+
+/** Referral programme settings (README: Referrals and rewards). */
+export interface ReferralSettings {
+  /** The smallest qualifying order, in minor units of the base currency, net of refunds. */
+  minOrderMinor: bigint;
+  referrerBonus: number;
+  refereeBonus: number;
+  /** Most referrals that may qualify per referrer per calendar month (UTC); beyond it they are REJECTED. */
+  monthlyCap: number;
+  /** A referee seen with the referrer's device id or IP within this many days is rejected. */
+  signalWindowDays: number;
+  /** Failed referral code look-ups allowed per client and window before RATE_LIMITED. */
+  lookupFailures: number;
+  lookupWindowSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -111,5 +134,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     tierRetentionMonths: env.TIER_RETENTION_MONTHS,
     tierJobIntervalSeconds: env.TIER_JOB_INTERVAL_SECONDS,
     birthdayGiftPoints: env.BIRTHDAY_GIFT_POINTS,
+    referral: {
+      minOrderMinor: BigInt(env.REFERRAL_MIN_ORDER_MINOR),
+      referrerBonus: env.REFERRAL_REFERRER_BONUS,
+      refereeBonus: env.REFERRAL_REFEREE_BONUS,
+      monthlyCap: env.REFERRAL_MONTHLY_CAP,
+      signalWindowDays: env.REFERRAL_SIGNAL_WINDOW_DAYS,
+      lookupFailures: env.REFERRAL_LOOKUP_FAILURES,
+      lookupWindowSeconds: env.REFERRAL_LOOKUP_WINDOW_SECONDS,
+    },
   };
 }

@@ -13,6 +13,8 @@ import { OrderService } from '../modules/orders/order.service';
 import { TierLoaders } from '../modules/tiers/tier.loaders';
 import { TierAdmin } from '../modules/tiers/tier.service';
 import { PerkAdmin } from '../modules/tiers/perk.service';
+import { ReferralService } from '../modules/referrals/referral.service';
+import { RewardService } from '../modules/rewards/reward.service';
 
 /** Everything one request's services share: its own EntityManager, its caller, its id. */
 export interface RequestScope {
@@ -21,6 +23,8 @@ export interface RequestScope {
   /** Set when the request carried a bad token; raised before anything runs. */
   authenticationError?: Error;
   requestId: string;
+  /** The HTTP client's address (Express req.ip), for per-client limits of anonymous callers. */
+  clientIp?: string;
   config: Config;
   logger: Logger;
 }
@@ -38,6 +42,8 @@ export interface RequestContext extends RequestScope {
   tierLoaders: TierLoaders;
   tierAdmin: TierAdmin;
   perkAdmin: PerkAdmin;
+  referrals: ReferralService;
+  rewards: RewardService;
 }
 
 export function createRequestContext(scope: RequestScope): RequestContext {
@@ -59,6 +65,8 @@ export function createRequestContext(scope: RequestScope): RequestContext {
     tierLoaders: new TierLoaders(scope.em, scope.config),
     tierAdmin: new TierAdmin(scope.em, scope.config),
     perkAdmin: new PerkAdmin(scope.em),
+    referrals: new ReferralService(scope, members, audit),
+    rewards: new RewardService(scope, members, audit),
   };
 }
 

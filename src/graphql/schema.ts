@@ -7,6 +7,8 @@ import { LedgerResolver } from '../modules/ledger/ledger.resolver';
 import { CheckoutResolver } from '../modules/checkout/checkout.resolver';
 import { OrderResolver } from '../modules/orders/order.resolver';
 import { FxResolver } from '../modules/fx/fx.resolver';
+import { MemberReferralsResolver, ReferralResolver } from '../modules/referrals/referral.resolver';
+import { RewardResolver } from '../modules/rewards/reward.resolver';
 import { MemberTierResolver, PerkResolver, TierResolver } from '../modules/tiers/tier.resolver';
 import { PROJECT_ROOT } from '../db/paths';
 import { authChecker } from './auth-checker';
@@ -14,7 +16,19 @@ import { scalarsMap } from './scalars';
 
 export const SCHEMA_FILE = path.join(PROJECT_ROOT, 'schema.graphql');
 
-export const resolvers = [MemberResolver, LedgerResolver, OrderResolver, CheckoutResolver, FxResolver, TierResolver, PerkResolver, MemberTierResolver] as const;
+export const resolvers = [
+  MemberResolver,
+  LedgerResolver,
+  OrderResolver,
+  CheckoutResolver,
+  FxResolver,
+  TierResolver,
+  PerkResolver,
+  MemberTierResolver,
+  ReferralResolver,
+  MemberReferralsResolver,
+  RewardResolver,
+] as const;
 
 export function buildGraphQLSchema(): Promise<GraphQLSchema> {
   return buildSchema({

@@ -40,6 +40,7 @@ describe('loadConfig', () => {
       tierRetentionMonths: 12,
       tierJobIntervalSeconds: 3600,
       birthdayGiftPoints: 500,
+      referral: { minOrderMinor: 2000n, referrerBonus: 500, refereeBonus: 200, monthlyCap: 20, signalWindowDays: 30, lookupFailures: 10, lookupWindowSeconds: 900 },
     });
   });
 
@@ -64,6 +65,13 @@ describe('loadConfig', () => {
         TIER_RETENTION_MONTHS: '24',
         TIER_JOB_INTERVAL_SECONDS: '600',
         BIRTHDAY_GIFT_POINTS: '0',
+        REFERRAL_MIN_ORDER_MINOR: '5000',
+        REFERRAL_REFERRER_BONUS: '800',
+        REFERRAL_REFEREE_BONUS: '300',
+        REFERRAL_MONTHLY_CAP: '5',
+        REFERRAL_SIGNAL_WINDOW_DAYS: '7',
+        REFERRAL_LOOKUP_FAILURES: '3',
+        REFERRAL_LOOKUP_WINDOW_SECONDS: '60',
       }),
     ).toEqual({
       nodeEnv: 'production',
@@ -86,6 +94,7 @@ describe('loadConfig', () => {
       tierRetentionMonths: 24,
       tierJobIntervalSeconds: 600,
       birthdayGiftPoints: 0,
+      referral: { minOrderMinor: 5000n, referrerBonus: 800, refereeBonus: 300, monthlyCap: 5, signalWindowDays: 7, lookupFailures: 3, lookupWindowSeconds: 60 },
     });
   });
 

@@ -39,6 +39,9 @@ describe('normaliseEnrollment', () => {
       acquisitionChannel: null,
       acquisitionCost: null,
       joinedAt: null,
+      referralCode: null,
+      deviceId: null,
+      ip: null,
     });
     expect(DEFAULT_LOCALE).toBe('en');
   });
@@ -147,6 +150,26 @@ describe('normaliseEnrollment', () => {
   });
 });
 
+describe('referral signals on enrolment', () => {
+  it('normalises the referral code to upper case without spaces or dashes', () => {
+    expect(enrol({ referralCode: ' abcd-2345 ' }).referralCode).toBe('ABCD2345');
+  });
+
+  it('keeps the device id and a valid IPv4 or IPv6 address (lower case)', () => {
+    expect(enrol({ deviceId: ' dev-1 ', ip: '2001:DB8::1' })).toMatchObject({ deviceId: 'dev-1', ip: '2001:db8::1' });
+    expect(enrol({ ip: '203.0.113.9' }).ip).toBe('203.0.113.9');
+  });
+
+  it.each<[string, Partial<EnrollmentInput>]>([
+    ['referralCode', { referralCode: ' - ' }],
+    ['ip', { ip: '999.1.1.1' }],
+    ['ip', { ip: 'localhost' }],
+    ['deviceId', { deviceId: 'has space' }],
+  ])('rejects a bad %s', (field, overrides) => {
+    expect(rejectedField(overrides)).toBe(field);
+  });
+});
+
 describe('enrollmentHash', () => {
   const full: EnrollmentInput = {
     externalId: 'cust-1',
@@ -194,8 +217,18 @@ describe('enrollmentHash', () => {
     ['acquisitionCost omitted', { acquisitionCost: undefined }],
     ['joinedAt', { joinedAt: new Date('2024-01-01T00:00:00.001Z') }],
     ['joinedAt omitted', { joinedAt: undefined }],
+    ['referralCode', { referralCode: 'ABCD2345' }],
   ])('differs when %s differs', (_label, overrides) => {
     expect(hashOf(overrides)).not.toBe(hashOf());
+  });
+
+  it('covers the referral code in any case, but not the device id or IP (a retry may come from elsewhere)', () => {
+    expect(hashOf({ referralCode: 'abcd-2345' })).toBe(hashOf({ referralCode: 'ABCD2345' }));
+    expect(hashOf({ deviceId: 'device-1', ip: '203.0.113.9' })).toBe(hashOf());
+  });
+
+  it('is unchanged without a referral code, so enrolments stored before referral codes existed still replay', () => {
+    expect(hashOf()).toBe(hashOf({ referralCode: null }));
   });
 
   it('distinguishes a zero acquisition cost from none', () => {

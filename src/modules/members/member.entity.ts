@@ -61,6 +61,11 @@ export class Member {
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
 
+  /** Upper case; generated at enrolment (newReferralCode) or set as a vanity code. Case-insensitive for clients. */
+  @Unique()
+  @Property({ type: 'text' })
+  referralCode!: string;
+
   /** Hash of the normalised enrolment input: a replay with other input is an IDEMPOTENCY_CONFLICT. */
   @Property({ type: 'text' })
   enrollmentHash!: string;

@@ -1,8 +1,10 @@
+import { isIP } from 'node:net';
 import { isEmail, isISO31661Alpha2 } from 'class-validator';
 import { BadUserInputError } from '../../errors';
 import { Money, parseMoney } from '../../money/money';
 import { requestHash } from '../../idempotency';
 import { externalIdOrFail, pastTimeOrFail } from '../../validation';
+import { normaliseReferralCode } from '../referrals/referral-code';
 
 /** Enrolment input as a client sends it. */
 export interface EnrollmentInput {
@@ -14,6 +16,9 @@ export interface EnrollmentInput {
   acquisitionChannel?: string | null;
   acquisitionCost?: { amount: string; currency: string } | null;
   joinedAt?: Date | null;
+  referralCode?: string | null;
+  deviceId?: string | null;
+  ip?: string | null;
 }
 
 /** Enrolment input after validation, in the form it is stored. */
@@ -27,6 +32,11 @@ export interface Enrollment {
   acquisitionCost: Money | null;
   /** Null when the client did not give one (the member joins now). */
   joinedAt: Date | null;
+  /** Normalised (upper case, no spaces or dashes); null without one. */
+  referralCode: string | null;
+  /** Client signals for the referral fraud rules; not part of the idempotency hash (a retry may come from elsewhere). */
+  deviceId: string | null;
+  ip: string | null;
 }
 
 export const DEFAULT_LOCALE = 'en';
@@ -80,7 +90,15 @@ export function normaliseEnrollment(input: EnrollmentInput, now: Date = new Date
       ? null
       : parseMoney(input.acquisitionCost.amount, input.acquisitionCost.currency, 'acquisitionCost', { allowZero: true });
   const joinedAt = input.joinedAt ? pastTimeOrFail(input.joinedAt, 'joinedAt', now) : null;
-  return { externalId, email, country, locale, birthday, acquisitionChannel, acquisitionCost, joinedAt };
+  const referralCode = input.referralCode == null ? null : normaliseReferralCode(input.referralCode);
+  if (referralCode === '') throw new BadUserInputError('referralCode', 'must not be empty');
+  const deviceId = input.deviceId == null ? null : externalIdOrFail(input.deviceId, 'deviceId');
+  let ip: string | null = null;
+  if (input.ip != null) {
+    ip = input.ip.trim().toLowerCase();
+    if (!isIP(ip)) throw new BadUserInputError('ip', `"${input.ip}" is not an IPv4 or IPv6 address`);
+  }
+  return { externalId, email, country, locale, birthday, acquisitionChannel, acquisitionCost, joinedAt, referralCode, deviceId, ip };
 }
 
 /** A stable hash of a normalised enrolment: equal for replays of the same input. */
@@ -94,5 +112,7 @@ export function enrollmentHash(enrollment: Enrollment): string {
     enrollment.acquisitionChannel,
     enrollment.acquisitionCost ? [enrollment.acquisitionCost.minor, enrollment.acquisitionCost.currency] : null,
     enrollment.joinedAt ?? null,
+    // Appended only when given, so that enrolments stored before referral codes existed keep their hash.
+    ...(enrollment.referralCode ? [enrollment.referralCode] : []),
   ]);
 }
