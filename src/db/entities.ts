@@ -10,6 +10,9 @@ import { EarningRule } from '../modules/orders/earning-rule.entity';
 import { OrderRefund } from '../modules/orders/order-refund.entity';
 import { Order } from '../modules/orders/order.entity';
 import { MemberCardFingerprint } from '../modules/payments/card-fingerprint.entity';
+import { StripeDispute } from '../modules/payments/stripe-dispute.entity';
+import { StripeEvent } from '../modules/payments/stripe-event.entity';
+import { PointsFreeze } from '../modules/ledger/points-freeze.entity';
 
 /** Every entity, listed explicitly: no folder scanning, same in TypeScript and compiled runs. */
-export const entities = [Member, AuditLog, ExchangeRate, PointsCurrency, PointsAccount, PointsTransfer, PointsLot, PointsHold, Order, OrderRefund, EarningRule, MemberCardFingerprint];
+export const entities = [Member, AuditLog, ExchangeRate, PointsCurrency, PointsAccount, PointsTransfer, PointsLot, PointsHold, Order, OrderRefund, EarningRule, MemberCardFingerprint, PointsFreeze, StripeEvent, StripeDispute];
