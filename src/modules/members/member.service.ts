@@ -45,6 +45,7 @@ export class MemberService {
             acquisitionCostMinor: enrollment.acquisitionCost?.minor ?? null,
             acquisitionCostCurrency: enrollment.acquisitionCost?.currency ?? null,
             joinedAt: enrollment.joinedAt ?? new Date(),
+            stripeCustomerId: enrollment.stripeCustomerId,
             createdAt: new Date(),
             enrollmentHash: hash,
           })
@@ -60,6 +61,9 @@ export class MemberService {
     } catch (error) {
       if (isUniqueViolation(error, 'members_email_unique')) {
         throw new BadUserInputError('email', 'already belongs to another member');
+      }
+      if (isUniqueViolation(error, 'members_stripe_customer_id_unique')) {
+        throw new BadUserInputError('stripeCustomerId', 'is linked to another member');
       }
       throw error;
     }

@@ -63,4 +63,7 @@ export class EnrollMemberInput {
 
   @Field(() => Date, { nullable: true, description: 'For importing existing users; defaults to now.' })
   joinedAt?: Date | null;
+
+  @Field(() => String, { nullable: true, description: "The member's Stripe customer (cus_...): its payments earn for this member. One member per customer." })
+  stripeCustomerId?: string | null;
 }

@@ -14,6 +14,7 @@ export interface EnrollmentInput {
   acquisitionChannel?: string | null;
   acquisitionCost?: { amount: string; currency: string } | null;
   joinedAt?: Date | null;
+  stripeCustomerId?: string | null;
 }
 
 /** Enrolment input after validation, in the form it is stored. */
@@ -27,6 +28,7 @@ export interface Enrollment {
   acquisitionCost: Money | null;
   /** Null when the client did not give one (the member joins now). */
   joinedAt: Date | null;
+  stripeCustomerId: string | null;
 }
 
 export const DEFAULT_LOCALE = 'en';
@@ -80,7 +82,8 @@ export function normaliseEnrollment(input: EnrollmentInput, now: Date = new Date
       ? null
       : parseMoney(input.acquisitionCost.amount, input.acquisitionCost.currency, 'acquisitionCost', { allowZero: true });
   const joinedAt = input.joinedAt ? pastTimeOrFail(input.joinedAt, 'joinedAt', now) : null;
-  return { externalId, email, country, locale, birthday, acquisitionChannel, acquisitionCost, joinedAt };
+  const stripeCustomerId = input.stripeCustomerId == null ? null : stripeCustomerIdOrFail(input.stripeCustomerId, 'stripeCustomerId');
+  return { externalId, email, country, locale, birthday, acquisitionChannel, acquisitionCost, joinedAt, stripeCustomerId };
 }
 
 /** A stable hash of a normalised enrolment: equal for replays of the same input. */
@@ -94,5 +97,16 @@ export function enrollmentHash(enrollment: Enrollment): string {
     enrollment.acquisitionChannel,
     enrollment.acquisitionCost ? [enrollment.acquisitionCost.minor, enrollment.acquisitionCost.currency] : null,
     enrollment.joinedAt ?? null,
+    // Only when given, so that hashes stored before the field existed still match their replays.
+    ...(enrollment.stripeCustomerId ? [enrollment.stripeCustomerId] : []),
   ]);
+}
+
+const STRIPE_CUSTOMER_ID = /^cus_[A-Za-z0-9]{1,250}$/;
+
+/** A Stripe customer id (cus_...), trimmed. */
+export function stripeCustomerIdOrFail(value: string, field: string): string {
+  const id = value.trim();
+  if (!STRIPE_CUSTOMER_ID.test(id)) throw new BadUserInputError(field, `"${value}" is not a Stripe customer id such as cus_NffrFeUfNV2Hib`);
+  return id;
 }
