@@ -202,22 +202,13 @@ export class StripeWebhookService {
     const state = dispute.status === 'lost' ? DisputeState.LOST : DisputeState.WON;
     const [existing] = await tx.execute<{ state: DisputeState }[]>('select state from stripe_disputes where id = ? for update', [dispute.id]);
     if (existing && existing.state !== DisputeState.OPEN) return;
-    if (existing) {
-      await tx.execute('update stripe_disputes set state = ?, closed_at = now() where id = ?', [state, dispute.id]);
-      const ledger = new Ledger(tx);
-      for (const currency of await lockOrderAndCurrencies(tx, order.id)) {
-        const account = await ledger.lockMemberAccount(order.member_id, currency);
-        await ledger.unfreezeOrderPoints(account, `dispute:${dispute.id}`, state === DisputeState.LOST ? FreezeStatus.REVERSED : FreezeStatus.RELEASED);
-      }
-    } else {
-      // Closed before its creation event arrived: record it closed, so that the late creation freezes nothing.
-      await tx.execute(`insert into stripe_disputes (id, payment_intent_id, order_id, member_id, state, created_at, closed_at) values (?, ?, ?, ?, ?, now(), now())`, [
-        dispute.id,
-        paymentIntentId,
-        order.id,
-        order.member_id,
-        state,
-      ]);
+    // Closed before its creation event arrived: open it now, as in-order delivery would have; the late creation then finds it closed.
+    if (!existing) await this.disputeCreated(tx, dispute, order, paymentIntentId);
+    await tx.execute('update stripe_disputes set state = ?, closed_at = now() where id = ?', [state, dispute.id]);
+    const ledger = new Ledger(tx);
+    for (const currency of await lockOrderAndCurrencies(tx, order.id)) {
+      const account = await ledger.lockMemberAccount(order.member_id, currency);
+      await ledger.unfreezeOrderPoints(account, `dispute:${dispute.id}`, state === DisputeState.LOST ? FreezeStatus.REVERSED : FreezeStatus.RELEASED);
     }
     if (state === DisputeState.LOST) {
       await this.orders.refundInTransaction(tx, {
