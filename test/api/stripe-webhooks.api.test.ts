@@ -179,7 +179,7 @@ describe('Stripe webhooks over HTTP', () => {
     expect(await balance(member.id)).toEqual({ posted: 80, pending: 0, held: 0, available: 80 });
   });
 
-  it('finds the member by metadata.member_external_id, or by the linked Stripe customer; without one it records nothing', async () => {
+  it('finds the member by metadata.member_external_id, or by the linked Stripe customer; without one it records nothing until a redelivery finds one', async () => {
     const byExternal = await enrol();
     const pi1 = id('pi');
     await send('payment_intent.succeeded', paymentIntent({ id: pi1, amount: 1000, currency: 'USD', memberExternalId: byExternal.externalId }));
@@ -193,9 +193,18 @@ describe('Stripe webhooks over HTTP', () => {
     expect(await orderOf(pi2)).toMatchObject({ member_id: linked.id, points_earned: 20 });
 
     const pi3 = id('pi');
-    expect(await send('payment_intent.succeeded', paymentIntent({ id: pi3, amount: 2000, currency: 'USD', customer: 'cus_nobody' }))).toBe('no_member');
+    const lateCustomer = `cus_${process.pid}z${++sequence}`;
+    const unmatched = stripeEvent('payment_intent.succeeded', paymentIntent({ id: pi3, amount: 2000, currency: 'USD', customer: lateCustomer }));
+    expect((await postStripeEvent(server.url, unmatched)).body.outcome).toBe('no_member');
     expect(await orderOf(pi3)).toBeUndefined();
     expect(await count(`select count(*) from stripe_events where payment_intent_id = ? and state = 'NO_MEMBER'`, [pi3])).toBe(1);
+    // Once the customer is linked, a redelivery of the same event records the order.
+    const late = await enrol();
+    ok(await server.graphql(LINK, { m: late.id, c: lateCustomer }, admin));
+    expect((await postStripeEvent(server.url, unmatched)).body.outcome).toBe('processed');
+    expect((await postStripeEvent(server.url, unmatched)).body.outcome).toBe('duplicate');
+    expect(await orderOf(pi3)).toMatchObject({ member_id: late.id, points_earned: 20 });
+    expect(await count(`select count(*) from stripe_events where payment_intent_id = ? and state = 'PROCESSED'`, [pi3])).toBe(1);
   });
 
   it('links a customer at enrolment; a customer belongs to one member', async () => {

@@ -64,7 +64,11 @@ export class StripeWebhookService {
          on conflict (id) do nothing returning id`,
         [event.id, event.type, createdAt, paymentIntentId ? StripeEventState.PROCESSED : StripeEventState.IGNORED, paymentIntentId],
       );
-      if (stored.length === 0) return 'duplicate';
+      if (stored.length === 0) {
+        // A redelivery changes nothing, except for a payment that found no member: it is tried again (linked since?).
+        const [previous] = await tx.execute<{ state: StripeEventState }[]>('select state from stripe_events where id = ?', [event.id]);
+        if (previous?.state !== StripeEventState.NO_MEMBER) return 'duplicate';
+      }
       if (!paymentIntentId) return 'ignored';
 
       const outcome = await this.apply(tx, event.type, event.data.object, paymentIntentId);
@@ -72,7 +76,7 @@ export class StripeWebhookService {
         const state = outcome === 'deferred' ? StripeEventState.DEFERRED : StripeEventState.NO_MEMBER;
         await tx.execute('update stripe_events set state = ?, payload = ? where id = ?', [state, JSON.stringify(event.data.object), event.id]);
       } else {
-        await tx.execute('update stripe_events set processed_at = now() where id = ?', [event.id]);
+        await tx.execute(`update stripe_events set state = 'PROCESSED', payload = null, processed_at = now() where id = ?`, [event.id]);
       }
       return outcome;
     });
