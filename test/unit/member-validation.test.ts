@@ -39,6 +39,7 @@ describe('normaliseEnrollment', () => {
       acquisitionChannel: null,
       acquisitionCost: null,
       joinedAt: null,
+      stripeCustomerId: null,
     });
     expect(DEFAULT_LOCALE).toBe('en');
   });
@@ -194,8 +195,20 @@ describe('enrollmentHash', () => {
     ['acquisitionCost omitted', { acquisitionCost: undefined }],
     ['joinedAt', { joinedAt: new Date('2024-01-01T00:00:00.001Z') }],
     ['joinedAt omitted', { joinedAt: undefined }],
+    ['stripeCustomerId given', { stripeCustomerId: 'cus_A1' }],
   ])('differs when %s differs', (_label, overrides) => {
     expect(hashOf(overrides)).not.toBe(hashOf());
+  });
+
+  it('is unchanged by an omitted stripeCustomerId (hashes stored before the field existed still match), and differs per customer', () => {
+    // The digest of the full input as it was computed before stripeCustomerId existed.
+    expect(hashOf({ stripeCustomerId: null })).toBe(hashOf());
+    expect(hashOf({ stripeCustomerId: ' cus_A1 ' })).toBe(hashOf({ stripeCustomerId: 'cus_A1' }));
+    expect(hashOf({ stripeCustomerId: 'cus_A1' })).not.toBe(hashOf({ stripeCustomerId: 'cus_A2' }));
+  });
+
+  it('refuses a stripeCustomerId that is not cus_...', () => {
+    expect(() => enrol({ stripeCustomerId: 'acct_123' })).toThrow(/Stripe customer id/);
   });
 
   it('distinguishes a zero acquisition cost from none', () => {
