@@ -1,3 +1,4 @@
+import { requestHash } from '../../src/idempotency';
 import { describe, it, expect } from '@jest/globals';
 import { BadUserInputError } from '../../src/errors';
 import {
@@ -202,7 +203,9 @@ describe('enrollmentHash', () => {
 
   it('is unchanged by an omitted stripeCustomerId (hashes stored before the field existed still match), and differs per customer', () => {
     // The digest of the full input as it was computed before stripeCustomerId existed.
-    expect(hashOf({ stripeCustomerId: null })).toBe(hashOf());
+    const before = requestHash(['cust-1', 'ada@example.com', 'GB', 'en-GB', '12-10', 'google_ads', [150n, 'USD'], new Date('2024-01-01T00:00:00Z')]);
+    expect(hashOf()).toBe(before);
+    expect(hashOf({ stripeCustomerId: null })).toBe(before);
     expect(hashOf({ stripeCustomerId: ' cus_A1 ' })).toBe(hashOf({ stripeCustomerId: 'cus_A1' }));
     expect(hashOf({ stripeCustomerId: 'cus_A1' })).not.toBe(hashOf({ stripeCustomerId: 'cus_A2' }));
   });
