@@ -90,7 +90,7 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
         response.setHeader('x-request-id', id);
         return id;
       },
-      autoLogging: { ignore: (request) => request.url !== '/graphql' && request.url !== '/webhooks/stripe' },
+      autoLogging: { ignore: (request) => request.url !== '/graphql' },
     }),
   );
 
