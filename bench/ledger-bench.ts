@@ -170,8 +170,14 @@ export interface LedgerBenchServer {
  * Starts the Perkgraph server (bench/ledger-servers.ts) on the bench database, runs `body`, stops it.
  * Without DATABASE_URL it runs on a fresh embedded PGlite folder.
  */
-export async function withLedgerServer<T>(name: string, databaseUrl: string | undefined, body: (server: LedgerBenchServer) => Promise<T>): Promise<T> {
-  const { env, jwtSecret, cleanup } = serverChildEnvironment(databaseUrl);
+export async function withLedgerServer<T>(
+  name: string,
+  databaseUrl: string | undefined,
+  body: (server: LedgerBenchServer) => Promise<T>,
+  extraEnvironment: Record<string, string> = {},
+): Promise<T> {
+  const { env: childEnvironment, jwtSecret, cleanup } = serverChildEnvironment(databaseUrl);
+  const env = { ...childEnvironment, ...extraEnvironment };
   console.log(`${name}: starting the server on ${databaseUrl ? 'a fresh PostgreSQL database' : 'a fresh embedded PGlite database'}...`);
   let server: ServerProcess<LedgerServerInfo> | undefined;
   try {

@@ -20,6 +20,7 @@ import { formatError } from './graphql/errors';
 import { costLimitPlugin, LIMITS, limitValidationRules } from './graphql/limits';
 import { observabilityPlugin } from './graphql/observability.plugin';
 import { authenticationPlugin } from './graphql/authentication.plugin';
+import { stripeWebhookBodyParser, stripeWebhookHandler } from './modules/payments/stripe-webhook.route';
 
 export interface AppDependencies {
   config: Config;
@@ -105,6 +106,9 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
   app.get('/metrics', async (_request, response) => {
     response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+
+  // Before any JSON parser: the signature is over the raw bytes.
+  app.post('/webhooks/stripe', stripeWebhookBodyParser(), stripeWebhookHandler(orm, config));
 
   app.use(
     '/graphql',

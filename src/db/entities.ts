@@ -17,7 +17,10 @@ import { RewardRedemption } from '../modules/rewards/reward-redemption.entity';
 import { Reward } from '../modules/rewards/reward.entity';
 import { Perk, PerkGrant } from '../modules/tiers/perk.entity';
 import { MemberTier, MemberTierChange, Tier } from '../modules/tiers/tier.entity';
+import { StripeDispute } from '../modules/payments/stripe-dispute.entity';
+import { StripeEvent } from '../modules/payments/stripe-event.entity';
+import { PointsFreeze } from '../modules/ledger/points-freeze.entity';
 
 /** Every entity, listed explicitly: no folder scanning, same in TypeScript and compiled runs. */
 export const entities = [Member, AuditLog, ExchangeRate, PointsCurrency, PointsAccount, PointsTransfer, PointsLot, PointsHold, Order, OrderRefund, EarningRule, MemberCardFingerprint,
-  Tier, MemberTier, MemberTierChange, Perk, PerkGrant, Referral, MemberSighting, RateLimitCounter, Reward, RewardRedemption];
+  Tier, MemberTier, MemberTierChange, Perk, PerkGrant, Referral, MemberSighting, RateLimitCounter, Reward, RewardRedemption, PointsFreeze, StripeEvent, StripeDispute];

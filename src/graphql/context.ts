@@ -15,6 +15,7 @@ import { TierAdmin } from '../modules/tiers/tier.service';
 import { PerkAdmin } from '../modules/tiers/perk.service';
 import { ReferralService } from '../modules/referrals/referral.service';
 import { RewardService } from '../modules/rewards/reward.service';
+import { StripeCustomerService } from '../modules/payments/stripe-customer.service';
 
 /** Everything one request's services share: its own EntityManager, its caller, its id. */
 export interface RequestScope {
@@ -44,6 +45,7 @@ export interface RequestContext extends RequestScope {
   perkAdmin: PerkAdmin;
   referrals: ReferralService;
   rewards: RewardService;
+  stripeCustomers: StripeCustomerService;
 }
 
 export function createRequestContext(scope: RequestScope): RequestContext {
@@ -67,6 +69,7 @@ export function createRequestContext(scope: RequestScope): RequestContext {
     perkAdmin: new PerkAdmin(scope.em),
     referrals: new ReferralService(scope, members, audit),
     rewards: new RewardService(scope, members, audit),
+    stripeCustomers: new StripeCustomerService(scope, members, audit),
   };
 }
 

@@ -10,6 +10,7 @@ import { FxResolver } from '../modules/fx/fx.resolver';
 import { MemberReferralsResolver, ReferralResolver } from '../modules/referrals/referral.resolver';
 import { RewardResolver } from '../modules/rewards/reward.resolver';
 import { MemberTierResolver, PerkResolver, TierResolver } from '../modules/tiers/tier.resolver';
+import { PaymentsResolver } from '../modules/payments/payments.resolver';
 import { PROJECT_ROOT } from '../db/paths';
 import { authChecker } from './auth-checker';
 import { scalarsMap } from './scalars';
@@ -28,6 +29,7 @@ export const resolvers = [
   ReferralResolver,
   MemberReferralsResolver,
   RewardResolver,
+  PaymentsResolver,
 ] as const;
 
 export function buildGraphQLSchema(): Promise<GraphQLSchema> {

@@ -1,3 +1,4 @@
+import { requestHash } from '../../src/idempotency';
 import { describe, it, expect } from '@jest/globals';
 import { BadUserInputError } from '../../src/errors';
 import {
@@ -42,6 +43,7 @@ describe('normaliseEnrollment', () => {
       referralCode: null,
       deviceId: null,
       ip: null,
+      stripeCustomerId: null,
     });
     expect(DEFAULT_LOCALE).toBe('en');
   });
@@ -218,6 +220,7 @@ describe('enrollmentHash', () => {
     ['joinedAt', { joinedAt: new Date('2024-01-01T00:00:00.001Z') }],
     ['joinedAt omitted', { joinedAt: undefined }],
     ['referralCode', { referralCode: 'ABCD2345' }],
+    ['stripeCustomerId given', { stripeCustomerId: 'cus_A1' }],
   ])('differs when %s differs', (_label, overrides) => {
     expect(hashOf(overrides)).not.toBe(hashOf());
   });
@@ -229,6 +232,19 @@ describe('enrollmentHash', () => {
 
   it('is unchanged without a referral code, so enrolments stored before referral codes existed still replay', () => {
     expect(hashOf()).toBe(hashOf({ referralCode: null }));
+  });
+
+  it('is unchanged by an omitted stripeCustomerId (hashes stored before the field existed still match), and differs per customer', () => {
+    // The digest of the full input as it was computed before stripeCustomerId existed.
+    const before = requestHash(['cust-1', 'ada@example.com', 'GB', 'en-GB', '12-10', 'google_ads', [150n, 'USD'], new Date('2024-01-01T00:00:00Z')]);
+    expect(hashOf()).toBe(before);
+    expect(hashOf({ stripeCustomerId: null })).toBe(before);
+    expect(hashOf({ stripeCustomerId: ' cus_A1 ' })).toBe(hashOf({ stripeCustomerId: 'cus_A1' }));
+    expect(hashOf({ stripeCustomerId: 'cus_A1' })).not.toBe(hashOf({ stripeCustomerId: 'cus_A2' }));
+  });
+
+  it('refuses a stripeCustomerId that is not cus_...', () => {
+    expect(() => enrol({ stripeCustomerId: 'acct_123' })).toThrow(/Stripe customer id/);
   });
 
   it('distinguishes a zero acquisition cost from none', () => {

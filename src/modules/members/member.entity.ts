@@ -14,7 +14,7 @@ export enum MemberStatus {
   expression: 'create index "members_external_id_prefix_idx" on "members" ("external_id" text_pattern_ops)',
 })
 export class Member {
-  [OptionalProps]?: 'status' | 'joinedAt' | 'createdAt' | 'birthday' | 'acquisitionChannel' | 'acquisitionCostMinor' | 'acquisitionCostCurrency';
+  [OptionalProps]?: 'status' | 'joinedAt' | 'createdAt' | 'birthday' | 'acquisitionChannel' | 'acquisitionCostMinor' | 'acquisitionCostCurrency' | 'stripeCustomerId';
 
   /** UUIDv7: unique across replicas and ordered by creation, so it doubles as a stable cursor. */
   @PrimaryKey({ type: 'uuid' })
@@ -54,6 +54,11 @@ export class Member {
 
   @Property({ type: 'text', nullable: true })
   acquisitionCostCurrency: string | null = null;
+
+  /** The Stripe customer (cus_...) whose payments earn for this member; one member per customer. */
+  @Unique()
+  @Property({ type: 'text', nullable: true })
+  stripeCustomerId: string | null = null;
 
   @Property({ type: 'timestamptz' })
   joinedAt: Date = new Date();

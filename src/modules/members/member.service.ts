@@ -59,6 +59,7 @@ export class MemberService {
             acquisitionCostMinor: enrollment.acquisitionCost?.minor ?? null,
             acquisitionCostCurrency: enrollment.acquisitionCost?.currency ?? null,
             joinedAt: enrollment.joinedAt ?? new Date(),
+            stripeCustomerId: enrollment.stripeCustomerId,
             createdAt: new Date(),
             enrollmentHash: hash,
             referralCode: newReferralCode(),
@@ -81,6 +82,9 @@ export class MemberService {
       if (isUniqueViolation(error, 'members_referral_code_unique') && !retriedCode) return this.enroll(input, true);
       if (isUniqueViolation(error, 'members_email_unique')) {
         throw new BadUserInputError('email', 'already belongs to another member');
+      }
+      if (isUniqueViolation(error, 'members_stripe_customer_id_unique')) {
+        throw new BadUserInputError('stripeCustomerId', 'is linked to another member');
       }
       throw error;
     }

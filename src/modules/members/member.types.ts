@@ -72,4 +72,7 @@ export class EnrollMemberInput {
 
   @Field(() => String, { nullable: true, description: "The shopper's IP address, for the referral fraud rules and look-up limits." })
   ip?: string | null;
+
+  @Field(() => String, { nullable: true, description: "The member's Stripe customer (cus_...): its payments earn for this member. One member per customer." })
+  stripeCustomerId?: string | null;
 }

@@ -19,6 +19,7 @@ export interface EnrollmentInput {
   referralCode?: string | null;
   deviceId?: string | null;
   ip?: string | null;
+  stripeCustomerId?: string | null;
 }
 
 /** Enrolment input after validation, in the form it is stored. */
@@ -37,6 +38,7 @@ export interface Enrollment {
   /** Client signals for the referral fraud rules; not part of the idempotency hash (a retry may come from elsewhere). */
   deviceId: string | null;
   ip: string | null;
+  stripeCustomerId: string | null;
 }
 
 export const DEFAULT_LOCALE = 'en';
@@ -98,7 +100,8 @@ export function normaliseEnrollment(input: EnrollmentInput, now: Date = new Date
     ip = input.ip.trim().toLowerCase();
     if (!isIP(ip)) throw new BadUserInputError('ip', `"${input.ip}" is not an IPv4 or IPv6 address`);
   }
-  return { externalId, email, country, locale, birthday, acquisitionChannel, acquisitionCost, joinedAt, referralCode, deviceId, ip };
+  const stripeCustomerId = input.stripeCustomerId == null ? null : stripeCustomerIdOrFail(input.stripeCustomerId, 'stripeCustomerId');
+  return { externalId, email, country, locale, birthday, acquisitionChannel, acquisitionCost, joinedAt, referralCode, deviceId, ip, stripeCustomerId };
 }
 
 /** A stable hash of a normalised enrolment: equal for replays of the same input. */
@@ -114,5 +117,16 @@ export function enrollmentHash(enrollment: Enrollment): string {
     enrollment.joinedAt ?? null,
     // Appended only when given, so that enrolments stored before referral codes existed keep their hash.
     ...(enrollment.referralCode ? [enrollment.referralCode] : []),
+    // Appended only when given, after the referral code, so that hashes stored before the field existed still match.
+    ...(enrollment.stripeCustomerId ? [enrollment.stripeCustomerId] : []),
   ]);
+}
+
+const STRIPE_CUSTOMER_ID = /^cus_[A-Za-z0-9]{1,250}$/;
+
+/** A Stripe customer id (cus_...), trimmed. */
+export function stripeCustomerIdOrFail(value: string, field: string): string {
+  const id = value.trim();
+  if (!STRIPE_CUSTOMER_ID.test(id)) throw new BadUserInputError(field, `"${value}" is not a Stripe customer id such as cus_NffrFeUfNV2Hib`);
+  return id;
 }
