@@ -134,6 +134,27 @@ describe('Stripe webhooks over HTTP', () => {
     });
   });
 
+  it('rejects a pending referral at once when referrer and referee pay with the same card', async () => {
+    const referrer = await enrol();
+    const [{ referral_code: code }] = await server.orm.em.fork().execute('select referral_code from members where id = ?', [referrer.id]);
+    const referee = await enrol({ referralCode: code });
+    const unrelated = await enrol({ referralCode: code });
+    const referralOf = async (memberId: string) =>
+      (await server.orm.em.fork().execute('select status, rejection_reason from referrals where member_id = ?', [memberId]))[0];
+    expect(await referralOf(referee.id)).toEqual({ status: 'PENDING', rejection_reason: null });
+    const fingerprint = id('fp');
+    const card = (memberId: string, cardFingerprint: string) => async () => {
+      const pi = await pay(memberId, 'USD', 2500);
+      await send('charge.succeeded', charge({ id: id('ch'), paymentIntent: pi, amount: 2500, currency: 'USD', fingerprint: cardFingerprint }));
+    };
+    await card(referrer.id, fingerprint)();
+    expect(await referralOf(referee.id)).toEqual({ status: 'PENDING', rejection_reason: null });
+    await card(unrelated.id, id('fp'))();
+    await card(referee.id, fingerprint)();
+    expect(await referralOf(referee.id)).toEqual({ status: 'REJECTED', rejection_reason: 'DUPLICATE_PAYMENT_METHOD' });
+    expect(await referralOf(unrelated.id)).toEqual({ status: 'PENDING', rejection_reason: null });
+  });
+
   it('keeps a refund, a dispute and a card that arrive before their payment, and applies them when it arrives', async () => {
     const member = await enrol();
     const pi = id('pi');

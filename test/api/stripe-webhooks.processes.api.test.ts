@@ -3,6 +3,7 @@ import { checkLedgerInvariants, NO_VIOLATIONS } from '../helpers/invariants';
 import { prng } from '../helpers/random';
 import { ServerProcesses, startServerProcesses } from '../helpers/processes';
 import { charge, dispute, paymentIntent, postStripeEvent, stripeEvent, StripeTestEvent, TEST_STRIPE_WEBHOOK_SECRET } from '../helpers/stripe';
+import { flattenTierLadder } from '../factories/tier.factory';
 
 const admin = { role: 'admin' as const, subject: 'admin-1' };
 const DAY = 24 * 60 * 60;
@@ -15,6 +16,9 @@ describe('Stripe webhooks across two server processes', () => {
   let cluster: ServerProcesses;
   beforeAll(async () => {
     cluster = await startServerProcesses(2, { environment: { STRIPE_WEBHOOK_SECRET: TEST_STRIPE_WEBHOOK_SECRET } });
+    // Delivery order, not tiers, is the subject here: with a ladder, which of a member's payments crosses a
+    // threshold depends on the order they are recorded in, so both deliveries earn at 1x.
+    await flattenTierLadder(cluster.orm);
   }, 120_000);
   afterAll(() => cluster?.stop());
 
