@@ -62,7 +62,7 @@ export function fitBgNbd(rows: FrequencyRow[]): BgNbdParams {
   if (!used.some((row) => row.frequency === 0 || row.recency < row.T)) {
     throw new BtydError('BG/NBD: every member bought again at the very end of their history; dropout is not identified');
   }
-  const scale = 10 / Math.max(...used.map((row) => row.T));
+  const scale = 10 / used.reduce((longest, row) => Math.max(longest, row.T), 0);
   // Rows sorted by frequency, so the frequency-only terms are computed once per distinct x per evaluation.
   const sorted = used.slice().sort((left, right) => left.frequency - right.frequency);
   const frequencies = Float64Array.from(sorted, (row) => row.frequency);
