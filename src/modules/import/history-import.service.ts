@@ -141,10 +141,11 @@ export class HistoryImportService {
 
   /** The whole rate history, once: conversion then happens in process, as FxService.rateAt would answer. */
   private async loadRates(): Promise<RateHistory> {
-    const rows = await this.em.fork().execute<{ currency: string; rate: string; effective_at: Date }[]>(
-      'select currency, rate::text as rate, effective_at from exchange_rates',
+    // Epoch milliseconds: raw rows carry timestamps as text, and Date's parser is no place to trust with them.
+    const rows = await this.em.fork().execute<{ currency: string; rate: string; effective_ms: string }[]>(
+      'select currency, rate::text as rate, (extract(epoch from effective_at) * 1000)::bigint::text as effective_ms from exchange_rates',
     );
-    return new RateHistory(this.baseCurrency, rows.map((row) => ({ currency: row.currency, rate: row.rate, effectiveAt: new Date(row.effective_at) })));
+    return new RateHistory(this.baseCurrency, rows.map((row) => ({ currency: row.currency, rate: row.rate, effectiveAt: new Date(Number(row.effective_ms)) })));
   }
 
   /**
