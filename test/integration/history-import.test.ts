@@ -69,7 +69,7 @@ describe('HistoryImportService', () => {
         acquisition_channel: null, cost: null, acquisition_cost_currency: null, joined_at: '2024-01-15T08:30:00+00:00' },
     ]);
 
-    const orders = await em.execute(
+    const orders = await em.execute<Record<string, any>[]>(
       `select o.external_id, m.external_id as member, o.amount_minor::text as amount, o.currency, o.base_amount_minor::text as base,
               o.base_currency, o.fx_rate, to_json(o.placed_at)#>>'{}' as placed_at, o.refunded_minor::text as refunded, o.status, o.points_earned, o.details, o.request_hash, o.member_id
          from orders o join members m on m.id = o.member_id order by o.external_id`,
@@ -88,7 +88,7 @@ describe('HistoryImportService', () => {
       row('o-4', 'm-2', '5000', 'USD', '5000', '1', '2024-08-01T12:00:00+00:00', '2000', 'PARTIALLY_REFUNDED'),
     ]);
     // The hash recordOrder stores for the same order: recording it again through the API is a replay.
-    const o2 = orders.find((order: { external_id: string }) => order.external_id === 'o-2');
+    const o2 = orders.find((order) => order.external_id === 'o-2')!;
     expect(o2.request_hash).toBe(requestHash([o2.member_id, 'o-2', 9000n, 'EUR', new Date('2024-03-01T12:00:00Z')]));
 
     const [{ transfers, lots }] = await em.execute('select (select count(*)::int from points_transfers) as transfers, (select count(*)::int from points_lots) as lots');
