@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config';
 import { requestHash } from '../../src/idempotency';
@@ -104,5 +106,22 @@ describe('HistoryImportService', () => {
     const after = await db.orm.em.fork().execute('select (select count(*)::int from members) as members, (select count(*)::int from orders) as orders');
     expect(after).toEqual(before);
     expect(after).toEqual([{ members: 4, orders: 5 }]);
+  });
+
+  it('rejects a known external id that comes back with other data, and leaves the stored row alone', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'perkgraph-import-'));
+    const members = join(directory, 'members.csv');
+    const orders = join(directory, 'orders.csv');
+    writeFileSync(members, 'external_id,email,country\nm-2,bo@example.com,AT\n');
+    writeFileSync(orders, 'external_id,member_external_id,amount,currency,placed_at\no-4,m-2,51.00,USD,2024-08-01T12:00:00Z\n');
+    const report = await new HistoryImportService(db.orm.em.fork(), config.baseCurrency).importFiles(members, orders);
+    expect(report.rejections).toEqual([
+      { file: 'members', line: 2, reason: 'external_id m-2 is already present with other data' },
+      { file: 'orders', line: 2, reason: 'external_id o-4 is already present with other data' },
+    ]);
+    const [stored] = await db.orm.em.fork().execute(
+      `select m.country, o.amount_minor::text as amount from members m join orders o on o.member_id = m.id where o.external_id = 'o-4'`,
+    );
+    expect(stored).toEqual({ country: 'DE', amount: '5000' });
   });
 });
