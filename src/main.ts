@@ -5,6 +5,7 @@ import { migrateToLatest, openDatabase } from './db/database';
 import { isEmptyProgramme, seedDemoData } from './db/seed';
 import { createApp } from './app';
 import { scheduleLedgerJobs } from './jobs/ledger-jobs';
+import { scheduleLtvJob } from './jobs/ltv-job';
 
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
 
   const app = await createApp({ config, orm: database.orm, logger });
   const stopJobs = scheduleLedgerJobs(database.orm, config.jobIntervalSeconds, (error) => logger.error({ err: error }, 'ledger jobs failed'));
+  const stopLtvJob = scheduleLtvJob(database.orm, config, (error) => logger.error({ err: error }, 'nightly LTV run failed'));
   const port = await app.listen(config.port);
   logger.info(
     { port, database: database.embedded ? `embedded PGlite in ${config.dataDir}/pglite` : 'PostgreSQL', graphql: `http://localhost:${port}/graphql` },
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
     await app.stop();
     logger.info('HTTP server stopped');
     await stopJobs();
+    await stopLtvJob();
     await database.close();
     logger.info('stopped');
     process.exit(0);

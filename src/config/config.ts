@@ -35,6 +35,21 @@ const environmentSchema = z
       z.string().regex(/^(0(\.\d{1,6})?|1(\.0{1,6})?)$/, 'must be a decimal between 0 and 1, such as 0.5').default('0.5'),
     ),
     JOB_INTERVAL_SECONDS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(60)),
+    LTV_NIGHTLY_HOUR: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(-1).max(23).default(2)),
+    LTV_CHURN_HIGH_BELOW: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(1).default(0.3)),
+    LTV_CHURN_MEDIUM_BELOW: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(1).default(0.7)),
+    LTV_TIER_PERCENTILES: z
+      .string()
+      .default('5,15,30')
+      .transform((text) => text.split(',').map((part) => Number(part.trim())))
+      .refine(
+        (shares) => shares.length === 3 && shares.every((share) => Number.isFinite(share) && share >= 0) && shares[0] + shares[1] + shares[2] <= 100,
+        'must be three percentages "VIP,HIGH,MEDIUM" (the top shares of members with orders), summing to at most 100, such as 5,15,30',
+      ),
+  })
+  .refine((env) => env.LTV_CHURN_HIGH_BELOW <= env.LTV_CHURN_MEDIUM_BELOW, {
+    message: 'must not be above LTV_CHURN_MEDIUM_BELOW',
+    path: ['LTV_CHURN_HIGH_BELOW'],
   });
 
 export interface Config {
@@ -61,6 +76,18 @@ export interface Config {
   redemptionMaxCartShare: string;
   /** How often the ledger jobs (hold expiry, vesting, point expiry) run; 0 turns them off. */
   jobIntervalSeconds: number;
+  ltv: LtvSettings;
+}
+
+/** LTV run settings (see src/modules/ltv/ltv-policy.ts). */
+export interface LtvSettings {
+  /** UTC hour of the nightly LTV run; -1 turns it off (so does JOB_INTERVAL_SECONDS=0). */
+  nightlyHour: number;
+  /** Churn risk HIGH when probability alive is below this, MEDIUM below mediumBelow, else LOW. */
+  churnHighBelow: number;
+  churnMediumBelow: number;
+  /** Shares (percent) of members with orders, by predicted 12-month value: [VIP, HIGH, MEDIUM]; LOW the rest. */
+  tierPercentiles: [number, number, number];
 }
 
 export class ConfigError extends Error {
@@ -95,5 +122,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     redemptionMinPoints: env.REDEMPTION_MIN_POINTS,
     redemptionMaxCartShare: env.REDEMPTION_MAX_CART_SHARE,
     jobIntervalSeconds: env.JOB_INTERVAL_SECONDS,
+    ltv: {
+      nightlyHour: env.LTV_NIGHTLY_HOUR,
+      churnHighBelow: env.LTV_CHURN_HIGH_BELOW,
+      churnMediumBelow: env.LTV_CHURN_MEDIUM_BELOW,
+      tierPercentiles: env.LTV_TIER_PERCENTILES as [number, number, number],
+    },
   };
 }

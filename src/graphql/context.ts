@@ -10,6 +10,7 @@ import { BalanceService } from '../modules/ledger/balance.service';
 import { AdjustmentService } from '../modules/ledger/adjustment.service';
 import { CheckoutService } from '../modules/checkout/checkout.service';
 import { OrderService } from '../modules/orders/order.service';
+import { LtvService } from '../modules/ltv/ltv.service';
 
 /** Everything one request's services share: its own EntityManager, its caller, its id. */
 export interface RequestScope {
@@ -32,6 +33,7 @@ export interface RequestContext extends RequestScope {
   adjustments: AdjustmentService;
   checkout: CheckoutService;
   orders: OrderService;
+  ltv: LtvService;
 }
 
 export function createRequestContext(scope: RequestScope): RequestContext {
@@ -50,6 +52,7 @@ export function createRequestContext(scope: RequestScope): RequestContext {
     adjustments: new AdjustmentService(scope, members, audit),
     checkout: new CheckoutService(scope, members, balances, fx),
     orders: new OrderService(scope, members, fx, audit),
+    ltv: new LtvService(scope, audit, memberLoaders),
   };
 }
 

@@ -7,13 +7,14 @@ import { LedgerResolver } from '../modules/ledger/ledger.resolver';
 import { CheckoutResolver } from '../modules/checkout/checkout.resolver';
 import { OrderResolver } from '../modules/orders/order.resolver';
 import { FxResolver } from '../modules/fx/fx.resolver';
+import { LtvResolver } from '../modules/ltv/ltv.resolver';
 import { PROJECT_ROOT } from '../db/paths';
 import { authChecker } from './auth-checker';
 import { scalarsMap } from './scalars';
 
 export const SCHEMA_FILE = path.join(PROJECT_ROOT, 'schema.graphql');
 
-export const resolvers = [MemberResolver, LedgerResolver, OrderResolver, CheckoutResolver, FxResolver] as const;
+export const resolvers = [MemberResolver, LedgerResolver, OrderResolver, CheckoutResolver, FxResolver, LtvResolver] as const;
 
 export function buildGraphQLSchema(): Promise<GraphQLSchema> {
   return buildSchema({
