@@ -277,7 +277,7 @@ export function acquisitionCostInBase(row: Pick<RfmRow, 'acquisition_cost_minor'
 
 /** One multi-row insert per batch, each column passed as one array. */
 async function writeScores(tx: EntityManager, scores: MemberScore[]): Promise<void> {
-  const column = <T>(pick: (score: MemberScore) => T) => arrayLiteral(scores.map(pick));
+  const column = (pick: (score: MemberScore) => string | number | bigint | null) => arrayLiteral(scores.map(pick));
   await tx.execute(
     `insert into ${SCORES_TABLE}
      select * from unnest(?::uuid[], ?::int[], ?::float8[], ?::float8[], ?::float8[], ?::float8[], ?::bigint[], ?::bigint[], ?::bigint[], ?::float8[], ?::text[],

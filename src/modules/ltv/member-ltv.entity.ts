@@ -25,7 +25,7 @@ export class MemberLtv {
   @Property({ type: 'double' })
   probabilityAlive!: number;
 
-  @Property({ type: 'double' })
+  @Property({ type: 'double', fieldName: 'expected_purchases_12m' })
   expectedPurchases12m!: number;
 
   /** Gamma-Gamma expected value of one future order, base-currency minor units (fractional). */
@@ -36,7 +36,7 @@ export class MemberLtv {
   @Property({ type: 'double' })
   expectedLifespanWeeks!: number;
 
-  @Property({ type: new BigIntType('bigint') })
+  @Property({ type: new BigIntType('bigint'), fieldName: 'predicted_12m_minor' })
   predicted12mMinor!: bigint;
 
   @Property({ type: new BigIntType('bigint') })

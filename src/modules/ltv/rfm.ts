@@ -73,7 +73,8 @@ select m.id as member_id,
        coalesce(p.order_count, 0)::int as order_count,
        coalesce(p.frequency, 0)::int as frequency,
        coalesce((p.last_day - p.first_day) / 7.0, 0)::float8 as recency_weeks,
-       coalesce((extract(epoch from as_of.at)::float8 / 86400 - p.first_day) / 7.0, 0)::float8 as age_weeks,
+       -- at least one second: an order placed at 00:00 UTC exactly at asOf still has an age
+       coalesce(greatest((extract(epoch from as_of.at)::float8 / 86400 - p.first_day) / 7.0, 1.0 / (7 * 86400)), 0)::float8 as age_weeks,
        coalesce(p.historical_minor, 0)::bigint as historical_minor,
        coalesce(p.historical_minor - p.first_net_minor, 0)::bigint as repeat_minor,
        coalesce(p.max_day_net_minor, 0)::bigint as max_day_net_minor,
@@ -91,7 +92,7 @@ left join lateral (
 ) rate on true`;
 }
 
-/** Builds ltv_rfm as of `asOf` on the transaction's connection; returns the number of members in it. */
+/** Builds ltv_rfm as of `asOf` on the transaction's connection (checks the packing bound). */
 export async function buildRfmTable(tx: EntityManager, asOf: Date, baseCurrency: string): Promise<void> {
   await tx.execute(rfmStatement(), [asOf, baseCurrency]);
   const [{ too_large: tooLarge }] = await tx.execute<{ too_large: boolean }[]>(
@@ -113,4 +114,12 @@ export interface RfmRow {
   acquisition_cost_minor: string | null;
   acquisition_cost_currency: string | null;
   acquisition_rate: string | null;
+}
+
+/** The RFM rows as of `asOf` (tests, diagnostics): builds ltv_rfm in its own transaction and reads it whole. */
+export async function rfmSnapshot(em: EntityManager, asOf: Date, baseCurrency: string): Promise<RfmRow[]> {
+  return em.transactional(async (tx) => {
+    await buildRfmTable(tx, asOf, baseCurrency);
+    return tx.execute<RfmRow[]>(`select * from ${RFM_TABLE} order by member_id`);
+  });
 }
