@@ -65,18 +65,20 @@ export function percentileCont(sortedAscending: readonly number[], rank: number)
 }
 
 export interface LtvInputs {
-  /** Expected value of one future order, base minor units. */
+  /** Expected value of one future order, base minor units (Gamma-Gamma). */
   expectedOrderValueMinor: number;
-  /** Expected purchases over the next 52 weeks. */
+  /** Expected purchases over the next 52 weeks (BG/NBD, dropout included). */
   expectedPurchases12m: number;
-  /** Expected remaining lifetime, weeks. */
+  /** Purchases per year of the member while alive: 52 E[lambda | history, alive] (purchasesPerYearWhileAlive). */
+  purchasesPerYear: number;
+  /** Expected remaining lifetime, weeks (BG/NBD expectedLifespanWeeks: P(alive) x lifetime while alive, capped). */
   expectedLifespanWeeks: number;
   /** Acquisition cost in base minor units; null when unknown. */
   acquisitionCostMinor: bigint | null;
 }
 
 export interface LtvFigures {
-  /** Expected purchases x expected order value over the next 12 months, rounded down. */
+  /** Expected purchases over the next 12 months x expected order value, rounded down. */
   predicted12mMinor: bigint;
   /** AOV x purchases per year x expected lifespan (years) - CAC, rounded down. */
   formulaLtvMinor: bigint;
@@ -87,13 +89,22 @@ export interface LtvFigures {
 export const WEEKS_PER_YEAR = 52;
 
 /**
+ * Purchases per year of a member who is still alive: 52 x the posterior mean purchase rate, E[lambda | x, T, alive]
+ * = (r + x) / (alpha + T) (lambda ~ Gamma(r + x, alpha + T) given the history and survival; see the derivation on
+ * btyd expectedLifespanWeeks, whose LTV note names this factor).
+ */
+export function purchasesPerYearWhileAlive(params: { r: number; alpha: number }, frequency: number, T: number): number {
+  return (WEEKS_PER_YEAR * (params.r + frequency)) / (params.alpha + T);
+}
+
+/**
  * The growth plan's formula LTV: AOV x purchases per year x expected lifespan in years - CAC, where AOV is the
- * Gamma-Gamma expected order value, purchases per year the BG/NBD expected purchases over the next 52 weeks and
- * the lifespan the BG/NBD expected remaining lifetime (see README, "LTV").
+ * Gamma-Gamma expected order value, purchases per year the rate while alive and the lifespan the BG/NBD expected
+ * remaining lifetime (which carries the probability of being alive); see README, "LTV".
  */
 export function ltvFigures(inputs: LtvInputs): LtvFigures {
   const predicted = inputs.expectedPurchases12m * inputs.expectedOrderValueMinor;
-  const gross = inputs.expectedOrderValueMinor * inputs.expectedPurchases12m * (inputs.expectedLifespanWeeks / WEEKS_PER_YEAR);
+  const gross = inputs.expectedOrderValueMinor * inputs.purchasesPerYear * (inputs.expectedLifespanWeeks / WEEKS_PER_YEAR);
   const cac = inputs.acquisitionCostMinor;
   return {
     predicted12mMinor: floorToBigInt(predicted),

@@ -15,7 +15,7 @@ import {
   MonetaryRow,
   probabilityAlive,
 } from './btyd';
-import { ChurnRisk, churnRiskOf, ltvFigures, tierPercentileRanks, TierThresholds, WEEKS_PER_YEAR } from './ltv-policy';
+import { ChurnRisk, churnRiskOf, ltvFigures, purchasesPerYearWhileAlive, tierPercentileRanks, TierThresholds, WEEKS_PER_YEAR } from './ltv-policy';
 import { LtvRunStatus } from './ltv-run.entity';
 import { buildRfmTable, RFM_TABLE, RfmRow } from './rfm';
 
@@ -234,6 +234,7 @@ class MemberScorer {
     const figures = ltvFigures({
       expectedOrderValueMinor,
       expectedPurchases12m: bg.purchases,
+      purchasesPerYear: purchasesPerYearWhileAlive(this.bgNbd, row.frequency, row.age_weeks),
       expectedLifespanWeeks: bg.lifespan,
       acquisitionCostMinor: cacMinor,
     });

@@ -49,7 +49,7 @@ occasions as (
          sum(case
                when o.refunded_minor - coalesce(lr.amount_minor, 0) = 0 then o.base_amount_minor
                else div(o.base_amount_minor::numeric * (o.amount_minor - o.refunded_minor + coalesce(lr.amount_minor, 0)), o.amount_minor)::bigint
-             end) as net_minor,
+             end)::bigint as net_minor,
          count(*) as orders
   from orders o
   cross join as_of
@@ -62,7 +62,7 @@ per_member as (
          count(*) - 1 as frequency,
          min(day) as first_day,
          max(day) as last_day,
-         sum(net_minor) as historical_minor,
+         sum(net_minor)::bigint as historical_minor,
          sum(orders) as order_count,
          min((day::bigint << ${FIRST_DAY_SHIFT}) | net_minor) & ${mask} as first_net_minor,
          max(net_minor) as max_day_net_minor
