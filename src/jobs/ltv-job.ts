@@ -12,8 +12,9 @@ export function scheduledInstant(now: Date, hour: number): Date {
 
 /**
  * The nightly LTV run, if it is due: from LTV_NIGHTLY_HOUR (UTC) on, once per UTC day, as of now. Safe with
- * replicas: only one takes the run's advisory lock (the others skip at once), and under the lock a run already
- * started since the scheduled hour (by any replica, or by an admin) means there is nothing to do.
+ * replicas: only one takes the run's advisory lock (the others skip at once), and under the lock a run as of the
+ * scheduled hour or later (by any replica, or an admin's recomputeLtv; failed ones too, retried the next night)
+ * means there is nothing to do.
  */
 export async function runNightlyLtvIfDue(orm: MikroORM, config: Config, now: Date = new Date()): Promise<LtvRunRecord | null> {
   const scheduled = scheduledInstant(now, config.ltv.nightlyHour);

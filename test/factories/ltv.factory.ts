@@ -1,20 +1,26 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { v7 as uuidv7 } from 'uuid';
-import { prng } from '../helpers/random';
+import { floatPrng } from '../helpers/random';
 
 const DAY = 24 * 60 * 60 * 1000;
 
+/** BG/NBD and Gamma-Gamma parameters the test populations are simulated from (weeks; USD). */
+export const SIMULATION = { r: 0.8, alpha: 4, a: 0.8, b: 2.5, p: 6, q: 4, v: 15 };
+const WEEK = 7 * DAY;
+
 /**
- * Members and USD orders written straight to the tables (a population for the LTV fits, faster than the API).
- * Each member gets 1 to 8 orders on distinct days between `from` and `to`, amounts of `amountScale` times a
- * random factor; the histories come from a fixed seed, so every run builds the same population.
+ * Members and USD orders written straight to the tables (a population for the LTV fits, faster than the API),
+ * simulated from the BG/NBD and Gamma-Gamma models (SIMULATION) with a fixed seed: each member's first purchase
+ * falls between `from` and `to` (on its own UTC day, in member order, with `distinctFirstDays`), then purchases
+ * follow at its own rate until it drops out or `to` is reached; order values come from its own spend level.
  */
 export async function insertPopulation(
   em: EntityManager,
-  options: { members: number; from: Date; to: Date; seed: bigint; prefix: string; amountMinor?: (index: number, random: ReturnType<typeof prng>) => number },
+  options: { members: number; from: Date; to: Date; seed: number; prefix: string; distinctFirstDays?: boolean },
 ): Promise<string[]> {
-  const random = prng(options.seed);
-  const span = Math.floor((options.to.getTime() - options.from.getTime()) / DAY);
+  const random = floatPrng(options.seed);
+  const { r, alpha, a, b, p, q, v } = SIMULATION;
+  const spanDays = Math.floor((options.to.getTime() - options.from.getTime()) / DAY);
   const ids: string[] = [];
   for (let index = 0; index < options.members; index += 1) {
     const id = uuidv7();
@@ -24,13 +30,16 @@ export async function insertPopulation(
        values (?, ?, ?, 'US', 'en-US', 'ACTIVE', ?, now(), 'factory')`,
       [id, `${options.prefix}-${index}`, `${options.prefix}-${index}@example.com`, options.from],
     );
-    const orders = 1 + random.int(8);
-    const days = new Set<number>();
-    while (days.size < orders) days.add(random.int(span));
-    let n = 0;
-    for (const day of days) {
-      const amount = options.amountMinor ? options.amountMinor(index, random) : 1000 + random.int(20000);
-      await insertUsdOrder(em, id, `${options.prefix}-${index}-${n++}`, new Date(options.from.getTime() + day * DAY + 3_600_000), amount);
+    const rate = random.gamma(r, alpha);
+    const dropout = random.beta(a, b);
+    const spendRate = random.gamma(q, v); // nu ~ Gamma(q, v): order values ~ Gamma(p, nu), mean p / nu
+    const firstDay = options.distinctFirstDays ? index % spanDays : Math.floor(random.uniform() * spanDays);
+    let at = options.from.getTime() + firstDay * DAY + Math.floor(random.uniform() * 20) * 3_600_000;
+    for (let n = 0; at < options.to.getTime(); n += 1) {
+      const amount = Math.max(1, Math.round(100 * random.gamma(p, spendRate)));
+      await insertUsdOrder(em, id, `${options.prefix}-${index}-${n}`, new Date(at), amount);
+      if (n > 0 && random.uniform() < dropout) break;
+      at += random.exponential(rate) * WEEK;
     }
   }
   return ids;

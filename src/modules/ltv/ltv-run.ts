@@ -54,7 +54,7 @@ export interface LtvRunOptions {
   settings: LtvSettings;
   /** Wait for a run in progress (true) or give up and return null at once (false). */
   waitForLock: boolean;
-  /** Skip (return null) when a run started at or after this time already exists (the nightly job). */
+  /** Skip (return null) when a run as of this time or later exists, failed ones included (the nightly job). */
   skipIfRunSince?: Date;
   /** Called once the lock is held (tests use it to observe serialisation). */
   onLocked?: () => void;
@@ -83,17 +83,18 @@ export async function runLtv(em: EntityManager, options: LtvRunOptions): Promise
         if (!locked) return null;
       }
       if (options.skipIfRunSince) {
-        const [{ ran }] = await tx.execute<{ ran: boolean }[]>('select exists (select 1 from ltv_runs where started_at >= ?) as ran', [options.skipIfRunSince]);
+        const [{ ran }] = await tx.execute<{ ran: boolean }[]>('select exists (select 1 from ltv_runs where as_of >= ?) as ran', [options.skipIfRunSince]);
         if (ran) return null;
       }
       options.onLocked?.();
-      const [run] = await tx.execute<{ id: string; started_at: Date }[]>(
-        "insert into ltv_runs (id, as_of, status, fitted_on, members_scored, started_at) values (gen_random_uuid(), ?, 'RUNNING', 0, 0, clock_timestamp()) returning id, started_at",
-        [options.asOf],
+      const startedAt = new Date();
+      const [run] = await tx.execute<{ id: string }[]>(
+        "insert into ltv_runs (id, as_of, status, fitted_on, members_scored, started_at) values (gen_random_uuid(), ?, 'RUNNING', 0, 0, ?) returning id",
+        [options.asOf, startedAt],
       );
       runId.value = run.id;
-      runId.startedAt = run.started_at;
-      return await score(tx, run.id, run.started_at, options);
+      runId.startedAt = startedAt;
+      return await score(tx, run.id, startedAt, options);
     });
   } catch (error) {
     if (runId.value) await recordFailure(em, runId.value, runId.startedAt!, options.asOf, error);
@@ -231,13 +232,18 @@ class MemberScorer {
     const bg = this.bgNbdScores(row.frequency, row.recency_weeks, row.age_weeks);
     const monetary = row.frequency > 0 ? Number(row.repeat_minor) / row.frequency / this.minorPerMajor : 0;
     const expectedOrderValueMinor = expectedOrderValue(this.gammaGamma, row.frequency, monetary) * this.minorPerMajor;
-    const figures = ltvFigures({
+    const inputs = {
       expectedOrderValueMinor,
       expectedPurchases12m: bg.purchases,
       purchasesPerYear: purchasesPerYearWhileAlive(this.bgNbd, row.frequency, row.age_weeks),
       expectedLifespanWeeks: bg.lifespan,
       acquisitionCostMinor: cacMinor,
-    });
+    };
+    if (![bg.alive, ...Object.values(inputs).filter((value) => typeof value === 'number')].every(Number.isFinite)) {
+      const model = JSON.stringify({ ...this.bgNbd, ...this.gammaGamma });
+      throw new Error(`LTV scores not finite for member ${row.member_id} (x=${row.frequency}, t_x=${row.recency_weeks}, T=${row.age_weeks}, P(alive)=${bg.alive}, ${JSON.stringify(inputs, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}) under ${model}`);
+    }
+    const figures = ltvFigures(inputs);
     return {
       ...common,
       probabilityAlive: bg.alive,
@@ -335,7 +341,7 @@ async function tierThresholds(tx: EntityManager, topShares: [number, number, num
  * A cumulative share of 0% gives no members (a cut-off above every value).
  */
 async function writeMemberLtv(tx: EntityManager, runId: string, thresholds: TierThresholds): Promise<Date> {
-  const [{ now }] = await tx.execute<{ now: Date }[]>('select clock_timestamp() as now');
+  const now = new Date();
   await tx.execute(
     `insert into member_ltv (member_id, tier, churn_risk, probability_alive, expected_purchases_12m, expected_order_value_minor,
                              expected_lifespan_weeks, predicted_12m_minor, historical_minor, formula_ltv_minor, acquisition_cost_minor,
@@ -372,8 +378,8 @@ async function recordFailure(em: EntityManager, runId: string, startedAt: Date, 
   await em
     .fork()
     .execute(
-      "insert into ltv_runs (id, as_of, status, fitted_on, members_scored, started_at, finished_at, error) values (?, ?, 'FAILED', 0, 0, ?, clock_timestamp(), ?)",
-      [runId, asOf, startedAt, message.slice(0, 2000)],
+      "insert into ltv_runs (id, as_of, status, fitted_on, members_scored, started_at, finished_at, error) values (?, ?, 'FAILED', 0, 0, ?, ?, ?)",
+      [runId, asOf, startedAt, new Date(), message.slice(0, 2000)],
     )
     .catch(() => undefined);
 }

@@ -9,21 +9,9 @@ import type { MemberLoaders } from '../members/member.loaders';
 import { ChurnRisk } from './ltv-policy';
 import { LtvNoHistoryError, LtvRunRecord, runLtv } from './ltv-run';
 import { LtvModelView, LtvProfileView, LtvRunView } from './ltv.types';
+import { LtvRun, LtvRunStatus } from './ltv-run.entity';
+import { MemberLtv } from './member-ltv.entity';
 
-interface MemberLtvRow {
-  member_id: string;
-  tier: string;
-  churn_risk: ChurnRisk;
-  probability_alive: number;
-  expected_purchases_12m: number;
-  expected_order_value_minor: number;
-  predicted_12m_minor: string;
-  historical_minor: string;
-  formula_ltv_minor: string | null;
-  ltv_to_cac: number | null;
-  order_count: number;
-  computed_at: Date;
-}
 
 /** Tiers that count as high value for the churn early warning. */
 const HIGH_VALUE_TIERS = ['VIP', 'HIGH'];
@@ -39,8 +27,8 @@ export class LtvService {
     private readonly memberLoaders: MemberLoaders,
   ) {
     this.profileByMember = new DataLoader(async (memberIds) => {
-      const rows = await this.scope.em.execute<MemberLtvRow[]>('select * from member_ltv where member_id = any(?::uuid[])', [`{${memberIds.join(',')}}`]);
-      const byId = new Map(rows.map((row) => [row.member_id, this.profileOf(row)]));
+      const rows = await this.scope.em.find(MemberLtv, { memberId: { $in: [...memberIds] } });
+      const byId = new Map(rows.map((row) => [row.memberId, this.profileOf(row)]));
       return memberIds.map((id) => byId.get(id) ?? null);
     });
   }
@@ -67,10 +55,8 @@ export class LtvService {
 
   /** The parameters of the latest successful run; null before the first one. */
   async model(): Promise<LtvModelView | null> {
-    const [row] = await this.scope.em.execute<ModelRow[]>(
-      "select r, alpha, a, b, p, q, v, fitted_on, as_of from ltv_runs where status = 'SUCCEEDED' order by finished_at desc, id desc limit 1",
-    );
-    return row ? modelView(row) : null;
+    const run = await this.scope.em.findOne(LtvRun, { status: LtvRunStatus.SUCCEEDED }, { orderBy: { finishedAt: 'desc', id: 'desc' } });
+    return run ? modelView({ r: run.r!, alpha: run.alpha!, a: run.a!, b: run.b!, p: run.p!, q: run.q!, v: run.v!, fitted_on: run.fittedOn, as_of: run.asOf }) : null;
   }
 
   /**
@@ -99,21 +85,21 @@ export class LtvService {
     return { pageInfo: connection.pageInfo, edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: edge.node.member })) };
   }
 
-  private profileOf(row: MemberLtvRow): LtvProfileView {
+  private profileOf(row: MemberLtv): LtvProfileView {
     const currency = this.scope.config.baseCurrency;
-    const money = (minor: string | bigint) => MoneyView.of({ minor: BigInt(minor), currency });
-    const hasOrders = row.order_count > 0;
+    const money = (minor: bigint) => MoneyView.of({ minor, currency });
+    const hasOrders = row.orderCount > 0;
     return Object.assign(new LtvProfileView(), {
       tier: row.tier,
-      historical: money(row.historical_minor),
-      predicted12m: money(row.predicted_12m_minor),
-      expectedPurchases12m: row.expected_purchases_12m,
-      probabilityAlive: row.probability_alive,
-      churnRisk: row.churn_risk,
-      ltvToCac: row.ltv_to_cac,
-      formulaLtv: row.formula_ltv_minor === null ? null : money(row.formula_ltv_minor),
-      expectedOrderValue: hasOrders ? money(BigInt(Math.floor(row.expected_order_value_minor))) : null,
-      computedAt: row.computed_at,
+      historical: money(row.historicalMinor),
+      predicted12m: money(row.predicted12mMinor),
+      expectedPurchases12m: row.expectedPurchases12m,
+      probabilityAlive: row.probabilityAlive,
+      churnRisk: row.churnRisk as ChurnRisk,
+      ltvToCac: row.ltvToCac,
+      formulaLtv: row.formulaLtvMinor === null ? null : money(row.formulaLtvMinor),
+      expectedOrderValue: hasOrders ? money(BigInt(Math.floor(row.expectedOrderValueMinor))) : null,
+      computedAt: row.computedAt,
     });
   }
 }

@@ -74,7 +74,8 @@ select m.id as member_id,
        coalesce(p.frequency, 0)::int as frequency,
        coalesce((p.last_day - p.first_day) / 7.0, 0)::float8 as recency_weeks,
        -- at least one second: an order placed at 00:00 UTC exactly at asOf still has an age
-       coalesce(greatest((extract(epoch from as_of.at)::float8 / 86400 - p.first_day) / 7.0, 1.0 / (7 * 86400)), 0)::float8 as age_weeks,
+       case when p.member_id is null then 0
+            else greatest((extract(epoch from as_of.at)::float8 / 86400 - p.first_day) / 7.0, 1.0 / (7 * 86400)) end::float8 as age_weeks,
        coalesce(p.historical_minor, 0)::bigint as historical_minor,
        coalesce(p.historical_minor - p.first_net_minor, 0)::bigint as repeat_minor,
        coalesce(p.max_day_net_minor, 0)::bigint as max_day_net_minor,
