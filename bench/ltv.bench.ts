@@ -82,7 +82,14 @@ async function measure(databaseUrl: string, members: number): Promise<Measuremen
     global.gc?.();
     const memory = sampleMemory();
     const ltvStart = performance.now();
-    const run = await runLtv(database.orm.em.fork(), { asOf, baseCurrency: config.baseCurrency, settings: config.ltv, waitForLock: false });
+    const phases: string[] = [];
+    let phaseStart = performance.now();
+    const onPhase = (phase: string) => {
+      const now = performance.now();
+      phases.push(`${phase} ${round((now - phaseStart) / 1000)} s`);
+      phaseStart = now;
+    };
+    const run = await runLtv(database.orm.em.fork(), { asOf, baseCurrency: config.baseCurrency, settings: config.ltv, waitForLock: false, onPhase });
     const ltvSeconds = (performance.now() - ltvStart) / 1000;
     const peak = memory.stop();
 
@@ -95,7 +102,7 @@ async function measure(databaseUrl: string, members: number): Promise<Measuremen
     );
     const valid = run !== null && run.membersScored === members && Number(scored) === rows.length && Number(tiers) === 4;
     if (!valid) console.error('invalid LTV run:', { run, scored, tiers, aggregateRows: rows.length });
-    else console.log(`N=${members}: fitted`, run.params, `on ${run.fittedOn} members`);
+    else console.log(`N=${members}: ${phases.join(', ')}; fitted`, run.params, `on ${run.fittedOn} members`);
     return { orders: Number(orders), generateSeconds, aggregateSeconds, ltvSeconds, peakRssMiB: peak.rss, peakHeapMiB: peak.heap, valid };
   } finally {
     await database.close();
@@ -124,9 +131,10 @@ function sampleMemory() {
 
 /**
  * N members joined over two years before 2026-01-01 (a third with an acquisition cost, some in EUR), and about
- * 10N orders: each member has its own purchase rate (heavy-tailed) and its own last active day (a fixed share of
- * the time from joining to 2026, by member), orders fall between joining and that day, a tenth in EUR, 3% half refunded. Indexes are dropped during the load and
- * rebuilt after (much faster than maintaining them row by row).
+ * 10N orders, generated set-based: each member has its own purchase rate (a heavy-tailed mixture), its own
+ * lifetime (exponential, with a mean of its own) and its own spend level. Its first order is on the day it joined,
+ * the others fall uniformly within its active window (a Poisson process given its count); a tenth of the orders
+ * are in EUR, 3% half refunded. Indexes are dropped during the load and rebuilt after.
  */
 async function generateProgramme(em: ReturnType<Awaited<ReturnType<typeof openDatabase>>['orm']['em']['fork']>, members: number): Promise<void> {
   const statements = [
@@ -134,28 +142,33 @@ async function generateProgramme(em: ReturnType<Awaited<ReturnType<typeof openDa
     "insert into exchange_rates (currency, rate, effective_at, created_at) values ('EUR', '0.9', '2020-01-01', now())",
     'alter table orders drop constraint orders_external_id_unique',
     'drop index orders_member_id_placed_at_index',
+    `create temporary table bench_members on commit drop as
+     select i, md5('m' || i)::uuid as id, (i % 700) as join_day, (500 + 20000 * power(random(), 2))::int as spend,
+            least(730 - (i % 700), -ln(random()) * (20 + 700 * random())) as window_days,
+            -ln(random()) * (case when random() < 0.2 then 0.12 else 0.03 end) as rate_per_day
+     from generate_series(1, ${members}) i`,
     `insert into members (id, external_id, email, country, locale, status, joined_at, created_at, enrollment_hash,
                           acquisition_channel, acquisition_cost_minor, acquisition_cost_currency)
-     select md5('m' || i)::uuid, 'm' || i, 'm' || i || '@bench.example', 'US', 'en-US', 'ACTIVE',
-            timestamptz '2024-01-01' + (i % 700) * interval '1 day', now(), 'bench',
+     select id, 'm' || i, 'm' || i || '@bench.example', 'US', 'en-US', 'ACTIVE',
+            timestamptz '2024-01-01' + join_day * interval '1 day', now(), 'bench',
             case when i % 3 = 0 then 'ads' end,
             case when i % 3 = 0 then 1000 + (i % 5000) end,
             case when i % 3 = 0 then (case when i % 2 = 0 then 'EUR' else 'USD' end) end
-     from generate_series(1, ${members}) i`,
-    // Each order picks a member with a heavy-tailed weight (index skewed by a power) so frequencies vary widely.
+     from bench_members`,
     `insert into orders (id, member_id, external_id, amount_minor, currency, base_amount_minor, base_currency, fx_rate, placed_at,
                          refunded_minor, status, points_earned, request_hash, created_at)
-     select gen_random_uuid(), md5('m' || m)::uuid, 'o' || g, amount,
+     select gen_random_uuid(), id, 'o' || i || '-' || k, amount,
             case when eur then 'EUR' else 'USD' end,
             case when eur then (amount / 0.9)::bigint else amount end,
             'USD', case when eur then '0.9' else '1' end,
-            timestamptz '2024-01-01' + (m % 700) * interval '1 day' + (spread * ((m * 0.6180339887) % 1) * (730 - (m % 700))) * interval '1 day',
+            timestamptz '2024-01-01' + (join_day + case when k = 1 then 0.3 else random() * window_days end) * interval '1 day',
             case when refunded then amount / 2 else 0 end,
             case when refunded then 'PARTIALLY_REFUNDED' else 'PAID' end, 0, 'bench', now()
      from (
-       select g, 1 + floor(${members} * power(random(), 1.7))::int as m, (500 + floor(random() * 20000))::bigint as amount,
-              random() < 0.1 as eur, random() < 0.03 as refunded, power(random(), 1.5) as spread
-       from generate_series(1, ${members * ORDERS_PER_MEMBER}) g
+       select m.i, m.id, m.join_day, m.window_days, k, (m.spend * (0.5 + random()))::bigint as amount,
+              random() < 0.1 as eur, random() < 0.03 as refunded
+       from bench_members m
+       cross join lateral generate_series(1, 1 + floor(m.rate_per_day * m.window_days * (0.5 + random()))::int) k
      ) o`,
     'alter table orders add constraint orders_external_id_unique unique (external_id)',
     'create index orders_member_id_placed_at_index on orders (member_id, placed_at)',

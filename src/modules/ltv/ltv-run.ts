@@ -58,6 +58,8 @@ export interface LtvRunOptions {
   skipIfRunSince?: Date;
   /** Called once the lock is held (tests use it to observe serialisation). */
   onLocked?: () => void;
+  /** Called as each phase ends (the bench prints them). */
+  onPhase?: (phase: 'rfm' | 'fit' | 'score' | 'write') => void;
 }
 
 export interface LtvRunRecord {
@@ -108,11 +110,13 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
   const minorPerMajor = 10 ** digits;
 
   await buildRfmTable(tx, options.asOf, options.baseCurrency);
+  options.onPhase?.('rfm');
   const { frequencyRows, monetaryRows, fittedOn } = await fitRows(tx, minorPerMajor);
   if (fittedOn === 0) throw new LtvNoHistoryError(options.asOf, 'orders');
   if (monetaryRows.length === 0) throw new LtvNoHistoryError(options.asOf, 'repeat purchases');
   const bgNbd = fitBgNbd(frequencyRows);
   const gammaGamma = fitGammaGamma(monetaryRows);
+  options.onPhase?.('fit');
 
   await tx.execute(
     `create temporary table ${SCORES_TABLE} (
@@ -132,9 +136,11 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
     membersScored += rows.length;
   }
   await tx.execute('close ltv_rfm_cursor');
+  options.onPhase?.('score');
 
   const thresholds = await tierThresholds(tx, options.settings.tierPercentiles);
   const finishedAt = await writeMemberLtv(tx, runId, thresholds);
+  options.onPhase?.('write');
   await tx.execute(
     `update ltv_runs set status = 'SUCCEEDED', r = ?, alpha = ?, a = ?, b = ?, p = ?, q = ?, v = ?, fitted_on = ?, members_scored = ?, finished_at = ?
      where id = ?`,
