@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       redemptionMinPoints: 100,
       redemptionMaxCartShare: '0.5',
       jobIntervalSeconds: 60,
+      ltv: { nightlyHour: 2, churnHighBelow: 0.3, churnMediumBelow: 0.7, tierPercentiles: [5, 15, 30] },
     });
   });
 
@@ -56,6 +57,10 @@ describe('loadConfig', () => {
         REDEMPTION_MIN_POINTS: '200',
         REDEMPTION_MAX_CART_SHARE: '0.25',
         JOB_INTERVAL_SECONDS: '0',
+        LTV_NIGHTLY_HOUR: '-1',
+        LTV_CHURN_HIGH_BELOW: '0.2',
+        LTV_CHURN_MEDIUM_BELOW: '0.6',
+        LTV_TIER_PERCENTILES: '1, 9,40',
       }),
     ).toEqual({
       nodeEnv: 'production',
@@ -74,7 +79,17 @@ describe('loadConfig', () => {
       redemptionMinPoints: 200,
       redemptionMaxCartShare: '0.25',
       jobIntervalSeconds: 0,
+      ltv: { nightlyHour: -1, churnHighBelow: 0.2, churnMediumBelow: 0.6, tierPercentiles: [1, 9, 40] },
     });
+  });
+
+  it('rejects LTV settings that cannot work, naming each variable', () => {
+    expect(named(configError({ LTV_NIGHTLY_HOUR: '24' }))).toEqual(['LTV_NIGHTLY_HOUR']);
+    expect(new Set(named(configError({ LTV_CHURN_HIGH_BELOW: '1.5' })))).toEqual(new Set(['LTV_CHURN_HIGH_BELOW']));
+    expect(named(configError({ LTV_CHURN_HIGH_BELOW: '0.8', LTV_CHURN_MEDIUM_BELOW: '0.5' }))).toEqual(['LTV_CHURN_HIGH_BELOW']);
+    for (const percentiles of ['5,15', '50,40,20', 'a,b,c', '5,-1,30']) {
+      expect(named(configError({ LTV_TIER_PERCENTILES: percentiles }))).toEqual(['LTV_TIER_PERCENTILES']);
+    }
   });
 
   it('treats empty DATABASE_URL, JWT_SECRET and STRIPE_WEBHOOK_SECRET as unset', () => {
