@@ -84,9 +84,9 @@ async function measure(databaseUrl: string, members: number): Promise<Measuremen
     const ltvStart = performance.now();
     const phases: string[] = [];
     let phaseStart = performance.now();
-    const onPhase = (phase: string) => {
+    const onPhase = (phase: string, detail?: string) => {
       const now = performance.now();
-      phases.push(`${phase} ${round((now - phaseStart) / 1000)} s`);
+      phases.push(`${phase} ${round((now - phaseStart) / 1000)} s${detail ? ` (${detail})` : ''}`);
       phaseStart = now;
     };
     const run = await runLtv(database.orm.em.fork(), { asOf, baseCurrency: config.baseCurrency, settings: config.ltv, waitForLock: false, onPhase });

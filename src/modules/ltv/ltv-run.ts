@@ -36,10 +36,16 @@ import { buildRfmTable, RFM_TABLE, RfmRow } from './rfm';
 export const LTV_LOCK_KEY = 0x4c5456;
 const BATCH_SIZE = 5000;
 const SCORES_TABLE = 'ltv_scores';
-/** Gamma-Gamma monetary values are grouped at this many significant digits for the fit (relative error < 5e-5). */
-const MONETARY_FIT_DIGITS = 5;
+/**
+ * For the FITS only (scores use each member's exact values): recency and T are grouped in bins of this many weeks
+ * (each at its bin's middle, so recency <= T still holds), and mean repeat values at this many significant digits.
+ * The likelihood then has tens of thousands of distinct rows instead of one per member, at a time resolution
+ * (half a week) far below the months of history a fit needs.
+ */
+const FIT_TIME_BIN_WEEKS = 1;
+const MONETARY_FIT_DIGITS = 3;
 /** Scored BG/NBD triplets remembered within a batch run (bounded: cleared when full). */
-const TRIPLET_CACHE_LIMIT = 100_000;
+const TRIPLET_CACHE_LIMIT = 10_000;
 
 export class LtvNoHistoryError extends Error {
   constructor(asOf: Date, what: string) {
@@ -59,7 +65,7 @@ export interface LtvRunOptions {
   /** Called once the lock is held (tests use it to observe serialisation). */
   onLocked?: () => void;
   /** Called as each phase ends (the bench prints them). */
-  onPhase?: (phase: 'rfm' | 'fit' | 'score' | 'write') => void;
+  onPhase?: (phase: 'rfm' | 'fit rows' | 'BG/NBD fit' | 'Gamma-Gamma fit' | 'score' | 'write', detail?: string) => void;
 }
 
 export interface LtvRunRecord {
@@ -114,9 +120,11 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
   const { frequencyRows, monetaryRows, fittedOn } = await fitRows(tx, minorPerMajor);
   if (fittedOn === 0) throw new LtvNoHistoryError(options.asOf, 'orders');
   if (monetaryRows.length === 0) throw new LtvNoHistoryError(options.asOf, 'repeat purchases');
+  options.onPhase?.('fit rows', `${frequencyRows.length} + ${monetaryRows.length} rows`);
   const bgNbd = fitBgNbd(frequencyRows);
+  options.onPhase?.('BG/NBD fit');
   const gammaGamma = fitGammaGamma(monetaryRows);
-  options.onPhase?.('fit');
+  options.onPhase?.('Gamma-Gamma fit');
 
   await tx.execute(
     `create temporary table ${SCORES_TABLE} (
@@ -159,14 +167,19 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
 }
 
 /**
- * The fitting data as distinct weighted rows (the same likelihood as one row per member): BG/NBD on every member
- * with an order, Gamma-Gamma on repeat buyers with a positive repeat value, in base-currency MAJOR units (so v
- * reads in currency units, as in the literature), grouped at MONETARY_FIT_DIGITS significant digits.
+ * The fitting data as distinct weighted rows (the same likelihood as one row per member, once grouped as
+ * FIT_TIME_BIN_WEEKS and MONETARY_FIT_DIGITS say): BG/NBD on every member with an order, Gamma-Gamma on repeat
+ * buyers with a positive repeat value, in base-currency MAJOR units (so v reads in currency units, as in the
+ * literature).
  */
 async function fitRows(tx: EntityManager, minorPerMajor: number) {
   const frequencyRows = (
     await tx.execute<{ frequency: number; recency: number; t: number; weight: string }[]>(
-      `select frequency, recency_weeks as recency, age_weeks as t, count(*) as weight from ${RFM_TABLE} where order_count > 0 group by 1, 2, 3`,
+      `select frequency,
+              case when frequency = 0 then 0 else (floor(recency_weeks / ${FIT_TIME_BIN_WEEKS}) + 0.5) * ${FIT_TIME_BIN_WEEKS} end as recency,
+              (floor(age_weeks / ${FIT_TIME_BIN_WEEKS}) + 0.5) * ${FIT_TIME_BIN_WEEKS} as t,
+              count(*) as weight
+       from ${RFM_TABLE} where order_count > 0 group by 1, 2, 3`,
     )
   ).map((row): FrequencyRow => ({ frequency: row.frequency, recency: row.recency, T: row.t, weight: Number(row.weight) }));
   const monetaryRows = (
