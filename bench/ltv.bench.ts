@@ -132,7 +132,8 @@ function sampleMemory() {
 /**
  * N members joined over two years before 2026-01-01 (a third with an acquisition cost, some in EUR), and about
  * 10N orders, generated set-based: each member has its own purchase rate (a heavy-tailed mixture), its own
- * lifetime (exponential, with a mean of its own) and its own spend level. Its first order is on the day it joined,
+ * lifetime (exponential, with a mean of its own) and its own spend level (order values Gamma(3) around a mean that is
+ * 12000 / Gamma(4): the Gamma-Gamma model's shape, with p = 3 and q = 4). Its first order is on the day it joined,
  * the others fall uniformly within its active window (a Poisson process given its count); a tenth of the orders
  * are in EUR, 3% half refunded. Indexes are dropped during the load and rebuilt after.
  */
@@ -143,7 +144,8 @@ async function generateProgramme(em: ReturnType<Awaited<ReturnType<typeof openDa
     'alter table orders drop constraint orders_external_id_unique',
     'drop index orders_member_id_placed_at_index',
     `create temporary table bench_members on commit drop as
-     select i, md5('m' || i)::uuid as id, (i % 700) as join_day, (500 + 20000 * power(random(), 2))::int as spend,
+     select i, md5('m' || i)::uuid as id, (i % 700) as join_day,
+            least(200000, 12000 / (-ln(random()) - ln(random()) - ln(random()) - ln(random()))) as spend,
             least(730 - (i % 700), -ln(random()) * (20 + 700 * random())) as window_days,
             -ln(random()) * (case when random() < 0.2 then 0.12 else 0.03 end) as rate_per_day
      from generate_series(1, ${members}) i`,
@@ -165,7 +167,8 @@ async function generateProgramme(em: ReturnType<Awaited<ReturnType<typeof openDa
             case when refunded then amount / 2 else 0 end,
             case when refunded then 'PARTIALLY_REFUNDED' else 'PAID' end, 0, 'bench', now()
      from (
-       select m.i, m.id, m.join_day, m.window_days, k, (m.spend * (0.5 + random()))::bigint as amount,
+       select m.i, m.id, m.join_day, m.window_days, k,
+              greatest(1, m.spend * (-ln(random()) - ln(random()) - ln(random())) / 3)::bigint as amount,
               random() < 0.1 as eur, random() < 0.03 as refunded
        from bench_members m
        cross join lateral generate_series(1, 1 + floor(m.rate_per_day * m.window_days * (0.5 + random()))::int) k
