@@ -92,7 +92,7 @@ describe('LTV over the API', () => {
       historical: { amount: '120.00', currency: 'USD' },
       predicted12m: { amount: (Number(row.predicted_12m_minor) / 100).toFixed(2), currency: 'USD' },
       formulaLtv: { amount: (Number(row.formula_ltv_minor) / 100).toFixed(2), currency: 'USD' },
-      expectedOrderValue: { amount: (Math.floor(row.expected_order_value_minor) / 100).toFixed(2), currency: 'USD' },
+      expectedOrderValue: { amount: (Number(row.expected_order_value_minor) / 100).toFixed(2), currency: 'USD' },
     };
     expect(row.ltv_to_cac).toBeGreaterThan(0);
     const own = await server.graphql(PROFILE, { id: memberId }, { role: 'member', subject: memberExternalId });

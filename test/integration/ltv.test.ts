@@ -28,7 +28,7 @@ interface StoredLtv {
   churn_risk: string;
   probability_alive: number;
   expected_purchases_12m: number;
-  expected_order_value_minor: number;
+  expected_order_value_minor: string;
   expected_lifespan_weeks: number;
   predicted_12m_minor: string;
   historical_minor: string;
@@ -181,7 +181,7 @@ describe('LTV pipeline', () => {
           probability_alive: alive,
           expected_purchases_12m: purchases,
           expected_lifespan_weeks: lifespan,
-          expected_order_value_minor: orderValue,
+          expected_order_value_minor: String(Math.floor(orderValue)),
           predicted_12m_minor: figures.predicted12mMinor.toString(),
           formula_ltv_minor: figures.formulaLtvMinor.toString(),
           acquisition_cost_minor: cac === null ? null : cac.toString(),

@@ -129,7 +129,7 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
   await tx.execute(
     `create temporary table ${SCORES_TABLE} (
        member_id uuid not null, order_count int not null, probability_alive float8 not null, expected_purchases float8 not null,
-       expected_order_value float8 not null, lifespan_weeks float8 not null, predicted_minor bigint not null,
+       expected_order_value bigint not null, lifespan_weeks float8 not null, predicted_minor bigint not null,
        formula_minor bigint, cac_minor bigint, ltv_to_cac float8, churn_risk text not null,
        frequency int not null, recency_weeks float8 not null, age_weeks float8 not null, historical_minor bigint not null
      ) on commit drop`,
@@ -306,14 +306,14 @@ async function writeScores(tx: EntityManager, scores: MemberScore[]): Promise<vo
   const column = (pick: (score: MemberScore) => string | number | bigint | null) => arrayLiteral(scores.map(pick));
   await tx.execute(
     `insert into ${SCORES_TABLE}
-     select * from unnest(?::uuid[], ?::int[], ?::float8[], ?::float8[], ?::float8[], ?::float8[], ?::bigint[], ?::bigint[], ?::bigint[], ?::float8[], ?::text[],
+     select * from unnest(?::uuid[], ?::int[], ?::float8[], ?::float8[], ?::bigint[], ?::float8[], ?::bigint[], ?::bigint[], ?::bigint[], ?::float8[], ?::text[],
                           ?::int[], ?::float8[], ?::float8[], ?::bigint[])`,
     [
       column((s) => s.memberId),
       column((s) => s.orderCount),
       column((s) => s.probabilityAlive),
       column((s) => s.expectedPurchases),
-      column((s) => s.expectedOrderValueMinor),
+      column((s) => BigInt(Math.floor(s.expectedOrderValueMinor))),
       column((s) => s.lifespanWeeks),
       column((s) => s.predictedMinor),
       column((s) => s.formulaMinor),

@@ -98,7 +98,7 @@ export class LtvService {
       churnRisk: row.churnRisk as ChurnRisk,
       ltvToCac: row.ltvToCac,
       formulaLtv: row.formulaLtvMinor === null ? null : money(row.formulaLtvMinor),
-      expectedOrderValue: hasOrders ? money(BigInt(Math.floor(row.expectedOrderValueMinor))) : null,
+      expectedOrderValue: hasOrders ? money(row.expectedOrderValueMinor) : null,
       computedAt: row.computedAt,
     });
   }

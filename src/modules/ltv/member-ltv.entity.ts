@@ -28,9 +28,9 @@ export class MemberLtv {
   @Property({ type: 'double', fieldName: 'expected_purchases_12m' })
   expectedPurchases12m!: number;
 
-  /** Gamma-Gamma expected value of one future order, base-currency minor units (fractional). */
-  @Property({ type: 'double' })
-  expectedOrderValueMinor!: number;
+  /** Gamma-Gamma expected value of one future order, base-currency minor units, rounded down. */
+  @Property({ type: new BigIntType('bigint') })
+  expectedOrderValueMinor!: bigint;
 
   /** BG/NBD expected remaining lifetime, weeks. */
   @Property({ type: 'double' })
