@@ -1,4 +1,5 @@
 import betaln from '@stdlib/math-base-special-betaln';
+import digamma from '@stdlib/math-base-special-digamma';
 import gammaln from '@stdlib/math-base-special-gammaln';
 import hyp2f1 from '@stdlib/math-base-special-hyp2f1';
 import { minimiseOverLogParameters } from './optimise';
@@ -61,7 +62,7 @@ export function fitBgNbd(rows: FrequencyRow[]): BgNbdParams {
   if (!used.some((row) => row.frequency === 0 || row.recency < row.T)) {
     throw new BtydError('BG/NBD: every member bought again at the very end of their history; dropout is not identified');
   }
-  const scale = 10 / Math.max(...used.map((row) => row.T));
+  const scale = 10 / used.reduce((longest, row) => Math.max(longest, row.T), 0);
   // Rows sorted by frequency, so the frequency-only terms are computed once per distinct x per evaluation.
   const sorted = used.slice().sort((left, right) => left.frequency - right.frequency);
   const frequencies = Float64Array.from(sorted, (row) => row.frequency);
@@ -69,18 +70,54 @@ export function fitBgNbd(rows: FrequencyRow[]): BgNbdParams {
   const ages = Float64Array.from(sorted, (row) => row.T * scale);
   const weights = Float64Array.from(sorted, (row) => row.weight);
 
-  const negativeMeanLogLikelihood = (logParameters: number[]): number => {
+  // Mean negative log-likelihood and its gradient with respect to the log-parameters. With
+  // pi = P(dropped out after the last purchase | row), the derivatives of ln L are
+  //   d/dr     = psi(r+x) - psi(r) + ln alpha - (1-pi) ln(alpha+T) - pi ln(alpha+tx)
+  //   d/dalpha = r/alpha - (r+x) [(1-pi)/(alpha+T) + pi/(alpha+tx)]
+  //   d/da     = psi(a+b) - psi(a+b+x) + pi/a
+  //   d/db     = psi(b+x) - psi(b) + psi(a+b) - psi(a+b+x) - pi/(b+x-1)
+  const objective = (logParameters: number[]) => {
     const [r, alpha, a, b] = logParameters.map(Math.exp);
     const params = { r, alpha, a, b };
     let sum = 0;
-    let terms = frequencyTerms(params, frequencies[0]);
+    let dr = 0;
+    let dalpha = 0;
+    let da = 0;
+    let db = 0;
+    let x = -1;
+    let terms = { common: 0, dropout: 0 };
+    let derivatives = { r: 0, a: 0, b: 0 };
+    const logAlpha = Math.log(alpha);
     for (let i = 0; i < frequencies.length; i++) {
-      if (i > 0 && frequencies[i] !== frequencies[i - 1]) terms = frequencyTerms(params, frequencies[i]);
-      sum += weights[i] * rowLogLikelihood(params, terms, frequencies[i], recencies[i], ages[i]);
+      if (frequencies[i] !== x) {
+        x = frequencies[i];
+        terms = frequencyTerms(params, x);
+        const digammaABX = digamma(a + b + x);
+        derivatives = {
+          r: digamma(r + x) - digamma(r) + logAlpha,
+          a: digamma(a + b) - digammaABX,
+          b: digamma(b + x) - digamma(b) + digamma(a + b) - digammaABX,
+        };
+      }
+      const w = weights[i];
+      const logAge = Math.log(alpha + ages[i]);
+      const logRecency = Math.log(alpha + recencies[i]);
+      const alive = -(r + x) * logAge;
+      const dead = terms.dropout - (r + x) * logRecency;
+      const high = Math.max(alive, dead);
+      sum += w * (terms.common + high + Math.log1p(Math.exp(Math.min(alive, dead) - high)));
+      const pi = x > 0 ? 1 / (1 + Math.exp(alive - dead)) : 0;
+      dr += w * (derivatives.r - (1 - pi) * logAge - pi * logRecency);
+      dalpha += w * (r / alpha - (r + x) * ((1 - pi) / (alpha + ages[i]) + pi / (alpha + recencies[i])));
+      da += w * (derivatives.a + (x > 0 ? pi / a : 0));
+      db += w * (derivatives.b - (x > 0 ? pi / (b + x - 1) : 0));
     }
-    return -sum / totalWeight;
+    return {
+      value: -sum / totalWeight,
+      gradient: [-dr * r / totalWeight, -dalpha * alpha / totalWeight, -da * a / totalWeight, -db * b / totalWeight],
+    };
   };
-  const [r, alpha, a, b] = minimiseOverLogParameters('BG/NBD', negativeMeanLogLikelihood, [0, 0, 0, 0]).map(Math.exp);
+  const [r, alpha, a, b] = minimiseOverLogParameters('BG/NBD', objective, [0, 0, 0, 0]).map(Math.exp);
   return { r, alpha: alpha / scale, a, b };
 }
 

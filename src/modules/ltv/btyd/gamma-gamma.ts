@@ -1,3 +1,4 @@
+import digamma from '@stdlib/math-base-special-digamma';
 import gammaln from '@stdlib/math-base-special-gammaln';
 import { minimiseOverLogParameters } from './optimise';
 import { BtydError, GammaGammaParams, MonetaryRow } from './types';
@@ -49,18 +50,43 @@ export function fitGammaGamma(rows: MonetaryRow[]): GammaGammaParams {
   const values = Float64Array.from(sorted, (row) => row.monetary * scale);
   const weights = Float64Array.from(sorted, (row) => row.weight);
 
-  const negativeMeanLogLikelihood = (logParameters: number[]): number => {
+  // Mean negative log-likelihood and its gradient with respect to the log-parameters:
+  //   d/dp = x [psi(px+q) - psi(px) + ln mx + ln x - ln(v + x mx)]
+  //   d/dq = psi(px+q) - psi(q) + ln v - ln(v + x mx)
+  //   d/dv = q/v - (px+q)/(v + x mx)
+  const objective = (logParameters: number[]) => {
     const [p, q, v] = logParameters.map(Math.exp);
     const params = { p, q, v };
+    const logV = Math.log(v);
     let sum = 0;
-    let common = frequencyTerm(params, frequencies[0]);
+    let dp = 0;
+    let dq = 0;
+    let dv = 0;
+    let x = -1;
+    let common = 0;
+    let logX = 0;
+    let digammaPXQ = 0;
+    let digammaPX = 0;
+    const digammaQ = digamma(q);
     for (let i = 0; i < frequencies.length; i++) {
-      if (i > 0 && frequencies[i] !== frequencies[i - 1]) common = frequencyTerm(params, frequencies[i]);
-      sum += weights[i] * rowLogLikelihood(params, common, frequencies[i], values[i]);
+      if (frequencies[i] !== x) {
+        x = frequencies[i];
+        common = frequencyTerm(params, x);
+        logX = Math.log(x);
+        digammaPXQ = digamma(p * x + q);
+        digammaPX = digamma(p * x);
+      }
+      const w = weights[i];
+      const logValue = Math.log(values[i]);
+      const logTotal = Math.log(v + x * values[i]);
+      sum += w * (common + q * logV + (p * x - 1) * logValue + p * x * logX - (p * x + q) * logTotal);
+      dp += w * x * (digammaPXQ - digammaPX + logValue + logX - logTotal);
+      dq += w * (digammaPXQ - digammaQ + logV - logTotal);
+      dv += w * (q / v - (p * x + q) / (v + x * values[i]));
     }
-    return -sum / totalWeight;
+    return { value: -sum / totalWeight, gradient: [-dp * p / totalWeight, -dq * q / totalWeight, -dv * v / totalWeight] };
   };
-  const [p, q, v] = minimiseOverLogParameters('Gamma-Gamma', negativeMeanLogLikelihood, [0, 0, 0]).map(Math.exp);
+  const [p, q, v] = minimiseOverLogParameters('Gamma-Gamma', objective, [0, 0, 0]).map(Math.exp);
   return { p, q, v: v / scale };
 }
 
