@@ -16,6 +16,7 @@ import { PerkAdmin } from '../modules/tiers/perk.service';
 import { ReferralService } from '../modules/referrals/referral.service';
 import { RewardService } from '../modules/rewards/reward.service';
 import { StripeCustomerService } from '../modules/payments/stripe-customer.service';
+import { LtvService } from '../modules/ltv/ltv.service';
 
 /** Everything one request's services share: its own EntityManager, its caller, its id. */
 export interface RequestScope {
@@ -46,6 +47,7 @@ export interface RequestContext extends RequestScope {
   referrals: ReferralService;
   rewards: RewardService;
   stripeCustomers: StripeCustomerService;
+  ltv: LtvService;
 }
 
 export function createRequestContext(scope: RequestScope): RequestContext {
@@ -70,6 +72,7 @@ export function createRequestContext(scope: RequestScope): RequestContext {
     referrals: new ReferralService(scope, members, audit),
     rewards: new RewardService(scope, members, audit),
     stripeCustomers: new StripeCustomerService(scope, members, audit),
+    ltv: new LtvService(scope, audit, memberLoaders),
   };
 }
 

@@ -11,6 +11,7 @@ import { MemberReferralsResolver, ReferralResolver } from '../modules/referrals/
 import { RewardResolver } from '../modules/rewards/reward.resolver';
 import { MemberTierResolver, PerkResolver, TierResolver } from '../modules/tiers/tier.resolver';
 import { PaymentsResolver } from '../modules/payments/payments.resolver';
+import { LtvResolver } from '../modules/ltv/ltv.resolver';
 import { PROJECT_ROOT } from '../db/paths';
 import { authChecker } from './auth-checker';
 import { scalarsMap } from './scalars';
@@ -30,6 +31,7 @@ export const resolvers = [
   MemberReferralsResolver,
   RewardResolver,
   PaymentsResolver,
+  LtvResolver,
 ] as const;
 
 export function buildGraphQLSchema(): Promise<GraphQLSchema> {
