@@ -150,12 +150,13 @@ async function generateProgramme(em: ReturnType<Awaited<ReturnType<typeof openDa
             -ln(random()) * (case when random() < 0.2 then 0.12 else 0.03 end) as rate_per_day
      from generate_series(1, ${members}) i`,
     `insert into members (id, external_id, email, country, locale, status, joined_at, created_at, enrollment_hash,
-                          acquisition_channel, acquisition_cost_minor, acquisition_cost_currency)
+                          acquisition_channel, acquisition_cost_minor, acquisition_cost_currency, referral_code)
      select id, 'm' || i, 'm' || i || '@bench.example', 'US', 'en-US', 'ACTIVE',
             timestamptz '2024-01-01' + join_day * interval '1 day', now(), 'bench',
             case when i % 3 = 0 then 'ads' end,
             case when i % 3 = 0 then 1000 + (i % 5000) end,
-            case when i % 3 = 0 then (case when i % 2 = 0 then 'EUR' else 'USD' end) end
+            case when i % 3 = 0 then (case when i % 2 = 0 then 'EUR' else 'USD' end) end,
+            'LTVBENCH' || i
      from bench_members`,
     `insert into orders (id, member_id, external_id, amount_minor, currency, base_amount_minor, base_currency, fx_rate, placed_at,
                          refunded_minor, status, points_earned, request_hash, created_at)

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { v7 as uuidv7 } from 'uuid';
 import { floatPrng } from '../helpers/random';
+import { newReferralCode } from '../../src/modules/referrals/referral-code';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -26,9 +27,9 @@ export async function insertPopulation(
     const id = uuidv7();
     ids.push(id);
     await em.execute(
-      `insert into members (id, external_id, email, country, locale, status, joined_at, created_at, enrollment_hash)
-       values (?, ?, ?, 'US', 'en-US', 'ACTIVE', ?, now(), 'factory')`,
-      [id, `${options.prefix}-${index}`, `${options.prefix}-${index}@example.com`, options.from],
+      `insert into members (id, external_id, email, country, locale, status, joined_at, created_at, enrollment_hash, referral_code)
+       values (?, ?, ?, 'US', 'en-US', 'ACTIVE', ?, now(), 'factory', ?)`,
+      [id, `${options.prefix}-${index}`, `${options.prefix}-${index}@example.com`, options.from, newReferralCode()],
     );
     const rate = random.gamma(r, alpha);
     const dropout = random.beta(a, b);

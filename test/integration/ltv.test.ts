@@ -270,8 +270,8 @@ describe('LTV tiers', () => {
     });
     for (const index of [0, 1, 2]) {
       await em.execute(
-        "insert into members (id, external_id, email, country, locale, status, joined_at, created_at, enrollment_hash) values (gen_random_uuid(), ?, ?, 'US', 'en-US', 'ACTIVE', now(), now(), 'x')",
-        [`none-${index}`, `none-${index}@example.com`],
+        "insert into members (id, external_id, email, country, locale, status, joined_at, created_at, enrollment_hash, referral_code) values (gen_random_uuid(), ?, ?, 'US', 'en-US', 'ACTIVE', now(), now(), 'x', ?)",
+        [`none-${index}`, `none-${index}@example.com`, `NONE${index + 2}ABC`],
       );
     }
     const asOf = new Date('2025-10-15T00:00:00Z');
