@@ -10,7 +10,8 @@ import {
 import { RejectionReason } from '../../src/modules/referrals/referral.entity';
 import { ReferralFacts, rejectionReason } from '../../src/modules/referrals/referral-rules';
 import { newVoucherCode, normaliseVoucherCode } from '../../src/modules/rewards/voucher-code';
-import { localisedName, unavailableReason } from '../../src/modules/rewards/reward-policy';
+import { unavailableReason } from '../../src/modules/rewards/reward-policy';
+import { localisedName } from '../../src/localised-names';
 
 describe('referral codes', () => {
   it('uses 31 characters without 0, O, 1, I or L', () => {

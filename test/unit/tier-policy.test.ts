@@ -8,7 +8,7 @@ import {
   tierProgress,
   upgradeDecision,
 } from '../../src/modules/tiers/tier-policy';
-import { localisedName } from '../../src/modules/tiers/perk.service';
+import { localisedName } from '../../src/localised-names';
 import { addMonths } from '../../src/time';
 
 const LADDER: TierRung[] = [

@@ -1,20 +1,5 @@
 /** Pure rules of the rewards catalog, unit-tested without a database. */
 
-/**
- * The name to show a reader: the exact locale, else its language ("de" for "de-AT"), else another
- * locale of that language ("de-DE"), else the default name.
- */
-export function localisedName(defaultName: string, names: Record<string, string>, locale: string | null | undefined): string {
-  if (!locale) return defaultName;
-  if (names[locale]) return names[locale];
-  const language = locale.split('-')[0].toLowerCase();
-  if (names[language]) return names[language];
-  const sameLanguage = Object.keys(names)
-    .sort()
-    .find((key) => key.split('-')[0].toLowerCase() === language);
-  return sameLanguage ? names[sameLanguage] : defaultName;
-}
-
 export interface Availability {
   retiredAt: Date | null;
   startsAt: Date | null;

@@ -2,7 +2,8 @@ import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-g
 import type { RequestContext } from '../../graphql/context';
 import { MoneyView } from '../../graphql/money.types';
 import { Connection, DEFAULT_PAGE_SIZE, pageRequest } from '../../graphql/pagination';
-import { localisedName } from './reward-policy';
+import { localisedName } from '../../localised-names';
+import { LocalisedNameView } from '../../graphql/localised-name.types';
 import type { RedemptionResult, RewardForReader, RewardService } from './reward.service';
 import {
   CreateRewardInput,
@@ -24,9 +25,7 @@ export function toRewardView({ reward, locale }: RewardForReader): RewardView {
     cost: reward.cost,
     stockRemaining: reward.stockRemaining,
     kind: reward.kind,
-    names: Object.keys(reward.names)
-      .sort()
-      .map((key) => ({ locale: key, name: reward.names[key] })),
+    names: LocalisedNameView.list(reward.names),
     amounts: Object.keys(reward.amounts ?? {})
       .sort()
       .map((currency) => MoneyView.of({ minor: BigInt(reward.amounts![currency]), currency })),

@@ -20,11 +20,7 @@ import { Reward, RewardKind } from './reward.entity';
 import { unavailableReason } from './reward-policy';
 import { tierCodeExists, tierCodesMetBy } from './tier-restriction';
 import { newVoucherCode, normaliseVoucherCode } from './voucher-code';
-
-export interface LocalisedNameInput {
-  locale: string;
-  name: string;
-}
+import { localisedNamesOrFail, nameOrFail } from '../../localised-names';
 
 export interface CreateRewardInput {
   code: string;
@@ -32,7 +28,7 @@ export interface CreateRewardInput {
   currency?: string | null;
   cost: number;
   stock?: number | null;
-  names?: LocalisedNameInput[] | null;
+  names?: { locale: string; name: string }[] | null;
   kind?: RewardKind | null;
   amounts?: { amount: string; currency: string }[] | null;
   percentOff?: number | null;
@@ -48,7 +44,7 @@ export interface CreateRewardInput {
 export interface UpdateRewardInput {
   id: string;
   name?: string | null;
-  names?: LocalisedNameInput[] | null;
+  names?: { locale: string; name: string }[] | null;
   cost?: number | null;
   /** Units added to (or, negative, taken from) the remaining stock of a limited reward. */
   addStock?: number | null;
@@ -88,22 +84,6 @@ const MAX_NAME_LENGTH = 200;
 const MAX_COST = 100_000_000;
 const MAX_STOCK = 100_000_000;
 
-function nameOrFail(value: string, field: string): string {
-  const name = value.trim();
-  if (!name || name.length > MAX_NAME_LENGTH) throw new BadUserInputError(field, `must be 1 to ${MAX_NAME_LENGTH} characters`);
-  return name;
-}
-
-function namesOrFail(names: LocalisedNameInput[]): Record<string, string> {
-  const result: Record<string, string> = {};
-  names.forEach((entry, index) => {
-    const locale = normaliseLocale(entry.locale, `names[${index}].locale`);
-    if (result[locale]) throw new BadUserInputError(`names[${index}].locale`, `${locale} is given twice`);
-    result[locale] = nameOrFail(entry.name, `names[${index}].name`);
-  });
-  return result;
-}
-
 function marketsOrFail(markets: string[]): string[] {
   return [...new Set(markets.map((market, index) => {
     const code = market.trim().toUpperCase();
@@ -132,7 +112,7 @@ export class RewardService {
     const reward = this.scope.em.create(Reward, {
       code,
       name: nameOrFail(input.name, 'name'),
-      names: input.names ? namesOrFail(input.names) : {},
+      names: input.names ? localisedNamesOrFail(input.names) : {},
       kind,
       currency: currency.code,
       cost: wholeNumberOrFail(input.cost, 'cost', { min: 1, max: MAX_COST }),
@@ -167,7 +147,7 @@ export class RewardService {
       if (!row) throw new NotFoundError('reward');
       const reward = tx.map(Reward, row);
       if (input.name != null) reward.name = nameOrFail(input.name, 'name');
-      if (input.names != null) reward.names = namesOrFail(input.names);
+      if (input.names != null) reward.names = localisedNamesOrFail(input.names);
       if (input.cost != null) reward.cost = wholeNumberOrFail(input.cost, 'cost', { min: 1, max: MAX_COST });
       if (input.perMemberLimit !== undefined) reward.perMemberLimit = optionalCount(input.perMemberLimit, 'perMemberLimit');
       if (input.minTierCode !== undefined) reward.minTierCode = await this.minTierOrFail(input.minTierCode);

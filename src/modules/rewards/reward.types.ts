@@ -3,27 +3,10 @@ import { MoneyInput, MoneyView } from '../../graphql/money.types';
 import { ConnectionType } from '../../graphql/pagination';
 import { RewardKind } from './reward.entity';
 import { VoucherStatus } from './reward.service';
+import { LocalisedNameInput, LocalisedNameView } from '../../graphql/localised-name.types';
 
 registerEnumType(RewardKind, { name: 'RewardKind' });
 registerEnumType(VoucherStatus, { name: 'VoucherStatus' });
-
-@ObjectType('LocalisedName')
-export class LocalisedNameView {
-  @Field({ description: 'BCP 47.' })
-  locale!: string;
-
-  @Field()
-  name!: string;
-}
-
-@InputType('LocalisedNameInput')
-export class LocalisedNameInput {
-  @Field({ description: 'BCP 47, such as de-DE, or a bare language such as de.' })
-  locale!: string;
-
-  @Field()
-  name!: string;
-}
 
 @ObjectType('Reward')
 export class RewardView {

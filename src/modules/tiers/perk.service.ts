@@ -2,7 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError, NotFoundError } from '../../errors';
 import { Perk, PerkGrant, PerkSourceKind } from './perk.entity';
 import { SUPPORT_PRIORITIES, SupportPriorityLevel } from './tier-policy';
-import { codeOrFail, nameOrFail, namesOrFail } from './tier.service';
+import { codeOrFail } from './tier.service';
+import { localisedNamesOrFail, nameOrFail } from '../../localised-names';
 
 /** The LTV tiers perks can attach to (the LTV run assigns them). */
 export const LTV_TIERS = ['VIP', 'HIGH', 'MEDIUM', 'LOW', 'NEW'] as const;
@@ -15,12 +16,6 @@ export interface HeldPerk {
   /** TIER:GOLD or LTV:VIP. */
   source: string;
   supportPriority: SupportPriorityLevel | null;
-}
-
-/** The name for a locale: an exact match (de-DE), then its language (de), then the default name. */
-export function localisedName(name: string, names: Record<string, string>, locale: string | null | undefined): string {
-  if (!locale) return name;
-  return names[locale] ?? names[locale.split('-')[0]] ?? name;
 }
 
 interface PerkRow {
@@ -122,7 +117,7 @@ export class PerkAdmin {
     const perk = this.em.create(Perk, {
       code,
       name: nameOrFail(input.name, 'name'),
-      names: namesOrFail(input.names ?? [], 'names'),
+      names: localisedNamesOrFail(input.names ?? [], 'names'),
       supportPriority: supportPriorityOrFail(input.supportPriority),
     });
     await this.em.persistAndFlush(perk);
@@ -134,7 +129,7 @@ export class PerkAdmin {
     const perk = await this.em.findOne(Perk, { code });
     if (!perk) throw new NotFoundError(`perk ${code}`);
     if (input.name != null) perk.name = nameOrFail(input.name, 'name');
-    if (input.names != null) perk.names = namesOrFail(input.names, 'names');
+    if (input.names != null) perk.names = localisedNamesOrFail(input.names, 'names');
     if (input.supportPriority !== undefined) perk.supportPriority = supportPriorityOrFail(input.supportPriority);
     await this.em.flush();
     return perk;

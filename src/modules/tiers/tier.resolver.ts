@@ -3,9 +3,10 @@ import type { RequestContext } from '../../graphql/context';
 import { MoneyView } from '../../graphql/money.types';
 import type { Member } from '../members/member.entity';
 import { MemberView } from '../members/member.types';
-import { localisedName } from './perk.service';
+import { localisedName } from '../../localised-names';
+import { LocalisedNameView } from '../../graphql/localised-name.types';
 import { highestSupportPriority, tierProgress } from './tier-policy';
-import { CreateTierInput, LocalizedNameView, PerkInput, PerkView, SupportPriority, TierChangeView, TierProgressView, TierView, UpdateTierInput } from './tier.types';
+import { CreateTierInput, PerkInput, PerkView, SupportPriority, TierChangeView, TierProgressView, TierView, UpdateTierInput } from './tier.types';
 
 @Resolver(() => TierView)
 export class TierResolver {
@@ -20,9 +21,9 @@ export class TierResolver {
     return localisedName(tier.name, tier.names, locale ?? tier.preferredLocale);
   }
 
-  @FieldResolver(() => [LocalizedNameView])
-  names(@Root() tier: TierView): LocalizedNameView[] {
-    return LocalizedNameView.list(tier.names);
+  @FieldResolver(() => [LocalisedNameView])
+  names(@Root() tier: TierView): LocalisedNameView[] {
+    return LocalisedNameView.list(tier.names);
   }
 
   @FieldResolver(() => MoneyView, { description: 'Qualifying spend over the evaluation window, in the base currency.' })
@@ -67,9 +68,9 @@ export class PerkResolver {
     return localisedName(perk.name, perk.names, locale ?? perk.preferredLocale);
   }
 
-  @FieldResolver(() => [LocalizedNameView])
-  names(@Root() perk: PerkView): LocalizedNameView[] {
-    return LocalizedNameView.list(perk.names);
+  @FieldResolver(() => [LocalisedNameView])
+  names(@Root() perk: PerkView): LocalisedNameView[] {
+    return LocalisedNameView.list(perk.names);
   }
 
   @Authorized('admin')

@@ -6,6 +6,7 @@ import { parseMoney } from '../../money/money';
 import { addMonths } from '../../time';
 import { Tier } from './tier.entity';
 import { ladderProblem, TierDecision, TierRung, TierStanding, upgradeDecision } from './tier-policy';
+import { localisedNamesOrFail, nameOrFail } from '../../localised-names';
 
 /** The tier settings every tier computation needs (from Config). */
 export type TierSettings = Pick<Config, 'baseCurrency' | 'tierWindowMonths' | 'tierRetentionMonths'>;
@@ -139,25 +140,6 @@ export interface TierInput {
 }
 
 const CODE = /^[A-Z][A-Z0-9_]{1,31}$/;
-const LOCALE = /^[a-z]{2,3}(-[A-Z]{2})?$/;
-
-export function namesOrFail(names: { locale: string; name: string }[], field: string): Record<string, string> {
-  const result: Record<string, string> = {};
-  names.forEach((entry, index) => {
-    const locale = entry.locale.trim();
-    const name = entry.name.trim();
-    if (!LOCALE.test(locale)) throw new BadUserInputError(`${field}[${index}].locale`, 'must be a BCP 47 language or language-REGION, such as de or de-DE');
-    if (!name || name.length > 100) throw new BadUserInputError(`${field}[${index}].name`, 'must be 1 to 100 characters');
-    result[locale] = name;
-  });
-  return result;
-}
-
-export function nameOrFail(value: string, field: string): string {
-  const name = value.trim();
-  if (!name || name.length > 100) throw new BadUserInputError(field, 'must be 1 to 100 characters');
-  return name;
-}
 
 export function codeOrFail(value: string, field: string): string {
   const code = value.trim().toUpperCase();
@@ -183,7 +165,7 @@ export class TierAdmin {
       const tier = tx.create(Tier, {
         code,
         name: nameOrFail(input.name!, 'name'),
-        names: namesOrFail(input.names ?? [], 'names'),
+        names: localisedNamesOrFail(input.names ?? [], 'names'),
         rank: this.rankOrFail(input.rank!),
         thresholdMinor: this.thresholdOrFail(input.threshold!),
         earnMultiplier: formatDecimal(parseDecimal(input.earnMultiplier ?? '1', 'earnMultiplier')),
@@ -201,7 +183,7 @@ export class TierAdmin {
       const tier = await tx.findOne(Tier, { code });
       if (!tier) throw new NotFoundError(`tier ${code}`);
       if (input.name != null) tier.name = nameOrFail(input.name, 'name');
-      if (input.names != null) tier.names = namesOrFail(input.names, 'names');
+      if (input.names != null) tier.names = localisedNamesOrFail(input.names, 'names');
       if (input.rank != null) tier.rank = this.rankOrFail(input.rank);
       if (input.threshold != null) tier.thresholdMinor = this.thresholdOrFail(input.threshold);
       if (input.earnMultiplier != null) tier.earnMultiplier = formatDecimal(parseDecimal(input.earnMultiplier, 'earnMultiplier'));

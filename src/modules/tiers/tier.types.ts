@@ -3,6 +3,7 @@ import { MoneyInput, MoneyView } from '../../graphql/money.types';
 import { SUPPORT_PRIORITIES } from './tier-policy';
 import type { HeldPerk } from './perk.service';
 import type { LadderTier } from './tier.service';
+import { LocalisedNameInput } from '../../graphql/localised-name.types';
 
 export enum SupportPriority {
   STANDARD = 'STANDARD',
@@ -10,30 +11,6 @@ export enum SupportPriority {
   DEDICATED = 'DEDICATED',
 }
 registerEnumType(SupportPriority, { name: 'SupportPriority', description: `Lowest first: ${SUPPORT_PRIORITIES.join(', ')}.` });
-
-@ObjectType('LocalizedName')
-export class LocalizedNameView {
-  @Field({ description: 'BCP 47 language or language-REGION.' })
-  locale!: string;
-
-  @Field()
-  name!: string;
-
-  static list(names: Record<string, string>): LocalizedNameView[] {
-    return Object.entries(names)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([locale, name]) => Object.assign(new LocalizedNameView(), { locale, name }));
-  }
-}
-
-@InputType('LocalizedNameInput')
-export class LocalizedNameInput {
-  @Field()
-  locale!: string;
-
-  @Field()
-  name!: string;
-}
 
 @ObjectType('Perk')
 export class PerkView {
@@ -128,8 +105,8 @@ export class CreateTierInput {
   @Field()
   name!: string;
 
-  @Field(() => [LocalizedNameInput], { nullable: true })
-  names?: LocalizedNameInput[] | null;
+  @Field(() => [LocalisedNameInput], { nullable: true })
+  names?: LocalisedNameInput[] | null;
 
   @Field(() => Int)
   rank!: number;
@@ -149,8 +126,8 @@ export class UpdateTierInput {
   @Field(() => String, { nullable: true })
   name?: string | null;
 
-  @Field(() => [LocalizedNameInput], { nullable: true, description: 'Replaces all localised names.' })
-  names?: LocalizedNameInput[] | null;
+  @Field(() => [LocalisedNameInput], { nullable: true, description: 'Replaces all localised names.' })
+  names?: LocalisedNameInput[] | null;
 
   @Field(() => Int, { nullable: true })
   rank?: number | null;
@@ -170,8 +147,8 @@ export class PerkInput {
   @Field(() => String, { nullable: true })
   name?: string | null;
 
-  @Field(() => [LocalizedNameInput], { nullable: true })
-  names?: LocalizedNameInput[] | null;
+  @Field(() => [LocalisedNameInput], { nullable: true })
+  names?: LocalisedNameInput[] | null;
 
   @Field(() => SupportPriority, { nullable: true, description: 'The support priority the perk grants; STANDARD or null for none.' })
   supportPriority?: SupportPriority | null;
