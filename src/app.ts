@@ -20,6 +20,8 @@ import { formatError } from './graphql/errors';
 import { costLimitPlugin, LIMITS, limitValidationRules } from './graphql/limits';
 import { observabilityPlugin } from './graphql/observability.plugin';
 import { authenticationPlugin } from './graphql/authentication.plugin';
+import { ActivityRecorder } from './modules/analytics/activity-recorder';
+import { cohortCsvRoute } from './modules/analytics/cohort-csv.route';
 
 export interface AppDependencies {
   config: Config;
@@ -30,9 +32,11 @@ export interface AppDependencies {
 export interface App {
   httpServer: http.Server;
   metrics: Metrics;
+  /** Marks members active for the day (DAU/MAU). */
+  activity: ActivityRecorder;
   /** Starts listening; resolves with the bound port. */
   listen(port: number): Promise<number>;
-  /** Stops accepting, lets in-flight requests finish, stops Apollo. Does not close the database. */
+  /** Stops accepting, lets in-flight requests finish, stops Apollo, finishes activity writes. Does not close the database. */
   stop(): Promise<void>;
 }
 
@@ -48,6 +52,7 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
   const tokens = new TokenService(config.jwtSecret);
   const metrics = new Metrics();
   metrics.watchDatabasePool(orm);
+  const activity = new ActivityRecorder(orm, logger);
 
   const app = express();
   app.disable('x-powered-by');
@@ -106,6 +111,8 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
     response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
+  app.get('/admin/cohorts.csv', cohortCsvRoute({ orm, tokens, config }));
+
   app.use(
     '/graphql',
     express.json({ limit: LIMITS.body }),
@@ -118,6 +125,7 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
         } catch (error) {
           authenticationError = error as Error;
         }
+        if (principal?.role === 'member') activity.touch(principal.subject);
         return createRequestContext({
           em: orm.em.fork(),
           principal,
@@ -142,6 +150,7 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
   return {
     httpServer,
     metrics,
+    activity,
     listen(port) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -152,6 +161,9 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
         });
       });
     },
-    stop: () => apollo.stop(),
+    async stop() {
+      await apollo.stop();
+      await activity.drain();
+    },
   };
 }

@@ -13,6 +13,7 @@ import { OrderService } from '../modules/orders/order.service';
 import { TierLoaders } from '../modules/tiers/tier.loaders';
 import { TierAdmin } from '../modules/tiers/tier.service';
 import { PerkAdmin } from '../modules/tiers/perk.service';
+import { GrowthService } from '../modules/analytics/growth.service';
 
 /** Everything one request's services share: its own EntityManager, its caller, its id. */
 export interface RequestScope {
@@ -38,6 +39,7 @@ export interface RequestContext extends RequestScope {
   tierLoaders: TierLoaders;
   tierAdmin: TierAdmin;
   perkAdmin: PerkAdmin;
+  growth: GrowthService;
 }
 
 export function createRequestContext(scope: RequestScope): RequestContext {
@@ -59,6 +61,7 @@ export function createRequestContext(scope: RequestScope): RequestContext {
     tierLoaders: new TierLoaders(scope.em, scope.config),
     tierAdmin: new TierAdmin(scope.em, scope.config),
     perkAdmin: new PerkAdmin(scope.em),
+    growth: new GrowthService(scope.em, scope.config),
   };
 }
 

@@ -8,13 +8,14 @@ import { CheckoutResolver } from '../modules/checkout/checkout.resolver';
 import { OrderResolver } from '../modules/orders/order.resolver';
 import { FxResolver } from '../modules/fx/fx.resolver';
 import { MemberTierResolver, PerkResolver, TierResolver } from '../modules/tiers/tier.resolver';
+import { GrowthResolver } from '../modules/analytics/growth.resolver';
 import { PROJECT_ROOT } from '../db/paths';
 import { authChecker } from './auth-checker';
 import { scalarsMap } from './scalars';
 
 export const SCHEMA_FILE = path.join(PROJECT_ROOT, 'schema.graphql');
 
-export const resolvers = [MemberResolver, LedgerResolver, OrderResolver, CheckoutResolver, FxResolver, TierResolver, PerkResolver, MemberTierResolver] as const;
+export const resolvers = [MemberResolver, LedgerResolver, OrderResolver, CheckoutResolver, FxResolver, TierResolver, PerkResolver, MemberTierResolver, GrowthResolver] as const;
 
 export function buildGraphQLSchema(): Promise<GraphQLSchema> {
   return buildSchema({

@@ -1,0 +1,314 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import currencyCodes from 'currency-codes';
+import type { Config } from '../../config/config';
+import { BadUserInputError } from '../../errors';
+import { minorUnitDigits } from '../../money/currency';
+import { addMonths } from '../../time';
+import { netBaseAmountSql } from '../orders/order.sql';
+import {
+  cohortGrid,
+  CohortRow,
+  daysStartingIn,
+  engagement,
+  mauDays,
+  medianOfHistogram,
+  monthOf,
+  moneyRatio,
+  MoneyRatioParts,
+  ratio,
+  RatioParts,
+} from './growth-math';
+
+/** The period [from, to) and the member filters every growth metric is computed for. */
+export interface GrowthQuery {
+  from: Date;
+  to: Date;
+  /** ISO 3166-1 alpha-2: only members with this country. */
+  market: string | null;
+  /** Only members with this acquisition channel. */
+  channel: string | null;
+}
+
+/** Longest period one query may cover: the statements scan the orders of the period (and the one before). */
+const MAX_PERIOD_DAYS = 3660;
+
+/** Validates the arguments of growthMetrics and the cohort CSV route; BAD_USER_INPUT names the bad one. */
+export function growthQueryOrFail(from: Date, to: Date, market?: string | null, channel?: string | null): GrowthQuery {
+  if (!(from instanceof Date) || Number.isNaN(from.getTime())) throw new BadUserInputError('from', 'is not a time');
+  if (!(to instanceof Date) || Number.isNaN(to.getTime())) throw new BadUserInputError('to', 'is not a time');
+  if (to.getTime() <= from.getTime()) throw new BadUserInputError('to', 'must be after from');
+  if (to.getTime() - from.getTime() > MAX_PERIOD_DAYS * 86_400_000) throw new BadUserInputError('to', `the period may be at most ${MAX_PERIOD_DAYS} days`);
+  let marketCode: string | null = null;
+  if (market != null) {
+    marketCode = market.trim().toUpperCase();
+    if (!/^[A-Z]{2}$/.test(marketCode)) throw new BadUserInputError('market', 'must be an ISO 3166-1 alpha-2 country code, such as DE');
+  }
+  let channelName: string | null = null;
+  if (channel != null) {
+    channelName = channel.trim();
+    if (!channelName || channelName.length > 100) throw new BadUserInputError('channel', 'must be 1 to 100 characters');
+  }
+  return { from, to, market: marketCode, channel: channelName };
+}
+
+export interface ChannelAcquisition {
+  /** null: members enrolled without a channel. */
+  channel: string | null;
+  newMembers: number;
+  acquisitionCostMinor: bigint;
+  cac: MoneyRatioParts;
+}
+
+export interface AcquisitionResult {
+  newMembers: number;
+  acquisitionCostMinor: bigint;
+  cac: MoneyRatioParts;
+  overseasShare: RatioParts;
+  homeMarket: string;
+  costsWithoutRate: number;
+  byChannel: ChannelAcquisition[];
+}
+
+export interface ActivationResult {
+  newMembers: number;
+  firstOrderWithin7Days: RatioParts;
+  firstOrderWithin30Days: RatioParts;
+  medianDaysToFirstOrder: number | null;
+}
+
+export interface RetentionResult {
+  cohorts: CohortRow[];
+  repeatPurchaseRate: RatioParts;
+  churnRate: RatioParts;
+  previousFrom: Date;
+}
+
+export interface RevenueResult {
+  orders: number;
+  gmvMinor: bigint;
+  netRevenueMinor: bigint;
+  aov: MoneyRatioParts;
+  revenuePerMember: MoneyRatioParts;
+  highValueShare: RatioParts;
+  highValueThresholdMinor: bigint;
+}
+
+export interface EngagementResult {
+  dau: RatioParts;
+  mau: number;
+  dauMau: RatioParts;
+}
+
+/** ISO 4217 minor digits of every tender currency, as JSON for `jsonb_each_text`: converts costs in one statement. */
+const CURRENCY_DIGITS_JSON = JSON.stringify(
+  Object.fromEntries(
+    currencyCodes
+      .codes()
+      .map((code) => [code, minorUnitDigits(code)] as const)
+      .filter(([, digits]) => digits !== undefined),
+  ),
+);
+
+type Settings = Pick<Config, 'baseCurrency' | 'homeMarket' | 'highValueThresholdMinor'>;
+
+/**
+ * The AARRR numbers of a period, computed from the programme's own tables with a few set-based statements
+ * per section (never a query per member). Counting and summing happen in SQL; every division in growth-math.
+ * Everything is as of `to`: orders placed at or after `to` do not count (refunds count as recorded to date).
+ */
+export class GrowthService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly settings: Settings,
+  ) {}
+
+  async acquisition(query: GrowthQuery): Promise<AcquisitionResult> {
+    const filter = memberFilter(query, 'm');
+    const base = this.settings.baseCurrency;
+    const baseDigits = minorUnitDigits(base)!;
+    const rows = await this.em.execute<{ channel: string | null; members: string; overseas: string; cost_minor: string; without_rate: string }[]>(
+      `with new_members as (
+         select m.acquisition_channel as channel, m.country, m.acquisition_cost_minor as cost_minor,
+                m.acquisition_cost_currency as cost_currency, m.joined_at
+         from members m where m.joined_at >= ? and m.joined_at < ?${filter.sql}
+       ), costed as (
+         select n.channel, n.country,
+                case when n.cost_minor is null then 0
+                     when n.cost_currency = ? then n.cost_minor::numeric
+                     else div(n.cost_minor::numeric * power(10::numeric, ?), r.rate * power(10::numeric, d.digits::int)) end as cost_base
+         from new_members n
+         left join jsonb_each_text(?::jsonb) d(currency, digits) on d.currency = n.cost_currency
+         left join lateral (
+           select er.rate from exchange_rates er
+           where er.currency = n.cost_currency and er.effective_at <= n.joined_at
+           order by er.effective_at desc limit 1
+         ) r on n.cost_minor is not null and n.cost_currency <> ?
+       )
+       select channel, count(*) as members, count(*) filter (where country <> ?) as overseas,
+              coalesce(sum(cost_base), 0)::text as cost_minor, count(*) filter (where cost_base is null) as without_rate
+       from costed group by channel order by channel nulls last`,
+      [query.from, query.to, ...filter.params, base, baseDigits, CURRENCY_DIGITS_JSON, base, this.settings.homeMarket],
+    );
+    const byChannel = rows.map((row) => {
+      const newMembers = Number(row.members);
+      const costMinor = BigInt(row.cost_minor);
+      return { channel: row.channel, newMembers, acquisitionCostMinor: costMinor, cac: moneyRatio(costMinor, newMembers) };
+    });
+    const newMembers = byChannel.reduce((sum, row) => sum + row.newMembers, 0);
+    const costMinor = byChannel.reduce((sum, row) => sum + row.acquisitionCostMinor, 0n);
+    const overseas = rows.reduce((sum, row) => sum + Number(row.overseas), 0);
+    return {
+      newMembers,
+      acquisitionCostMinor: costMinor,
+      cac: moneyRatio(costMinor, newMembers),
+      overseasShare: ratio(overseas, newMembers),
+      homeMarket: this.settings.homeMarket,
+      costsWithoutRate: rows.reduce((sum, row) => sum + Number(row.without_rate), 0),
+      byChannel,
+    };
+  }
+
+  async activation(query: GrowthQuery): Promise<ActivationResult> {
+    const filter = memberFilter(query, 'm');
+    // One row per whole number of days from joining to the first order (null: no order before `to`).
+    const rows = await this.em.execute<{ days: number | null; members: string }[]>(
+      `with firsts as (
+         select m.joined_at,
+                (select min(o.placed_at) from orders o where o.member_id = m.id and o.placed_at < ?) as first_at
+         from members m where m.joined_at >= ? and m.joined_at < ?${filter.sql}
+       )
+       select greatest(floor(extract(epoch from (first_at - joined_at)) / 86400), 0)::int as days, count(*) as members
+       from firsts group by 1`,
+      [query.to, query.from, query.to, ...filter.params],
+    );
+    const histogram = rows.filter((row) => row.days !== null).map((row) => ({ value: Number(row.days), count: Number(row.members) }));
+    const newMembers = rows.reduce((sum, row) => sum + Number(row.members), 0);
+    const within = (days: number) => histogram.filter((bucket) => bucket.value < days).reduce((sum, bucket) => sum + bucket.count, 0);
+    return {
+      newMembers,
+      firstOrderWithin7Days: ratio(within(7), newMembers),
+      firstOrderWithin30Days: ratio(within(30), newMembers),
+      medianDaysToFirstOrder: medianOfHistogram(histogram),
+    };
+  }
+
+  async retention(query: GrowthQuery): Promise<RetentionResult> {
+    const previousFrom = new Date(query.from.getTime() - (query.to.getTime() - query.from.getTime()));
+    const [cohorts, purchases] = await Promise.all([this.cohorts(query), this.purchaseCounts(query, previousFrom)]);
+    return {
+      cohorts,
+      repeatPurchaseRate: ratio(purchases.repeatBuyers, purchases.buyers),
+      churnRate: ratio(purchases.churned, purchases.previousBuyers),
+      previousFrom,
+    };
+  }
+
+  /** Monthly cohorts (UTC join month) of the members who joined in the period; cell n counts orders in month n after joining. */
+  async cohorts(query: GrowthQuery): Promise<CohortRow[]> {
+    const filter = memberFilter(query, 'm');
+    const rows = await this.em.execute<{ month: string; month_offset: number; members: string }[]>(
+      `with cohort_members as (
+         select m.id, date_trunc('month', m.joined_at at time zone 'UTC') as month
+         from members m where m.joined_at >= ? and m.joined_at < ?${filter.sql}
+       ), active as (
+         select distinct c.id, c.month, date_trunc('month', o.placed_at at time zone 'UTC') as order_month
+         from cohort_members c
+         join orders o on o.member_id = c.id and o.placed_at >= (c.month at time zone 'UTC') and o.placed_at < ?
+       )
+       select to_char(month, 'YYYY-MM') as month, -1 as month_offset, count(*) as members from cohort_members group by month
+       union all
+       select to_char(month, 'YYYY-MM'),
+              ((extract(year from order_month) - extract(year from month)) * 12 + extract(month from order_month) - extract(month from month))::int,
+              count(*)
+       from active group by 1, 2`,
+      [query.from, query.to, ...filter.params, query.to],
+    );
+    const sizes = rows.filter((row) => row.month_offset === -1).map((row) => ({ month: row.month, members: Number(row.members) }));
+    const active = rows.filter((row) => row.month_offset >= 0).map((row) => ({ month: row.month, offset: row.month_offset, members: Number(row.members) }));
+    return cohortGrid(sizes, active, monthOf(new Date(query.to.getTime() - 1)));
+  }
+
+  private async purchaseCounts(query: GrowthQuery, previousFrom: Date): Promise<{ buyers: number; repeatBuyers: number; previousBuyers: number; churned: number }> {
+    const filter = memberFilter(query, 'm');
+    const join = filter.sql ? ' join members m on m.id = o.member_id' : '';
+    const [row] = await this.em.execute<{ buyers: string; repeat_buyers: string; previous_buyers: string; churned: string }[]>(
+      `with counts as (
+         select o.member_id,
+                count(*) filter (where o.placed_at >= ?) as current_orders,
+                count(*) filter (where o.placed_at < ?) as previous_orders
+         from orders o${join}
+         where o.placed_at >= ? and o.placed_at < ?${filter.sql}
+         group by o.member_id
+       )
+       select count(*) filter (where current_orders >= 1) as buyers,
+              count(*) filter (where current_orders >= 2) as repeat_buyers,
+              count(*) filter (where previous_orders >= 1) as previous_buyers,
+              count(*) filter (where previous_orders >= 1 and current_orders = 0) as churned
+       from counts`,
+      [query.from, query.from, previousFrom, query.to, ...filter.params],
+    );
+    return { buyers: Number(row.buyers), repeatBuyers: Number(row.repeat_buyers), previousBuyers: Number(row.previous_buyers), churned: Number(row.churned) };
+  }
+
+  async revenue(query: GrowthQuery): Promise<RevenueResult> {
+    const filter = memberFilter(query, 'm');
+    const join = filter.sql ? ' join members m on m.id = o.member_id' : '';
+    const yearBefore = addMonths(query.to, -12);
+    const threshold = this.settings.highValueThresholdMinor;
+    const [row] = await this.em.execute<{ orders: string; gmv: string; net: string; members: string; spenders: string; high_value: string }[]>(
+      `with period_orders as (
+         select count(*) as orders, coalesce(sum(o.base_amount_minor), 0) as gmv, coalesce(sum(${netBaseAmountSql('o')}), 0) as net
+         from orders o${join} where o.placed_at >= ? and o.placed_at < ?${filter.sql}
+       ), spend as (
+         select o.member_id, sum(${netBaseAmountSql('o')}) as spend
+         from orders o${join} where o.placed_at >= ? and o.placed_at < ?${filter.sql}
+         group by o.member_id
+       )
+       select p.orders, p.gmv::text as gmv, p.net::text as net,
+              (select count(*) from members m where m.joined_at < ?${filter.sql}) as members,
+              (select count(*) from spend) as spenders,
+              (select count(*) from spend where spend > ?) as high_value
+       from period_orders p`,
+      [query.from, query.to, ...filter.params, yearBefore, query.to, ...filter.params, query.to, ...filter.params, threshold.toString()],
+    );
+    const orders = Number(row.orders);
+    const netMinor = BigInt(row.net);
+    return {
+      orders,
+      gmvMinor: BigInt(row.gmv),
+      netRevenueMinor: netMinor,
+      aov: moneyRatio(netMinor, orders),
+      revenuePerMember: moneyRatio(netMinor, Number(row.members)),
+      highValueShare: ratio(Number(row.high_value), Number(row.spenders)),
+      highValueThresholdMinor: threshold,
+    };
+  }
+
+  async engagement(query: GrowthQuery): Promise<EngagementResult> {
+    const filter = memberFilter(query, 'm');
+    const join = filter.sql ? ' join members m on m.id = a.member_id' : '';
+    const period = daysStartingIn(query.from, query.to);
+    const month = mauDays(query.to);
+    const [row] = await this.em.execute<{ member_days: string; mau: string }[]>(
+      `select (select count(*) from member_activity_days a${join} where a.day >= ?::date and a.day < ?::date${filter.sql}) as member_days,
+              (select count(distinct a.member_id) from member_activity_days a${join} where a.day >= ?::date and a.day < ?::date${filter.sql}) as mau`,
+      [period.first, period.end, ...filter.params, month.first, month.end, ...filter.params],
+    );
+    return engagement(Number(row.member_days), period.days, Number(row.mau));
+  }
+}
+
+/** The market and channel filters as extra conditions on the members table aliased `alias`. */
+function memberFilter(query: GrowthQuery, alias: string): { sql: string; params: string[] } {
+  const conditions: string[] = [];
+  const params: string[] = [];
+  if (query.market !== null) {
+    conditions.push(`${alias}.country = ?`);
+    params.push(query.market);
+  }
+  if (query.channel !== null) {
+    conditions.push(`${alias}.acquisition_channel = ?`);
+    params.push(query.channel);
+  }
+  return { sql: conditions.map((condition) => ` and ${condition}`).join(''), params };
+}
