@@ -45,8 +45,9 @@ export function growthQueryOrFail(from: Date, to: Date, market?: string | null, 
   }
   let channelName: string | null = null;
   if (channel != null) {
-    channelName = channel.trim();
-    if (!channelName || channelName.length > 100) throw new BadUserInputError('channel', 'must be 1 to 100 characters');
+    // Normalised as enrolment stores it (members.acquisition_channel is lower case).
+    channelName = channel.trim().toLowerCase();
+    if (!/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(channelName)) throw new BadUserInputError('channel', 'must be 1 to 64 letters, digits, ".", "_" or "-", such as google_ads');
   }
   return { from, to, market: marketCode, channel: channelName };
 }
@@ -177,7 +178,8 @@ export class GrowthService {
                 (select min(o.placed_at) from orders o where o.member_id = m.id and o.placed_at < ?) as first_at
          from members m where m.joined_at >= ? and m.joined_at < ?${filter.sql}
        )
-       select greatest(floor(extract(epoch from (first_at - joined_at)) / 86400), 0)::int as days, count(*) as members
+       select case when first_at is not null then greatest(floor(extract(epoch from (first_at - joined_at)) / 86400), 0)::int end as days,
+              count(*) as members
        from firsts group by 1`,
       [query.to, query.from, query.to, ...filter.params],
     );
