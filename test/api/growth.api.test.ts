@@ -1,6 +1,7 @@
 import { Role } from '../../src/auth/principal';
 import { createApp } from '../../src/app';
 import { createLogger } from '../../src/observability/logger';
+import { ActivityRecorder } from '../../src/modules/analytics/activity-recorder';
 import { onlyError, startTestServer, TestServer } from '../helpers/server';
 import { memberInput } from '../factories/member.factory';
 
@@ -194,7 +195,6 @@ describe('growth analytics over HTTP', () => {
       const errors: unknown[] = [];
       const logger = createLogger('silent');
       logger.error = ((...args: unknown[]) => errors.push(args)) as typeof logger.error;
-      const { ActivityRecorder } = await import('../../src/modules/analytics/activity-recorder');
       const recorder = new ActivityRecorder(server.orm, logger);
       await server.orm.em.fork().execute('alter table member_activity_days rename to member_activity_days_away');
       try {
