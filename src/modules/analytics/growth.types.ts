@@ -24,10 +24,10 @@ export class MoneyRatioView {
   @Field(() => MoneyView, { nullable: true, description: 'numerator / denominator, rounded down to a minor unit; null when the denominator is 0.' })
   value!: MoneyView | null;
 
-  @Field(() => MoneyView)
+  @Field(() => MoneyView, { description: 'The amount divided.' })
   numerator!: MoneyView;
 
-  @Field(() => Float, { description: 'A whole number (a Float so that large counts fit).' })
+  @Field(() => Float, { description: 'The count it is divided by: a whole number (a Float so that large counts fit).' })
   denominator!: number;
 
   static of(parts: MoneyRatioParts, currency: string): MoneyRatioView {
@@ -170,10 +170,10 @@ export class EngagementMetricsView {
     'The growth plan\'s AARRR numbers for the period [from, to), from the programme\'s own data, for members of `market` and `channel` when given. Money is in the base currency; orders placed at or after `to` never count.',
 })
 export class GrowthMetricsView {
-  @Field()
+  @Field({ description: 'Start of the period (included).' })
   from!: Date;
 
-  @Field()
+  @Field({ description: 'End of the period (excluded).' })
   to!: Date;
 
   @Field(() => String, { nullable: true, description: 'Only members with this country (ISO 3166-1 alpha-2).' })
