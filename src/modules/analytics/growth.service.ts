@@ -123,11 +123,19 @@ export class GrowthService {
     private readonly settings: Settings,
   ) {}
 
+  /** Runs one read-only analytics statement in its own short transaction, with enough work_mem for its aggregates. */
+  private read<T>(sql: string, params: unknown[]): Promise<T[]> {
+    return this.em.transactional(async (tx) => {
+      await tx.execute(`set local work_mem = '${ANALYTICS_WORK_MEM}'`);
+      return tx.execute<T[]>(sql, params);
+    });
+  }
+
   async acquisition(query: GrowthQuery): Promise<AcquisitionResult> {
     const filter = memberFilter(query, 'm');
     const base = this.settings.baseCurrency;
     const baseDigits = minorUnitDigits(base)!;
-    const rows = await this.em.execute<{ channel: string | null; members: string; overseas: string; cost_minor: string; without_rate: string }[]>(
+    const rows = await this.read<{ channel: string | null; members: string; overseas: string; cost_minor: string; without_rate: string }>(
       `with new_members as (
          select m.acquisition_channel as channel, m.country, m.acquisition_cost_minor as cost_minor,
                 m.acquisition_cost_currency as cost_currency, m.joined_at
@@ -172,7 +180,7 @@ export class GrowthService {
   async activation(query: GrowthQuery): Promise<ActivationResult> {
     const filter = memberFilter(query, 'm');
     // One row per whole number of days from joining to the first order (null: no order before `to`).
-    const rows = await this.em.execute<{ days: number | null; members: string }[]>(
+    const rows = await this.read<{ days: number | null; members: string }>(
       `with firsts as (
          select m.joined_at,
                 (select min(o.placed_at) from orders o where o.member_id = m.id and o.placed_at < ?) as first_at
@@ -208,7 +216,7 @@ export class GrowthService {
   /** Monthly cohorts (UTC join month) of the members who joined in the period; cell n counts orders in month n after joining. */
   async cohorts(query: GrowthQuery): Promise<CohortRow[]> {
     const filter = memberFilter(query, 'm');
-    const rows = await this.em.execute<{ month: string; month_offset: number; members: string }[]>(
+    const rows = await this.read<{ month: string; month_offset: number; members: string }>(
       `with cohort_members as (
          select m.id, date_trunc('month', m.joined_at at time zone 'UTC') as month
          from members m where m.joined_at >= ? and m.joined_at < ?${filter.sql}
@@ -233,7 +241,7 @@ export class GrowthService {
   private async purchaseCounts(query: GrowthQuery, previousFrom: Date): Promise<{ buyers: number; repeatBuyers: number; previousBuyers: number; churned: number }> {
     const filter = memberFilter(query, 'm');
     const join = filter.sql ? ' join members m on m.id = o.member_id' : '';
-    const [row] = await this.em.execute<{ buyers: string; repeat_buyers: string; previous_buyers: string; churned: string }[]>(
+    const [row] = await this.read<{ buyers: string; repeat_buyers: string; previous_buyers: string; churned: string }>(
       `with counts as (
          select o.member_id,
                 count(*) filter (where o.placed_at >= ?) as current_orders,
@@ -256,22 +264,25 @@ export class GrowthService {
     const filter = memberFilter(query, 'm');
     const join = filter.sql ? ' join members m on m.id = o.member_id' : '';
     const yearBefore = addMonths(query.to, -12);
+    const earliest = yearBefore < query.from ? yearBefore : query.from;
     const threshold = this.settings.highValueThresholdMinor;
-    const [row] = await this.em.execute<{ orders: string; gmv: string; net: string; members: string; spenders: string; high_value: string }[]>(
-      `with period_orders as (
-         select count(*) as orders, coalesce(sum(o.base_amount_minor), 0) as gmv, coalesce(sum(${netBaseAmountSql('o')}), 0) as net
-         from orders o${join} where o.placed_at >= ? and o.placed_at < ?${filter.sql}
-       ), spend as (
-         select o.member_id, sum(${netBaseAmountSql('o')}) as spend
+    // One pass over the orders of the period and of the 12 months before `to`, grouped by member.
+    const [row] = await this.read<{ orders: string; gmv: string; net: string; members: string; spenders: string; high_value: string }>(
+      `with per_member as (
+         select o.member_id,
+                count(*) filter (where o.placed_at >= ?) as orders,
+                sum(o.base_amount_minor) filter (where o.placed_at >= ?) as gmv,
+                sum(${netBaseAmountSql('o')}) filter (where o.placed_at >= ?) as net,
+                sum(${netBaseAmountSql('o')}) filter (where o.placed_at >= ?) as spend
          from orders o${join} where o.placed_at >= ? and o.placed_at < ?${filter.sql}
          group by o.member_id
        )
-       select p.orders, p.gmv::text as gmv, p.net::text as net,
+       select coalesce(sum(orders), 0) as orders, coalesce(sum(gmv), 0)::text as gmv, coalesce(sum(net), 0)::text as net,
               (select count(*) from members m where m.joined_at < ?${filter.sql}) as members,
-              (select count(*) from spend) as spenders,
-              (select count(*) from spend where spend > ?) as high_value
-       from period_orders p`,
-      [query.from, query.to, ...filter.params, yearBefore, query.to, ...filter.params, query.to, ...filter.params, threshold.toString()],
+              count(spend) as spenders,
+              count(*) filter (where spend > ?) as high_value
+       from per_member`,
+      [query.from, query.from, query.from, yearBefore, earliest, query.to, ...filter.params, query.to, ...filter.params, threshold.toString()],
     );
     const orders = Number(row.orders);
     const netMinor = BigInt(row.net);
@@ -291,7 +302,7 @@ export class GrowthService {
     const join = filter.sql ? ' join members m on m.id = a.member_id' : '';
     const period = daysStartingIn(query.from, query.to);
     const month = mauDays(query.to);
-    const [row] = await this.em.execute<{ member_days: string; mau: string }[]>(
+    const [row] = await this.read<{ member_days: string; mau: string }>(
       `select (select count(*) from member_activity_days a${join} where a.day >= ?::date and a.day < ?::date${filter.sql}) as member_days,
               (select count(distinct a.member_id) from member_activity_days a${join} where a.day >= ?::date and a.day < ?::date${filter.sql}) as mau`,
       [period.first, period.end, ...filter.params, month.first, month.end, ...filter.params],
@@ -299,6 +310,9 @@ export class GrowthService {
     return engagement(Number(row.member_days), period.days, Number(row.mau));
   }
 }
+
+/** Memory for the hash aggregates of one analytics statement (a million members would spill to disk at 4 MB). */
+const ANALYTICS_WORK_MEM = '64MB';
 
 /** The market and channel filters as extra conditions on the members table aliased `alias`. */
 function memberFilter(query: GrowthQuery, alias: string): { sql: string; params: string[] } {
