@@ -219,25 +219,27 @@ export class GrowthService {
   /** Monthly cohorts (UTC join month) of the members who joined in the period; cell n counts orders in month n after joining. */
   async cohorts(query: GrowthQuery): Promise<CohortRow[]> {
     const filter = memberFilter(query, 'm');
-    const rows = await this.read<{ month: string; month_offset: number; members: string }>(
+    // Months as whole numbers (year x 12 + month, UTC) rather than dates and text: this groups millions of rows.
+    const monthIndex = (column: string) => `(date_part('year', ${column} at time zone 'UTC') * 12 + date_part('month', ${column} at time zone 'UTC'))::int`;
+    const rows = await this.read<{ month_index: number; month_offset: number; members: string }>(
       `with cohort_members as (
-         select m.id, date_trunc('month', m.joined_at at time zone 'UTC') as month
+         select m.id, ${monthIndex('m.joined_at')} as month_index,
+                date_trunc('month', m.joined_at at time zone 'UTC') at time zone 'UTC' as month_start
          from members m where m.joined_at >= ? and m.joined_at < ?${filter.sql}
        ), active as (
-         select distinct c.id, c.month, date_trunc('month', o.placed_at at time zone 'UTC') as order_month
+         select c.id, c.month_index, ${monthIndex('o.placed_at')} - c.month_index as month_offset
          from cohort_members c
-         join orders o on o.member_id = c.id and o.placed_at >= (c.month at time zone 'UTC') and o.placed_at < ?
+         join orders o on o.member_id = c.id and o.placed_at >= c.month_start and o.placed_at < ?
+         group by 1, 2, 3
        )
-       select to_char(month, 'YYYY-MM') as month, -1 as month_offset, count(*) as members from cohort_members group by month
+       select month_index, -1 as month_offset, count(*) as members from cohort_members group by 1
        union all
-       select to_char(month, 'YYYY-MM'),
-              ((extract(year from order_month) - extract(year from month)) * 12 + extract(month from order_month) - extract(month from month))::int,
-              count(*)
-       from active group by 1, 2`,
+       select month_index, month_offset, count(*) from active group by 1, 2`,
       [query.from, query.to, ...filter.params, query.to],
     );
-    const sizes = rows.filter((row) => row.month_offset === -1).map((row) => ({ month: row.month, members: Number(row.members) }));
-    const active = rows.filter((row) => row.month_offset >= 0).map((row) => ({ month: row.month, offset: row.month_offset, members: Number(row.members) }));
+    const month = (index: number) => `${Math.floor((index - 1) / 12)}-${String(((index - 1) % 12) + 1).padStart(2, '0')}`;
+    const sizes = rows.filter((row) => row.month_offset === -1).map((row) => ({ month: month(row.month_index), members: Number(row.members) }));
+    const active = rows.filter((row) => row.month_offset >= 0).map((row) => ({ month: month(row.month_index), offset: row.month_offset, members: Number(row.members) }));
     return cohortGrid(sizes, active, monthOf(new Date(query.to.getTime() - 1)));
   }
 
