@@ -42,9 +42,9 @@ export async function flattenTierLadder(databaseUrl: string): Promise<void> {
 export async function insertBenchMembers(databaseUrl: string, first: number, last: number): Promise<void> {
   await withClient(databaseUrl, async (client) => {
     await client.query(
-      `insert into members (id, external_id, email, country, locale, joined_at, created_at, enrollment_hash)
+      `insert into members (id, external_id, email, country, locale, joined_at, created_at, enrollment_hash, referral_code)
        select md5('perkgraph-bench-member-' || i)::uuid, 'bench-member-' || i, 'bench-member-' || i || '@bench.perkgraph.dev',
-              'US', 'en-US', now() - interval '60 days', now(), 'bench'
+              'US', 'en-US', now() - interval '60 days', now(), 'bench', 'BENCH' || i
        from generate_series($1::int, $2::int) as i`,
       [first, last],
     );
@@ -170,8 +170,14 @@ export interface LedgerBenchServer {
  * Starts the Perkgraph server (bench/ledger-servers.ts) on the bench database, runs `body`, stops it.
  * Without DATABASE_URL it runs on a fresh embedded PGlite folder.
  */
-export async function withLedgerServer<T>(name: string, databaseUrl: string | undefined, body: (server: LedgerBenchServer) => Promise<T>): Promise<T> {
-  const { env, jwtSecret, cleanup } = serverChildEnvironment(databaseUrl);
+export async function withLedgerServer<T>(
+  name: string,
+  databaseUrl: string | undefined,
+  body: (server: LedgerBenchServer) => Promise<T>,
+  extraEnvironment: Record<string, string> = {},
+): Promise<T> {
+  const { env: childEnvironment, jwtSecret, cleanup } = serverChildEnvironment(databaseUrl);
+  const env = { ...childEnvironment, ...extraEnvironment };
   console.log(`${name}: starting the server on ${databaseUrl ? 'a fresh PostgreSQL database' : 'a fresh embedded PGlite database'}...`);
   let server: ServerProcess<LedgerServerInfo> | undefined;
   try {

@@ -34,9 +34,9 @@ import { PgbenchProtocol, pgbenchProtocol, pgbenchScript, runPgbench } from './p
 import { runSequenceLoad, SequenceStep } from './sequence-load';
 
 /** Points per redemption: REDEMPTION_MIN_POINTS, the smallest hold allowed. */
-const POINTS = 100;
+export const POINTS = 100;
 /** Each bench member's balance, earned through recordOrder on an order placed long enough ago to vest at once. */
-const FUNDING_USD = '10000000.00';
+export const FUNDING_USD = '10000000.00';
 const FUNDING_POINTS = 10_000_000n;
 const HOT_MEMBER = 0;
 
@@ -45,9 +45,9 @@ const SCENARIOS = [
   { scenario: 'hot member', first: HOT_MEMBER, last: HOT_MEMBER, target: 0.8 },
 ];
 
-const HOLD = 'mutation Hold($input: HoldPointsInput!) { holdPoints(input: $input) { id status points } }';
+export const HOLD = 'mutation Hold($input: HoldPointsInput!) { holdPoints(input: $input) { id status points } }';
 const CAPTURE = 'mutation Capture($holdId: ID!) { capturePoints(holdId: $holdId) { id status points } }';
-const RECORD_ORDER = 'mutation Fund($input: RecordOrderInput!) { recordOrder(input: $input) { id pointsEarned } }';
+export const RECORD_ORDER = 'mutation Fund($input: RecordOrderInput!) { recordOrder(input: $input) { id pointsEarned } }';
 
 interface HoldAnswer {
   holdPoints: { id: string; status: string; points: number };
@@ -94,29 +94,7 @@ async function runRedeem(settings: BenchSettings, server: LedgerBenchServer): Pr
   const comparisons: Comparison[] = [];
   let valid = true;
   for (const { scenario, first, last, target } of SCENARIOS) {
-    const steps: SequenceStep[] = [
-      {
-        body() {
-          const key = `srv-${++keys}`;
-          const memberId = benchMemberId(first + Math.floor(Math.random() * (last - first + 1)));
-          return JSON.stringify({ query: HOLD, variables: { input: { memberId, points: POINTS, orderRef: `cart-${key}`, idempotencyKey: key } } });
-        },
-        check(status, body, context) {
-          const hold = status === 200 ? (parseJson(body) as { data?: HoldAnswer } | undefined)?.data?.holdPoints : undefined;
-          if (hold?.status !== 'HELD' || hold.points !== POINTS) return reportWrong(scenario, 'holdPoints', status, body);
-          context.holdId = hold.id;
-          return true;
-        },
-      },
-      {
-        body: (context) => JSON.stringify({ query: CAPTURE, variables: { holdId: context.holdId } }),
-        check(status, body, context) {
-          const capture = status === 200 ? (parseJson(body) as { data?: CaptureAnswer } | undefined)?.data?.capturePoints : undefined;
-          if (capture?.status !== 'CAPTURED' || capture.id !== context.holdId || capture.points !== POINTS) return reportWrong(scenario, 'capturePoints', status, body);
-          return true;
-        },
-      },
-    ];
+    const steps = redeemSteps(scenario, first, last, () => `srv-${++keys}`);
     const serverLoad = async (durationSeconds: number) => {
       const result = await runSequenceLoad({
         url: server.graphqlUrl,
@@ -183,6 +161,36 @@ async function runRedeem(settings: BenchSettings, server: LedgerBenchServer): Pr
     details: { members: MEMBERS, pointsPerRedemption: POINTS, redemption: 'holdPoints then capturePoints (2 requests; pgbench: 2 transactions, 17 statements besides BEGIN/COMMIT)' },
   });
   return valid;
+}
+
+/**
+ * One redemption as a request sequence: holdPoints for a random member in [first, last], then capturePoints on
+ * the hold, each answer checked. `nextKey` gives each hold's idempotency key. (The webhooks bench runs it too.)
+ */
+export function redeemSteps(scenario: string, first: number, last: number, nextKey: () => string): SequenceStep[] {
+  return [
+    {
+      body() {
+        const key = nextKey();
+        const memberId = benchMemberId(first + Math.floor(Math.random() * (last - first + 1)));
+        return JSON.stringify({ query: HOLD, variables: { input: { memberId, points: POINTS, orderRef: `cart-${key}`, idempotencyKey: key } } });
+      },
+      check(status, body, context) {
+        const hold = status === 200 ? (parseJson(body) as { data?: HoldAnswer } | undefined)?.data?.holdPoints : undefined;
+        if (hold?.status !== 'HELD' || hold.points !== POINTS) return reportWrong(scenario, 'holdPoints', status, body);
+        context.holdId = hold.id;
+        return true;
+      },
+    },
+    {
+      body: (context) => JSON.stringify({ query: CAPTURE, variables: { holdId: context.holdId } }),
+      check(status, body, context) {
+        const capture = status === 200 ? (parseJson(body) as { data?: CaptureAnswer } | undefined)?.data?.capturePoints : undefined;
+        if (capture?.status !== 'CAPTURED' || capture.id !== context.holdId || capture.points !== POINTS) return reportWrong(scenario, 'capturePoints', status, body);
+        return true;
+      },
+    },
+  ];
 }
 
 /** One hold and its capture through the server take exactly POINTS from the member's posted balance. */

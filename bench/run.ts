@@ -9,8 +9,9 @@ import { Bench, benchSettings } from './harness';
 import { statusBench } from './status.bench';
 import { redeemBench } from './redeem.bench';
 import { earnBench } from './earn.bench';
+import { webhooksBench } from './webhooks.bench';
 
-const BENCHES: Bench[] = [statusBench, redeemBench, earnBench];
+const BENCHES: Bench[] = [statusBench, redeemBench, earnBench, webhooksBench];
 
 async function main(): Promise<number> {
   const names = process.argv.slice(2);

@@ -18,6 +18,8 @@ export interface SequenceStep {
    * wrong answer and abandons the sequence.
    */
   check(status: number, body: string, context: SequenceContext): boolean;
+  /** Headers for this request only, built from its body (a signature over it, say); merged over the load's headers. */
+  headers?(body: string): Record<string, string>;
 }
 
 export interface SequenceLoadOptions {
@@ -63,7 +65,8 @@ export async function runSequenceLoad(options: SequenceLoadOptions): Promise<Seq
       } else if (state[FAILED]) {
         return undefined as unknown as autocannon.Request;
       }
-      return { ...request, body: step.body(state) };
+      const body = step.body(state);
+      return step.headers ? { ...request, body, headers: { ...options.headers, ...step.headers(body) } } : { ...request, body };
     },
     onResponse: (status: number, body: string, context: object) => {
       const state = context as SequenceContext;

@@ -14,6 +14,7 @@ export async function openBenchServerDatabase(): Promise<{ config: Config; logge
     DATABASE_URL: process.env.DATABASE_URL,
     DATA_DIR: process.env.DATA_DIR,
     JOB_INTERVAL_SECONDS: '0',
+    STRIPE_WEBHOOK_SECRET: process.env.STRIPE_WEBHOOK_SECRET,
   });
   const logger = createLogger(config.logLevel);
   const database = await openDatabase(config);

@@ -8,6 +8,7 @@ import { systemScope } from '../src/graphql/context';
 import { seedDemoLedger } from './demo-orders';
 import { seedDemoActivity } from './demo-activity';
 import { seedDemoGrowth } from './demo-growth';
+import { seedDemoRewardsAndReferrals } from './demo-rewards';
 
 interface Market {
   country: string;
@@ -72,6 +73,7 @@ export async function seedDemoProgramme(em: EntityManager, now: Date = new Date(
     if (!existing.has(input.externalId)) await members.enroll(input);
   }
   await seedDemoLedger(em, inputs, now);
+  await seedDemoRewardsAndReferrals(em, inputs);
   const tail = await seedDemoGrowth(em, now);
   await seedDemoActivity(em, [...inputs, ...tail], now);
 }

@@ -22,6 +22,7 @@ import { observabilityPlugin } from './graphql/observability.plugin';
 import { authenticationPlugin } from './graphql/authentication.plugin';
 import { ActivityRecorder } from './modules/analytics/activity-recorder';
 import { cohortCsvRoute } from './modules/analytics/cohort-csv.route';
+import { stripeWebhookBodyParser, stripeWebhookHandler } from './modules/payments/stripe-webhook.route';
 
 export interface AppDependencies {
   config: Config;
@@ -112,6 +113,8 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
   });
 
   app.get('/admin/cohorts.csv', cohortCsvRoute({ orm, tokens, config }));
+  // Before any JSON parser: the signature is over the raw bytes.
+  app.post('/webhooks/stripe', stripeWebhookBodyParser(), stripeWebhookHandler(orm, config));
 
   app.use(
     '/graphql',
@@ -131,6 +134,7 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
           principal,
           authenticationError,
           requestId: String(req.id),
+          clientIp: req.ip,
           config,
           logger: req.log,
         });

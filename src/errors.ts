@@ -70,3 +70,21 @@ export class HoldNotActiveError extends DomainError {
     super('HOLD_NOT_ACTIVE', `the hold is ${status}, not HELD`, { status });
   }
 }
+
+export class OutOfStockError extends DomainError {
+  constructor(what = 'reward') {
+    super('OUT_OF_STOCK', `${what} is out of stock`);
+  }
+}
+
+export class ReferralInvalidError extends DomainError {
+  constructor(code: string) {
+    super('REFERRAL_INVALID', `referral code ${code} is not valid`);
+  }
+}
+
+export class RateLimitedError extends DomainError {
+  constructor(retryAfterSeconds: number) {
+    super('RATE_LIMITED', `too many failed attempts; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+  }
+}

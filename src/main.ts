@@ -6,6 +6,8 @@ import { isEmptyProgramme, seedDemoData } from './db/seed';
 import { createApp } from './app';
 import { scheduleLedgerJobs } from './jobs/ledger-jobs';
 import { scheduleTierJobs } from './jobs/tier-jobs';
+import { runReferralJobs } from './jobs/referral-jobs';
+import { scheduleEvery } from './jobs/schedule';
 
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -28,6 +30,11 @@ async function main(): Promise<void> {
   const app = await createApp({ config, orm: database.orm, logger });
   const stopJobs = scheduleLedgerJobs(database.orm, config.jobIntervalSeconds, (error) => logger.error({ err: error }, 'ledger jobs failed'));
   const stopTierJobs = scheduleTierJobs(database.orm, config, (error) => logger.error({ err: error }, 'tier jobs failed'));
+  const stopReferralJobs = scheduleEvery(
+    config.jobIntervalSeconds,
+    () => runReferralJobs(database.orm, config),
+    (error) => logger.error({ err: error }, 'referral jobs failed'),
+  );
   const port = await app.listen(config.port);
   logger.info(
     { port, database: database.embedded ? `embedded PGlite in ${config.dataDir}/pglite` : 'PostgreSQL', graphql: `http://localhost:${port}/graphql` },
@@ -46,7 +53,7 @@ async function main(): Promise<void> {
     forceExit.unref();
     await app.stop();
     logger.info('HTTP server stopped');
-    await Promise.all([stopJobs(), stopTierJobs()]);
+    await Promise.all([stopJobs(), stopTierJobs(), stopReferralJobs()]);
     await database.close();
     logger.info('stopped');
     process.exit(0);

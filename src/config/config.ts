@@ -52,6 +52,13 @@ const environmentSchema = z
       emptyAsUndefined,
       z.string().regex(/^\d{1,15}(\.\d{1,6})?$/, 'must be a decimal amount in the base currency, such as 1000.00').default('1000.00'),
     ),
+    REFERRAL_MIN_ORDER_MINOR: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(2000)),
+    REFERRAL_REFERRER_BONUS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(500)),
+    REFERRAL_REFEREE_BONUS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(200)),
+    REFERRAL_MONTHLY_CAP: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(20)),
+    REFERRAL_SIGNAL_WINDOW_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(3650).default(30)),
+    REFERRAL_LOOKUP_FAILURES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(10)),
+    REFERRAL_LOOKUP_WINDOW_SECONDS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(900)),
   });
 
 export interface Config {
@@ -90,6 +97,22 @@ export interface Config {
   homeMarket: string;
   /** Minor units of the base currency: members whose 12-month net spend is above it are high-value. */
   highValueThresholdMinor: bigint;
+  referral: ReferralSettings;
+}
+
+/** Referral programme settings (README: Referrals and rewards). */
+export interface ReferralSettings {
+  /** The smallest qualifying order, in minor units of the base currency, net of refunds. */
+  minOrderMinor: bigint;
+  referrerBonus: number;
+  refereeBonus: number;
+  /** Most referrals that may qualify per referrer per calendar month (UTC); beyond it they are REJECTED. */
+  monthlyCap: number;
+  /** A referee seen with the referrer's device id or IP within this many days is rejected. */
+  signalWindowDays: number;
+  /** Failed referral code look-ups allowed per client and window before RATE_LIMITED. */
+  lookupFailures: number;
+  lookupWindowSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -147,5 +170,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     birthdayGiftPoints: env.BIRTHDAY_GIFT_POINTS,
     homeMarket: env.HOME_MARKET,
     highValueThresholdMinor: threshold,
+    referral: {
+      minOrderMinor: BigInt(env.REFERRAL_MIN_ORDER_MINOR),
+      referrerBonus: env.REFERRAL_REFERRER_BONUS,
+      refereeBonus: env.REFERRAL_REFEREE_BONUS,
+      monthlyCap: env.REFERRAL_MONTHLY_CAP,
+      signalWindowDays: env.REFERRAL_SIGNAL_WINDOW_DAYS,
+      lookupFailures: env.REFERRAL_LOOKUP_FAILURES,
+      lookupWindowSeconds: env.REFERRAL_LOOKUP_WINDOW_SECONDS,
+    },
   };
 }

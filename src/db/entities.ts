@@ -11,9 +11,17 @@ import { EarningRule } from '../modules/orders/earning-rule.entity';
 import { OrderRefund } from '../modules/orders/order-refund.entity';
 import { Order } from '../modules/orders/order.entity';
 import { MemberCardFingerprint } from '../modules/payments/card-fingerprint.entity';
+import { MemberSighting } from '../modules/referrals/member-sighting.entity';
+import { RateLimitCounter } from '../modules/referrals/rate-limit.entity';
+import { Referral } from '../modules/referrals/referral.entity';
+import { RewardRedemption } from '../modules/rewards/reward-redemption.entity';
+import { Reward } from '../modules/rewards/reward.entity';
 import { Perk, PerkGrant } from '../modules/tiers/perk.entity';
 import { MemberTier, MemberTierChange, Tier } from '../modules/tiers/tier.entity';
+import { StripeDispute } from '../modules/payments/stripe-dispute.entity';
+import { StripeEvent } from '../modules/payments/stripe-event.entity';
+import { PointsFreeze } from '../modules/ledger/points-freeze.entity';
 
 /** Every entity, listed explicitly: no folder scanning, same in TypeScript and compiled runs. */
 export const entities = [Member, AuditLog, ExchangeRate, PointsCurrency, PointsAccount, PointsTransfer, PointsLot, PointsHold, Order, OrderRefund, EarningRule, MemberCardFingerprint,
-  Tier, MemberTier, MemberTierChange, Perk, PerkGrant, MemberActivityDay];
+  Tier, MemberTier, MemberTierChange, Perk, PerkGrant, Referral, MemberSighting, RateLimitCounter, Reward, RewardRedemption, PointsFreeze, StripeEvent, StripeDispute, MemberActivityDay];

@@ -14,6 +14,9 @@ import { TierLoaders } from '../modules/tiers/tier.loaders';
 import { TierAdmin } from '../modules/tiers/tier.service';
 import { PerkAdmin } from '../modules/tiers/perk.service';
 import { GrowthService } from '../modules/analytics/growth.service';
+import { ReferralService } from '../modules/referrals/referral.service';
+import { RewardService } from '../modules/rewards/reward.service';
+import { StripeCustomerService } from '../modules/payments/stripe-customer.service';
 
 /** Everything one request's services share: its own EntityManager, its caller, its id. */
 export interface RequestScope {
@@ -22,6 +25,8 @@ export interface RequestScope {
   /** Set when the request carried a bad token; raised before anything runs. */
   authenticationError?: Error;
   requestId: string;
+  /** The HTTP client's address (Express req.ip), for per-client limits of anonymous callers. */
+  clientIp?: string;
   config: Config;
   logger: Logger;
 }
@@ -40,6 +45,9 @@ export interface RequestContext extends RequestScope {
   tierAdmin: TierAdmin;
   perkAdmin: PerkAdmin;
   growth: GrowthService;
+  referrals: ReferralService;
+  rewards: RewardService;
+  stripeCustomers: StripeCustomerService;
 }
 
 export function createRequestContext(scope: RequestScope): RequestContext {
@@ -62,6 +70,9 @@ export function createRequestContext(scope: RequestScope): RequestContext {
     tierAdmin: new TierAdmin(scope.em, scope.config),
     perkAdmin: new PerkAdmin(scope.em),
     growth: new GrowthService(scope.em, scope.config),
+    referrals: new ReferralService(scope, members, audit),
+    rewards: new RewardService(scope, members, audit),
+    stripeCustomers: new StripeCustomerService(scope, members, audit),
   };
 }
 

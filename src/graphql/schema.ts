@@ -7,15 +7,32 @@ import { LedgerResolver } from '../modules/ledger/ledger.resolver';
 import { CheckoutResolver } from '../modules/checkout/checkout.resolver';
 import { OrderResolver } from '../modules/orders/order.resolver';
 import { FxResolver } from '../modules/fx/fx.resolver';
+import { MemberReferralsResolver, ReferralResolver } from '../modules/referrals/referral.resolver';
+import { RewardResolver } from '../modules/rewards/reward.resolver';
 import { MemberTierResolver, PerkResolver, TierResolver } from '../modules/tiers/tier.resolver';
 import { GrowthResolver } from '../modules/analytics/growth.resolver';
+import { PaymentsResolver } from '../modules/payments/payments.resolver';
 import { PROJECT_ROOT } from '../db/paths';
 import { authChecker } from './auth-checker';
 import { scalarsMap } from './scalars';
 
 export const SCHEMA_FILE = path.join(PROJECT_ROOT, 'schema.graphql');
 
-export const resolvers = [MemberResolver, LedgerResolver, OrderResolver, CheckoutResolver, FxResolver, TierResolver, PerkResolver, MemberTierResolver, GrowthResolver] as const;
+export const resolvers = [
+  MemberResolver,
+  LedgerResolver,
+  OrderResolver,
+  CheckoutResolver,
+  FxResolver,
+  TierResolver,
+  PerkResolver,
+  MemberTierResolver,
+  ReferralResolver,
+  MemberReferralsResolver,
+  RewardResolver,
+  PaymentsResolver,
+  GrowthResolver,
+] as const;
 
 export function buildGraphQLSchema(): Promise<GraphQLSchema> {
   return buildSchema({

@@ -45,15 +45,18 @@ async function expireHolds(em: EntityManager, now: Date): Promise<number> {
   return expired;
 }
 
+/** Lots of an order whose points a payment dispute froze do not vest until the freeze ends. */
+const NOT_FROZEN = `not exists (select 1 from points_freezes f where f.order_id = l.order_id and f.account_id = l.account_id and f.status = 'FROZEN')`;
+
 async function vestLots(em: EntityManager, now: Date): Promise<number> {
   let vested = 0;
-  const accounts = await dueAccounts(em, 'select distinct account_id from points_lots where pending and vests_at <= ? limit ?', now);
+  const accounts = await dueAccounts(em, `select distinct account_id from points_lots l where pending and vests_at <= ? and ${NOT_FROZEN} limit ?`, now);
   for (const accountId of accounts) {
     vested += await em.transactional(async (tx) => {
       const ledger = new Ledger(tx);
       const account = await ledger.lockAccountById(accountId);
       const lots = await tx.execute<{ id: string; remaining: string; order_id: string | null; transfer_id: string }[]>(
-        'select id, remaining, order_id, transfer_id from points_lots where account_id = ? and pending and vests_at <= ? order by id',
+        `select id, remaining, order_id, transfer_id from points_lots l where account_id = ? and pending and vests_at <= ? and ${NOT_FROZEN} order by id`,
         [accountId, now],
       );
       for (const lot of lots) {

@@ -87,8 +87,8 @@ describe('graceful stop', () => {
     try {
       await blocker.query('begin');
       await blocker.query(
-        `insert into members (id, external_id, email, country, locale, joined_at, created_at, enrollment_hash)
-         values ('00000000-0000-7000-8000-000000000001', 'in-flight', 'blocker@example.com', 'DE', 'de', now(), now(), 'x')`,
+        `insert into members (id, external_id, email, country, locale, joined_at, created_at, enrollment_hash, referral_code)
+         values ('00000000-0000-7000-8000-000000000001', 'in-flight', 'blocker@example.com', 'DE', 'de', now(), now(), 'x', 'INFLIGHT')`,
       );
       const inFlight = server.graphql('mutation($input: EnrollMemberInput!) { enrollMember(input: $input) { externalId email } }', { input }, { role: 'storefront', subject: 'shop' });
       await new Promise((resolve) => setTimeout(resolve, 300));

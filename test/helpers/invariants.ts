@@ -7,7 +7,7 @@ export interface InvariantViolations {
   negativeWithoutClawback: { memberId: string; currency: string; available: string }[];
   /** 3. Idempotency keys or external ids with more than one effect. */
   duplicateEffects: string[];
-  /** 4. Member balances that differ from the sum of their entries (posted, pending) or their holds (held). */
+  /** 4. Member balances that differ from the sum of their entries (posted, pending) or their holds and dispute freezes (held). */
   balancesOffEntries: { accountId: string; column: string; stored: string; fromEntries: string }[];
   /** Lots: what is left in a member's vested and pending lots must match the member's positive balances. */
   lotsOffBalances: { accountId: string; bucket: string; balance: string; lots: string }[];
@@ -31,7 +31,8 @@ export async function checkLedgerInvariants(orm: MikroORM): Promise<InvariantVio
           when t.bucket = 'PENDING' and t.credit_account_id = a.id then t.amount
           when t.bucket = 'PENDING' and t.debit_account_id = a.id then -t.amount else 0 end)
         from points_transfers t where t.credit_account_id = a.id or t.debit_account_id = a.id), 0) as pending_entries,
-      coalesce((select sum(points) from points_holds h where h.account_id = a.id and h.status = 'HELD'), 0) as held_holds
+      coalesce((select sum(points) from points_holds h where h.account_id = a.id and h.status = 'HELD'), 0)
+        + coalesce((select sum(points) from points_freezes f where f.account_id = a.id and f.status = 'FROZEN'), 0) as held_holds
     from points_accounts a`;
   const accounts = await em.execute<
     { id: string; currency: string; member_id: string | null; posted: string; pending: string; held: string; posted_entries: string; pending_entries: string; held_holds: string }[]

@@ -151,8 +151,11 @@ describe('MemberService', () => {
       // "_" is a LIKE wildcard: it must match only itself.
       const byEmail = await as(support).members.search('SRCH_', pageRequest(10, undefined));
       expect(byEmail.edges.map((edge) => edge.node.externalId)).toEqual(['other-x']);
+      // A referral code matches exactly, in any case.
+      const byCode = await as(support).members.search(created[3].referralCode.toLowerCase(), pageRequest(10, undefined));
+      expect(byCode.edges.map((edge) => edge.node.externalId)).toEqual(['srch-3']);
       const audited = await db.orm.em.fork().count(AuditLog, { action: 'member.search', actor: 'agent-1' });
-      expect(audited).toBe(2 + 2 + 1 + 1);
+      expect(audited).toBe(2 + 2 + 1 + 1 + 1);
     });
   });
 });

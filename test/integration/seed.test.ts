@@ -6,6 +6,7 @@ import { demoActivityPlan } from '../../seeds/demo-activity';
 import { DEMO_GROWTH_MEMBERS, demoGrowthMembers, demoGrowthOrders } from '../../seeds/demo-growth';
 import { growthQueryOrFail, GrowthService } from '../../src/modules/analytics/growth.service';
 import { loadConfig } from '../../src/config/config';
+import { DEMO_REFERRED, DEMO_REWARDS } from '../../seeds/demo-rewards';
 import { DEMO_RATES, DEMO_RECENT_RATES, demoLedgerPlan, ramadanWindow, RECENT_RATE_DAYS } from '../../seeds/demo-orders';
 import { addDays, addMonths, DAY_MS } from '../../src/time';
 import { openTestOrm, TestOrm } from '../helpers/database';
@@ -15,7 +16,7 @@ import { checkLedgerInvariants, NO_VIOLATIONS } from '../helpers/invariants';
 async function snapshot(db: TestOrm) {
   const em = db.orm.em.fork();
   const counts: Record<string, number> = {};
-  for (const table of ['members', 'orders', 'order_refunds', 'points_transfers', 'points_lots', 'points_holds', 'points_accounts', 'exchange_rates', 'earning_rules', 'audit_log', 'member_activity_days']) {
+  for (const table of ['members', 'orders', 'order_refunds', 'points_transfers', 'points_lots', 'points_holds', 'points_accounts', 'exchange_rates', 'earning_rules', 'audit_log', 'rewards', 'referrals', 'member_sightings', 'member_activity_days']) {
     const [{ count }] = await em.execute<{ count: string }[]>(`select count(*) as count from ${table}`);
     counts[table] = Number(count);
   }
@@ -67,11 +68,11 @@ describe('demo seed', () => {
     expect(emptyBefore).toBe(true);
     expect(await isEmptyProgramme(db.orm)).toBe(false);
     const everyone = await db.orm.em.fork().find(Member, {}, { orderBy: { externalId: 'asc' } });
-    expect(everyone).toHaveLength(demoMembers().length + DEMO_GROWTH_MEMBERS);
-    // The 24 core members; the long tail (demo-g-*, seeds/demo-growth.ts) has its own test below.
+    expect(everyone).toHaveLength(demoMembers().length + DEMO_REFERRED.length + DEMO_GROWTH_MEMBERS);
+    // The core members; the long tail (demo-g-*, seeds/demo-growth.ts) has its own test below.
     const members = everyone.filter((member) => !member.externalId.startsWith('demo-g-'));
-    expect(members).toHaveLength(demoMembers().length);
-    expect(members).toHaveLength(24);
+    expect(members).toHaveLength(demoMembers().length + DEMO_REFERRED.length);
+    expect(members).toHaveLength(26);
     expect(new Set(members.map((member) => member.country))).toEqual(new Set(['US', 'DE', 'ID', 'MY', 'SA', 'BR', 'JP', 'KW']));
     expect(new Set(members.map((member) => member.acquisitionChannel))).toEqual(new Set(['organic', 'google_ads', 'tiktok', 'instagram', 'referral']));
     expect(members.find((member) => member.externalId === 'demo-id-1')).toMatchObject({ locale: 'id-ID', email: 'siti.id@demo.perkgraph.dev' });
@@ -86,21 +87,25 @@ describe('demo seed', () => {
     const tailOrders = demoGrowthOrders(tail, seededAt);
     const tailBuyers = new Set(tailOrders.map((order) => order.memberExternalId)).size;
     expect(afterFirst.counts).toEqual({
-      members: 24 + DEMO_GROWTH_MEMBERS,
+      members: 24 + 2 + DEMO_GROWTH_MEMBERS, // the demo members, two who signed up with a referral code (seeds/demo-rewards.ts), the long tail
       orders: 156 + tailOrders.length,
       order_refunds: 8,
       // 156 earns, 12 expiries, 8 reversals, 2 redemptions, 1 adjustment; no vests: orders placed longer ago
       // than the return window earn posted points at once, and the others are still pending.
-      points_transfers: 156 + 12 + 8 + 2 + 1 + tailOrders.length,
-      points_lots: 156 + 1 + tailOrders.length,
+      // ... and 2 REFERRAL_BONUS per qualified referral (4), each with its lot; one EARN and one lot per tail order.
+      points_transfers: 156 + 12 + 8 + 2 + 1 + 8 + tailOrders.length,
+      points_lots: 156 + 1 + 8 + tailOrders.length,
       points_holds: 2,
-      points_accounts: 24 + 5 + tailBuyers, // PTS for each member who ordered; ISSUANCE, EXPIRY, REVERSAL, REDEMPTION, ADJUSTMENT
+      points_accounts: 24 + 6 + tailBuyers, // PTS for each demo member and tail member who ordered; ISSUANCE, EXPIRY, REVERSAL, REDEMPTION, ADJUSTMENT, REFERRAL
       exchange_rates: 10,
       earning_rules: 2,
       // Seeds run as the system (no caller, nothing audited), except the adjustment: only staff may adjust
       // points, so it runs as the admin "demo-seed" and writes the one audit row every adjustment writes.
       audit_log: 1,
       member_activity_days: demoActivityPlan([...demoMembers(seededAt), ...tail], seededAt).length,
+      rewards: 6,
+      referrals: 4 + 2,
+      member_sightings: 2, // the device demo-de-1 and demo-ref-device share
     });
   });
 
@@ -370,6 +375,36 @@ describe('demo seed', () => {
     expect(engagement.mau).toBe(24 + DEMO_GROWTH_MEMBERS);
     expect(engagement.dauMau.value).toBeGreaterThan(0.15);
     expect(engagement.dauMau.value).toBeLessThan(0.6);
+  });
+
+  it('loads a rewards catalog of every kind with names in several languages', async () => {
+    const rewards = await query<{ code: string; kind: string; names: Record<string, string>; stock_remaining: number | null; markets: string[]; min_tier_code: string | null }>(
+      'select code, kind, names, stock_remaining, markets, min_tier_code from rewards order by code',
+    );
+    expect(rewards.map((reward) => reward.code)).toEqual(DEMO_REWARDS.map((reward) => reward.code).sort());
+    expect(new Set(rewards.map((reward) => reward.kind))).toEqual(new Set(['PRODUCT', 'FIXED_DISCOUNT', 'PERCENT_DISCOUNT', 'FREE_SHIPPING']));
+    const tote = rewards.find((reward) => reward.code === 'TOTE_BAG')!;
+    expect(Object.keys(tote.names).sort()).toEqual(['ar', 'de', 'en', 'id', 'ja', 'ms', 'pt']);
+    expect(tote.stock_remaining).toBe(50);
+    expect(rewards.find((reward) => reward.code === 'RAMADAN_15')!.markets).toEqual(['ID', 'MY', 'SA']);
+    expect(rewards.find((reward) => reward.code === 'GOLD_LOUNGE')!.min_tier_code).toBe('GOLD');
+  });
+
+  it('has referrals in each status: qualified (both rewarded), pending and rejected', async () => {
+    const referrals = await query<{ referee: string; referrer: string; status: string; rejection_reason: string | null; bonuses: number }>(
+      `select e.external_id as referee, r2.external_id as referrer, r.status, r.rejection_reason,
+         (select count(*)::int from points_transfers t where t.kind = 'REFERRAL_BONUS' and t.reference = 'referral:' || r.id) as bonuses
+       from referrals r join members e on e.id = r.member_id join members r2 on r2.id = r.referrer_id order by e.external_id`,
+    );
+    const referralChannel = demoMembers().filter((member) => member.acquisitionChannel === 'referral').map((member) => member.externalId);
+    expect(referrals).toEqual(
+      [
+        ...referralChannel.map((referee) => ({ referee, referrer: 'demo-us-1', status: 'QUALIFIED', rejection_reason: null, bonuses: 2 })),
+        { referee: 'demo-ref-device', referrer: 'demo-de-1', status: 'REJECTED', rejection_reason: 'DUPLICATE_DEVICE', bonuses: 0 },
+        { referee: 'demo-ref-pending', referrer: 'demo-my-1', status: 'PENDING', rejection_reason: null, bonuses: 0 },
+      ].sort((a, b) => a.referee.localeCompare(b.referee)),
+    );
+    expect(referralChannel).toHaveLength(4);
   });
 
   it('keeps the ledger invariants', async () => {

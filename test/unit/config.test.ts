@@ -42,6 +42,7 @@ describe('loadConfig', () => {
       birthdayGiftPoints: 500,
       homeMarket: 'US',
       highValueThresholdMinor: 100000n,
+      referral: { minOrderMinor: 2000n, referrerBonus: 500, refereeBonus: 200, monthlyCap: 20, signalWindowDays: 30, lookupFailures: 10, lookupWindowSeconds: 900 },
     });
   });
 
@@ -68,6 +69,13 @@ describe('loadConfig', () => {
         BIRTHDAY_GIFT_POINTS: '0',
         HOME_MARKET: 'de',
         HIGH_VALUE_THRESHOLD: '2500.5',
+        REFERRAL_MIN_ORDER_MINOR: '5000',
+        REFERRAL_REFERRER_BONUS: '800',
+        REFERRAL_REFEREE_BONUS: '300',
+        REFERRAL_MONTHLY_CAP: '5',
+        REFERRAL_SIGNAL_WINDOW_DAYS: '7',
+        REFERRAL_LOOKUP_FAILURES: '3',
+        REFERRAL_LOOKUP_WINDOW_SECONDS: '60',
       }),
     ).toEqual({
       nodeEnv: 'production',
@@ -92,6 +100,7 @@ describe('loadConfig', () => {
       birthdayGiftPoints: 0,
       homeMarket: 'DE',
       highValueThresholdMinor: 250050n,
+      referral: { minOrderMinor: 5000n, referrerBonus: 800, refereeBonus: 300, monthlyCap: 5, signalWindowDays: 7, lookupFailures: 3, lookupWindowSeconds: 60 },
     });
   });
 

@@ -1,3 +1,4 @@
+import { requestHash } from '../../src/idempotency';
 import { describe, it, expect } from '@jest/globals';
 import { BadUserInputError } from '../../src/errors';
 import {
@@ -39,6 +40,10 @@ describe('normaliseEnrollment', () => {
       acquisitionChannel: null,
       acquisitionCost: null,
       joinedAt: null,
+      referralCode: null,
+      deviceId: null,
+      ip: null,
+      stripeCustomerId: null,
     });
     expect(DEFAULT_LOCALE).toBe('en');
   });
@@ -147,6 +152,26 @@ describe('normaliseEnrollment', () => {
   });
 });
 
+describe('referral signals on enrolment', () => {
+  it('normalises the referral code to upper case without spaces or dashes', () => {
+    expect(enrol({ referralCode: ' abcd-2345 ' }).referralCode).toBe('ABCD2345');
+  });
+
+  it('keeps the device id and a valid IPv4 or IPv6 address (lower case)', () => {
+    expect(enrol({ deviceId: ' dev-1 ', ip: '2001:DB8::1' })).toMatchObject({ deviceId: 'dev-1', ip: '2001:db8::1' });
+    expect(enrol({ ip: '203.0.113.9' }).ip).toBe('203.0.113.9');
+  });
+
+  it.each<[string, Partial<EnrollmentInput>]>([
+    ['referralCode', { referralCode: ' - ' }],
+    ['ip', { ip: '999.1.1.1' }],
+    ['ip', { ip: 'localhost' }],
+    ['deviceId', { deviceId: 'has space' }],
+  ])('rejects a bad %s', (field, overrides) => {
+    expect(rejectedField(overrides)).toBe(field);
+  });
+});
+
 describe('enrollmentHash', () => {
   const full: EnrollmentInput = {
     externalId: 'cust-1',
@@ -194,8 +219,32 @@ describe('enrollmentHash', () => {
     ['acquisitionCost omitted', { acquisitionCost: undefined }],
     ['joinedAt', { joinedAt: new Date('2024-01-01T00:00:00.001Z') }],
     ['joinedAt omitted', { joinedAt: undefined }],
+    ['referralCode', { referralCode: 'ABCD2345' }],
+    ['stripeCustomerId given', { stripeCustomerId: 'cus_A1' }],
   ])('differs when %s differs', (_label, overrides) => {
     expect(hashOf(overrides)).not.toBe(hashOf());
+  });
+
+  it('covers the referral code in any case, but not the device id or IP (a retry may come from elsewhere)', () => {
+    expect(hashOf({ referralCode: 'abcd-2345' })).toBe(hashOf({ referralCode: 'ABCD2345' }));
+    expect(hashOf({ deviceId: 'device-1', ip: '203.0.113.9' })).toBe(hashOf());
+  });
+
+  it('is unchanged without a referral code, so enrolments stored before referral codes existed still replay', () => {
+    expect(hashOf()).toBe(hashOf({ referralCode: null }));
+  });
+
+  it('is unchanged by an omitted stripeCustomerId (hashes stored before the field existed still match), and differs per customer', () => {
+    // The digest of the full input as it was computed before stripeCustomerId existed.
+    const before = requestHash(['cust-1', 'ada@example.com', 'GB', 'en-GB', '12-10', 'google_ads', [150n, 'USD'], new Date('2024-01-01T00:00:00Z')]);
+    expect(hashOf()).toBe(before);
+    expect(hashOf({ stripeCustomerId: null })).toBe(before);
+    expect(hashOf({ stripeCustomerId: ' cus_A1 ' })).toBe(hashOf({ stripeCustomerId: 'cus_A1' }));
+    expect(hashOf({ stripeCustomerId: 'cus_A1' })).not.toBe(hashOf({ stripeCustomerId: 'cus_A2' }));
+  });
+
+  it('refuses a stripeCustomerId that is not cus_...', () => {
+    expect(() => enrol({ stripeCustomerId: 'acct_123' })).toThrow(/Stripe customer id/);
   });
 
   it('distinguishes a zero acquisition cost from none', () => {

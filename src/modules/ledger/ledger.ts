@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { FreezeStatus } from './points-freeze.entity';
 import { LedgerEntryKind, TransferBucket } from './points-transfer.entity';
 
 /** Counterparty accounts, one per purpose and points currency. */
@@ -215,6 +216,53 @@ export class Ledger {
       [account.id, ...filterValues, amount.toString(), amount.toString()],
     );
     return rows.reduce((sum, row) => sum + BigInt(row.taken), 0n);
+  }
+
+  /**
+   * Freezes the points an order earned in this account (a payment dispute), under `reference`, once: the order's
+   * vested points still earned (its lot net of refunds) move into `held`, at most what is available; its pending
+   * lots stop vesting while the freeze lasts (see the ledger jobs). Returns the points held.
+   */
+  async freezeOrderPoints(account: LockedAccount, orderId: string, reference: string): Promise<bigint> {
+    const [lot] = await this.tx.execute<{ vested: string | null }[]>(
+      'select sum(amount - reversed) filter (where not pending) as vested from points_lots where account_id = ? and order_id = ?',
+      [account.id, orderId],
+    );
+    const vested = BigInt(lot?.vested ?? 0);
+    const available = account.posted - account.held;
+    const points = vested < available ? vested : available > 0n ? available : 0n;
+    const inserted = await this.tx.execute<{ id: string }[]>(
+      `insert into points_freezes (member_id, account_id, currency, order_id, reference, points, status, created_at)
+       values (?, ?, ?, ?, ?, ?, 'FROZEN', now()) on conflict (reference, currency) do nothing returning id`,
+      [account.memberId, account.id, account.currency, orderId, reference, points.toString()],
+    );
+    if (inserted.length === 0) return 0n;
+    if (points > 0n) await this.changeHeld(account, points);
+    return points;
+  }
+
+  /** Ends a FROZEN freeze (RELEASED, or REVERSED before the order is refunded in full): its points leave `held`. */
+  async unfreezeOrderPoints(account: LockedAccount, reference: string, outcome: FreezeStatus.RELEASED | FreezeStatus.REVERSED): Promise<bigint> {
+    const [freeze] = await this.tx.execute<{ points: string }[]>(
+      `update points_freezes set status = ?, resolved_at = now() where reference = ? and currency = ? and account_id = ? and status = 'FROZEN' returning points`,
+      [outcome, reference, account.currency, account.id],
+    );
+    const points = BigInt(freeze?.points ?? 0);
+    if (points > 0n) await this.changeHeld(account, -points);
+    return points;
+  }
+
+  /** Lowers the order's FROZEN freezes in this account to at most `limit` points (a refund took some of the order back). */
+  async capOrderFreezes(account: LockedAccount, orderId: string, limit: bigint): Promise<void> {
+    const bound = limit > 0n ? limit : 0n;
+    const freezes = await this.tx.execute<{ id: string; points: string }[]>(
+      `select id, points from points_freezes where order_id = ? and account_id = ? and status = 'FROZEN' and points > ?`,
+      [orderId, account.id, bound.toString()],
+    );
+    for (const freeze of freezes) {
+      await this.tx.execute('update points_freezes set points = ? where id = ?', [bound.toString(), freeze.id]);
+      await this.changeHeld(account, bound - BigInt(freeze.points));
+    }
   }
 
   private async saveBalances(account: LockedAccount): Promise<void> {

@@ -15,7 +15,7 @@ export enum MemberStatus {
 })
 @Index({ properties: ['joinedAt'], name: 'members_joined_at_idx' })
 export class Member {
-  [OptionalProps]?: 'status' | 'joinedAt' | 'createdAt' | 'birthday' | 'acquisitionChannel' | 'acquisitionCostMinor' | 'acquisitionCostCurrency';
+  [OptionalProps]?: 'status' | 'joinedAt' | 'createdAt' | 'birthday' | 'acquisitionChannel' | 'acquisitionCostMinor' | 'acquisitionCostCurrency' | 'stripeCustomerId';
 
   /** UUIDv7: unique across replicas and ordered by creation, so it doubles as a stable cursor. */
   @PrimaryKey({ type: 'uuid' })
@@ -56,11 +56,21 @@ export class Member {
   @Property({ type: 'text', nullable: true })
   acquisitionCostCurrency: string | null = null;
 
+  /** The Stripe customer (cus_...) whose payments earn for this member; one member per customer. */
+  @Unique()
+  @Property({ type: 'text', nullable: true })
+  stripeCustomerId: string | null = null;
+
   @Property({ type: 'timestamptz' })
   joinedAt: Date = new Date();
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
+
+  /** Upper case; generated at enrolment (newReferralCode) or set as a vanity code. Case-insensitive for clients. */
+  @Unique()
+  @Property({ type: 'text' })
+  referralCode!: string;
 
   /** Hash of the normalised enrolment input: a replay with other input is an IDEMPOTENCY_CONFLICT. */
   @Property({ type: 'text' })

@@ -1,9 +1,11 @@
 import { isUniqueViolation } from '../../db/errors';
-import { BadUserInputError, ForbiddenError, IdempotencyConflictError, NotFoundError } from '../../errors';
+import { BadUserInputError, ForbiddenError, IdempotencyConflictError, NotFoundError, ReferralInvalidError } from '../../errors';
 import type { RequestScope } from '../../graphql/context';
 import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
 import { uuidOrFail } from '../../validation';
 import type { AuditService } from '../audit/audit.service';
+import { newReferralCode, normaliseReferralCode } from '../referrals/referral-code';
+import { createReferral, recordSightings, Referrer, referrerByCodeOrFail } from '../referrals/referral.service';
 import { Member } from './member.entity';
 import type { MemberLoaders } from './member.loaders';
 import { EnrollmentInput, enrollmentHash, normaliseEmail, normaliseEnrollment } from './member.validation';
@@ -27,9 +29,21 @@ export class MemberService {
    * Enrols a member, idempotently on externalId: the same input returns the same member,
    * other input for a known externalId fails with IDEMPOTENCY_CONFLICT.
    */
-  async enroll(input: EnrollmentInput): Promise<Member> {
+  async enroll(input: EnrollmentInput, retriedCode = false): Promise<Member> {
     const enrollment = normaliseEnrollment(input);
     const hash = enrollmentHash(enrollment);
+    // An unknown code fails before anything is written: nobody is enrolled. A replay of an enrolment whose
+    // referrer has since left the programme still answers with the member.
+    let referrer: Referrer | null = null;
+    if (enrollment.referralCode) {
+      try {
+        referrer = await referrerByCodeOrFail(this.scope, enrollment.referralCode, enrollment.ip);
+      } catch (error) {
+        const enrolled = error instanceof ReferralInvalidError ? await this.scope.em.fork().findOne(Member, { externalId: enrollment.externalId }) : null;
+        if (enrolled?.enrollmentHash === hash) return enrolled;
+        throw error;
+      }
+    }
     try {
       return await this.scope.em.transactional(async (em) => {
         const inserted = await em
@@ -45,8 +59,10 @@ export class MemberService {
             acquisitionCostMinor: enrollment.acquisitionCost?.minor ?? null,
             acquisitionCostCurrency: enrollment.acquisitionCost?.currency ?? null,
             joinedAt: enrollment.joinedAt ?? new Date(),
+            stripeCustomerId: enrollment.stripeCustomerId,
             createdAt: new Date(),
             enrollmentHash: hash,
+            referralCode: newReferralCode(),
           })
           .onConflict('external_id')
           .ignore()
@@ -54,12 +70,21 @@ export class MemberService {
           .execute('all');
         const member = await em.findOneOrFail(Member, { externalId: enrollment.externalId });
         if (member.enrollmentHash !== hash) throw new IdempotencyConflictError(`externalId ${enrollment.externalId}`);
-        if (inserted.length > 0) await this.audit.record('member.enroll', [member.id], null, em);
+        if (inserted.length > 0) {
+          await recordSightings(em, member.id, enrollment);
+          if (referrer) await createReferral(em, this.scope.config, referrer, member.id);
+          await this.audit.record('member.enroll', [member.id], null, em);
+        }
         return member;
       });
     } catch (error) {
+      // A generated referral code taken by someone else (about one chance in 10^11 per enrolment): try once more.
+      if (isUniqueViolation(error, 'members_referral_code_unique') && !retriedCode) return this.enroll(input, true);
       if (isUniqueViolation(error, 'members_email_unique')) {
         throw new BadUserInputError('email', 'already belongs to another member');
+      }
+      if (isUniqueViolation(error, 'members_stripe_customer_id_unique')) {
+        throw new BadUserInputError('stripeCustomerId', 'is linked to another member');
       }
       throw error;
     }
@@ -89,7 +114,7 @@ export class MemberService {
     return member;
   }
 
-  /** Prefix search over email and externalId, in id order (staff only, audited per member returned). */
+  /** Prefix search over email and externalId, or an exact referral code (any case), in id order (staff only, audited per member returned). */
   async search(query: string, page: PageRequest): Promise<Connection<Member>> {
     const text = query.trim();
     if (text.length === 0) throw new BadUserInputError('query', 'must not be empty');
@@ -98,7 +123,7 @@ export class MemberService {
     const rows = await this.scope.em.find(
       Member,
       {
-        $or: [{ email: { $like: escapeLike(normaliseEmail(text)) + '%' } }, { externalId: { $like: prefix } }],
+        $or: [{ email: { $like: escapeLike(normaliseEmail(text)) + '%' } }, { externalId: { $like: prefix } }, { referralCode: normaliseReferralCode(text) }],
         ...(page.after ? { id: { $gt: page.after } } : {}),
       },
       { orderBy: { id: 'asc' }, limit: page.first + 1 },

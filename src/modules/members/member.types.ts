@@ -63,4 +63,16 @@ export class EnrollMemberInput {
 
   @Field(() => Date, { nullable: true, description: 'For importing existing users; defaults to now.' })
   joinedAt?: Date | null;
+
+  @Field(() => String, { nullable: true, description: "A referrer's code (any case). Unknown codes fail with REFERRAL_INVALID and enrol nobody." })
+  referralCode?: string | null;
+
+  @Field(() => String, { nullable: true, description: "The shopper's device id, for the referral fraud rules." })
+  deviceId?: string | null;
+
+  @Field(() => String, { nullable: true, description: "The shopper's IP address, for the referral fraud rules and look-up limits." })
+  ip?: string | null;
+
+  @Field(() => String, { nullable: true, description: "The member's Stripe customer (cus_...): its payments earn for this member. One member per customer." })
+  stripeCustomerId?: string | null;
 }

@@ -1,8 +1,10 @@
+import { isIP } from 'node:net';
 import { isEmail, isISO31661Alpha2 } from 'class-validator';
 import { BadUserInputError } from '../../errors';
 import { Money, parseMoney } from '../../money/money';
 import { requestHash } from '../../idempotency';
 import { externalIdOrFail, pastTimeOrFail } from '../../validation';
+import { normaliseReferralCode } from '../referrals/referral-code';
 
 /** Enrolment input as a client sends it. */
 export interface EnrollmentInput {
@@ -14,6 +16,10 @@ export interface EnrollmentInput {
   acquisitionChannel?: string | null;
   acquisitionCost?: { amount: string; currency: string } | null;
   joinedAt?: Date | null;
+  referralCode?: string | null;
+  deviceId?: string | null;
+  ip?: string | null;
+  stripeCustomerId?: string | null;
 }
 
 /** Enrolment input after validation, in the form it is stored. */
@@ -27,6 +33,12 @@ export interface Enrollment {
   acquisitionCost: Money | null;
   /** Null when the client did not give one (the member joins now). */
   joinedAt: Date | null;
+  /** Normalised (upper case, no spaces or dashes); null without one. */
+  referralCode: string | null;
+  /** Client signals for the referral fraud rules; not part of the idempotency hash (a retry may come from elsewhere). */
+  deviceId: string | null;
+  ip: string | null;
+  stripeCustomerId: string | null;
 }
 
 export const DEFAULT_LOCALE = 'en';
@@ -80,7 +92,16 @@ export function normaliseEnrollment(input: EnrollmentInput, now: Date = new Date
       ? null
       : parseMoney(input.acquisitionCost.amount, input.acquisitionCost.currency, 'acquisitionCost', { allowZero: true });
   const joinedAt = input.joinedAt ? pastTimeOrFail(input.joinedAt, 'joinedAt', now) : null;
-  return { externalId, email, country, locale, birthday, acquisitionChannel, acquisitionCost, joinedAt };
+  const referralCode = input.referralCode == null ? null : normaliseReferralCode(input.referralCode);
+  if (referralCode === '') throw new BadUserInputError('referralCode', 'must not be empty');
+  const deviceId = input.deviceId == null ? null : externalIdOrFail(input.deviceId, 'deviceId');
+  let ip: string | null = null;
+  if (input.ip != null) {
+    ip = input.ip.trim().toLowerCase();
+    if (!isIP(ip)) throw new BadUserInputError('ip', `"${input.ip}" is not an IPv4 or IPv6 address`);
+  }
+  const stripeCustomerId = input.stripeCustomerId == null ? null : stripeCustomerIdOrFail(input.stripeCustomerId, 'stripeCustomerId');
+  return { externalId, email, country, locale, birthday, acquisitionChannel, acquisitionCost, joinedAt, referralCode, deviceId, ip, stripeCustomerId };
 }
 
 /** A stable hash of a normalised enrolment: equal for replays of the same input. */
@@ -94,5 +115,18 @@ export function enrollmentHash(enrollment: Enrollment): string {
     enrollment.acquisitionChannel,
     enrollment.acquisitionCost ? [enrollment.acquisitionCost.minor, enrollment.acquisitionCost.currency] : null,
     enrollment.joinedAt ?? null,
+    // Appended only when given, so that enrolments stored before referral codes existed keep their hash.
+    ...(enrollment.referralCode ? [enrollment.referralCode] : []),
+    // Appended only when given, after the referral code, so that hashes stored before the field existed still match.
+    ...(enrollment.stripeCustomerId ? [enrollment.stripeCustomerId] : []),
   ]);
+}
+
+const STRIPE_CUSTOMER_ID = /^cus_[A-Za-z0-9]{1,250}$/;
+
+/** A Stripe customer id (cus_...), trimmed. */
+export function stripeCustomerIdOrFail(value: string, field: string): string {
+  const id = value.trim();
+  if (!STRIPE_CUSTOMER_ID.test(id)) throw new BadUserInputError(field, `"${value}" is not a Stripe customer id such as cus_NffrFeUfNV2Hib`);
+  return id;
 }

@@ -6,7 +6,7 @@ import { requestHash } from '../../idempotency';
 import { minorUnitDigits } from '../../money/currency';
 import { parseDecimal } from '../../money/decimal';
 import { toBaseCurrency } from '../../money/fx';
-import { parseMoney } from '../../money/money';
+import { Money, parseMoney } from '../../money/money';
 import { addDays, addMonths } from '../../time';
 import { externalIdOrFail, pastTimeOrFail } from '../../validation';
 import type { AuditService } from '../audit/audit.service';
@@ -14,6 +14,7 @@ import type { FxService } from '../fx/fx.service';
 import { Ledger } from '../ledger/ledger';
 import { DEFAULT_POINTS_CURRENCY, earningCurrencies } from '../ledger/points-currency.service';
 import { LedgerEntryKind, TransferBucket } from '../ledger/points-transfer.entity';
+import type { Member } from '../members/member.entity';
 import type { MemberService } from '../members/member.service';
 import { isUniqueViolation } from '../../db/errors';
 import { earnMultiplierOf, upgradeAfterOrder } from '../tiers/tier.service';
@@ -26,6 +27,26 @@ export interface RecordOrderInput {
   externalId: string;
   amount: { amount: string; currency: string };
   placedAt?: Date | null;
+}
+
+/** An order to record, validated: the amount in minor units, the hash of the request that asks for it. */
+export interface NewOrder {
+  externalId: string;
+  amount: Money;
+  placedAt: Date;
+  requestHash: string;
+}
+
+export interface NewRefund {
+  orderExternalId: string;
+  refundId: string;
+  amount: Money;
+  requestHash: string;
+  /**
+   * Refund at most what is left on the order instead of failing (Stripe: a lost dispute reverses the rest of the
+   * payment, and a refund delivered after that finds nothing left).
+   */
+  capAtWhatIsLeft?: boolean;
 }
 
 export interface RefundOrderInput {
@@ -56,72 +77,79 @@ export class OrderService {
     const placedAt = input.placedAt ? pastTimeOrFail(input.placedAt, 'placedAt', now) : now;
     const hash = requestHash([member.id, externalId, amount.minor, amount.currency, input.placedAt ?? null]);
 
-    const { baseCurrency, returnWindowDays } = this.scope.config;
-    const recorded = await this.scope.em.transactional(async (tx) => {
-      const fx = await this.fx.rateAt(tx, amount.currency, placedAt, 'amount.currency');
-      const base = toBaseCurrency(amount, baseCurrency, fx.rate);
-      const [inserted] = await tx.execute<{ id: string }[]>(
-        `insert into orders (id, member_id, external_id, amount_minor, currency, base_amount_minor, base_currency, fx_rate, placed_at,
-                             refunded_minor, status, points_earned, request_hash, created_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'PAID', 0, ?, now())
-         on conflict (external_id) do nothing returning id`,
-        [new Order().id, member.id, externalId, amount.minor.toString(), amount.currency, base.minor.toString(), baseCurrency, fx.text, placedAt, hash],
-      );
-      if (!inserted) return null; // recorded before (a replay) or by a concurrent request: answered below
-
-      const [{ earlier }] = await tx.execute<{ earlier: boolean }[]>(
-        'select exists (select 1 from orders where member_id = ? and id <> ? and placed_at <= ?) as earlier',
-        [member.id, inserted.id, placedAt],
-      );
-      const vestsAt = addDays(placedAt, returnWindowDays);
-      const pending = vestsAt > now;
-      const ledger = new Ledger(tx);
-      // Upgrades at once when this order crosses a threshold: the order already earns at the new multiplier.
-      const tierMultiplier = earnMultiplierOf(await upgradeAfterOrder(tx, member.id, now, this.scope.config));
-      const rules = await this.campaignRules(tx);
-      const applied: Record<string, { points: string; rules: AppliedRule[] }> = {};
-      let ptsEarned = 0n;
-      for (const currency of await earningCurrencies(tx)) {
-        const earning = evaluateEarning(
-          {
-            baseAmountMinor: base.minor,
-            baseDigits: minorUnitDigits(baseCurrency)!,
-            market: member.country,
-            placedAt,
-            isFirstOrder: !earlier,
-            earnRate: currency.earnRate,
-            tierMultiplier,
-          },
-          rules.filter((rule) => rule.currency === currency.code),
-        );
-        if (earning.points <= 0n) continue;
-        const account = await ledger.lockMemberAccount(member.id, currency.code);
-        const expiresAt = addMonths(placedAt, currency.expiryMonths);
-        const transfer = await ledger.transfer({
-          account,
-          direction: 'CREDIT',
-          bucket: pending ? TransferBucket.PENDING : TransferBucket.POSTED,
-          kind: LedgerEntryKind.EARN,
-          amount: earning.points,
-          counterparty: 'ISSUANCE',
-          orderId: inserted.id,
-          reference: `order:${externalId}`,
-          details: { rules: earning.applied },
-          expiresAt,
-        });
-        await ledger.createLot({ account, transferId: transfer.id, amount: earning.points, pending, vestsAt: pending ? vestsAt : null, expiresAt, orderId: inserted.id });
-        applied[currency.code] = { points: earning.points.toString(), rules: earning.applied };
-        if (currency.code === DEFAULT_POINTS_CURRENCY) ptsEarned = earning.points;
-      }
-      const [order] = await tx.execute<Record<string, unknown>[]>('update orders set points_earned = ?, details = ? where id = ? returning *', [
-        Number(ptsEarned),
-        JSON.stringify({ earned: applied }),
-        inserted.id,
-      ]);
-      await this.audit.record('order.record', [member.id], { externalId }, tx);
-      return tx.map(Order, order);
-    });
+    const recorded = await this.scope.em.transactional((tx) => this.recordInTransaction(tx, member, { externalId, amount, placedAt, requestHash: hash }, now));
     return recorded ?? (await this.replayOf(externalId, hash))!;
+  }
+
+  /**
+   * The one way an order is recorded and earns points (recordOrder and Stripe's payment_intent.succeeded), inside
+   * the caller's transaction. Returns null when an order with this externalId exists already (nothing changes).
+   */
+  async recordInTransaction(tx: EntityManager, member: Member, order: NewOrder, now: Date = new Date()): Promise<Order | null> {
+    const { externalId, amount, placedAt, requestHash: hash } = order;
+    const { baseCurrency, returnWindowDays } = this.scope.config;
+    const fx = await this.fx.rateAt(tx, amount.currency, placedAt, 'amount.currency');
+    const base = toBaseCurrency(amount, baseCurrency, fx.rate);
+    const [inserted] = await tx.execute<{ id: string }[]>(
+      `insert into orders (id, member_id, external_id, amount_minor, currency, base_amount_minor, base_currency, fx_rate, placed_at,
+                           refunded_minor, status, points_earned, request_hash, created_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'PAID', 0, ?, now())
+       on conflict (external_id) do nothing returning id`,
+      [new Order().id, member.id, externalId, amount.minor.toString(), amount.currency, base.minor.toString(), baseCurrency, fx.text, placedAt, hash],
+    );
+    if (!inserted) return null; // recorded before (a replay) or by a concurrent request
+
+    const [{ earlier }] = await tx.execute<{ earlier: boolean }[]>(
+      'select exists (select 1 from orders where member_id = ? and id <> ? and placed_at <= ?) as earlier',
+      [member.id, inserted.id, placedAt],
+    );
+    const vestsAt = addDays(placedAt, returnWindowDays);
+    const pending = vestsAt > now;
+    const ledger = new Ledger(tx);
+    // Upgrades at once when this order crosses a threshold: the order already earns at the new multiplier.
+    const tierMultiplier = earnMultiplierOf(await upgradeAfterOrder(tx, member.id, now, this.scope.config));
+    const rules = await this.campaignRules(tx);
+    const applied: Record<string, { points: string; rules: AppliedRule[] }> = {};
+    let ptsEarned = 0n;
+    for (const currency of await earningCurrencies(tx)) {
+      const earning = evaluateEarning(
+        {
+          baseAmountMinor: base.minor,
+          baseDigits: minorUnitDigits(baseCurrency)!,
+          market: member.country,
+          placedAt,
+          isFirstOrder: !earlier,
+          earnRate: currency.earnRate,
+          tierMultiplier,
+        },
+        rules.filter((rule) => rule.currency === currency.code),
+      );
+      if (earning.points <= 0n) continue;
+      const account = await ledger.lockMemberAccount(member.id, currency.code);
+      const expiresAt = addMonths(placedAt, currency.expiryMonths);
+      const transfer = await ledger.transfer({
+        account,
+        direction: 'CREDIT',
+        bucket: pending ? TransferBucket.PENDING : TransferBucket.POSTED,
+        kind: LedgerEntryKind.EARN,
+        amount: earning.points,
+        counterparty: 'ISSUANCE',
+        orderId: inserted.id,
+        reference: `order:${externalId}`,
+        details: { rules: earning.applied },
+        expiresAt,
+      });
+      await ledger.createLot({ account, transferId: transfer.id, amount: earning.points, pending, vestsAt: pending ? vestsAt : null, expiresAt, orderId: inserted.id });
+      applied[currency.code] = { points: earning.points.toString(), rules: earning.applied };
+      if (currency.code === DEFAULT_POINTS_CURRENCY) ptsEarned = earning.points;
+    }
+    const [row] = await tx.execute<Record<string, unknown>[]>('update orders set points_earned = ?, details = ? where id = ? returning *', [
+      Number(ptsEarned),
+      JSON.stringify({ earned: applied }),
+      inserted.id,
+    ]);
+    await this.audit.record('order.record', [member.id], { externalId }, tx);
+    return tx.map(Order, row);
   }
 
   /**
@@ -135,42 +163,55 @@ export class OrderService {
     const amount = parseMoney(input.amount.amount, input.amount.currency, 'amount');
     const hash = requestHash([orderExternalId, refundId, amount.minor, amount.currency]);
     try {
-      const orderId = await this.scope.em.transactional(async (tx) => {
-        const [order] = await tx.execute<{ id: string; member_id: string; amount_minor: string; currency: string; refunded_minor: string }[]>(
-          'select id, member_id, amount_minor, currency, refunded_minor from orders where external_id = ? for update',
-          [orderExternalId],
-        );
-        // Storefronts and admins only (the resolver's roles), so there is no ownership to check here.
-        if (!order) throw new NotFoundError('order');
-        const [previous] = await tx.execute<{ request_hash: string }[]>('select request_hash from order_refunds where refund_id = ?', [refundId]);
-        if (previous) {
-          if (previous.request_hash !== hash) throw new IdempotencyConflictError(`refundId ${refundId}`);
-          return order.id;
-        }
-        if (amount.currency !== order.currency) throw new BadUserInputError('amount.currency', `the order was paid in ${order.currency}`);
-        const orderAmount = BigInt(order.amount_minor);
-        const refunded = BigInt(order.refunded_minor) + amount.minor;
-        if (refunded > orderAmount) throw new BadUserInputError('amount.amount', 'exceeds what is left to refund on the order');
-
-        await tx.execute('insert into order_refunds (order_id, member_id, refund_id, amount_minor, request_hash, created_at) values (?, ?, ?, ?, ?, now())', [
-          order.id,
-          order.member_id,
-          refundId,
-          amount.minor.toString(),
-          hash,
-        ]);
-        await this.takeBackPoints(tx, order.id, order.member_id, orderExternalId, refundId, refunded, orderAmount);
-        const status = refunded === orderAmount ? OrderStatus.REFUNDED : OrderStatus.PARTIALLY_REFUNDED;
-        await tx.execute('update orders set refunded_minor = ?, status = ? where id = ?', [refunded.toString(), status, order.id]);
-        await this.audit.record('order.refund', [order.member_id], { orderExternalId, refundId }, tx);
-        return order.id;
-      });
+      const orderId = await this.scope.em.transactional((tx) => this.refundInTransaction(tx, { orderExternalId, refundId, amount, requestHash: hash }));
       return this.scope.em.fork().findOneOrFail(Order, { id: orderId });
     } catch (error) {
       // The same refundId used on another order.
       if (isUniqueViolation(error, 'order_refunds_refund_id_unique')) throw new IdempotencyConflictError(`refundId ${refundId}`);
       throw error;
     }
+  }
+
+  /**
+   * The one way a refund takes back points (refundOrder and Stripe's charge.refunded), inside the caller's
+   * transaction; locks the order row first. Returns the order's id.
+   */
+  async refundInTransaction(tx: EntityManager, refund: NewRefund): Promise<string> {
+    const [order] = await tx.execute<{ id: string; member_id: string; amount_minor: string; currency: string; refunded_minor: string }[]>(
+      'select id, member_id, amount_minor, currency, refunded_minor from orders where external_id = ? for update',
+      [refund.orderExternalId],
+    );
+    // Storefronts and admins only (the resolver's roles), so there is no ownership to check here.
+    if (!order) throw new NotFoundError('order');
+    const { orderExternalId, refundId, requestHash: hash } = refund;
+    const [previous] = await tx.execute<{ request_hash: string }[]>('select request_hash from order_refunds where refund_id = ?', [refundId]);
+    if (previous) {
+      if (previous.request_hash !== hash) throw new IdempotencyConflictError(`refundId ${refundId}`);
+      return order.id;
+    }
+    if (refund.amount.currency !== order.currency) throw new BadUserInputError('amount.currency', `the order was paid in ${order.currency}`);
+    const orderAmount = BigInt(order.amount_minor);
+    const left = orderAmount - BigInt(order.refunded_minor);
+    let amount = refund.amount;
+    if (amount.minor > left) {
+      if (!refund.capAtWhatIsLeft) throw new BadUserInputError('amount.amount', 'exceeds what is left to refund on the order');
+      if (left === 0n) return order.id;
+      amount = { ...amount, minor: left };
+    }
+    const refunded = BigInt(order.refunded_minor) + amount.minor;
+
+    await tx.execute('insert into order_refunds (order_id, member_id, refund_id, amount_minor, request_hash, created_at) values (?, ?, ?, ?, ?, now())', [
+      order.id,
+      order.member_id,
+      refundId,
+      amount.minor.toString(),
+      hash,
+    ]);
+    await this.takeBackPoints(tx, order.id, order.member_id, orderExternalId, refundId, refunded, orderAmount);
+    const status = refunded === orderAmount ? OrderStatus.REFUNDED : OrderStatus.PARTIALLY_REFUNDED;
+    await tx.execute('update orders set refunded_minor = ?, status = ? where id = ?', [refunded.toString(), status, order.id]);
+    await this.audit.record('order.refund', [order.member_id], { orderExternalId, refundId }, tx);
+    return order.id;
   }
 
   /** The member's orders, most recently placed first. */
@@ -239,6 +280,8 @@ export class OrderService {
         await ledger.drawFromLots(account, fromPosted - drawn);
       }
       await tx.execute('update points_lots set reversed = ? where id = ?', [target.toString(), lot.id]);
+      // A dispute's freeze never holds more than what the order still earns.
+      if (!lot.pending) await ledger.capOrderFreezes(account, orderId, BigInt(lot.amount) - target);
     }
   }
 }

@@ -1,0 +1,79 @@
+/** npm run import -- members.csv orders.csv: bootstraps a programme from history (README, "Importing history"). */
+import 'reflect-metadata';
+import { basename } from 'node:path';
+import { SingleBar, Presets } from 'cli-progress';
+import { loadConfig } from '../config/config';
+import { migrateToLatest, openDatabase } from '../db/database';
+import { FileReport, HistoryFile, HistoryImportService, ImportProgress, MAX_LISTED_REJECTIONS } from '../modules/import/history-import.service';
+import { MEMBER_COLUMNS, ORDER_COLUMNS } from '../modules/import/history-rows';
+import { runCli } from './run-cli';
+
+const HELP = `Usage: npm run import -- <members.csv> <orders.csv> [--batch-size N]
+
+Bootstraps a programme from history into DATABASE_URL (or the embedded database): members, then orders.
+Idempotent on external ids: a re-run inserts nothing new and reports the rows as already present.
+
+  members.csv columns: ${MEMBER_COLUMNS.join(',')}
+  orders.csv columns:  ${ORDER_COLUMNS.join(',')}
+
+Imported orders earn NO points (no ledger transfers): history bootstraps tiers and LTV, not balances.
+Amounts are converted to the base currency at the exchange rate in force at placed_at (set the rates
+first). Rejected rows are listed with their line numbers; the command exits 1 if any row was rejected.`;
+
+function parseArguments(argv: string[]): { members: string; orders: string; batchSize?: number } {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  const files: string[] = [];
+  let batchSize: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--batch-size') {
+      batchSize = Number(argv[++i]);
+      if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > 5_000) throw new Error('--batch-size must be a whole number from 1 to 5000');
+    } else if (argv[i].startsWith('-')) {
+      throw new Error(`unknown option ${argv[i]}\n\n${HELP}`);
+    } else {
+      files.push(argv[i]);
+    }
+  }
+  if (files.length !== 2) throw new Error(`expected two files, members.csv and orders.csv\n\n${HELP}`);
+  return { members: files[0], orders: files[1], batchSize };
+}
+
+const summary = (name: string, report: FileReport): string =>
+  `${name}: ${report.rows} rows: ${report.inserted} inserted, ${report.alreadyPresent} already present, ${report.rejected} rejected`;
+
+runCli(async () => {
+  const args = parseArguments(process.argv.slice(2));
+  const config = loadConfig();
+  const database = await openDatabase(config);
+  // The bar goes to stderr and only on a terminal (cli-progress writes nothing otherwise).
+  const bar = new SingleBar({ format: '{file} |{bar}| {percentage}% | {rows} rows', hideCursor: true, etaBuffer: 50 }, Presets.shades_classic);
+  let current: HistoryFile | undefined;
+  const onProgress = (progress: ImportProgress) => {
+    if (progress.file !== current) {
+      if (current) bar.stop();
+      current = progress.file;
+      bar.start(Math.max(progress.totalBytes, 1), 0, { file: progress.file, rows: 0 });
+    }
+    bar.update(progress.bytesRead, { rows: progress.rows });
+  };
+  try {
+    await migrateToLatest(database.orm);
+    const service = new HistoryImportService(database.orm.em.fork(), config.baseCurrency, { batchSize: args.batchSize, onProgress });
+    const report = await service.importFiles(args.members, args.orders).finally(() => bar.stop());
+    const names: Record<HistoryFile, string> = { members: basename(args.members), orders: basename(args.orders) };
+    console.log(summary(names.members, report.members));
+    console.log(summary(names.orders, report.orders));
+    const rejected = report.members.rejected + report.orders.rejected;
+    if (rejected > 0) {
+      console.log('Rejected rows:');
+      for (const rejection of report.rejections) console.log(`  ${names[rejection.file]} line ${rejection.line}: ${rejection.reason}`);
+      if (rejected > report.rejections.length) console.log(`  ... and ${rejected - report.rejections.length} more (only the first ${MAX_LISTED_REJECTIONS} are listed)`);
+      throw new Error(`${rejected} row(s) rejected; fix them and run the import again (rows already imported are skipped)`);
+    }
+  } finally {
+    await database.close();
+  }
+});

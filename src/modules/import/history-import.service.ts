@@ -1,0 +1,266 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { parse } from 'csv-parse';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Member } from '../members/member.entity';
+import { Order } from '../orders/order.entity';
+import {
+  columnPositions, MEMBER_COLUMNS, MemberRow, ORDER_COLUMNS, orderRequestHash, OrderRow, parseMemberRow, parseOrderRow,
+  RateHistory, RowRejection,
+} from './history-rows';
+
+/*
+ * Bootstraps a programme from history: members.csv, then orders.csv (see README, "Importing history").
+ * Streams each file, validates row by row, and writes batches of multi-row
+ * `insert ... on conflict do nothing`, each batch in its own transaction, so a re-run inserts nothing new
+ * and reports the rows as already present. Imported orders earn NO points (no ledger transfers): the
+ * history bootstraps tiers and LTV, not balances.
+ */
+
+export type HistoryFile = 'members' | 'orders';
+
+export interface RejectedRow { file: HistoryFile; line: number; reason: string }
+
+export interface FileReport {
+  /** Data rows read (the header not counted). */
+  rows: number;
+  inserted: number;
+  alreadyPresent: number;
+  rejected: number;
+}
+
+export interface ImportReport {
+  members: FileReport;
+  orders: FileReport;
+  /** The rejected rows by file and line, up to MAX_LISTED_REJECTIONS (the counts above include all). */
+  rejections: RejectedRow[];
+}
+
+export interface ImportProgress { file: HistoryFile; rows: number; bytesRead: number; totalBytes: number }
+
+export interface ImportOptions {
+  batchSize?: number;
+  onProgress?: (progress: ImportProgress) => void;
+  /** Times after this (plus the usual clock-skew tolerance) are rejected; empty joined_at means this. */
+  now?: Date;
+}
+
+export const DEFAULT_BATCH_SIZE = 1_000;
+/** Rejections listed in the report; beyond this only counted, so a wrong file cannot fill memory. */
+export const MAX_LISTED_REJECTIONS = 10_000;
+
+interface Parsed<T> { line: number; row: T }
+
+const emptyReport = (): FileReport => ({ rows: 0, inserted: 0, alreadyPresent: 0, rejected: 0 });
+const placeholders = (columns: number, rows: number): string =>
+  Array.from({ length: rows }, () => `(${Array.from({ length: columns }, () => '?').join(', ')})`).join(', ');
+
+/**
+ * The one place members are written by the import (enrolment writes the same columns). A column added
+ * to members (for example a generated referral code) is added here.
+ */
+export async function insertMembers(tx: EntityManager, rows: MemberRow[], createdAt: Date): Promise<Set<string>> {
+  const values = rows.flatMap(({ enrollment, hash, joinedAt }) => [
+    new Member().id, enrollment.externalId, enrollment.email, enrollment.country, enrollment.locale, enrollment.birthday,
+    'ACTIVE', enrollment.acquisitionChannel, enrollment.acquisitionCost?.minor.toString() ?? null, enrollment.acquisitionCost?.currency ?? null,
+    joinedAt, createdAt, hash,
+  ]);
+  // No conflict target: a known external_id and an email that belongs to another member are both skipped, then told apart.
+  const inserted = await tx.execute<{ external_id: string }[]>(
+    `insert into members (id, external_id, email, country, locale, birthday, status, acquisition_channel, acquisition_cost_minor,
+                          acquisition_cost_currency, joined_at, created_at, enrollment_hash)
+     values ${placeholders(13, rows.length)} on conflict do nothing returning external_id`,
+    values,
+  );
+  return new Set(inserted.map((row) => row.external_id));
+}
+
+export class HistoryImportService {
+  private readonly batchSize: number;
+  private readonly now: Date;
+  private readonly report: ImportReport = { members: emptyReport(), orders: emptyReport(), rejections: [] };
+
+  constructor(
+    /** A fresh EntityManager fork per batch comes from this one. */
+    private readonly em: EntityManager,
+    private readonly baseCurrency: string,
+    private readonly options: ImportOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.now = options.now ?? new Date();
+  }
+
+  /** Members first (orders refer to them), then orders. */
+  async importFiles(membersPath: string, ordersPath: string): Promise<ImportReport> {
+    await this.importMembers(membersPath);
+    await this.importOrders(ordersPath);
+    return this.result;
+  }
+
+  async importMembers(path: string): Promise<FileReport> {
+    const seenIds = new Map<string, number>();
+    const seenEmails = new Map<string, number>();
+    await this.readInBatches(path, 'members', MEMBER_COLUMNS, (row, positions, line) => {
+      const member = parseMemberRow(row, positions, this.now);
+      const { externalId, email } = member.enrollment;
+      const earlier = seenIds.get(externalId) ?? seenEmails.get(email);
+      if (earlier !== undefined) {
+        throw new RowRejection(seenIds.has(externalId) ? `duplicate external_id in the file (first on line ${earlier})` : `duplicate email in the file (first on line ${earlier})`);
+      }
+      seenIds.set(externalId, line);
+      seenEmails.set(email, line);
+      return member;
+    }, (batch) => this.writeMembers(batch));
+    return this.report.members;
+  }
+
+  async importOrders(path: string): Promise<FileReport> {
+    const rates = await this.loadRates();
+    const seenIds = new Map<string, number>();
+    await this.readInBatches(path, 'orders', ORDER_COLUMNS, (row, positions, line) => {
+      const order = parseOrderRow(row, positions, this.now);
+      const earlier = seenIds.get(order.externalId);
+      if (earlier !== undefined) throw new RowRejection(`duplicate external_id in the file (first on line ${earlier})`);
+      seenIds.set(order.externalId, line);
+      return { order, converted: rates.convert(order.amount, order.placedAt) };
+    }, (batch) => this.writeOrders(batch));
+    return this.report.orders;
+  }
+
+  /** The report so far, rejections sorted by file (members first) and line. */
+  get result(): ImportReport {
+    const order: Record<HistoryFile, number> = { members: 0, orders: 1 };
+    this.report.rejections.sort((left, right) => order[left.file] - order[right.file] || left.line - right.line);
+    return this.report;
+  }
+
+  private reject(file: HistoryFile, line: number, reason: string): void {
+    this.report[file].rejected += 1;
+    if (this.report.rejections.length < MAX_LISTED_REJECTIONS) this.report.rejections.push({ file, line, reason });
+  }
+
+  /** The whole rate history, once: conversion then happens in process, as FxService.rateAt would answer. */
+  private async loadRates(): Promise<RateHistory> {
+    // Epoch milliseconds: raw rows carry timestamps as text, and Date's parser is no place to trust with them.
+    const rows = await this.em.fork().execute<{ currency: string; rate: string; effective_ms: string }[]>(
+      'select currency, rate::text as rate, (extract(epoch from effective_at) * 1000)::bigint::text as effective_ms from exchange_rates',
+    );
+    return new RateHistory(this.baseCurrency, rows.map((row) => ({ currency: row.currency, rate: row.rate, effectiveAt: new Date(Number(row.effective_ms)) })));
+  }
+
+  /**
+   * Streams `path` through csv-parse, validates each row with `parseRow` (a RowRejection rejects the
+   * row with its line number) and hands full batches to `write`. Only one batch is held at a time.
+   */
+  private async readInBatches<T>(
+    path: string,
+    file: HistoryFile,
+    columns: readonly string[],
+    parseRow: (row: string[], positions: Map<string, number>, line: number) => T,
+    write: (batch: Parsed<T>[]) => Promise<void>,
+  ): Promise<void> {
+    const totalBytes = (await stat(path)).size;
+    const stream = createReadStream(path);
+    const parser = stream.pipe(parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true }));
+    const report = this.report[file];
+    let positions: Map<string, number> | undefined;
+    let batch: Parsed<T>[] = [];
+    const progress = () => this.options.onProgress?.({ file, rows: report.rows, bytesRead: stream.bytesRead, totalBytes });
+    try {
+      for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+        if (!positions) {
+          positions = columnPositions(record, columns, path);
+          continue;
+        }
+        report.rows += 1;
+        try {
+          batch.push({ line: info.lines, row: parseRow(record, positions, info.lines) });
+        } catch (error) {
+          if (!(error instanceof RowRejection)) throw error;
+          this.reject(file, info.lines, error.reason);
+        }
+        if (batch.length >= this.batchSize) {
+          await write(batch);
+          batch = [];
+          progress();
+        }
+      }
+    } catch (error) {
+      stream.destroy();
+      // csv-parse reports malformed CSV (an unclosed quote) with the line; the file cannot be read past it.
+      if (error instanceof Error && 'code' in error && String(error.code).startsWith('CSV_')) throw new Error(`${path}: ${error.message}`);
+      throw error;
+    }
+    if (!positions) throw new Error(`${path}: the file is empty; it needs a header row (${columns.join(',')})`);
+    if (batch.length > 0) await write(batch);
+    progress();
+  }
+
+  private async writeMembers(batch: Parsed<MemberRow>[]): Promise<void> {
+    const outcomes = await this.em.fork().transactional(async (tx) => {
+      const inserted = await insertMembers(tx, batch.map((item) => item.row), new Date());
+      const skipped = batch.filter((item) => !inserted.has(item.row.enrollment.externalId));
+      const existing = new Map<string, string>();
+      if (skipped.length > 0) {
+        const rows = await tx.execute<{ external_id: string; enrollment_hash: string }[]>(
+          'select external_id, enrollment_hash from members where external_id in (?)',
+          [skipped.map((item) => item.row.enrollment.externalId)],
+        );
+        for (const row of rows) existing.set(row.external_id, row.enrollment_hash);
+      }
+      return { inserted, existing };
+    });
+    for (const { line, row } of batch) {
+      const externalId = row.enrollment.externalId;
+      if (outcomes.inserted.has(externalId)) this.report.members.inserted += 1;
+      else if (outcomes.existing.get(externalId) === row.hash) this.report.members.alreadyPresent += 1;
+      else if (outcomes.existing.has(externalId)) this.reject('members', line, `external_id ${externalId} is already present with other data`);
+      else this.reject('members', line, `email ${row.enrollment.email} already belongs to another member`);
+    }
+  }
+
+  private async writeOrders(batch: Parsed<{ order: OrderRow; converted: ReturnType<RateHistory['convert']> }>[]): Promise<void> {
+    const outcomes = await this.em.fork().transactional(async (tx) => {
+      const members = new Map<string, string>();
+      const memberRows = await tx.execute<{ id: string; external_id: string }[]>(
+        'select id, external_id from members where external_id in (?)',
+        [[...new Set(batch.map((item) => item.row.order.memberExternalId))]],
+      );
+      for (const row of memberRows) members.set(row.external_id, row.id);
+      const known = batch.filter((item) => members.has(item.row.order.memberExternalId));
+      const hashes = new Map(known.map((item) => [item.row.order.externalId, orderRequestHash(members.get(item.row.order.memberExternalId)!, item.row.order)]));
+      const inserted = new Set<string>();
+      if (known.length > 0) {
+        const createdAt = new Date();
+        const values = known.flatMap(({ row: { order, converted } }) => [
+          new Order().id, members.get(order.memberExternalId)!, order.externalId, order.amount.minor.toString(), order.amount.currency,
+          converted.base.minor.toString(), converted.base.currency, converted.fxRate, order.placedAt, order.refundedMinor.toString(),
+          order.status, 0, JSON.stringify({ imported: true }), hashes.get(order.externalId)!, createdAt,
+        ]);
+        const rows = await tx.execute<{ external_id: string }[]>(
+          `insert into orders (id, member_id, external_id, amount_minor, currency, base_amount_minor, base_currency, fx_rate, placed_at,
+                               refunded_minor, status, points_earned, details, request_hash, created_at)
+           values ${placeholders(15, known.length)} on conflict (external_id) do nothing returning external_id`,
+          values,
+        );
+        for (const row of rows) inserted.add(row.external_id);
+      }
+      const existing = new Map<string, string>();
+      const skipped = known.filter((item) => !inserted.has(item.row.order.externalId));
+      if (skipped.length > 0) {
+        const rows = await tx.execute<{ external_id: string; request_hash: string }[]>(
+          'select external_id, request_hash from orders where external_id in (?)',
+          [skipped.map((item) => item.row.order.externalId)],
+        );
+        for (const row of rows) existing.set(row.external_id, row.request_hash);
+      }
+      return { members, hashes, inserted, existing };
+    });
+    for (const { line, row: { order } } of batch) {
+      if (!outcomes.members.has(order.memberExternalId)) this.reject('orders', line, `unknown member ${order.memberExternalId}`);
+      else if (outcomes.inserted.has(order.externalId)) this.report.orders.inserted += 1;
+      else if (outcomes.existing.get(order.externalId) === outcomes.hashes.get(order.externalId)) this.report.orders.alreadyPresent += 1;
+      else this.reject('orders', line, `external_id ${order.externalId} is already present with other data`);
+    }
+  }
+}

@@ -1,0 +1,4 @@
+export * from './types';
+export * from './bg-nbd';
+export * from './gamma-gamma';
+export * from './grouping';

@@ -1,0 +1,82 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import express from 'express';
+import Stripe from 'stripe';
+import type { Config } from '../../config/config';
+import { systemScope } from '../../graphql/context';
+import { AuditService } from '../audit/audit.service';
+import { FxService } from '../fx/fx.service';
+import { MemberLoaders } from '../members/member.loaders';
+import { MemberService } from '../members/member.service';
+import { OrderService } from '../orders/order.service';
+import { StripeEventInput, StripeWebhookService } from './stripe-webhook.service';
+
+/** Stripe's default: a signature older than this many seconds is refused (replay protection). */
+export const STRIPE_SIGNATURE_TOLERANCE_SECONDS = 300;
+/** Stripe events are a few kB; this leaves room for large metadata and refund lists. */
+export const STRIPE_WEBHOOK_BODY_LIMIT = '1mb';
+
+/**
+ * POST /webhooks/stripe, mounted with express.raw before any JSON parser: the signature is checked over the raw
+ * bytes with STRIPE_WEBHOOK_SECRET before anything is parsed. 400 with nothing stored for a bad or missing
+ * signature, a stale timestamp or a body that is not an event; 503 when no secret is configured; 500 (Stripe
+ * retries) when processing fails.
+ */
+export function stripeWebhookHandler(orm: MikroORM, config: Config): express.RequestHandler {
+  return async (request, response, next) => {
+    const secret = config.stripeWebhookSecret;
+    if (!secret) {
+      response.status(503).json({ error: 'Stripe webhooks are not configured: set STRIPE_WEBHOOK_SECRET' });
+      return;
+    }
+    const signature = request.headers['stripe-signature'];
+    if (typeof signature !== 'string' || signature.length === 0) {
+      response.status(400).json({ error: 'missing Stripe-Signature header' });
+      return;
+    }
+    const body: unknown = request.body;
+    if (!Buffer.isBuffer(body) || body.length === 0) {
+      response.status(400).json({ error: 'empty body' });
+      return;
+    }
+    let event: StripeEventInput;
+    try {
+      // Verifies the signature and the timestamp, and only then parses the JSON.
+      event = Stripe.webhooks.constructEvent(body, signature, secret, STRIPE_SIGNATURE_TOLERANCE_SECONDS) as unknown as StripeEventInput;
+    } catch (error) {
+      request.log.warn({ reason: (error as Error).message }, 'Stripe webhook refused');
+      response.status(400).json({ error: 'invalid Stripe signature or payload' });
+      return;
+    }
+    if (!isEvent(event)) {
+      response.status(400).json({ error: 'not a Stripe event' });
+      return;
+    }
+    try {
+      const scope = systemScope(orm.em.fork(), String(request.id), config, request.log);
+      const audit = new AuditService(scope);
+      const members = new MemberService(scope, audit, new MemberLoaders(scope.em));
+      const orders = new OrderService(scope, members, new FxService(scope, audit), audit);
+      const outcome = await new StripeWebhookService(scope, orders).handle(event);
+      request.log.info({ stripeEvent: event.id, type: event.type, outcome }, 'Stripe webhook');
+      response.json({ received: true, outcome });
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+function isEvent(event: unknown): event is StripeEventInput {
+  const candidate = event as StripeEventInput | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.id === 'string' &&
+    candidate.id.length > 0 &&
+    typeof candidate.type === 'string' &&
+    Number.isSafeInteger(candidate.created) &&
+    typeof candidate.data?.object === 'object' &&
+    candidate.data.object !== null
+  );
+}
+
+export const stripeWebhookBodyParser = () => express.raw({ type: '*/*', limit: STRIPE_WEBHOOK_BODY_LIMIT });

@@ -1,0 +1,264 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { RequestScope } from '../../graphql/context';
+import { requestHash } from '../../idempotency';
+import { fromStripeAmount } from '../../money/stripe-amounts';
+import { Ledger } from '../ledger/ledger';
+import { FreezeStatus } from '../ledger/points-freeze.entity';
+import { Member } from '../members/member.entity';
+import type { OrderService } from '../orders/order.service';
+import { DisputeState } from './stripe-dispute.entity';
+import { StripeEventState } from './stripe-event.entity';
+import { checkReferralAfterCardSeen } from '../referrals/referral.service';
+
+/** The part of a verified Stripe event we read. */
+export interface StripeEventInput {
+  id: string;
+  type: string;
+  /** Unix seconds. */
+  created: number;
+  data: { object: StripeObject };
+}
+
+/** A Stripe API object (payment intent, charge, refund, dispute): read field by field, defensively. */
+export type StripeObject = Record<string, any>;
+
+export type WebhookOutcome = 'processed' | 'deferred' | 'duplicate' | 'ignored' | 'no_member';
+
+const PAYMENT_SUCCEEDED = 'payment_intent.succeeded';
+const CHARGE_SUCCEEDED = 'charge.succeeded';
+const CHARGE_REFUNDED = 'charge.refunded';
+const DISPUTE_CREATED = 'charge.dispute.created';
+const DISPUTE_CLOSED = 'charge.dispute.closed';
+/** The event types that change anything here; every other type is stored as IGNORED. */
+export const HANDLED_EVENT_TYPES: ReadonlySet<string> = new Set([PAYMENT_SUCCEEDED, CHARGE_SUCCEEDED, CHARGE_REFUNDED, DISPUTE_CREATED, DISPUTE_CLOSED]);
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface OrderRow {
+  id: string;
+  member_id: string;
+  amount_minor: string;
+  currency: string;
+}
+
+/**
+ * Stripe's webhooks, exactly once whatever the order or number of deliveries. Each event runs in one transaction
+ * that first takes a lock on its payment intent (so the events of one payment never interleave, in any replica),
+ * then stores the event id (a redelivery stops there), then does its effect. An event about a payment not recorded
+ * yet is stored as DEFERRED and applied, in Stripe's order, right after that payment_intent.succeeded: the final
+ * state equals in-order delivery.
+ */
+export class StripeWebhookService {
+  constructor(
+    private readonly scope: RequestScope,
+    private readonly orders: OrderService,
+  ) {}
+
+  async handle(event: StripeEventInput): Promise<WebhookOutcome> {
+    const handled = HANDLED_EVENT_TYPES.has(event.type);
+    const paymentIntentId = handled ? paymentIntentOf(event.type, event.data.object) : null;
+    const createdAt = new Date(event.created * 1000);
+    return this.scope.em.transactional(async (tx) => {
+      if (paymentIntentId) await tx.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`stripe:${paymentIntentId}`]);
+      const stored = await tx.execute<{ id: string }[]>(
+        `insert into stripe_events (id, type, stripe_created_at, state, payment_intent_id, received_at) values (?, ?, ?, ?, ?, now())
+         on conflict (id) do nothing returning id`,
+        [event.id, event.type, createdAt, paymentIntentId ? StripeEventState.PROCESSED : StripeEventState.IGNORED, paymentIntentId],
+      );
+      if (stored.length === 0) {
+        // A redelivery changes nothing, except for a payment that found no member: it is tried again (linked since?).
+        const [previous] = await tx.execute<{ state: StripeEventState }[]>('select state from stripe_events where id = ?', [event.id]);
+        if (previous?.state !== StripeEventState.NO_MEMBER) return 'duplicate';
+      }
+      if (!paymentIntentId) return 'ignored';
+
+      const outcome = await this.apply(tx, event.type, event.data.object, paymentIntentId);
+      if (outcome === 'deferred' || outcome === 'no_member') {
+        const state = outcome === 'deferred' ? StripeEventState.DEFERRED : StripeEventState.NO_MEMBER;
+        await tx.execute('update stripe_events set state = ?, payload = ? where id = ?', [state, JSON.stringify(event.data.object), event.id]);
+      } else {
+        await tx.execute(`update stripe_events set state = 'PROCESSED', payload = null, processed_at = now() where id = ?`, [event.id]);
+      }
+      return outcome;
+    });
+  }
+
+  private async apply(tx: EntityManager, type: string, object: StripeObject, paymentIntentId: string): Promise<WebhookOutcome> {
+    if (type === PAYMENT_SUCCEEDED) return this.paymentSucceeded(tx, object);
+    const order = await orderOf(tx, paymentIntentId);
+    if (!order) return 'deferred';
+    await this.applyToOrder(tx, type, object, order, paymentIntentId);
+    return 'processed';
+  }
+
+  private async applyToOrder(tx: EntityManager, type: string, object: StripeObject, order: OrderRow, paymentIntentId: string): Promise<void> {
+    switch (type) {
+      case CHARGE_SUCCEEDED:
+        return this.cardSeen(tx, object, order);
+      case CHARGE_REFUNDED:
+        return this.chargeRefunded(tx, object, paymentIntentId);
+      case DISPUTE_CREATED:
+        return this.disputeCreated(tx, object, order, paymentIntentId);
+      case DISPUTE_CLOSED:
+        return this.disputeClosed(tx, object, order, paymentIntentId);
+    }
+  }
+
+  /** Records the order (through the same code as recordOrder), then applies what waited for it. */
+  private async paymentSucceeded(tx: EntityManager, intent: StripeObject): Promise<WebhookOutcome> {
+    const member = await memberForPayment(tx, intent);
+    if (!member) {
+      this.scope.logger.warn({ paymentIntent: intent.id }, 'Stripe payment with no member: set metadata.member_id or link the customer');
+      return 'no_member';
+    }
+    const amount = fromStripeAmount(Number(intent.amount_received ?? intent.amount), String(intent.currency));
+    if (amount.minor > 0n) {
+      const now = new Date();
+      const created = typeof intent.created === 'number' ? new Date(intent.created * 1000) : now;
+      const placedAt = created < now ? created : now;
+      await this.orders.recordInTransaction(
+        tx,
+        member,
+        { externalId: intent.id, amount, placedAt, requestHash: requestHash(['stripe', member.id, intent.id, amount.minor, amount.currency, placedAt]) },
+        now,
+      );
+    }
+    const order = await orderOf(tx, intent.id);
+    const waiting = await tx.execute<{ id: string; type: string; payload: StripeObject }[]>(
+      `select id, type, payload from stripe_events where payment_intent_id = ? and state = 'DEFERRED' order by stripe_created_at, id`,
+      [intent.id],
+    );
+    for (const event of waiting) {
+      // With no order (a zero amount), what waited has nothing to act on: it is done.
+      if (order) await this.applyToOrder(tx, event.type, event.payload, order, intent.id);
+      await tx.execute(`update stripe_events set state = 'PROCESSED', payload = null, processed_at = now() where id = ?`, [event.id]);
+    }
+    return 'processed';
+  }
+
+  /** Stores the card's fingerprint on the order's member (the earliest sighting wins, so delivery order does not matter). */
+  private async cardSeen(tx: EntityManager, charge: StripeObject, order: OrderRow): Promise<void> {
+    const fingerprint = charge.payment_method_details?.card?.fingerprint;
+    if (typeof fingerprint !== 'string' || fingerprint.length === 0) return;
+    const seenAt = typeof charge.created === 'number' ? new Date(charge.created * 1000) : new Date();
+    await tx.execute(
+      `insert into member_card_fingerprints (member_id, fingerprint, first_seen_at) values (?, ?, ?)
+       on conflict (member_id, fingerprint) do update set first_seen_at = least(member_card_fingerprints.first_seen_at, excluded.first_seen_at)`,
+      [order.member_id, fingerprint, seenAt],
+    );
+    // A referral whose two members now share this card is rejected at once (the qualification job checks again).
+    await checkReferralAfterCardSeen(tx, order.member_id);
+  }
+
+  /** One refund per Stripe refund id (partial ones included), through the same code as refundOrder. */
+  private async chargeRefunded(tx: EntityManager, charge: StripeObject, paymentIntentId: string): Promise<void> {
+    const listed: StripeObject[] | undefined = Array.isArray(charge.refunds?.data) ? charge.refunds.data : undefined;
+    if (listed) {
+      const refunds = listed
+        .filter((refund) => typeof refund?.id === 'string' && refund.status !== 'failed' && refund.status !== 'canceled')
+        .sort((a, b) => (a.created ?? 0) - (b.created ?? 0) || String(a.id).localeCompare(String(b.id)));
+      for (const refund of refunds) {
+        const amount = fromStripeAmount(Number(refund.amount), String(refund.currency ?? charge.currency));
+        if (amount.minor === 0n) continue;
+        await this.orders.refundInTransaction(tx, {
+          orderExternalId: paymentIntentId,
+          refundId: refund.id,
+          amount,
+          requestHash: requestHash(['stripe-refund', refund.id, amount.minor, amount.currency]),
+          capAtWhatIsLeft: true,
+        });
+      }
+      return;
+    }
+    // Newer API versions leave `refunds` out of the charge: refund up to amount_refunded, once per total seen.
+    const total = fromStripeAmount(Number(charge.amount_refunded ?? 0), String(charge.currency));
+    const [done] = await tx.execute<{ refunded: string | null }[]>(
+      'select sum(r.amount_minor) as refunded from order_refunds r join orders o on o.id = r.order_id where o.external_id = ? and r.refund_id like ?',
+      [paymentIntentId, `${charge.id}:refunded-to:%`],
+    );
+    const missing = total.minor - BigInt(done?.refunded ?? 0);
+    if (missing <= 0n) return;
+    const refundId = `${charge.id}:refunded-to:${total.minor}`;
+    await this.orders.refundInTransaction(tx, {
+      orderExternalId: paymentIntentId,
+      refundId,
+      amount: { minor: missing, currency: total.currency },
+      requestHash: requestHash(['stripe-refund', refundId, missing, total.currency]),
+      capAtWhatIsLeft: true,
+    });
+  }
+
+  /** Freezes the points the order earned, per points currency, until the dispute closes. A dispute closed already stays closed. */
+  private async disputeCreated(tx: EntityManager, dispute: StripeObject, order: OrderRow, paymentIntentId: string): Promise<void> {
+    const created = await tx.execute<{ id: string }[]>(
+      `insert into stripe_disputes (id, payment_intent_id, order_id, member_id, state, created_at) values (?, ?, ?, ?, 'OPEN', now())
+       on conflict (id) do nothing returning id`,
+      [dispute.id, paymentIntentId, order.id, order.member_id],
+    );
+    if (created.length === 0) return;
+    const ledger = new Ledger(tx);
+    for (const currency of await lockOrderAndCurrencies(tx, order.id)) {
+      const account = await ledger.lockMemberAccount(order.member_id, currency);
+      await ledger.freezeOrderPoints(account, order.id, `dispute:${dispute.id}`);
+    }
+  }
+
+  /** Won (or an inquiry closed): the frozen points are released. Lost: reversed like a full refund of what is left. */
+  private async disputeClosed(tx: EntityManager, dispute: StripeObject, order: OrderRow, paymentIntentId: string): Promise<void> {
+    const state = dispute.status === 'lost' ? DisputeState.LOST : DisputeState.WON;
+    const [existing] = await tx.execute<{ state: DisputeState }[]>('select state from stripe_disputes where id = ? for update', [dispute.id]);
+    if (existing && existing.state !== DisputeState.OPEN) return;
+    // Closed before its creation event arrived: open it now, as in-order delivery would have; the late creation then finds it closed.
+    if (!existing) await this.disputeCreated(tx, dispute, order, paymentIntentId);
+    await tx.execute('update stripe_disputes set state = ?, closed_at = now() where id = ?', [state, dispute.id]);
+    const ledger = new Ledger(tx);
+    for (const currency of await lockOrderAndCurrencies(tx, order.id)) {
+      const account = await ledger.lockMemberAccount(order.member_id, currency);
+      await ledger.unfreezeOrderPoints(account, `dispute:${dispute.id}`, state === DisputeState.LOST ? FreezeStatus.REVERSED : FreezeStatus.RELEASED);
+    }
+    if (state === DisputeState.LOST) {
+      await this.orders.refundInTransaction(tx, {
+        orderExternalId: paymentIntentId,
+        refundId: `dispute:${dispute.id}`,
+        amount: { minor: BigInt(order.amount_minor), currency: order.currency },
+        requestHash: requestHash(['stripe-dispute-lost', dispute.id]),
+        capAtWhatIsLeft: true,
+      });
+    }
+  }
+}
+
+/** The payment intent an event is about: its order's externalId. Null when it names none (then it is ignored). */
+export function paymentIntentOf(type: string, object: StripeObject): string | null {
+  const value = type === PAYMENT_SUCCEEDED ? object?.id : object?.payment_intent;
+  const id = typeof value === 'string' ? value : typeof value?.id === 'string' ? value.id : null;
+  return id && id.length > 0 ? id : null;
+}
+
+async function orderOf(tx: EntityManager, paymentIntentId: string): Promise<OrderRow | null> {
+  const [order] = await tx.execute<OrderRow[]>('select id, member_id, amount_minor, currency from orders where external_id = ?', [paymentIntentId]);
+  return order ?? null;
+}
+
+/** Locks the order row (as refunds do, before any account), then lists the points currencies it earned in. */
+async function lockOrderAndCurrencies(tx: EntityManager, orderId: string): Promise<string[]> {
+  await tx.execute('select id from orders where id = ? for update', [orderId]);
+  const rows = await tx.execute<{ currency: string }[]>('select distinct currency from points_lots where order_id = ? order by currency', [orderId]);
+  return rows.map((row) => row.currency);
+}
+
+/** The member a payment earns for: metadata.member_id, else metadata.member_external_id, else the member linked to the customer. */
+async function memberForPayment(tx: EntityManager, intent: StripeObject): Promise<Member | null> {
+  const metadata: Record<string, unknown> = intent.metadata ?? {};
+  if (typeof metadata.member_id === 'string' && UUID.test(metadata.member_id)) {
+    const member = await tx.findOne(Member, { id: metadata.member_id.toLowerCase() });
+    if (member) return member;
+  }
+  if (typeof metadata.member_external_id === 'string' && metadata.member_external_id.length > 0) {
+    const member = await tx.findOne(Member, { externalId: metadata.member_external_id });
+    if (member) return member;
+  }
+  const customer = typeof intent.customer === 'string' ? intent.customer : intent.customer?.id;
+  if (typeof customer === 'string' && customer.length > 0) return tx.findOne(Member, { stripeCustomerId: customer });
+  return null;
+}

@@ -1,0 +1,28 @@
+import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+
+export enum SightingKind {
+  DEVICE = 'DEVICE',
+  IP = 'IP',
+}
+
+/**
+ * A device id or IP address a member was seen with (given on enrolment), and when last. The referral fraud
+ * rules reject a referral whose referee shares one with the referrer within the signal window.
+ */
+@Entity({ tableName: 'member_sightings' })
+@Index({ properties: ['kind', 'value'] })
+export class MemberSighting {
+  [OptionalProps]?: 'seenAt';
+
+  @PrimaryKey({ type: 'uuid' })
+  memberId!: string;
+
+  @PrimaryKey({ type: 'text' })
+  kind!: SightingKind;
+
+  @PrimaryKey({ type: 'text' })
+  value!: string;
+
+  @Property({ type: 'timestamptz' })
+  seenAt: Date = new Date();
+}

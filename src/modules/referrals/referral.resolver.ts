@@ -1,0 +1,45 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { RequestContext } from '../../graphql/context';
+import { DEFAULT_PAGE_SIZE, pageRequest } from '../../graphql/pagination';
+import type { Member } from '../members/member.entity';
+import { MemberView } from '../members/member.types';
+import { ReferralCodeInfo, ReferralConnection } from './referral.types';
+
+@Resolver()
+export class ReferralResolver {
+  @Query(() => ReferralCodeInfo, {
+    nullable: true,
+    description: 'Public check of a referral code, for sign-up forms. Failed look-ups are limited per client (RATE_LIMITED).',
+  })
+  referralCode(@Ctx() context: RequestContext, @Arg('code') code: string): Promise<ReferralCodeInfo> {
+    return context.referrals.lookup(code);
+  }
+
+  @Authorized('member', 'admin')
+  @Mutation(() => MemberView, { description: 'Set a vanity referral code (admin for anyone, a member for itself): 5 to 16 letters or digits 2-9, unique.' })
+  setReferralCode(@Ctx() context: RequestContext, @Arg('memberId', () => ID) memberId: string, @Arg('code') code: string): Promise<Member> {
+    return context.referrals.setReferralCode(memberId, code);
+  }
+}
+
+/** Member fields of the referral programme (merged into Member by type-graphql). */
+@Resolver(() => MemberView)
+export class MemberReferralsResolver {
+  @FieldResolver(() => String, { description: "The member's referral code (upper case; accepted in any case)." })
+  referralCode(@Root() member: Member): string {
+    return member.referralCode;
+  }
+
+  @FieldResolver(() => ReferralConnection, {
+    description: 'Referrals this member made, newest first.',
+    complexity: ({ args, childComplexity }) => (args.first ?? 20) * childComplexity,
+  })
+  referrals(
+    @Ctx() context: RequestContext,
+    @Root() member: Member,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    return context.referrals.referralsOf(member.id, pageRequest(first ?? DEFAULT_PAGE_SIZE, after));
+  }
+}

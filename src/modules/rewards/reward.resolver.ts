@@ -1,0 +1,114 @@
+import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import type { RequestContext } from '../../graphql/context';
+import { MoneyView } from '../../graphql/money.types';
+import { Connection, DEFAULT_PAGE_SIZE, pageRequest } from '../../graphql/pagination';
+import { localisedName } from './reward-policy';
+import type { RedemptionResult, RewardForReader, RewardService } from './reward.service';
+import {
+  CreateRewardInput,
+  RedeemRewardInput,
+  RewardConnection,
+  RewardRedemptionView,
+  RewardView,
+  UpdateRewardInput,
+  VoucherView,
+} from './reward.types';
+
+/** The API view of a reward for one reader (its locale picks the name). */
+export function toRewardView({ reward, locale }: RewardForReader): RewardView {
+  return {
+    id: reward.id,
+    code: reward.code,
+    name: localisedName(reward.name, reward.names, locale),
+    currency: reward.currency,
+    cost: reward.cost,
+    stockRemaining: reward.stockRemaining,
+    kind: reward.kind,
+    names: Object.keys(reward.names)
+      .sort()
+      .map((key) => ({ locale: key, name: reward.names[key] })),
+    amounts: Object.keys(reward.amounts ?? {})
+      .sort()
+      .map((currency) => MoneyView.of({ minor: BigInt(reward.amounts![currency]), currency })),
+    percentOff: reward.percentOff,
+    perMemberLimit: reward.perMemberLimit,
+    minTierCode: reward.minTierCode,
+    startsAt: reward.startsAt,
+    endsAt: reward.endsAt,
+    markets: reward.markets,
+    retiredAt: reward.retiredAt,
+  };
+}
+
+function toRedemptionView({ redemption, reward }: RedemptionResult): RewardRedemptionView {
+  return { id: redemption.id, reward: toRewardView(reward), voucherCode: redemption.voucherCode, createdAt: redemption.createdAt, expiresAt: redemption.expiresAt };
+}
+
+function toVoucherView(voucher: Awaited<ReturnType<RewardService['consumeVoucher']>>): VoucherView {
+  const { redemption, reward, status } = voucher;
+  return {
+    code: redemption.voucherCode,
+    status,
+    reward: toRewardView(reward),
+    memberId: redemption.memberId,
+    expiresAt: redemption.expiresAt,
+    usedAt: redemption.consumedAt,
+    orderRef: redemption.consumedOrderRef,
+  };
+}
+
+@Resolver()
+export class RewardResolver {
+  @Authorized()
+  @Query(() => RewardConnection, {
+    description:
+      'The rewards catalog the caller may redeem: a member its own (tier, market, locale); other roles for memberId when given, else every reward not retired.',
+    complexity: ({ args, childComplexity }) => (args.first ?? DEFAULT_PAGE_SIZE) * childComplexity,
+  })
+  async rewards(
+    @Ctx() context: RequestContext,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('memberId', () => ID, { nullable: true, description: 'Storefront, support and admin: list what this member may redeem.' }) memberId?: string,
+  ): Promise<Connection<RewardView>> {
+    const page = await context.rewards.list(pageRequest(first ?? DEFAULT_PAGE_SIZE, after), memberId);
+    return { edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: toRewardView(edge.node) })), pageInfo: page.pageInfo };
+  }
+
+  @Authorized('admin')
+  @Mutation(() => RewardView, { description: 'Add a reward to the catalog (admin).' })
+  async createReward(@Ctx() context: RequestContext, @Arg('input') input: CreateRewardInput): Promise<RewardView> {
+    return toRewardView(await context.rewards.create(input));
+  }
+
+  @Authorized('admin')
+  @Mutation(() => RewardView, { description: 'Change a reward (admin).' })
+  async updateReward(@Ctx() context: RequestContext, @Arg('input') input: UpdateRewardInput): Promise<RewardView> {
+    return toRewardView(await context.rewards.update(input));
+  }
+
+  @Authorized('admin')
+  @Mutation(() => RewardView, { description: "Retire a reward (admin): no new redemptions; issued vouchers work until they expire." })
+  async retireReward(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string): Promise<RewardView> {
+    return toRewardView(await context.rewards.retire(id));
+  }
+
+  @Authorized('member', 'storefront', 'admin')
+  @Mutation(() => RewardRedemptionView, { description: 'Spend points on a catalog reward and receive a voucher code. Idempotent on idempotencyKey.' })
+  async redeemReward(@Ctx() context: RequestContext, @Arg('input') input: RedeemRewardInput): Promise<RewardRedemptionView> {
+    return toRedemptionView(await context.rewards.redeem(input));
+  }
+
+  @Authorized('storefront', 'admin')
+  @Query(() => VoucherView, { nullable: true, description: 'A voucher code at checkout (storefront, admin); null when no such voucher was issued.' })
+  async validateVoucher(@Ctx() context: RequestContext, @Arg('code') code: string): Promise<VoucherView | null> {
+    const voucher = await context.rewards.validateVoucher(code);
+    return voucher ? toVoucherView(voucher) : null;
+  }
+
+  @Authorized('storefront', 'admin')
+  @Mutation(() => VoucherView, { description: 'Use a voucher for an order, once; again for the same orderRef returns it unchanged (storefront, admin).' })
+  async consumeVoucher(@Ctx() context: RequestContext, @Arg('code') code: string, @Arg('orderRef') orderRef: string): Promise<VoucherView> {
+    return toVoucherView(await context.rewards.consumeVoucher(code, orderRef));
+  }
+}

@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { ormOptions } from '../../src/db/orm-config';
+import { createTestDatabase, TestDatabase } from '../helpers/database';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** The real command (src/cli/import.ts) in its own process, as `npm run import` runs it (there from dist). */
+function runImport(databaseUrl: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'src', 'cli', 'import.ts'), ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm run import (the real CLI in a child process)', () => {
+  let database: TestDatabase;
+  let directory: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    directory = mkdtempSync(join(tmpdir(), 'perkgraph-import-'));
+    const orm = await MikroORM.init(ormOptions({ clientUrl: database.url, poolSize: 1 }));
+    await orm.em.fork().execute(`insert into exchange_rates (currency, rate, effective_at, created_at) values ('EUR', '0.9', '2024-01-01T00:00:00Z', now())`);
+    await orm.close(true);
+  });
+  afterAll(() => database.drop());
+
+  it('imports clean files and exits 0, then reports everything as already present', async () => {
+    const members = join(directory, 'members.csv');
+    const orders = join(directory, 'orders.csv');
+    writeFileSync(members, 'external_id,email,country\ncli-1,cli-1@example.com,NL\ncli-2,cli-2@example.com,BE\n');
+    writeFileSync(orders, 'external_id,member_external_id,amount,currency,placed_at\nco-1,cli-1,45.00,EUR,2024-02-01T00:00:00Z\n');
+    const first = await runImport(database.url, [members, orders]);
+    expect(first.stdout).toBe('members.csv: 2 rows: 2 inserted, 0 already present, 0 rejected\norders.csv: 1 rows: 1 inserted, 0 already present, 0 rejected\n');
+    expect(first.code).toBe(0);
+    const second = await runImport(database.url, [members, orders]);
+    expect(second.stdout).toBe('members.csv: 2 rows: 0 inserted, 2 already present, 0 rejected\norders.csv: 1 rows: 0 inserted, 1 already present, 0 rejected\n');
+    expect(second.code).toBe(0);
+
+    const orm = await MikroORM.init(ormOptions({ clientUrl: database.url, poolSize: 1 }));
+    const [order] = await orm.em.fork().execute(`select base_amount_minor::text as base, fx_rate from orders where external_id = 'co-1'`);
+    await orm.close(true);
+    expect(order).toEqual({ base: '5000', fx_rate: '0.9' });
+  });
+
+  it('lists rejected rows with their line numbers and exits 1', async () => {
+    const members = join(directory, 'bad-members.csv');
+    const orders = join(directory, 'bad-orders.csv');
+    writeFileSync(members, 'external_id,email,country\ncli-3,cli-3@example.com,XX\n');
+    writeFileSync(orders, 'external_id,member_external_id,amount,currency,placed_at\nco-2,cli-2,10.00,GBP,2024-02-01T00:00:00Z\n');
+    const result = await runImport(database.url, [members, orders]);
+    expect(result.stdout).toBe([
+      'bad-members.csv: 1 rows: 0 inserted, 0 already present, 1 rejected',
+      'bad-orders.csv: 1 rows: 0 inserted, 0 already present, 1 rejected',
+      'Rejected rows:',
+      '  bad-members.csv line 2: country: "XX" is not an ISO 3166-1 alpha-2 code',
+      '  bad-orders.csv line 2: no exchange rate for GBP in force at 2024-02-01T00:00:00.000Z',
+      '',
+    ].join('\n'));
+    expect(result.stderr).toContain('2 row(s) rejected');
+    expect(result.code).toBe(1);
+  });
+
+  it('refuses a file whose header lacks a required column, and explains the usage', async () => {
+    const members = join(directory, 'no-email.csv');
+    writeFileSync(members, 'external_id,country\ncli-4,DE\n');
+    const result = await runImport(database.url, [members, join(directory, 'orders.csv')]);
+    expect(result.stderr).toContain('no-email.csv: the header lacks email');
+    expect(result.code).toBe(1);
+    const usage = await runImport(database.url, [members]);
+    expect(usage.stderr).toContain('expected two files, members.csv and orders.csv');
+    expect(usage.code).toBe(1);
+  });
+});
