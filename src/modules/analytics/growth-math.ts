@@ -34,6 +34,18 @@ export function moneyRatio(numeratorMinor: bigint, denominator: number): MoneyRa
   return { valueMinor, numeratorMinor, denominator };
 }
 
+/** Money over money in the same currency (LTV:CAC): the value is a plain number, null when the denominator is 0. */
+export interface ValueRatioParts {
+  value: number | null;
+  numeratorMinor: bigint;
+  denominatorMinor: bigint;
+}
+
+export function valueRatio(numeratorMinor: bigint, denominatorMinor: bigint): ValueRatioParts {
+  if (denominatorMinor < 0n) throw new RangeError(`a value ratio needs a non-negative denominator, got ${denominatorMinor}`);
+  return { value: denominatorMinor === 0n ? null : Number(numeratorMinor) / Number(denominatorMinor), numeratorMinor, denominatorMinor };
+}
+
 /**
  * The median of whole numbers given as a histogram (value -> how many times it occurs), or null when empty:
  * the middle value, or the mean of the two middle values for an even count. A histogram lets SQL send one row

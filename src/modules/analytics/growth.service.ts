@@ -17,6 +17,8 @@ import {
   MoneyRatioParts,
   ratio,
   RatioParts,
+  valueRatio,
+  ValueRatioParts,
 } from './growth-math';
 
 /** The period [from, to) and the member filters every growth metric is computed for. */
@@ -93,6 +95,31 @@ export interface RevenueResult {
   highValueShare: RatioParts;
   highValueThresholdMinor: bigint;
 }
+
+export interface ReferralResult {
+  newMembers: number;
+  referralRate: RatioParts;
+  referralConversion: RatioParts;
+  referralsPerActiveReferrer: RatioParts;
+}
+
+export interface ChannelValue {
+  channel: string | null;
+  scoredMembers: number;
+  meanLtv: MoneyRatioParts;
+  ltvToCac: ValueRatioParts;
+}
+
+export interface ValueResult {
+  run: { id: string; asOf: Date } | null;
+  scoredMembers: number;
+  meanLtv: MoneyRatioParts;
+  ltvToCac: ValueRatioParts;
+  byChannel: ChannelValue[];
+}
+
+/** The growth plan's health bar for LTV:CAC. */
+export const LTV_TO_CAC_BAR = 3.5;
 
 export interface EngagementResult {
   dau: RatioParts;
@@ -299,6 +326,79 @@ export class GrowthService {
       revenuePerMember: moneyRatio(netMinor, Number(row.members)),
       highValueShare: ratio(Number(row.high_value), Number(row.spenders)),
       highValueThresholdMinor: threshold,
+    };
+  }
+
+  /**
+   * Referrals of the members who joined in the period (the referee is the member filtered), as of `to`: a
+   * referral counts as QUALIFIED if it qualified before `to`, is left out if it was rejected before `to`,
+   * and is PENDING otherwise.
+   */
+  async referral(query: GrowthQuery): Promise<ReferralResult> {
+    const filter = memberFilter(query, 'm');
+    const [row] = await this.em.execute<{ new_members: string; referred: string; qualified: string; open: string; referrers: string }[]>(
+      `with new_members as (
+         select m.id from members m where m.joined_at >= ? and m.joined_at < ?${filter.sql}
+       ), referred as (
+         select r.referrer_id,
+                case when r.status = 'QUALIFIED' and r.qualified_at < ? then 'QUALIFIED'
+                     when r.status = 'REJECTED' and r.rejected_at < ? then 'REJECTED'
+                     else 'PENDING' end as status
+         from new_members n join referrals r on r.member_id = n.id
+       )
+       select (select count(*) from new_members) as new_members,
+              (select count(*) from referred) as referred,
+              (select count(*) from referred where status = 'QUALIFIED') as qualified,
+              (select count(*) from referred where status <> 'REJECTED') as open,
+              (select count(distinct referrer_id) from referred where status <> 'REJECTED') as referrers`,
+      [query.from, query.to, ...filter.params, query.to, query.to],
+    );
+    const newMembers = Number(row.new_members);
+    return {
+      newMembers,
+      referralRate: ratio(Number(row.referred), newMembers),
+      referralConversion: ratio(Number(row.qualified), Number(row.open)),
+      referralsPerActiveReferrer: ratio(Number(row.open), Number(row.referrers)),
+    };
+  }
+
+  /**
+   * LTV against CAC for the members who joined in the period, from the latest successful LTV run (member_ltv
+   * holds one row per member, replaced by each run). A member's LTV is the plan's formula (AOV x purchases per
+   * year x lifespan - CAC), which is -CAC for a member without orders; its CAC is the run's, in the base currency.
+   */
+  async value(query: GrowthQuery): Promise<ValueResult> {
+    const filter = memberFilter(query, 'm');
+    const [run] = await this.em.execute<{ id: string; as_of: Date | string }[]>(
+      "select id, as_of from ltv_runs where status = 'SUCCEEDED' order by finished_at desc, id desc limit 1",
+    );
+    if (!run) return { run: null, scoredMembers: 0, meanLtv: moneyRatio(0n, 0), ltvToCac: valueRatio(0n, 0n), byChannel: [] };
+    const rows = await this.em.execute<{ channel: string | null; scored: string; ltv: string; gross: string; cac: string }[]>(
+      `with scored as (
+         select m.acquisition_channel as channel,
+                coalesce(l.formula_ltv_minor, -coalesce(l.acquisition_cost_minor, 0))::numeric as ltv,
+                coalesce(l.acquisition_cost_minor, 0)::numeric as cac
+         from members m join member_ltv l on l.member_id = m.id
+         where m.joined_at >= ? and m.joined_at < ?${filter.sql}
+       )
+       select channel, count(*) as scored, sum(ltv)::text as ltv, sum(ltv + cac)::text as gross, sum(cac)::text as cac
+       from scored group by channel order by channel nulls last`,
+      [query.from, query.to, ...filter.params],
+    );
+    const byChannel = rows.map((row) => ({
+      channel: row.channel,
+      scoredMembers: Number(row.scored),
+      meanLtv: moneyRatio(BigInt(row.ltv), Number(row.scored)),
+      ltvToCac: valueRatio(BigInt(row.gross), BigInt(row.cac)),
+    }));
+    const total = (pick: (row: (typeof rows)[number]) => string) => rows.reduce((sum, row) => sum + BigInt(pick(row)), 0n);
+    const scoredMembers = byChannel.reduce((sum, row) => sum + row.scoredMembers, 0);
+    return {
+      run: { id: run.id, asOf: new Date(run.as_of) },
+      scoredMembers,
+      meanLtv: moneyRatio(total((row) => row.ltv), scoredMembers),
+      ltvToCac: valueRatio(total((row) => row.gross), total((row) => row.cac)),
+      byChannel,
     };
   }
 

@@ -1,6 +1,6 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { MoneyView } from '../../graphql/money.types';
-import type { MoneyRatioParts, RatioParts } from './growth-math';
+import type { MoneyRatioParts, RatioParts, ValueRatioParts } from './growth-math';
 import type { GrowthQuery } from './growth.service';
 
 @ObjectType('Ratio', { description: 'numerator / denominator, with both parts so that a reader can check it.' })
@@ -35,6 +35,26 @@ export class MoneyRatioView {
       value: parts.valueMinor === null ? null : MoneyView.of({ minor: parts.valueMinor, currency }),
       numerator: MoneyView.of({ minor: parts.numeratorMinor, currency }),
       denominator: parts.denominator,
+    });
+  }
+}
+
+@ObjectType('ValueRatio', { description: 'A base-currency amount over another (such as LTV:CAC), with both parts.' })
+export class ValueRatioView {
+  @Field(() => Float, { nullable: true, description: 'numerator / denominator; null when the denominator is 0.' })
+  value!: number | null;
+
+  @Field(() => MoneyView)
+  numerator!: MoneyView;
+
+  @Field(() => MoneyView)
+  denominator!: MoneyView;
+
+  static of(parts: ValueRatioParts, currency: string): ValueRatioView {
+    return Object.assign(new ValueRatioView(), {
+      value: parts.value,
+      numerator: MoneyView.of({ minor: parts.numeratorMinor, currency }),
+      denominator: MoneyView.of({ minor: parts.denominatorMinor, currency }),
     });
   }
 }
@@ -151,6 +171,74 @@ export class RevenueMetricsView {
 
   @Field(() => MoneyView, { description: 'The HIGH_VALUE_THRESHOLD setting, in the base currency.' })
   highValueThreshold!: MoneyView;
+}
+
+@ObjectType('ReferralMetrics', { description: 'Referrals of the members who joined in the period (the referee is the member the filters apply to), as of `to`.' })
+export class ReferralMetricsView {
+  @Field(() => Int, { description: 'Members who joined in the period.' })
+  newMembers!: number;
+
+  @Field(() => RatioView, { description: 'Referral rate: new members who joined with a referral code (in any status) / new members.' })
+  referralRate!: RatioView;
+
+  @Field(() => RatioView, {
+    description: 'Referral conversion: their referrals QUALIFIED before `to` / those not REJECTED before `to` (PENDING + QUALIFIED).',
+  })
+  referralConversion!: RatioView;
+
+  @Field(() => RatioView, { description: 'Referrals per active referrer: their referrals not REJECTED before `to` / distinct referrers of those referrals.' })
+  referralsPerActiveReferrer!: RatioView;
+}
+
+@ObjectType('LtvRunRef', { description: 'The LTV run the Value section reads.' })
+export class LtvRunRefView {
+  @Field()
+  id!: string;
+
+  @Field({ description: 'The time the run scored members as of.' })
+  asOf!: Date;
+}
+
+@ObjectType('ChannelValue', { description: 'LTV against CAC for the new members of one acquisition channel.' })
+export class ChannelValueView {
+  @Field(() => String, { nullable: true, description: 'Members.acquisitionChannel; null for members enrolled without one.' })
+  channel!: string | null;
+
+  @Field(() => Int, { description: 'New members of the period with a score in the LTV run.' })
+  scoredMembers!: number;
+
+  @Field(() => MoneyRatioView, { description: "Mean LTV: sum of their LTVs (the plan's formula AOV x purchases per year x lifespan - CAC; -CAC without orders) / scoredMembers." })
+  meanLtv!: MoneyRatioView;
+
+  @Field(() => ValueRatioView, { description: 'LTV:CAC: sum of their LTVs before CAC is taken off / sum of their CACs (null when they cost nothing).' })
+  ltvToCac!: ValueRatioView;
+
+  @Field(() => Boolean, { nullable: true, description: "Whether ltvToCac reaches the plan's bar (ltvToCacBar); null when it has no value." })
+  meetsBar!: boolean | null;
+}
+
+@ObjectType('ValueMetrics', { description: 'LTV against CAC, from the latest successful LTV run, for the members who joined in the period.' })
+export class ValueMetricsView {
+  @Field(() => LtvRunRefView, { nullable: true, description: 'The latest successful LTV run; null when there is none (then nothing is scored).' })
+  ltvRun!: LtvRunRefView | null;
+
+  @Field(() => Float, { description: "The growth plan's health bar for LTV:CAC (3.5)." })
+  ltvToCacBar!: number;
+
+  @Field(() => Int, { description: 'New members of the period with a score in the LTV run (members who joined after it have none).' })
+  scoredMembers!: number;
+
+  @Field(() => MoneyRatioView, { description: "Mean LTV: sum of the scored members' LTVs (AOV x purchases per year x lifespan - CAC; -CAC without orders) / scoredMembers." })
+  meanLtv!: MoneyRatioView;
+
+  @Field(() => ValueRatioView, { description: 'LTV:CAC: sum of their LTVs before CAC is taken off / sum of their CACs.' })
+  ltvToCac!: ValueRatioView;
+
+  @Field(() => Boolean, { nullable: true, description: 'Whether ltvToCac reaches ltvToCacBar; null when it has no value.' })
+  meetsBar!: boolean | null;
+
+  @Field(() => [ChannelValueView], { description: 'The same per acquisition channel.' })
+  byChannel!: ChannelValueView[];
 }
 
 @ObjectType('EngagementMetrics', { description: 'Activity: a member is active on a UTC day when it made an authenticated request that day.' })
