@@ -16,6 +16,7 @@ const GROWTH = `query Growth($from: DateTime!, $to: DateTime!, $market: String, 
     retention { cohorts { month members retention { value numerator denominator } } repeatPurchaseRate { value numerator denominator } churnRate { value } previousPeriodFrom }
     revenue { orders gmv { amount currency } netRevenue { amount } aov { value { amount } numerator { amount } denominator } revenuePerMember { denominator }
               highValueShare { value numerator denominator } highValueThreshold { amount currency } }
+    referral { newMembers referralRate { value numerator denominator } referralConversion { value } referralsPerActiveReferrer { value } }
     engagement { dau { value numerator denominator } mau dauMau { value numerator denominator } }
   }
 }`;
@@ -104,6 +105,9 @@ describe('growth analytics over HTTP', () => {
       highValueThreshold: { amount: '1000.00', currency: 'USD' },
     });
     expect(data.engagement.dau.denominator).toBe(29);
+    // Nobody joined with a code.
+    expect(data.referral).toEqual({ newMembers: 2, referralRate: { value: 0, numerator: 0, denominator: 2 }, referralConversion: { value: null }, referralsPerActiveReferrer: { value: null } });
+
   });
 
   describe('GET /admin/cohorts.csv', () => {

@@ -24,6 +24,8 @@ import { memberInput } from '../factories/member.factory';
  * G      US      -        -          2025-03-01 00:00     none (joined on `from`: new)
  * H      DE      social   -          2025-05-01 00:00     none (joined at `to`: not new)
  * Activity days: A 03-01, 03-02, 04-30; B 04-01, 04-30; D 02-28, 05-01; E 04-15.
+ * Referrals (referee <- referrer): A <- D QUALIFIED 03-20; B <- D PENDING; C <- E QUALIFIED 05-10 (after `to`:
+ * still PENDING as of `to`); F <- D REJECTED 04-03; H <- A PENDING (H is not new).
  */
 const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', HOME_MARKET: 'US', HIGH_VALUE_THRESHOLD: '1000.00' });
 const logger = createLogger('silent');
@@ -85,6 +87,17 @@ describe('growth metrics on a hand-counted programme', () => {
       `insert into member_activity_days (member_id, day) values ${days.map(() => '(?, ?::date)').join(', ')}`,
       days.flatMap(([name, day]) => [members[name].id, day]),
     );
+    const referral = (referee: string, referrer: string, status: string, qualifiedAt: string | null, rejectedAt: string | null) =>
+      db.orm.em.fork().execute(
+        `insert into referrals (id, member_id, referrer_id, code, status, rejection_reason, created_at, qualified_at, rejected_at)
+         select gen_random_uuid(), ?, ?, r.referral_code, ?, ?, m.joined_at, ?, ? from members m, members r where m.id = ? and r.id = ?`,
+        [members[referee].id, members[referrer].id, status, rejectedAt ? 'DUPLICATE_DEVICE' : null, qualifiedAt, rejectedAt, members[referee].id, members[referrer].id],
+      );
+    await referral('A', 'D', 'QUALIFIED', '2025-03-20T00:00:00Z', null);
+    await referral('B', 'D', 'PENDING', null, null);
+    await referral('C', 'E', 'QUALIFIED', '2025-05-10T00:00:00Z', null);
+    await referral('F', 'D', 'REJECTED', null, '2025-04-03T00:00:00Z');
+    await referral('H', 'A', 'PENDING', null, null);
   });
   afterAll(() => db.close());
 
@@ -160,6 +173,25 @@ describe('growth metrics on a hand-counted programme', () => {
       dau: { value: 6 / 61, numerator: 6, denominator: 61 },
       mau: 3,
       dauMau: { value: 6 / 183, numerator: 6, denominator: 183 },
+    });
+  });
+
+  it('referral: referral rate, conversion and referrals per active referrer, as of `to`', async () => {
+    // New members A, B, C, F, G; A, B, C and F joined with a code (F's was rejected): 4 of 5.
+    // As of `to`: A QUALIFIED, B PENDING, C PENDING (it qualified after `to`), F REJECTED (left out): 1 of 3 convert.
+    // Referrals not rejected: A and B by D, C by E -> 3 over 2 referrers. H's referral is not a new member's.
+    expect(await growth().referral(period())).toEqual({
+      newMembers: 5,
+      referralRate: { value: 0.8, numerator: 4, denominator: 5 },
+      referralConversion: { value: 1 / 3, numerator: 1, denominator: 3 },
+      referralsPerActiveReferrer: { value: 1.5, numerator: 3, denominator: 2 },
+    });
+    // DE: B only, pending.
+    expect(await growth().referral(period('DE'))).toEqual({
+      newMembers: 1,
+      referralRate: { value: 1, numerator: 1, denominator: 1 },
+      referralConversion: { value: 0, numerator: 0, denominator: 1 },
+      referralsPerActiveReferrer: { value: 1, numerator: 1, denominator: 1 },
     });
   });
 

@@ -351,8 +351,9 @@ describe('demo seed', () => {
     const today = new Date(Math.floor(seededAt.getTime() / DAY_MS) * DAY_MS);
     const growth = new GrowthService(db.orm.em.fork(), loadConfig({ NODE_ENV: 'test' }));
     const year = growthQueryOrFail(addMonths(today, -12), today);
-    const [acquisition, activation, retention, revenue, engagement] = await Promise.all([
-      growth.acquisition(year), growth.activation(year), growth.retention(year), growth.revenue(year), growth.engagement(growthQueryOrFail(addDays(today, -30), today)),
+    const [acquisition, activation, retention, revenue, referral, engagement] = await Promise.all([
+      growth.acquisition(year), growth.activation(year), growth.retention(year), growth.revenue(year), growth.referral(year),
+      growth.engagement(growthQueryOrFail(addDays(today, -30), today)),
     ]);
     // Loose bounds: the demo is planned relative to today, so its exact numbers move with the calendar.
     expect(acquisition.newMembers).toBeGreaterThan(30);
@@ -372,6 +373,10 @@ describe('demo seed', () => {
     expect(revenue.netRevenueMinor).toBeLessThan(revenue.gmvMinor);
     expect(revenue.highValueShare.numerator).toBeGreaterThanOrEqual(1);
     expect(revenue.highValueShare.value).toBeLessThan(0.4);
+    // Some referral-channel demo members joined in the last year (their referrals qualified when the seed ran,
+    // after `to` = today 00:00, so as of `to` they are still pending).
+    expect(referral.referralRate.numerator).toBeGreaterThanOrEqual(1);
+    expect(referral.referralConversion.denominator).toBe(referral.referralRate.numerator);
     expect(engagement.mau).toBe(24 + DEMO_GROWTH_MEMBERS);
     expect(engagement.dauMau.value).toBeGreaterThan(0.15);
     expect(engagement.dauMau.value).toBeLessThan(0.6);

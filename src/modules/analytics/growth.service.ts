@@ -336,7 +336,7 @@ export class GrowthService {
    */
   async referral(query: GrowthQuery): Promise<ReferralResult> {
     const filter = memberFilter(query, 'm');
-    const [row] = await this.em.execute<{ new_members: string; referred: string; qualified: string; open: string; referrers: string }[]>(
+    const [row] = await this.read<{ new_members: string; referred: string; qualified: string; open: string; referrers: string }>(
       `with new_members as (
          select m.id from members m where m.joined_at >= ? and m.joined_at < ?${filter.sql}
        ), referred as (
@@ -373,7 +373,7 @@ export class GrowthService {
       "select id, as_of from ltv_runs where status = 'SUCCEEDED' order by finished_at desc, id desc limit 1",
     );
     if (!run) return { run: null, scoredMembers: 0, meanLtv: moneyRatio(0n, 0), ltvToCac: valueRatio(0n, 0n), byChannel: [] };
-    const rows = await this.em.execute<{ channel: string | null; scored: string; ltv: string; gross: string; cac: string }[]>(
+    const rows = await this.read<{ channel: string | null; scored: string; ltv: string; gross: string; cac: string }>(
       `with scored as (
          select m.acquisition_channel as channel,
                 coalesce(l.formula_ltv_minor, -coalesce(l.acquisition_cost_minor, 0))::numeric as ltv,

@@ -44,10 +44,10 @@ export class ValueRatioView {
   @Field(() => Float, { nullable: true, description: 'numerator / denominator; null when the denominator is 0.' })
   value!: number | null;
 
-  @Field(() => MoneyView)
+  @Field(() => MoneyView, { description: 'The amount divided.' })
   numerator!: MoneyView;
 
-  @Field(() => MoneyView)
+  @Field(() => MoneyView, { description: 'The amount it is divided by.' })
   denominator!: MoneyView;
 
   static of(parts: ValueRatioParts, currency: string): ValueRatioView {
@@ -192,7 +192,7 @@ export class ReferralMetricsView {
 
 @ObjectType('LtvRunRef', { description: 'The LTV run the Value section reads.' })
 export class LtvRunRefView {
-  @Field()
+  @Field({ description: 'The run (LtvRun.id).' })
   id!: string;
 
   @Field({ description: 'The time the run scored members as of.' })
