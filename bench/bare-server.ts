@@ -15,8 +15,12 @@ const MAX_BODY_BYTES = 64 * 1024;
 
 interface MemberStatus {
   id: string;
+  tier: { code: string };
   balance: { posted: number; held: number; available: number };
+  supportPriority: string;
 }
+
+const SUPPORT_PRIORITIES = ['STANDARD', 'PRIORITY', 'DEDICATED'];
 
 export interface BareServerOptions {
   connectionString: string;
@@ -40,18 +44,32 @@ export async function startBareServer({ connectionString, poolSize, jwtSecret }:
   async function me(authorization: string | undefined): Promise<MemberStatus | null> {
     const principal = await tokens.principalFromHeader(authorization);
     if (principal?.role !== 'member') return null;
-    // Extend with tier and supportPriority as STATUS_QUERY grows, still in one query. Held points, as in
-    // Perkgraph, leave out HELD holds past their expiry.
-    const { rows } = await pool.query<{ id: string; posted: number; held: number }>(
-      `select m.id, coalesce(a.posted, 0)::int as posted,
+    // One query: the balance (held points, as in Perkgraph, leave out HELD holds past their expiry), the tier
+    // (the lowest when none is stored) and the highest support priority its tier's and LTV tier's perks grant.
+    const { rows } = await pool.query<{ id: string; posted: number; held: number; tier: string; priority: number }>(
+      `with m as (
+         select m.id, coalesce(mt.tier_code, (select code from tiers order by rank limit 1)) as tier, ml.tier as ltv_tier
+         from members m left join member_tiers mt on mt.member_id = m.id left join member_ltv ml on ml.member_id = m.id
+         where m.external_id = $1
+       )
+       select m.id, m.tier, coalesce(a.posted, 0)::int as posted,
               coalesce(a.held - (select coalesce(sum(h.points), 0) from points_holds h
-                                 where h.account_id = a.id and h.status = 'HELD' and h.expires_at <= now()), 0)::int as held
-       from members m left join points_accounts a on a.member_id = m.id and a.currency = 'PTS'
-       where m.external_id = $1`,
+                                 where h.account_id = a.id and h.status = 'HELD' and h.expires_at <= now()), 0)::int as held,
+              coalesce((select max(case p.support_priority when 'DEDICATED' then 2 when 'PRIORITY' then 1 else 0 end)
+                        from perk_grants g join perks p on p.code = g.perk_code
+                        where (g.source_kind = 'TIER' and g.source_code = m.tier) or (g.source_kind = 'LTV' and g.source_code = m.ltv_tier)), 0) as priority
+       from m left join points_accounts a on a.member_id = m.id and a.currency = 'PTS'`,
       [principal.subject],
     );
     const row = rows[0];
-    return row ? { id: row.id, balance: { posted: row.posted, held: row.held, available: row.posted - row.held } } : null;
+    return row
+      ? {
+          id: row.id,
+          tier: { code: row.tier },
+          balance: { posted: row.posted, held: row.held, available: row.posted - row.held },
+          supportPriority: SUPPORT_PRIORITIES[row.priority],
+        }
+      : null;
   }
 
   async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {

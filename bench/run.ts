@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- NAME...]
+ * npm run bench [-- NAME... [--flags of the bench]]
  * Runs the named benches (all of them without names) one after the other and prints their figures.
  * Exits 1 when a run was invalid (errors, non-2xx, wrong answers); a missed target is only reported.
  * A new bench is a `Bench` in its own file, added to BENCHES.
@@ -10,11 +10,15 @@ import { statusBench } from './status.bench';
 import { redeemBench } from './redeem.bench';
 import { earnBench } from './earn.bench';
 import { webhooksBench } from './webhooks.bench';
+import { ltvBench } from './ltv.bench';
 
-const BENCHES: Bench[] = [statusBench, redeemBench, earnBench, webhooksBench];
+const BENCHES: Bench[] = [statusBench, redeemBench, earnBench, webhooksBench, ltvBench];
 
 async function main(): Promise<number> {
-  const names = process.argv.slice(2);
+  // Names are the arguments before the first --flag; a bench reads its own flags (e.g. ltv --members 1000000).
+  const args = process.argv.slice(2);
+  const firstFlag = args.findIndex((arg) => arg.startsWith('--'));
+  const names = firstFlag < 0 ? args : args.slice(0, firstFlag);
   const unknown = names.filter((name) => !BENCHES.some((bench) => bench.name === name));
   if (unknown.length > 0) {
     console.error(`unknown bench: ${unknown.join(', ')}. Benches:\n${BENCHES.map((bench) => `  ${bench.name}  ${bench.description}`).join('\n')}`);

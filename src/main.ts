@@ -8,6 +8,7 @@ import { scheduleLedgerJobs } from './jobs/ledger-jobs';
 import { scheduleTierJobs } from './jobs/tier-jobs';
 import { runReferralJobs } from './jobs/referral-jobs';
 import { scheduleEvery } from './jobs/schedule';
+import { scheduleLtvJob } from './jobs/ltv-job';
 
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
     () => runReferralJobs(database.orm, config),
     (error) => logger.error({ err: error }, 'referral jobs failed'),
   );
+  const stopLtvJob = scheduleLtvJob(database.orm, config, (error) => logger.error({ err: error }, 'nightly LTV run failed'));
   const port = await app.listen(config.port);
   logger.info(
     { port, database: database.embedded ? `embedded PGlite in ${config.dataDir}/pglite` : 'PostgreSQL', graphql: `http://localhost:${port}/graphql` },
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
     forceExit.unref();
     await app.stop();
     logger.info('HTTP server stopped');
-    await Promise.all([stopJobs(), stopTierJobs(), stopReferralJobs()]);
+    await Promise.all([stopJobs(), stopTierJobs(), stopReferralJobs(), stopLtvJob()]);
     await database.close();
     logger.info('stopped');
     process.exit(0);

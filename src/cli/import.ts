@@ -7,6 +7,7 @@ import { migrateToLatest, openDatabase } from '../db/database';
 import { FileReport, HistoryFile, HistoryImportService, ImportProgress, MAX_LISTED_REJECTIONS } from '../modules/import/history-import.service';
 import { MEMBER_COLUMNS, ORDER_COLUMNS } from '../modules/import/history-rows';
 import { runCli } from './run-cli';
+import { upgradeQualifiedMembers } from '../jobs/tier-jobs';
 
 const HELP = `Usage: npm run import -- <members.csv> <orders.csv> [--batch-size N]
 
@@ -66,6 +67,9 @@ runCli(async () => {
     const names: Record<HistoryFile, string> = { members: basename(args.members), orders: basename(args.orders) };
     console.log(summary(names.members, report.members));
     console.log(summary(names.orders, report.orders));
+    // Imported history earns no points, but it does count towards tiers: move members up to what it reaches now.
+    const upgraded = await upgradeQualifiedMembers(database.orm, config);
+    console.log(`tiers: ${upgraded} ${upgraded === 1 ? 'member' : 'members'} moved up to the tier their history reaches`);
     const rejected = report.members.rejected + report.orders.rejected;
     if (rejected > 0) {
       console.log('Rejected rows:');

@@ -59,6 +59,21 @@ const environmentSchema = z
     REFERRAL_SIGNAL_WINDOW_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(3650).default(30)),
     REFERRAL_LOOKUP_FAILURES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(10)),
     REFERRAL_LOOKUP_WINDOW_SECONDS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(900)),
+    LTV_NIGHTLY_HOUR: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(-1).max(23).default(2)),
+    LTV_CHURN_HIGH_BELOW: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(1).default(0.3)),
+    LTV_CHURN_MEDIUM_BELOW: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(1).default(0.7)),
+    LTV_TIER_PERCENTILES: z
+      .string()
+      .default('5,15,30')
+      .transform((text) => text.split(',').map((part) => Number(part.trim())))
+      .refine(
+        (shares) => shares.length === 3 && shares.every((share) => Number.isFinite(share) && share >= 0) && shares[0] + shares[1] + shares[2] <= 100,
+        'must be three percentages "VIP,HIGH,MEDIUM" (the top shares of members with orders), summing to at most 100, such as 5,15,30',
+      ),
+  })
+  .refine((env) => env.LTV_CHURN_HIGH_BELOW <= env.LTV_CHURN_MEDIUM_BELOW, {
+    message: 'must not be above LTV_CHURN_MEDIUM_BELOW',
+    path: ['LTV_CHURN_HIGH_BELOW'],
   });
 
 export interface Config {
@@ -98,6 +113,7 @@ export interface Config {
   /** Minor units of the base currency: members whose 12-month net spend is above it are high-value. */
   highValueThresholdMinor: bigint;
   referral: ReferralSettings;
+  ltv: LtvSettings;
 }
 
 /** Referral programme settings (README: Referrals and rewards). */
@@ -113,6 +129,17 @@ export interface ReferralSettings {
   /** Failed referral code look-ups allowed per client and window before RATE_LIMITED. */
   lookupFailures: number;
   lookupWindowSeconds: number;
+}
+
+/** LTV run settings (see src/modules/ltv/ltv-policy.ts). */
+export interface LtvSettings {
+  /** UTC hour of the nightly LTV run; -1 turns it off (so does JOB_INTERVAL_SECONDS=0). */
+  nightlyHour: number;
+  /** Churn risk HIGH when probability alive is below this, MEDIUM below mediumBelow, else LOW. */
+  churnHighBelow: number;
+  churnMediumBelow: number;
+  /** Shares (percent) of members with orders, by predicted 12-month value: [VIP, HIGH, MEDIUM]; LOW the rest. */
+  tierPercentiles: [number, number, number];
 }
 
 export class ConfigError extends Error {
@@ -178,6 +205,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       signalWindowDays: env.REFERRAL_SIGNAL_WINDOW_DAYS,
       lookupFailures: env.REFERRAL_LOOKUP_FAILURES,
       lookupWindowSeconds: env.REFERRAL_LOOKUP_WINDOW_SECONDS,
+    },
+    ltv: {
+      nightlyHour: env.LTV_NIGHTLY_HOUR,
+      churnHighBelow: env.LTV_CHURN_HIGH_BELOW,
+      churnMediumBelow: env.LTV_CHURN_MEDIUM_BELOW,
+      tierPercentiles: env.LTV_TIER_PERCENTILES as [number, number, number],
     },
   };
 }

@@ -7,6 +7,8 @@ import { PointsCurrency } from '../modules/ledger/points-currency.entity';
 import { PointsLot } from '../modules/ledger/points-lot.entity';
 import { PointsTransfer } from '../modules/ledger/points-transfer.entity';
 import { Member } from '../modules/members/member.entity';
+import { LtvRun } from '../modules/ltv/ltv-run.entity';
+import { MemberLtv } from '../modules/ltv/member-ltv.entity';
 import { EarningRule } from '../modules/orders/earning-rule.entity';
 import { OrderRefund } from '../modules/orders/order-refund.entity';
 import { Order } from '../modules/orders/order.entity';
@@ -24,4 +26,5 @@ import { PointsFreeze } from '../modules/ledger/points-freeze.entity';
 
 /** Every entity, listed explicitly: no folder scanning, same in TypeScript and compiled runs. */
 export const entities = [Member, AuditLog, ExchangeRate, PointsCurrency, PointsAccount, PointsTransfer, PointsLot, PointsHold, Order, OrderRefund, EarningRule, MemberCardFingerprint,
-  Tier, MemberTier, MemberTierChange, Perk, PerkGrant, Referral, MemberSighting, RateLimitCounter, Reward, RewardRedemption, PointsFreeze, StripeEvent, StripeDispute, MemberActivityDay];
+  Tier, MemberTier, MemberTierChange, Perk, PerkGrant, Referral, MemberSighting, RateLimitCounter, Reward, RewardRedemption, PointsFreeze, StripeEvent, StripeDispute,
+  LtvRun, MemberLtv, MemberActivityDay];

@@ -17,6 +17,7 @@ import { GrowthService } from '../modules/analytics/growth.service';
 import { ReferralService } from '../modules/referrals/referral.service';
 import { RewardService } from '../modules/rewards/reward.service';
 import { StripeCustomerService } from '../modules/payments/stripe-customer.service';
+import { LtvService } from '../modules/ltv/ltv.service';
 
 /** Everything one request's services share: its own EntityManager, its caller, its id. */
 export interface RequestScope {
@@ -48,6 +49,7 @@ export interface RequestContext extends RequestScope {
   referrals: ReferralService;
   rewards: RewardService;
   stripeCustomers: StripeCustomerService;
+  ltv: LtvService;
 }
 
 export function createRequestContext(scope: RequestScope): RequestContext {
@@ -73,6 +75,7 @@ export function createRequestContext(scope: RequestScope): RequestContext {
     referrals: new ReferralService(scope, members, audit),
     rewards: new RewardService(scope, members, audit),
     stripeCustomers: new StripeCustomerService(scope, members, audit),
+    ltv: new LtvService(scope, audit, memberLoaders),
   };
 }
 

@@ -12,6 +12,7 @@ import { RewardResolver } from '../modules/rewards/reward.resolver';
 import { MemberTierResolver, PerkResolver, TierResolver } from '../modules/tiers/tier.resolver';
 import { GrowthResolver } from '../modules/analytics/growth.resolver';
 import { PaymentsResolver } from '../modules/payments/payments.resolver';
+import { LtvResolver } from '../modules/ltv/ltv.resolver';
 import { PROJECT_ROOT } from '../db/paths';
 import { authChecker } from './auth-checker';
 import { scalarsMap } from './scalars';
@@ -31,6 +32,7 @@ export const resolvers = [
   MemberReferralsResolver,
   RewardResolver,
   PaymentsResolver,
+  LtvResolver,
   GrowthResolver,
 ] as const;
 

@@ -38,13 +38,21 @@ export async function runTierJobs(orm: MikroORM, config: Config, now: Date = new
     }
   };
   const retain = retainUntilFrom(config);
-  // Members whose spend reaches a higher tier without an order having upgraded them (imported history, a
-  // lowered threshold).
-  count(await decideInBatches(em, now, config, upgradeCandidates, (ladder, standing, spend, at) => upgradeDecision(ladder, standing, spend, at, retain)));
+  result.upgraded += await upgradeQualifiedMembers(orm, config, now);
   // Members at the end of their retention period: requalify, or drop one tier.
   count(await decideInBatches(em, now, config, dueForReview, (ladder, standing, spend, at) => reviewDecision(ladder, standing, spend, at, retain)));
   result.birthdayGifts = await grantBirthdayGifts(em, config, now);
   return result;
+}
+
+/**
+ * Upgrades the members whose qualifying spend reaches a higher tier without an order having upgraded them
+ * (imported history, a lowered threshold). Returns how many moved up.
+ */
+export async function upgradeQualifiedMembers(orm: MikroORM, settings: TierSettings, now: Date = new Date()): Promise<number> {
+  const retain = retainUntilFrom(settings);
+  const decisions = await decideInBatches(orm.em.fork(), now, settings, upgradeCandidates, (ladder, standing, spend, at) => upgradeDecision(ladder, standing, spend, at, retain));
+  return decisions.length;
 }
 
 type Candidates = (em: EntityManager, now: Date, settings: TierSettings, after: string, limit: number) => Promise<string[]>;

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config';
 import { requestHash } from '../../src/idempotency';
 import { HistoryImportService, ImportProgress } from '../../src/modules/import/history-import.service';
+import { newReferralCode } from '../../src/modules/referrals/referral-code';
+import { insertMembers } from '../../src/modules/import/history-import.service';
+import { enrollmentHash, normaliseEnrollment } from '../../src/modules/members/member.validation';
 import { openTestOrm, TestOrm } from '../helpers/database';
 
 const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
@@ -38,8 +41,8 @@ describe('HistoryImportService', () => {
     const em = db.orm.em.fork();
     await em.execute(`insert into exchange_rates (currency, rate, effective_at, created_at) values
       ('EUR', '0.9', '2024-01-01T00:00:00Z', now()), ('EUR', '0.8', '2024-06-01T00:00:00Z', now()), ('JPY', '150', '2024-01-01T00:00:00Z', now())`);
-    await em.execute(`insert into members (id, external_id, email, country, locale, joined_at, created_at, enrollment_hash)
-      values ('00000000-0000-7000-8000-000000000001', 'x-existing', 'taken@example.com', 'FR', 'fr', now(), now(), 'h')`);
+    await em.execute(`insert into members (id, external_id, email, country, locale, joined_at, created_at, enrollment_hash, referral_code)
+      values ('00000000-0000-7000-8000-000000000001', 'x-existing', 'taken@example.com', 'FR', 'fr', now(), now(), 'h', 'TAKENCDE')`);
   });
   afterAll(() => db.close());
 
@@ -123,5 +126,20 @@ describe('HistoryImportService', () => {
       `select m.country, o.amount_minor::text as amount from members m join orders o on o.member_id = m.id where o.external_id = 'o-4'`,
     );
     expect(stored).toEqual({ country: 'DE', amount: '5000' });
+  });
+
+  it('gives a member whose generated referral code is taken a new one instead of skipping it', async () => {
+    const enrollment = normaliseEnrollment({ externalId: 'x-collision', email: 'collision@example.com', country: 'DE' });
+    const generated: string[] = [];
+    const generate = () => {
+      generated.push(generated.length === 0 ? 'TAKENCDE' : newReferralCode());
+      return generated[generated.length - 1];
+    };
+    const inserted = await db.orm.em.fork().transactional((tx) => insertMembers(tx, [{ enrollment, hash: enrollmentHash(enrollment), joinedAt: new Date() }], new Date(), generate));
+    expect([...inserted]).toEqual(['x-collision']);
+    expect(generated).toHaveLength(2);
+    const [member] = await db.orm.em.fork().execute('select referral_code from members where external_id = ?', ['x-collision']);
+    expect(member.referral_code).toMatch(/^[A-HJKMNP-Z2-9]{8}$/);
+    expect(member.referral_code).toBe(generated[1]);
   });
 });

@@ -43,6 +43,7 @@ describe('loadConfig', () => {
       homeMarket: 'US',
       highValueThresholdMinor: 100000n,
       referral: { minOrderMinor: 2000n, referrerBonus: 500, refereeBonus: 200, monthlyCap: 20, signalWindowDays: 30, lookupFailures: 10, lookupWindowSeconds: 900 },
+      ltv: { nightlyHour: 2, churnHighBelow: 0.3, churnMediumBelow: 0.7, tierPercentiles: [5, 15, 30] },
     });
   });
 
@@ -76,6 +77,10 @@ describe('loadConfig', () => {
         REFERRAL_SIGNAL_WINDOW_DAYS: '7',
         REFERRAL_LOOKUP_FAILURES: '3',
         REFERRAL_LOOKUP_WINDOW_SECONDS: '60',
+        LTV_NIGHTLY_HOUR: '-1',
+        LTV_CHURN_HIGH_BELOW: '0.2',
+        LTV_CHURN_MEDIUM_BELOW: '0.6',
+        LTV_TIER_PERCENTILES: '1, 9,40',
       }),
     ).toEqual({
       nodeEnv: 'production',
@@ -101,6 +106,7 @@ describe('loadConfig', () => {
       homeMarket: 'DE',
       highValueThresholdMinor: 250050n,
       referral: { minOrderMinor: 5000n, referrerBonus: 800, refereeBonus: 300, monthlyCap: 5, signalWindowDays: 7, lookupFailures: 3, lookupWindowSeconds: 60 },
+      ltv: { nightlyHour: -1, churnHighBelow: 0.2, churnMediumBelow: 0.6, tierPercentiles: [1, 9, 40] },
     });
   });
 
@@ -110,6 +116,15 @@ describe('loadConfig', () => {
     expect(configError({ HIGH_VALUE_THRESHOLD: '1000.5', BASE_CURRENCY: 'JPY', PORT: 'x' }).problems.sort()).toEqual(['HIGH_VALUE_THRESHOLD: JPY has 0 fraction digits', 'PORT: Invalid input: expected number, received NaN']);
     expect(loadConfig({ HIGH_VALUE_THRESHOLD: '150000.00', BASE_CURRENCY: 'JPY' }).highValueThresholdMinor).toBe(150000n);
     expect(loadConfig({ BASE_CURRENCY: 'JPY' }).highValueThresholdMinor).toBe(1000n);
+  });
+
+  it('rejects LTV settings that cannot work, naming each variable', () => {
+    expect(named(configError({ LTV_NIGHTLY_HOUR: '24' }))).toEqual(['LTV_NIGHTLY_HOUR']);
+    expect(new Set(named(configError({ LTV_CHURN_HIGH_BELOW: '1.5' })))).toEqual(new Set(['LTV_CHURN_HIGH_BELOW']));
+    expect(named(configError({ LTV_CHURN_HIGH_BELOW: '0.8', LTV_CHURN_MEDIUM_BELOW: '0.5' }))).toEqual(['LTV_CHURN_HIGH_BELOW']);
+    for (const percentiles of ['5,15', '50,40,20', 'a,b,c', '5,-1,30']) {
+      expect(named(configError({ LTV_TIER_PERCENTILES: percentiles }))).toEqual(['LTV_TIER_PERCENTILES']);
+    }
   });
 
   it('treats empty DATABASE_URL, JWT_SECRET and STRIPE_WEBHOOK_SECRET as unset', () => {

@@ -4,6 +4,7 @@ import { parse } from 'csv-parse';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Member } from '../members/member.entity';
 import { Order } from '../orders/order.entity';
+import { newReferralCode } from '../referrals/referral-code';
 import {
   columnPositions, MEMBER_COLUMNS, MemberRow, ORDER_COLUMNS, orderRequestHash, OrderRow, parseMemberRow, parseOrderRow,
   RateHistory, RowRejection,
@@ -59,20 +60,37 @@ const placeholders = (columns: number, rows: number): string =>
  * The one place members are written by the import (enrolment writes the same columns). A column added
  * to members (for example a generated referral code) is added here.
  */
-export async function insertMembers(tx: EntityManager, rows: MemberRow[], createdAt: Date): Promise<Set<string>> {
-  const values = rows.flatMap(({ enrollment, hash, joinedAt }) => [
-    new Member().id, enrollment.externalId, enrollment.email, enrollment.country, enrollment.locale, enrollment.birthday,
-    'ACTIVE', enrollment.acquisitionChannel, enrollment.acquisitionCost?.minor.toString() ?? null, enrollment.acquisitionCost?.currency ?? null,
-    joinedAt, createdAt, hash,
-  ]);
-  // No conflict target: a known external_id and an email that belongs to another member are both skipped, then told apart.
-  const inserted = await tx.execute<{ external_id: string }[]>(
-    `insert into members (id, external_id, email, country, locale, birthday, status, acquisition_channel, acquisition_cost_minor,
-                          acquisition_cost_currency, joined_at, created_at, enrollment_hash)
-     values ${placeholders(13, rows.length)} on conflict do nothing returning external_id`,
-    values,
-  );
-  return new Set(inserted.map((row) => row.external_id));
+/** `generateCode` is the referral code generator (a parameter so that a test can make codes collide). */
+export async function insertMembers(tx: EntityManager, rows: MemberRow[], createdAt: Date, generateCode: () => string = newReferralCode): Promise<Set<string>> {
+  const inserted = new Set<string>();
+  let pending = rows;
+  // A generated referral code can collide with an existing one (rarely, but a large import makes it likely once):
+  // such a row is skipped like a known external id, so it gets a new code and another try.
+  for (let attempt = 0; attempt < 3 && pending.length > 0; attempt++) {
+    const values = pending.flatMap(({ enrollment, hash, joinedAt }) => [
+      new Member().id, enrollment.externalId, enrollment.email, enrollment.country, enrollment.locale, enrollment.birthday,
+      'ACTIVE', enrollment.acquisitionChannel, enrollment.acquisitionCost?.minor.toString() ?? null, enrollment.acquisitionCost?.currency ?? null,
+      joinedAt, createdAt, hash, generateCode(),
+    ]);
+    // No conflict target: a known external_id and an email that belongs to another member are both skipped, then told apart.
+    const rowsInserted = await tx.execute<{ external_id: string }[]>(
+      `insert into members (id, external_id, email, country, locale, birthday, status, acquisition_channel, acquisition_cost_minor,
+                            acquisition_cost_currency, joined_at, created_at, enrollment_hash, referral_code)
+       values ${placeholders(14, pending.length)} on conflict do nothing returning external_id`,
+      values,
+    );
+    for (const row of rowsInserted) inserted.add(row.external_id);
+    const skipped = pending.filter((row) => !inserted.has(row.enrollment.externalId));
+    if (skipped.length === 0) break;
+    const taken = await tx.execute<{ external_id: string; email: string }[]>('select external_id, email from members where external_id in (?) or email in (?)', [
+      skipped.map((row) => row.enrollment.externalId),
+      skipped.map((row) => row.enrollment.email),
+    ]);
+    const takenIds = new Set(taken.map((row) => row.external_id));
+    const takenEmails = new Set(taken.map((row) => row.email));
+    pending = skipped.filter((row) => !takenIds.has(row.enrollment.externalId) && !takenEmails.has(row.enrollment.email));
+  }
+  return inserted;
 }
 
 export class HistoryImportService {

@@ -44,8 +44,9 @@ function heldPerk(row: Omit<PerkRow, 'member_id'>): HeldPerk {
 }
 
 /**
- * Every perk each member holds now, from its membership tier (the lowest tier when none is stored), in one
- * query for all the members. Order: by source, then perk code.
+ * Every perk each member holds now, from its membership tier (the lowest tier when none is stored) and from its
+ * LTV tier (the latest LTV run's, once one has scored it), in one query for all the members. Order: tier perks,
+ * then LTV perks, each by perk code.
  */
 export async function perksOfMembers(em: EntityManager, memberIds: readonly string[]): Promise<Map<string, HeldPerk[]>> {
   const result = new Map<string, HeldPerk[]>(memberIds.map((id) => [id, []]));
@@ -54,7 +55,9 @@ export async function perksOfMembers(em: EntityManager, memberIds: readonly stri
     `select m.id as member_id, g.source_kind, g.source_code, p.code, p.name, p.names, p.support_priority
      from members m
      left join member_tiers mt on mt.member_id = m.id
-     join perk_grants g on g.source_kind = 'TIER' and g.source_code = coalesce(mt.tier_code, (select code from tiers order by rank limit 1))
+     left join member_ltv ml on ml.member_id = m.id
+     join perk_grants g on (g.source_kind = 'TIER' and g.source_code = coalesce(mt.tier_code, (select code from tiers order by rank limit 1)))
+                        or (g.source_kind = 'LTV' and g.source_code = ml.tier)
      join perks p on p.code = g.perk_code
      where m.id in (?)
      order by g.source_kind desc, g.source_code, p.code`,

@@ -1,0 +1,46 @@
+import { describe, expect, it } from '@jest/globals';
+import { ChurnRisk, churnRiskOf, ltvFigures, percentileCont, purchasesPerYearWhileAlive, tierOf, tierPercentileRanks } from '../../src/modules/ltv/ltv-policy';
+
+describe('LTV policy', () => {
+  it('grades churn risk at the configured thresholds (below is riskier)', () => {
+    const thresholds = { churnHighBelow: 0.3, churnMediumBelow: 0.7 };
+    expect([0, 0.29999, 0.3, 0.69999, 0.7, 1].map((alive) => churnRiskOf(alive, thresholds))).toEqual([
+      ChurnRisk.HIGH,
+      ChurnRisk.HIGH,
+      ChurnRisk.MEDIUM,
+      ChurnRisk.MEDIUM,
+      ChurnRisk.LOW,
+      ChurnRisk.LOW,
+    ]);
+  });
+
+  it('turns top shares into percentile ranks and splits 100 distinct values 5/15/30/50', () => {
+    expect(tierPercentileRanks([5, 15, 30])).toEqual([0.95, 0.8, 0.5]);
+    expect(tierPercentileRanks([10, 20, 30])).toEqual([0.9, 0.7, 0.4]);
+    const values = Array.from({ length: 100 }, (_, index) => (index + 1) * 10);
+    const [vip, high, medium] = tierPercentileRanks([5, 15, 30]).map((rank) => percentileCont(values, rank));
+    expect([vip, high, medium]).toEqual([950.5, 802, 505]);
+    const counts: Record<string, number> = {};
+    for (const value of values) counts[tierOf(value, { vip, high, medium })] = (counts[tierOf(value, { vip, high, medium })] ?? 0) + 1;
+    expect(counts).toEqual({ VIP: 5, HIGH: 15, MEDIUM: 30, LOW: 50 });
+  });
+
+  it('interpolates percentile_cont as PostgreSQL does', () => {
+    expect(percentileCont([1, 2, 3, 4], 0.5)).toBe(2.5);
+    expect(percentileCont([7], 0.95)).toBe(7);
+    expect(percentileCont([0, 10], 0.25)).toBe(2.5);
+  });
+
+  it('computes the formula LTV, the 12-month prediction and LTV:CAC, rounding money down', () => {
+    // AOV 50.00, 4 purchases a year, a lifespan of 104 weeks (2 years): 400.00 gross.
+    const inputs = { expectedOrderValueMinor: 5000, expectedPurchases12m: 2.5, purchasesPerYear: 4, expectedLifespanWeeks: 104 };
+    expect(ltvFigures({ ...inputs, acquisitionCostMinor: 10000n })).toEqual({ predicted12mMinor: 12500n, formulaLtvMinor: 30000n, ltvToCac: 4 });
+    expect(ltvFigures({ ...inputs, acquisitionCostMinor: null })).toEqual({ predicted12mMinor: 12500n, formulaLtvMinor: 40000n, ltvToCac: null });
+    expect(ltvFigures({ ...inputs, acquisitionCostMinor: 0n }).ltvToCac).toBeNull();
+    expect(ltvFigures({ ...inputs, expectedOrderValueMinor: 33.337, acquisitionCostMinor: 100000n })).toMatchObject({ predicted12mMinor: 83n, formulaLtvMinor: -99734n });
+  });
+
+  it('gives purchases per year while alive as 52 (r + x) / (alpha + T)', () => {
+    expect(purchasesPerYearWhileAlive({ r: 0.243, alpha: 4.414 }, 2, 38.86)).toBeCloseTo((52 * 2.243) / 43.274, 12);
+  });
+});
