@@ -17,6 +17,7 @@ const GROWTH = `query Growth($from: DateTime!, $to: DateTime!, $market: String, 
     revenue { orders gmv { amount currency } netRevenue { amount } aov { value { amount } numerator { amount } denominator } revenuePerMember { denominator }
               highValueShare { value numerator denominator } highValueThreshold { amount currency } }
     referral { newMembers referralRate { value numerator denominator } referralConversion { value } referralsPerActiveReferrer { value } }
+    value { ltvRun { id } ltvToCacBar scoredMembers meanLtv { value { amount } } ltvToCac { value } meetsBar byChannel { channel } }
     engagement { dau { value numerator denominator } mau dauMau { value numerator denominator } }
   }
 }`;
@@ -105,7 +106,8 @@ describe('growth analytics over HTTP', () => {
       highValueThreshold: { amount: '1000.00', currency: 'USD' },
     });
     expect(data.engagement.dau.denominator).toBe(29);
-    // Nobody joined with a code.
+    // Nobody joined with a code; no LTV run yet, so nothing is scored.
+    expect(data.value).toEqual({ ltvRun: null, ltvToCacBar: 3.5, scoredMembers: 0, meanLtv: { value: null }, ltvToCac: { value: null }, meetsBar: null, byChannel: [] });
     expect(data.referral).toEqual({ newMembers: 2, referralRate: { value: 0, numerator: 0, denominator: 2 }, referralConversion: { value: null }, referralsPerActiveReferrer: { value: null } });
 
   });

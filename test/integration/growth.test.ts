@@ -26,6 +26,8 @@ import { memberInput } from '../factories/member.factory';
  * Activity days: A 03-01, 03-02, 04-30; B 04-01, 04-30; D 02-28, 05-01; E 04-15.
  * Referrals (referee <- referrer): A <- D QUALIFIED 03-20; B <- D PENDING; C <- E QUALIFIED 05-10 (after `to`:
  * still PENDING as of `to`); F <- D REJECTED 04-03; H <- A PENDING (H is not new).
+ * LTV: an older run, then the latest run (as of 05-01) scoring A, B, C, D, F, G (formula LTV, CAC):
+ * A 170.00, 30.00; B 100.00, 50.00; C none (no orders), 20.00; D 900.00, none; F 5.00, none (no rate); G none, none.
  */
 const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', HOME_MARKET: 'US', HIGH_VALUE_THRESHOLD: '1000.00' });
 const logger = createLogger('silent');
@@ -43,6 +45,7 @@ describe('growth metrics on a hand-counted programme', () => {
   const growth = () => as(admin).growth;
   const period = (market?: string, channel?: string): GrowthQuery => growthQueryOrFail(FROM, TO, market, channel);
   const members: Record<string, Member> = {};
+  let latestRun = '';
   let orders = 0;
   const order = async (member: Member, placedAt: string, amount: string, currency: string, refund?: string) => {
     const externalId = `growth-order-${++orders}`;
@@ -98,6 +101,23 @@ describe('growth metrics on a hand-counted programme', () => {
     await referral('C', 'E', 'QUALIFIED', '2025-05-10T00:00:00Z', null);
     await referral('F', 'D', 'REJECTED', null, '2025-04-03T00:00:00Z');
     await referral('H', 'A', 'PENDING', null, null);
+    const run = async (asOf: string, finishedAt: string) => {
+      const [row] = await db.orm.em.fork().execute<{ id: string }[]>(
+        "insert into ltv_runs (id, as_of, status, started_at, finished_at) values (gen_random_uuid(), ?, 'SUCCEEDED', ?, ?) returning id",
+        [asOf, finishedAt, finishedAt],
+      );
+      return row.id;
+    };
+    await run('2025-01-01T00:00:00Z', '2025-01-01T01:00:00Z');
+    latestRun = await run('2025-05-01T00:00:00Z', '2025-05-01T01:00:00Z');
+    const scores: [string, number | null, number | null][] = [['A', 17000, 3000], ['B', 10000, 5000], ['C', null, 2000], ['D', 90000, null], ['F', 500, null], ['G', null, null]];
+    await db.orm.em.fork().execute(
+      `insert into member_ltv (member_id, tier, churn_risk, probability_alive, expected_purchases_12m, expected_order_value_minor, expected_lifespan_weeks,
+                               predicted_12m_minor, historical_minor, formula_ltv_minor, acquisition_cost_minor, ltv_to_cac, frequency, recency_weeks,
+                               age_weeks, order_count, run_id, computed_at)
+       values ${scores.map(() => "(?, 'MEDIUM', 'LOW', 0.9, 1, 1000, 52, 1000, 1000, ?, ?, null, 1, 1, 10, 1, ?, '2025-05-01T01:00:00Z')").join(', ')}`,
+      scores.flatMap(([name, formula, cac]) => [members[name].id, formula, cac, latestRun]),
+    );
   });
   afterAll(() => db.close());
 
@@ -193,6 +213,24 @@ describe('growth metrics on a hand-counted programme', () => {
       referralConversion: { value: 0, numerator: 0, denominator: 1 },
       referralsPerActiveReferrer: { value: 1, numerator: 1, denominator: 1 },
     });
+  });
+
+  it('value: mean LTV and LTV:CAC by channel from the latest LTV run, against the 3.5 bar', async () => {
+    const result = await growth().value(period());
+    // Scored new members: A, B, C, F, G (D is not new). LTV (formula, -CAC without orders): A 170.00, B 100.00,
+    // C -20.00, F 5.00, G 0.00 -> 255.00 / 5 = 51.00. Before CAC: A 200.00, B 150.00, C 0, F 5.00, G 0 = 355.00;
+    // CAC: 30.00 + 50.00 + 20.00 = 100.00 -> 3.55.
+    expect(result.run).toEqual({ id: latestRun, asOf: at('2025-05-01T00:00:00Z') });
+    expect(result.scoredMembers).toBe(5);
+    expect(result.meanLtv).toEqual({ valueMinor: 5100n, numeratorMinor: 25500n, denominator: 5 });
+    expect(result.ltvToCac).toEqual({ value: 3.55, numeratorMinor: 35500n, denominatorMinor: 10000n });
+    // ads: A, B: 270.00 / 2 = 135.00; 350.00 / 80.00 = 4.375. social: C, F: -15.00 / 2 = -7.50; 5.00 / 20.00 = 0.25.
+    // no channel: G: 0.00; 0 / 0 has no value.
+    expect(result.byChannel).toEqual([
+      { channel: 'ads', scoredMembers: 2, meanLtv: { valueMinor: 13500n, numeratorMinor: 27000n, denominator: 2 }, ltvToCac: { value: 4.375, numeratorMinor: 35000n, denominatorMinor: 8000n } },
+      { channel: 'social', scoredMembers: 2, meanLtv: { valueMinor: -750n, numeratorMinor: -1500n, denominator: 2 }, ltvToCac: { value: 0.25, numeratorMinor: 500n, denominatorMinor: 2000n } },
+      { channel: null, scoredMembers: 1, meanLtv: { valueMinor: 0n, numeratorMinor: 0n, denominator: 1 }, ltvToCac: { value: null, numeratorMinor: 0n, denominatorMinor: 0n } },
+    ]);
   });
 
   it('filters by market', async () => {

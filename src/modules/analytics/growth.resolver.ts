@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../graphql/context';
 import { MoneyView } from '../../graphql/money.types';
-import { growthQueryOrFail } from './growth.service';
+import { growthQueryOrFail, LTV_TO_CAC_BAR } from './growth.service';
 import {
   AcquisitionMetricsView,
   ActivationMetricsView,
@@ -12,6 +12,8 @@ import {
   ReferralMetricsView,
   RetentionMetricsView,
   RevenueMetricsView,
+  ValueMetricsView,
+  ValueRatioView,
 } from './growth.types';
 
 /** Each section is computed only when it is selected: its own few statements. */
@@ -91,6 +93,27 @@ export class GrowthResolver {
       referralRate: RatioView.of(result.referralRate),
       referralConversion: RatioView.of(result.referralConversion),
       referralsPerActiveReferrer: RatioView.of(result.referralsPerActiveReferrer),
+    });
+  }
+
+  @FieldResolver(() => ValueMetricsView, { description: 'Value: mean LTV and LTV:CAC by channel, from the latest LTV run, against the 3.5 bar.' })
+  async value(@Root() root: GrowthMetricsView, @Ctx() context: RequestContext): Promise<ValueMetricsView> {
+    const result = await context.growth.value(root.query);
+    const meets = (value: number | null) => (value === null ? null : value >= LTV_TO_CAC_BAR);
+    return Object.assign(new ValueMetricsView(), {
+      ltvRun: result.run,
+      ltvToCacBar: LTV_TO_CAC_BAR,
+      scoredMembers: result.scoredMembers,
+      meanLtv: MoneyRatioView.of(result.meanLtv, root.baseCurrency),
+      ltvToCac: ValueRatioView.of(result.ltvToCac, root.baseCurrency),
+      meetsBar: meets(result.ltvToCac.value),
+      byChannel: result.byChannel.map((row) => ({
+        channel: row.channel,
+        scoredMembers: row.scoredMembers,
+        meanLtv: MoneyRatioView.of(row.meanLtv, root.baseCurrency),
+        ltvToCac: ValueRatioView.of(row.ltvToCac, root.baseCurrency),
+        meetsBar: meets(row.ltvToCac.value),
+      })),
     });
   }
 
