@@ -137,7 +137,7 @@ function sampleMemory() {
  * the others fall uniformly within its active window (a Poisson process given its count); a tenth of the orders
  * are in EUR, 3% half refunded. Indexes are dropped during the load and rebuilt after.
  */
-async function generateProgramme(em: ReturnType<Awaited<ReturnType<typeof openDatabase>>['orm']['em']['fork']>, members: number): Promise<void> {
+export async function generateProgramme(em: ReturnType<Awaited<ReturnType<typeof openDatabase>>['orm']['em']['fork']>, members: number): Promise<void> {
   const statements = [
     "set local work_mem = '256MB'",
     "insert into exchange_rates (currency, rate, effective_at, created_at) values ('EUR', '0.9', '2020-01-01', now())",

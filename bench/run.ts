@@ -11,8 +11,9 @@ import { redeemBench } from './redeem.bench';
 import { earnBench } from './earn.bench';
 import { webhooksBench } from './webhooks.bench';
 import { ltvBench } from './ltv.bench';
+import { growthBench } from './growth.bench';
 
-const BENCHES: Bench[] = [statusBench, redeemBench, earnBench, webhooksBench, ltvBench];
+const BENCHES: Bench[] = [statusBench, redeemBench, earnBench, webhooksBench, ltvBench, growthBench];
 
 async function main(): Promise<number> {
   // Names are the arguments before the first --flag; a bench reads its own flags (e.g. ltv --members 1000000).

@@ -6,6 +6,8 @@ import { MemberService } from '../src/modules/members/member.service';
 import type { EnrollmentInput } from '../src/modules/members/member.validation';
 import { systemScope } from '../src/graphql/context';
 import { seedDemoLedger } from './demo-orders';
+import { seedDemoActivity } from './demo-activity';
+import { seedDemoGrowth } from './demo-growth';
 import { seedDemoRewardsAndReferrals } from './demo-rewards';
 
 interface Market {
@@ -57,7 +59,9 @@ export function demoMembers(now: Date = new Date()): EnrollmentInput[] {
 
 /**
  * Loads the demo programme as of `now`: members, then their rates, rules, orders, refunds, redemptions and
- * adjustment (seeds/demo-orders.ts). Idempotent: what exists is skipped, so running it twice changes nothing.
+ * adjustment (seeds/demo-orders.ts), then a long tail of lighter members
+ * (seeds/demo-growth.ts) and the days they were all active (seeds/demo-activity.ts).
+ * Idempotent: what exists is skipped, so running it twice changes nothing.
  * seedDemoData (src/db/seed.ts) runs the ledger jobs afterwards, so old points vest and expire.
  */
 export async function seedDemoProgramme(em: EntityManager, now: Date = new Date()): Promise<void> {
@@ -70,6 +74,8 @@ export async function seedDemoProgramme(em: EntityManager, now: Date = new Date(
   }
   await seedDemoLedger(em, inputs, now);
   await seedDemoRewardsAndReferrals(em, inputs);
+  const tail = await seedDemoGrowth(em, now);
+  await seedDemoActivity(em, [...inputs, ...tail], now);
 }
 
 /** Loads the demo programme; running it twice changes nothing. */

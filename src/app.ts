@@ -20,6 +20,8 @@ import { formatError } from './graphql/errors';
 import { costLimitPlugin, LIMITS, limitValidationRules } from './graphql/limits';
 import { observabilityPlugin } from './graphql/observability.plugin';
 import { authenticationPlugin } from './graphql/authentication.plugin';
+import { ActivityRecorder } from './modules/analytics/activity-recorder';
+import { cohortCsvRoute } from './modules/analytics/cohort-csv.route';
 import { stripeWebhookBodyParser, stripeWebhookHandler } from './modules/payments/stripe-webhook.route';
 
 export interface AppDependencies {
@@ -31,9 +33,11 @@ export interface AppDependencies {
 export interface App {
   httpServer: http.Server;
   metrics: Metrics;
+  /** Marks members active for the day (DAU/MAU). */
+  activity: ActivityRecorder;
   /** Starts listening; resolves with the bound port. */
   listen(port: number): Promise<number>;
-  /** Stops accepting, lets in-flight requests finish, stops Apollo. Does not close the database. */
+  /** Stops accepting, lets in-flight requests finish, stops Apollo, finishes activity writes. Does not close the database. */
   stop(): Promise<void>;
 }
 
@@ -49,6 +53,7 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
   const tokens = new TokenService(config.jwtSecret);
   const metrics = new Metrics();
   metrics.watchDatabasePool(orm);
+  const activity = new ActivityRecorder(orm, logger);
 
   const app = express();
   app.disable('x-powered-by');
@@ -107,6 +112,7 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
     response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
+  app.get('/admin/cohorts.csv', cohortCsvRoute({ orm, tokens, config }));
   // Before any JSON parser: the signature is over the raw bytes.
   app.post('/webhooks/stripe', stripeWebhookBodyParser(), stripeWebhookHandler(orm, config));
 
@@ -122,6 +128,7 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
         } catch (error) {
           authenticationError = error as Error;
         }
+        if (principal?.role === 'member') activity.touch(principal.subject);
         return createRequestContext({
           em: orm.em.fork(),
           principal,
@@ -147,6 +154,7 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
   return {
     httpServer,
     metrics,
+    activity,
     listen(port) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -157,6 +165,9 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
         });
       });
     },
-    stop: () => apollo.stop(),
+    async stop() {
+      await apollo.stop();
+      await activity.drain();
+    },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { isCurrencyCode } from '../money/currency';
+import { isCurrencyCode, minorUnitDigits } from '../money/currency';
+import { parseMoney } from '../money/money';
 
 /** Used when JWT_SECRET is unset outside production; the server logs that it does so. */
 export const DEVELOPMENT_JWT_SECRET = 'perkgraph-development-secret-do-not-use-in-production';
@@ -39,6 +40,18 @@ const environmentSchema = z
     TIER_RETENTION_MONTHS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(120).default(12)),
     TIER_JOB_INTERVAL_SECONDS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(3600)),
     BIRTHDAY_GIFT_POINTS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(500)),
+    HOME_MARKET: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .default('US')
+        .transform((code) => code.toUpperCase())
+        .refine((code) => /^[A-Z]{2}$/.test(code), 'must be an ISO 3166-1 alpha-2 country code, such as US'),
+    ),
+    HIGH_VALUE_THRESHOLD: z.preprocess(
+      emptyAsUndefined,
+      z.string().regex(/^\d{1,15}(\.\d{1,6})?$/, 'must be a decimal amount in the base currency, such as 1000.00').default('1000.00'),
+    ),
     REFERRAL_MIN_ORDER_MINOR: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(2000)),
     REFERRAL_REFERRER_BONUS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(500)),
     REFERRAL_REFEREE_BONUS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(200)),
@@ -95,6 +108,10 @@ export interface Config {
   tierJobIntervalSeconds: number;
   /** PTS granted on a member's birthday to members whose perks include BIRTHDAY_GIFT; 0 turns it off. */
   birthdayGiftPoints: number;
+  /** ISO 3166-1 alpha-2: members with another country count as overseas in the growth metrics. */
+  homeMarket: string;
+  /** Minor units of the base currency: members whose 12-month net spend is above it are high-value. */
+  highValueThresholdMinor: bigint;
   referral: ReferralSettings;
   ltv: LtvSettings;
 }
@@ -132,14 +149,31 @@ export class ConfigError extends Error {
   }
 }
 
+/** "1000.00" -> "1000", "12.50" -> "12.5": the default 1000.00 also suits a base currency without decimals. */
+function withoutTrailingZeros(amount: string): string {
+  return amount.includes('.') ? amount.replace(/\.?0+$/, '') : amount;
+}
+
+/** The threshold is in the base currency, so it may have no more (non-zero) fraction digits than that currency has. */
+function highValueThresholdProblem(environment: NodeJS.ProcessEnv): string | undefined {
+  const base = (environment.BASE_CURRENCY || 'USD').toUpperCase();
+  const fraction = /^\d+\.(\d+)$/.exec(withoutTrailingZeros(environment.HIGH_VALUE_THRESHOLD ?? ''))?.[1];
+  const digits = minorUnitDigits(base);
+  if (fraction === undefined || digits === undefined || fraction.length <= digits) return undefined;
+  return `HIGH_VALUE_THRESHOLD: ${base} has ${digits} fraction digits`;
+}
+
 /** Parses and validates the environment once; throws ConfigError naming every bad variable. */
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
   const parsed = environmentSchema.safeParse(environment);
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   // Checked apart from the schema so that it is reported together with any other bad variable.
   if (environment.NODE_ENV === 'production' && !environment.JWT_SECRET) problems.push('JWT_SECRET: is required when NODE_ENV=production');
+  const thresholdProblem = highValueThresholdProblem(environment);
+  if (thresholdProblem) problems.push(thresholdProblem);
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const env = parsed.data;
+  const threshold = parseMoney(withoutTrailingZeros(env.HIGH_VALUE_THRESHOLD), env.BASE_CURRENCY, 'HIGH_VALUE_THRESHOLD', { allowZero: true }).minor;
   return {
     nodeEnv: env.NODE_ENV,
     isProduction: env.NODE_ENV === 'production',
@@ -161,6 +195,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     tierRetentionMonths: env.TIER_RETENTION_MONTHS,
     tierJobIntervalSeconds: env.TIER_JOB_INTERVAL_SECONDS,
     birthdayGiftPoints: env.BIRTHDAY_GIFT_POINTS,
+    homeMarket: env.HOME_MARKET,
+    highValueThresholdMinor: threshold,
     referral: {
       minOrderMinor: BigInt(env.REFERRAL_MIN_ORDER_MINOR),
       referrerBonus: env.REFERRAL_REFERRER_BONUS,

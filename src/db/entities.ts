@@ -1,3 +1,4 @@
+import { MemberActivityDay } from '../modules/analytics/member-activity-day.entity';
 import { AuditLog } from '../modules/audit/audit-log.entity';
 import { PointsHold } from '../modules/checkout/points-hold.entity';
 import { ExchangeRate } from '../modules/fx/exchange-rate.entity';
@@ -26,4 +27,4 @@ import { PointsFreeze } from '../modules/ledger/points-freeze.entity';
 /** Every entity, listed explicitly: no folder scanning, same in TypeScript and compiled runs. */
 export const entities = [Member, AuditLog, ExchangeRate, PointsCurrency, PointsAccount, PointsTransfer, PointsLot, PointsHold, Order, OrderRefund, EarningRule, MemberCardFingerprint,
   Tier, MemberTier, MemberTierChange, Perk, PerkGrant, Referral, MemberSighting, RateLimitCounter, Reward, RewardRedemption, PointsFreeze, StripeEvent, StripeDispute,
-  LtvRun, MemberLtv];
+  LtvRun, MemberLtv, MemberActivityDay];

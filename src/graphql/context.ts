@@ -13,6 +13,7 @@ import { OrderService } from '../modules/orders/order.service';
 import { TierLoaders } from '../modules/tiers/tier.loaders';
 import { TierAdmin } from '../modules/tiers/tier.service';
 import { PerkAdmin } from '../modules/tiers/perk.service';
+import { GrowthService } from '../modules/analytics/growth.service';
 import { ReferralService } from '../modules/referrals/referral.service';
 import { RewardService } from '../modules/rewards/reward.service';
 import { StripeCustomerService } from '../modules/payments/stripe-customer.service';
@@ -44,6 +45,7 @@ export interface RequestContext extends RequestScope {
   tierLoaders: TierLoaders;
   tierAdmin: TierAdmin;
   perkAdmin: PerkAdmin;
+  growth: GrowthService;
   referrals: ReferralService;
   rewards: RewardService;
   stripeCustomers: StripeCustomerService;
@@ -69,6 +71,7 @@ export function createRequestContext(scope: RequestScope): RequestContext {
     tierLoaders: new TierLoaders(scope.em, scope.config),
     tierAdmin: new TierAdmin(scope.em, scope.config),
     perkAdmin: new PerkAdmin(scope.em),
+    growth: new GrowthService(scope.em, scope.config),
     referrals: new ReferralService(scope, members, audit),
     rewards: new RewardService(scope, members, audit),
     stripeCustomers: new StripeCustomerService(scope, members, audit),

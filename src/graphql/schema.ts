@@ -10,6 +10,7 @@ import { FxResolver } from '../modules/fx/fx.resolver';
 import { MemberReferralsResolver, ReferralResolver } from '../modules/referrals/referral.resolver';
 import { RewardResolver } from '../modules/rewards/reward.resolver';
 import { MemberTierResolver, PerkResolver, TierResolver } from '../modules/tiers/tier.resolver';
+import { GrowthResolver } from '../modules/analytics/growth.resolver';
 import { PaymentsResolver } from '../modules/payments/payments.resolver';
 import { LtvResolver } from '../modules/ltv/ltv.resolver';
 import { PROJECT_ROOT } from '../db/paths';
@@ -32,6 +33,7 @@ export const resolvers = [
   RewardResolver,
   PaymentsResolver,
   LtvResolver,
+  GrowthResolver,
 ] as const;
 
 export function buildGraphQLSchema(): Promise<GraphQLSchema> {

@@ -6,6 +6,7 @@ import { LedgerEntryKind, TransferBucket } from '../modules/ledger/points-transf
 import { perksOfMembers } from '../modules/tiers/perk.service';
 import { birthdaysOn, reviewDecision, TierDecision, TierStanding, upgradeDecision } from '../modules/tiers/tier-policy';
 import { applyTierDecisions, LadderTier, loadLadder, qualifyingSpend, retainUntilFrom, standingsOf, TierSettings, windowStart } from '../modules/tiers/tier.service';
+import { netBaseAmountSql } from '../modules/orders/order.sql';
 import { addMonths } from '../time';
 import { scheduleEvery } from './schedule';
 
@@ -83,7 +84,7 @@ async function decideInBatches(em: EntityManager, now: Date, settings: TierSetti
 const upgradeCandidates: Candidates = async (em, now, settings, after, limit) => {
   const rows = await em.execute<{ member_id: string }[]>(
     `with spend as (
-       select member_id, sum(div(base_amount_minor::numeric * (amount_minor - refunded_minor), amount_minor)) as spend
+       select member_id, sum(${netBaseAmountSql()}) as spend
        from orders where placed_at > ? and placed_at <= ? and member_id > ? group by member_id
      )
      select s.member_id from spend s

@@ -2,6 +2,10 @@ import { isEmptyProgramme, seedDemoData } from '../../src/db/seed';
 import { Member } from '../../src/modules/members/member.entity';
 import { AuditLog } from '../../src/modules/audit/audit-log.entity';
 import { demoMembers, seedDemoProgramme } from '../../seeds/demo.seeder';
+import { demoActivityPlan } from '../../seeds/demo-activity';
+import { DEMO_GROWTH_MEMBERS, demoGrowthMembers, demoGrowthOrders } from '../../seeds/demo-growth';
+import { growthQueryOrFail, GrowthService } from '../../src/modules/analytics/growth.service';
+import { loadConfig } from '../../src/config/config';
 import { DEMO_REFERRED, DEMO_REWARDS } from '../../seeds/demo-rewards';
 import { DEMO_RATES, DEMO_RECENT_RATES, demoLedgerPlan, ramadanWindow, RECENT_RATE_DAYS } from '../../seeds/demo-orders';
 import { addDays, addMonths, DAY_MS } from '../../src/time';
@@ -12,7 +16,7 @@ import { checkLedgerInvariants, NO_VIOLATIONS } from '../helpers/invariants';
 async function snapshot(db: TestOrm) {
   const em = db.orm.em.fork();
   const counts: Record<string, number> = {};
-  for (const table of ['members', 'orders', 'order_refunds', 'points_transfers', 'points_lots', 'points_holds', 'points_accounts', 'exchange_rates', 'earning_rules', 'audit_log', 'rewards', 'referrals', 'member_sightings']) {
+  for (const table of ['members', 'orders', 'order_refunds', 'points_transfers', 'points_lots', 'points_holds', 'points_accounts', 'exchange_rates', 'earning_rules', 'audit_log', 'rewards', 'referrals', 'member_sightings', 'member_activity_days']) {
     const [{ count }] = await em.execute<{ count: string }[]>(`select count(*) as count from ${table}`);
     counts[table] = Number(count);
   }
@@ -63,7 +67,10 @@ describe('demo seed', () => {
   it('loads members in several markets, locales and channels', async () => {
     expect(emptyBefore).toBe(true);
     expect(await isEmptyProgramme(db.orm)).toBe(false);
-    const members = await db.orm.em.fork().find(Member, {}, { orderBy: { externalId: 'asc' } });
+    const everyone = await db.orm.em.fork().find(Member, {}, { orderBy: { externalId: 'asc' } });
+    expect(everyone).toHaveLength(demoMembers().length + DEMO_REFERRED.length + DEMO_GROWTH_MEMBERS);
+    // The core members; the long tail (demo-g-*, seeds/demo-growth.ts) has its own test below.
+    const members = everyone.filter((member) => !member.externalId.startsWith('demo-g-'));
     expect(members).toHaveLength(demoMembers().length + DEMO_REFERRED.length);
     expect(members).toHaveLength(26);
     expect(new Set(members.map((member) => member.country))).toEqual(new Set(['US', 'DE', 'ID', 'MY', 'SA', 'BR', 'JP', 'KW']));
@@ -75,22 +82,27 @@ describe('demo seed', () => {
 
   it('changes nothing when it runs a second time the same day', () => {
     expect(afterSecond).toEqual(afterFirst);
+    // The long tail: members, their orders (one EARN and one lot each), and one PTS account per member who ordered.
+    const tail = demoGrowthMembers(seededAt);
+    const tailOrders = demoGrowthOrders(tail, seededAt);
+    const tailBuyers = new Set(tailOrders.map((order) => order.memberExternalId)).size;
     expect(afterFirst.counts).toEqual({
-      members: 24 + 2, // the demo members, and two who signed up with a referral code (seeds/demo-rewards.ts)
-      orders: 156,
+      members: 24 + 2 + DEMO_GROWTH_MEMBERS, // the demo members, two who signed up with a referral code (seeds/demo-rewards.ts), the long tail
+      orders: 156 + tailOrders.length,
       order_refunds: 8,
       // 156 earns, 12 expiries, 8 reversals, 2 redemptions, 1 adjustment; no vests: orders placed longer ago
       // than the return window earn posted points at once, and the others are still pending.
-      // ... and 2 REFERRAL_BONUS per qualified referral (4), each with its lot.
-      points_transfers: 156 + 12 + 8 + 2 + 1 + 8,
-      points_lots: 156 + 1 + 8,
+      // ... and 2 REFERRAL_BONUS per qualified referral (4), each with its lot; one EARN and one lot per tail order.
+      points_transfers: 156 + 12 + 8 + 2 + 1 + 8 + tailOrders.length,
+      points_lots: 156 + 1 + 8 + tailOrders.length,
       points_holds: 2,
-      points_accounts: 24 + 6, // PTS for each demo member; ISSUANCE, EXPIRY, REVERSAL, REDEMPTION, ADJUSTMENT, REFERRAL
+      points_accounts: 24 + 6 + tailBuyers, // PTS for each demo member and tail member who ordered; ISSUANCE, EXPIRY, REVERSAL, REDEMPTION, ADJUSTMENT, REFERRAL
       exchange_rates: 10,
       earning_rules: 2,
       // Seeds run as the system (no caller, nothing audited), except the adjustment: only staff may adjust
       // points, so it runs as the admin "demo-seed" and writes the one audit row every adjustment writes.
       audit_log: 1,
+      member_activity_days: demoActivityPlan([...demoMembers(seededAt), ...tail], seededAt).length,
       rewards: 6,
       referrals: 4 + 2,
       member_sightings: 2, // the device demo-de-1 and demo-ref-device share
@@ -139,7 +151,7 @@ describe('demo seed', () => {
                 o.placed_at, o.status, o.refunded_minor, o.points_earned, o.details,
                 not exists (select 1 from orders e where e.member_id = o.member_id and e.placed_at < o.placed_at) as first, o.id,
                 coalesce((select t.earn_multiplier from member_tiers mt join tiers t on t.code = mt.tier_code where mt.member_id = o.member_id), '1') as member_multiplier
-         from orders o join members m on m.id = o.member_id order by o.external_id`,
+         from orders o join members m on m.id = o.member_id where m.external_id not like 'demo-g-%' order by o.external_id`,
       )).map((order) => ({ ...order, placed_at: new Date(order.placed_at), joined_at: new Date(order.joined_at) }));
     });
 
@@ -318,6 +330,56 @@ describe('demo seed', () => {
     ]);
     const audit = await db.orm.em.fork().find(AuditLog, {});
     expect(audit.map(({ actor, role, action }) => ({ actor, role, action }))).toEqual([{ actor: 'demo-seed', role: 'admin', action: 'points.adjust' }]);
+  });
+
+  it('adds a long tail of lighter members: a third never order, the rest once or twice, 20 to 330 days ago', async () => {
+    const tail = demoGrowthMembers(seededAt);
+    const planned = demoGrowthOrders(tail, seededAt);
+    const rows = await query<{ external_id: string; orders: number; outside: number }>(
+      `select m.external_id, count(o.id)::int as orders,
+              count(o.id) filter (where o.placed_at <= m.joined_at or o.placed_at > now() - interval '20 days' or o.placed_at < now() - interval '331 days')::int as outside
+       from members m left join orders o on o.member_id = m.id where m.external_id like 'demo-g-%' group by m.external_id order by m.external_id`,
+    );
+    expect(rows).toHaveLength(DEMO_GROWTH_MEMBERS);
+    expect(rows.reduce((sum, row) => sum + row.orders, 0)).toBe(planned.length);
+    expect(rows.filter((row) => row.outside > 0)).toEqual([]);
+    expect(rows.filter((row) => row.orders === 0).length).toBeGreaterThanOrEqual(DEMO_GROWTH_MEMBERS / 3);
+    expect(Math.max(...rows.map((row) => row.orders))).toBe(2);
+  });
+
+  it("makes the README's growth query look like a real programme", async () => {
+    const today = new Date(Math.floor(seededAt.getTime() / DAY_MS) * DAY_MS);
+    const growth = new GrowthService(db.orm.em.fork(), loadConfig({ NODE_ENV: 'test' }));
+    const year = growthQueryOrFail(addMonths(today, -12), today);
+    const [acquisition, activation, retention, revenue, referral, engagement] = await Promise.all([
+      growth.acquisition(year), growth.activation(year), growth.retention(year), growth.revenue(year), growth.referral(year),
+      growth.engagement(growthQueryOrFail(addDays(today, -30), today)),
+    ]);
+    // Loose bounds: the demo is planned relative to today, so its exact numbers move with the calendar.
+    expect(acquisition.newMembers).toBeGreaterThan(30);
+    expect(acquisition.costsWithoutRate).toBe(0);
+    const cacOf = (channel: string) => acquisition.byChannel.find((row) => row.channel === channel)?.cac.valueMinor;
+    for (const paid of ['google_ads', 'tiktok', 'instagram']) expect([paid, cacOf(paid)! > 2000n && cacOf(paid)! < 6000n]).toEqual([paid, true]);
+    expect([cacOf('organic'), cacOf('referral')]).toEqual([0n, 0n]);
+    expect(acquisition.overseasShare.value).toBeGreaterThan(0.4);
+    expect(acquisition.overseasShare.value).toBeLessThan(0.8);
+    // Not every sign-up orders: the long tail has members who never did, and slow starters.
+    expect(activation.firstOrderWithin7Days.value).toBeGreaterThan(0.3);
+    expect(activation.firstOrderWithin7Days.value).toBeLessThan(activation.firstOrderWithin30Days.value!);
+    expect(activation.firstOrderWithin30Days.value).toBeLessThan(0.9);
+    expect(retention.cohorts.length).toBeGreaterThanOrEqual(12);
+    expect(retention.repeatPurchaseRate.value).toBeGreaterThan(0.2);
+    expect(retention.repeatPurchaseRate.value).toBeLessThan(0.9);
+    expect(revenue.netRevenueMinor).toBeLessThan(revenue.gmvMinor);
+    expect(revenue.highValueShare.numerator).toBeGreaterThanOrEqual(1);
+    expect(revenue.highValueShare.value).toBeLessThan(0.4);
+    // Some referral-channel demo members joined in the last year (their referrals qualified when the seed ran,
+    // after `to` = today 00:00, so as of `to` they are still pending).
+    expect(referral.referralRate.numerator).toBeGreaterThanOrEqual(1);
+    expect(referral.referralConversion.denominator).toBe(referral.referralRate.numerator);
+    expect(engagement.mau).toBe(24 + DEMO_GROWTH_MEMBERS);
+    expect(engagement.dauMau.value).toBeGreaterThan(0.15);
+    expect(engagement.dauMau.value).toBeLessThan(0.6);
   });
 
   it('loads a rewards catalog of every kind with names in several languages', async () => {

@@ -40,6 +40,8 @@ describe('loadConfig', () => {
       tierRetentionMonths: 12,
       tierJobIntervalSeconds: 3600,
       birthdayGiftPoints: 500,
+      homeMarket: 'US',
+      highValueThresholdMinor: 100000n,
       referral: { minOrderMinor: 2000n, referrerBonus: 500, refereeBonus: 200, monthlyCap: 20, signalWindowDays: 30, lookupFailures: 10, lookupWindowSeconds: 900 },
       ltv: { nightlyHour: 2, churnHighBelow: 0.3, churnMediumBelow: 0.7, tierPercentiles: [5, 15, 30] },
     });
@@ -66,6 +68,8 @@ describe('loadConfig', () => {
         TIER_RETENTION_MONTHS: '24',
         TIER_JOB_INTERVAL_SECONDS: '600',
         BIRTHDAY_GIFT_POINTS: '0',
+        HOME_MARKET: 'de',
+        HIGH_VALUE_THRESHOLD: '2500.5',
         REFERRAL_MIN_ORDER_MINOR: '5000',
         REFERRAL_REFERRER_BONUS: '800',
         REFERRAL_REFEREE_BONUS: '300',
@@ -99,9 +103,19 @@ describe('loadConfig', () => {
       tierRetentionMonths: 24,
       tierJobIntervalSeconds: 600,
       birthdayGiftPoints: 0,
+      homeMarket: 'DE',
+      highValueThresholdMinor: 250050n,
       referral: { minOrderMinor: 5000n, referrerBonus: 800, refereeBonus: 300, monthlyCap: 5, signalWindowDays: 7, lookupFailures: 3, lookupWindowSeconds: 60 },
       ltv: { nightlyHour: -1, churnHighBelow: 0.2, churnMediumBelow: 0.6, tierPercentiles: [1, 9, 40] },
     });
+  });
+
+  it('checks HOME_MARKET and HIGH_VALUE_THRESHOLD, the threshold against the base currency digits', () => {
+    expect(configError({ HOME_MARKET: 'USA' }).problems).toEqual(['HOME_MARKET: must be an ISO 3166-1 alpha-2 country code, such as US']);
+    expect(configError({ HIGH_VALUE_THRESHOLD: '-5' }).problems).toEqual(['HIGH_VALUE_THRESHOLD: must be a decimal amount in the base currency, such as 1000.00']);
+    expect(configError({ HIGH_VALUE_THRESHOLD: '1000.5', BASE_CURRENCY: 'JPY', PORT: 'x' }).problems.sort()).toEqual(['HIGH_VALUE_THRESHOLD: JPY has 0 fraction digits', 'PORT: Invalid input: expected number, received NaN']);
+    expect(loadConfig({ HIGH_VALUE_THRESHOLD: '150000.00', BASE_CURRENCY: 'JPY' }).highValueThresholdMinor).toBe(150000n);
+    expect(loadConfig({ BASE_CURRENCY: 'JPY' }).highValueThresholdMinor).toBe(1000n);
   });
 
   it('rejects LTV settings that cannot work, naming each variable', () => {

@@ -13,6 +13,7 @@ export enum MemberStatus {
   name: 'members_external_id_prefix_idx',
   expression: 'create index "members_external_id_prefix_idx" on "members" ("external_id" text_pattern_ops)',
 })
+@Index({ properties: ['joinedAt'], name: 'members_joined_at_idx' })
 export class Member {
   [OptionalProps]?: 'status' | 'joinedAt' | 'createdAt' | 'birthday' | 'acquisitionChannel' | 'acquisitionCostMinor' | 'acquisitionCostCurrency' | 'stripeCustomerId';
 

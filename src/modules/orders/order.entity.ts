@@ -10,6 +10,7 @@ export enum OrderStatus {
 /** A paid order, with its amount converted to the base currency at the rate in force when it was placed. */
 @Entity({ tableName: 'orders' })
 @Index({ properties: ['memberId', 'placedAt'] })
+@Index({ properties: ['placedAt'], name: 'orders_placed_at_idx' })
 export class Order {
   [OptionalProps]?: 'createdAt' | 'status' | 'refundedMinor' | 'pointsEarned' | 'details';
 

@@ -4,6 +4,7 @@ import type { Config } from '../../config/config';
 import { Decimal, formatDecimal, parseDecimal } from '../../money/decimal';
 import { parseMoney } from '../../money/money';
 import { addMonths } from '../../time';
+import { netBaseAmountSql } from '../orders/order.sql';
 import { Tier } from './tier.entity';
 import { ladderProblem, TierDecision, TierRung, TierStanding, upgradeDecision } from './tier-policy';
 import { localisedNamesOrFail, nameOrFail } from '../../localised-names';
@@ -64,7 +65,7 @@ export function retainUntilFrom(settings: TierSettings): (now: Date) => Date {
 export async function qualifyingSpend(em: EntityManager, memberIds: string[], now: Date, settings: TierSettings): Promise<Map<string, bigint>> {
   if (memberIds.length === 0) return new Map();
   const rows = await em.execute<{ member_id: string; spend: string }[]>(
-    `select member_id, sum(div(base_amount_minor::numeric * (amount_minor - refunded_minor), amount_minor))::text as spend
+    `select member_id, sum(${netBaseAmountSql()})::text as spend
      from orders where member_id in (?) and placed_at > ? and placed_at <= ?
      group by member_id`,
     [memberIds, windowStart(now, settings), now],

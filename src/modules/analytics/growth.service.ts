@@ -1,0 +1,435 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import currencyCodes from 'currency-codes';
+import type { Config } from '../../config/config';
+import { BadUserInputError } from '../../errors';
+import { minorUnitDigits } from '../../money/currency';
+import { addMonths } from '../../time';
+import { netBaseAmountSql } from '../orders/order.sql';
+import {
+  cohortGrid,
+  CohortRow,
+  daysStartingIn,
+  engagement,
+  mauDays,
+  medianOfHistogram,
+  monthOf,
+  moneyRatio,
+  MoneyRatioParts,
+  ratio,
+  RatioParts,
+  valueRatio,
+  ValueRatioParts,
+} from './growth-math';
+
+/** The period [from, to) and the member filters every growth metric is computed for. */
+export interface GrowthQuery {
+  from: Date;
+  to: Date;
+  /** ISO 3166-1 alpha-2: only members with this country. */
+  market: string | null;
+  /** Only members with this acquisition channel. */
+  channel: string | null;
+}
+
+/** Longest period one query may cover: the statements scan the orders of the period (and the one before). */
+const MAX_PERIOD_DAYS = 3660;
+
+/** Validates the arguments of growthMetrics and the cohort CSV route; BAD_USER_INPUT names the bad one. */
+export function growthQueryOrFail(from: Date, to: Date, market?: string | null, channel?: string | null): GrowthQuery {
+  if (!(from instanceof Date) || Number.isNaN(from.getTime())) throw new BadUserInputError('from', 'is not a time');
+  if (!(to instanceof Date) || Number.isNaN(to.getTime())) throw new BadUserInputError('to', 'is not a time');
+  if (to.getTime() <= from.getTime()) throw new BadUserInputError('to', 'must be after from');
+  if (to.getTime() - from.getTime() > MAX_PERIOD_DAYS * 86_400_000) throw new BadUserInputError('to', `the period may be at most ${MAX_PERIOD_DAYS} days`);
+  let marketCode: string | null = null;
+  if (market != null) {
+    marketCode = market.trim().toUpperCase();
+    if (!/^[A-Z]{2}$/.test(marketCode)) throw new BadUserInputError('market', 'must be an ISO 3166-1 alpha-2 country code, such as DE');
+  }
+  let channelName: string | null = null;
+  if (channel != null) {
+    // Normalised as enrolment stores it (members.acquisition_channel is lower case).
+    channelName = channel.trim().toLowerCase();
+    if (!/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(channelName)) throw new BadUserInputError('channel', 'must be 1 to 64 letters, digits, ".", "_" or "-", such as google_ads');
+  }
+  return { from, to, market: marketCode, channel: channelName };
+}
+
+export interface ChannelAcquisition {
+  /** null: members enrolled without a channel. */
+  channel: string | null;
+  newMembers: number;
+  acquisitionCostMinor: bigint;
+  cac: MoneyRatioParts;
+}
+
+export interface AcquisitionResult {
+  newMembers: number;
+  acquisitionCostMinor: bigint;
+  cac: MoneyRatioParts;
+  overseasShare: RatioParts;
+  homeMarket: string;
+  costsWithoutRate: number;
+  byChannel: ChannelAcquisition[];
+}
+
+export interface ActivationResult {
+  newMembers: number;
+  firstOrderWithin7Days: RatioParts;
+  firstOrderWithin30Days: RatioParts;
+  medianDaysToFirstOrder: number | null;
+}
+
+export interface RetentionResult {
+  cohorts: CohortRow[];
+  repeatPurchaseRate: RatioParts;
+  churnRate: RatioParts;
+  previousFrom: Date;
+}
+
+export interface RevenueResult {
+  orders: number;
+  gmvMinor: bigint;
+  netRevenueMinor: bigint;
+  aov: MoneyRatioParts;
+  revenuePerMember: MoneyRatioParts;
+  highValueShare: RatioParts;
+  highValueThresholdMinor: bigint;
+}
+
+export interface ReferralResult {
+  newMembers: number;
+  referralRate: RatioParts;
+  referralConversion: RatioParts;
+  referralsPerActiveReferrer: RatioParts;
+}
+
+export interface ChannelValue {
+  channel: string | null;
+  scoredMembers: number;
+  meanLtv: MoneyRatioParts;
+  ltvToCac: ValueRatioParts;
+}
+
+export interface ValueResult {
+  run: { id: string; asOf: Date } | null;
+  scoredMembers: number;
+  meanLtv: MoneyRatioParts;
+  ltvToCac: ValueRatioParts;
+  byChannel: ChannelValue[];
+}
+
+/** The growth plan's health bar for LTV:CAC. */
+export const LTV_TO_CAC_BAR = 3.5;
+
+export interface EngagementResult {
+  dau: RatioParts;
+  mau: number;
+  dauMau: RatioParts;
+}
+
+/** ISO 4217 minor digits of every tender currency, as JSON for `jsonb_each_text`: converts costs in one statement. */
+const CURRENCY_DIGITS_JSON = JSON.stringify(
+  Object.fromEntries(
+    currencyCodes
+      .codes()
+      .map((code) => [code, minorUnitDigits(code)] as const)
+      .filter(([, digits]) => digits !== undefined),
+  ),
+);
+
+type Settings = Pick<Config, 'baseCurrency' | 'homeMarket' | 'highValueThresholdMinor'>;
+
+/**
+ * The AARRR numbers of a period, computed from the programme's own tables with a few set-based statements
+ * per section (never a query per member). Counting and summing happen in SQL; every division in growth-math.
+ * Everything is as of `to`: orders placed at or after `to` do not count (refunds count as recorded to date).
+ */
+export class GrowthService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly settings: Settings,
+  ) {}
+
+  /** Runs one read-only analytics statement in its own short transaction, with enough work_mem for its aggregates. */
+  private read<T>(sql: string, params: unknown[]): Promise<T[]> {
+    return this.em.transactional(async (tx) => {
+      await tx.execute(`set local work_mem = '${ANALYTICS_WORK_MEM}'`);
+      return tx.execute<T[]>(sql, params);
+    });
+  }
+
+  async acquisition(query: GrowthQuery): Promise<AcquisitionResult> {
+    const filter = memberFilter(query, 'm');
+    const base = this.settings.baseCurrency;
+    const baseDigits = minorUnitDigits(base)!;
+    const rows = await this.read<{ channel: string | null; members: string; overseas: string; cost_minor: string; without_rate: string }>(
+      `with new_members as (
+         select m.acquisition_channel as channel, m.country, m.acquisition_cost_minor as cost_minor,
+                m.acquisition_cost_currency as cost_currency, m.joined_at
+         from members m where m.joined_at >= ? and m.joined_at < ?${filter.sql}
+       ), costed as (
+         select n.channel, n.country,
+                case when n.cost_minor is null then 0
+                     when n.cost_currency = ? then n.cost_minor::numeric
+                     else div(n.cost_minor::numeric * power(10::numeric, ?), r.rate * power(10::numeric, d.digits::int)) end as cost_base
+         from new_members n
+         left join jsonb_each_text(?::jsonb) d(currency, digits) on d.currency = n.cost_currency
+         left join lateral (
+           select er.rate from exchange_rates er
+           where er.currency = n.cost_currency and er.effective_at <= n.joined_at
+           order by er.effective_at desc limit 1
+         ) r on n.cost_minor is not null and n.cost_currency <> ?
+       )
+       select channel, count(*) as members, count(*) filter (where country <> ?) as overseas,
+              coalesce(sum(cost_base), 0)::text as cost_minor, count(*) filter (where cost_base is null) as without_rate
+       from costed group by channel order by channel nulls last`,
+      [query.from, query.to, ...filter.params, base, baseDigits, CURRENCY_DIGITS_JSON, base, this.settings.homeMarket],
+    );
+    const byChannel = rows.map((row) => {
+      const newMembers = Number(row.members);
+      const costMinor = BigInt(row.cost_minor);
+      return { channel: row.channel, newMembers, acquisitionCostMinor: costMinor, cac: moneyRatio(costMinor, newMembers) };
+    });
+    const newMembers = byChannel.reduce((sum, row) => sum + row.newMembers, 0);
+    const costMinor = byChannel.reduce((sum, row) => sum + row.acquisitionCostMinor, 0n);
+    const overseas = rows.reduce((sum, row) => sum + Number(row.overseas), 0);
+    return {
+      newMembers,
+      acquisitionCostMinor: costMinor,
+      cac: moneyRatio(costMinor, newMembers),
+      overseasShare: ratio(overseas, newMembers),
+      homeMarket: this.settings.homeMarket,
+      costsWithoutRate: rows.reduce((sum, row) => sum + Number(row.without_rate), 0),
+      byChannel,
+    };
+  }
+
+  async activation(query: GrowthQuery): Promise<ActivationResult> {
+    const filter = memberFilter(query, 'm');
+    // One row per whole number of days from joining to the first order (null: no order before `to`).
+    const rows = await this.read<{ days: number | null; members: string }>(
+      `with new_members as (
+         select m.id, m.joined_at from members m where m.joined_at >= ? and m.joined_at < ?${filter.sql}
+       ), firsts as (
+         -- Grouped in one pass (a merge join on the orders' member index), not one look-up per member.
+         select o.member_id, min(o.placed_at) as first_at
+         from orders o join new_members n on n.id = o.member_id
+         where o.placed_at < ? group by o.member_id
+       )
+       select case when f.first_at is not null then greatest(floor(extract(epoch from (f.first_at - n.joined_at)) / 86400), 0)::int end as days,
+              count(*) as members
+       from new_members n left join firsts f on f.member_id = n.id group by 1`,
+      [query.from, query.to, ...filter.params, query.to],
+    );
+    const histogram = rows.filter((row) => row.days !== null).map((row) => ({ value: Number(row.days), count: Number(row.members) }));
+    const newMembers = rows.reduce((sum, row) => sum + Number(row.members), 0);
+    const within = (days: number) => histogram.filter((bucket) => bucket.value < days).reduce((sum, bucket) => sum + bucket.count, 0);
+    return {
+      newMembers,
+      firstOrderWithin7Days: ratio(within(7), newMembers),
+      firstOrderWithin30Days: ratio(within(30), newMembers),
+      medianDaysToFirstOrder: medianOfHistogram(histogram),
+    };
+  }
+
+  async retention(query: GrowthQuery): Promise<RetentionResult> {
+    const previousFrom = new Date(query.from.getTime() - (query.to.getTime() - query.from.getTime()));
+    const [cohorts, purchases] = await Promise.all([this.cohorts(query), this.purchaseCounts(query, previousFrom)]);
+    return {
+      cohorts,
+      repeatPurchaseRate: ratio(purchases.repeatBuyers, purchases.buyers),
+      churnRate: ratio(purchases.churned, purchases.previousBuyers),
+      previousFrom,
+    };
+  }
+
+  /** Monthly cohorts (UTC join month) of the members who joined in the period; cell n counts orders in month n after joining. */
+  async cohorts(query: GrowthQuery): Promise<CohortRow[]> {
+    const filter = memberFilter(query, 'm');
+    // Months as whole numbers (year x 12 + month, UTC) rather than dates and text: this groups millions of rows.
+    const monthIndex = (column: string) => `(date_part('year', ${column} at time zone 'UTC') * 12 + date_part('month', ${column} at time zone 'UTC'))::int`;
+    const rows = await this.read<{ month_index: number; month_offset: number; members: string }>(
+      `with cohort_members as (
+         select m.id, ${monthIndex('m.joined_at')} as month_index,
+                date_trunc('month', m.joined_at at time zone 'UTC') at time zone 'UTC' as month_start
+         from members m where m.joined_at >= ? and m.joined_at < ?${filter.sql}
+       ), active as (
+         select c.id, c.month_index, ${monthIndex('o.placed_at')} - c.month_index as month_offset
+         from cohort_members c
+         join orders o on o.member_id = c.id and o.placed_at >= c.month_start and o.placed_at < ?
+         group by 1, 2, 3
+       )
+       select month_index, -1 as month_offset, count(*) as members from cohort_members group by 1
+       union all
+       select month_index, month_offset, count(*) from active group by 1, 2`,
+      [query.from, query.to, ...filter.params, query.to],
+    );
+    const month = (index: number) => `${Math.floor((index - 1) / 12)}-${String(((index - 1) % 12) + 1).padStart(2, '0')}`;
+    const sizes = rows.filter((row) => row.month_offset === -1).map((row) => ({ month: month(row.month_index), members: Number(row.members) }));
+    const active = rows.filter((row) => row.month_offset >= 0).map((row) => ({ month: month(row.month_index), offset: row.month_offset, members: Number(row.members) }));
+    return cohortGrid(sizes, active, monthOf(new Date(query.to.getTime() - 1)));
+  }
+
+  private async purchaseCounts(query: GrowthQuery, previousFrom: Date): Promise<{ buyers: number; repeatBuyers: number; previousBuyers: number; churned: number }> {
+    const filter = memberFilter(query, 'm');
+    const join = filter.sql ? ' join members m on m.id = o.member_id' : '';
+    const [row] = await this.read<{ buyers: string; repeat_buyers: string; previous_buyers: string; churned: string }>(
+      `with counts as (
+         select o.member_id,
+                count(*) filter (where o.placed_at >= ?) as current_orders,
+                count(*) filter (where o.placed_at < ?) as previous_orders
+         from orders o${join}
+         where o.placed_at >= ? and o.placed_at < ?${filter.sql}
+         group by o.member_id
+       )
+       select count(*) filter (where current_orders >= 1) as buyers,
+              count(*) filter (where current_orders >= 2) as repeat_buyers,
+              count(*) filter (where previous_orders >= 1) as previous_buyers,
+              count(*) filter (where previous_orders >= 1 and current_orders = 0) as churned
+       from counts`,
+      [query.from, query.from, previousFrom, query.to, ...filter.params],
+    );
+    return { buyers: Number(row.buyers), repeatBuyers: Number(row.repeat_buyers), previousBuyers: Number(row.previous_buyers), churned: Number(row.churned) };
+  }
+
+  async revenue(query: GrowthQuery): Promise<RevenueResult> {
+    const filter = memberFilter(query, 'm');
+    const join = filter.sql ? ' join members m on m.id = o.member_id' : '';
+    const yearBefore = addMonths(query.to, -12);
+    const earliest = yearBefore < query.from ? yearBefore : query.from;
+    const threshold = this.settings.highValueThresholdMinor;
+    // One pass over the orders of the period and of the 12 months before `to`, grouped by member.
+    const [row] = await this.read<{ orders: string; gmv: string; net: string; members: string; spenders: string; high_value: string }>(
+      `with per_member as (
+         select o.member_id,
+                count(*) filter (where o.placed_at >= ?) as orders,
+                sum(o.base_amount_minor) filter (where o.placed_at >= ?) as gmv,
+                sum(${netBaseAmountSql('o')}) filter (where o.placed_at >= ?) as net,
+                sum(${netBaseAmountSql('o')}) filter (where o.placed_at >= ?) as spend
+         from orders o${join} where o.placed_at >= ? and o.placed_at < ?${filter.sql}
+         group by o.member_id
+       )
+       select coalesce(sum(orders), 0) as orders, coalesce(sum(gmv), 0)::text as gmv, coalesce(sum(net), 0)::text as net,
+              (select count(*) from members m where m.joined_at < ?${filter.sql}) as members,
+              count(spend) as spenders,
+              count(*) filter (where spend > ?) as high_value
+       from per_member`,
+      [query.from, query.from, query.from, yearBefore, earliest, query.to, ...filter.params, query.to, ...filter.params, threshold.toString()],
+    );
+    const orders = Number(row.orders);
+    const netMinor = BigInt(row.net);
+    return {
+      orders,
+      gmvMinor: BigInt(row.gmv),
+      netRevenueMinor: netMinor,
+      aov: moneyRatio(netMinor, orders),
+      revenuePerMember: moneyRatio(netMinor, Number(row.members)),
+      highValueShare: ratio(Number(row.high_value), Number(row.spenders)),
+      highValueThresholdMinor: threshold,
+    };
+  }
+
+  /**
+   * Referrals of the members who joined in the period (the referee is the member filtered), as of `to`: a
+   * referral counts as QUALIFIED if it qualified before `to`, is left out if it was rejected before `to`,
+   * and is PENDING otherwise.
+   */
+  async referral(query: GrowthQuery): Promise<ReferralResult> {
+    const filter = memberFilter(query, 'm');
+    const [row] = await this.read<{ new_members: string; referred: string; qualified: string; open: string; referrers: string }>(
+      `with new_members as (
+         select m.id from members m where m.joined_at >= ? and m.joined_at < ?${filter.sql}
+       ), referred as (
+         select r.referrer_id,
+                case when r.status = 'QUALIFIED' and r.qualified_at < ? then 'QUALIFIED'
+                     when r.status = 'REJECTED' and r.rejected_at < ? then 'REJECTED'
+                     else 'PENDING' end as status
+         from new_members n join referrals r on r.member_id = n.id
+       )
+       select (select count(*) from new_members) as new_members,
+              (select count(*) from referred) as referred,
+              (select count(*) from referred where status = 'QUALIFIED') as qualified,
+              (select count(*) from referred where status <> 'REJECTED') as open,
+              (select count(distinct referrer_id) from referred where status <> 'REJECTED') as referrers`,
+      [query.from, query.to, ...filter.params, query.to, query.to],
+    );
+    const newMembers = Number(row.new_members);
+    return {
+      newMembers,
+      referralRate: ratio(Number(row.referred), newMembers),
+      referralConversion: ratio(Number(row.qualified), Number(row.open)),
+      referralsPerActiveReferrer: ratio(Number(row.open), Number(row.referrers)),
+    };
+  }
+
+  /**
+   * LTV against CAC for the members who joined in the period, from the latest successful LTV run (member_ltv
+   * holds one row per member, replaced by each run). A member's LTV is the plan's formula (AOV x purchases per
+   * year x lifespan - CAC), which is -CAC for a member without orders; its CAC is the run's, in the base currency.
+   */
+  async value(query: GrowthQuery): Promise<ValueResult> {
+    const filter = memberFilter(query, 'm');
+    const [run] = await this.em.execute<{ id: string; as_of: Date | string }[]>(
+      "select id, as_of from ltv_runs where status = 'SUCCEEDED' order by finished_at desc, id desc limit 1",
+    );
+    if (!run) return { run: null, scoredMembers: 0, meanLtv: moneyRatio(0n, 0), ltvToCac: valueRatio(0n, 0n), byChannel: [] };
+    const rows = await this.read<{ channel: string | null; scored: string; ltv: string; gross: string; cac: string }>(
+      `with scored as (
+         select m.acquisition_channel as channel,
+                coalesce(l.formula_ltv_minor, -coalesce(l.acquisition_cost_minor, 0))::numeric as ltv,
+                coalesce(l.acquisition_cost_minor, 0)::numeric as cac
+         from members m join member_ltv l on l.member_id = m.id
+         where m.joined_at >= ? and m.joined_at < ?${filter.sql}
+       )
+       select channel, count(*) as scored, sum(ltv)::text as ltv, sum(ltv + cac)::text as gross, sum(cac)::text as cac
+       from scored group by channel order by channel nulls last`,
+      [query.from, query.to, ...filter.params],
+    );
+    const byChannel = rows.map((row) => ({
+      channel: row.channel,
+      scoredMembers: Number(row.scored),
+      meanLtv: moneyRatio(BigInt(row.ltv), Number(row.scored)),
+      ltvToCac: valueRatio(BigInt(row.gross), BigInt(row.cac)),
+    }));
+    const total = (pick: (row: (typeof rows)[number]) => string) => rows.reduce((sum, row) => sum + BigInt(pick(row)), 0n);
+    const scoredMembers = byChannel.reduce((sum, row) => sum + row.scoredMembers, 0);
+    return {
+      run: { id: run.id, asOf: new Date(run.as_of) },
+      scoredMembers,
+      meanLtv: moneyRatio(total((row) => row.ltv), scoredMembers),
+      ltvToCac: valueRatio(total((row) => row.gross), total((row) => row.cac)),
+      byChannel,
+    };
+  }
+
+  async engagement(query: GrowthQuery): Promise<EngagementResult> {
+    const filter = memberFilter(query, 'm');
+    const join = filter.sql ? ' join members m on m.id = a.member_id' : '';
+    const period = daysStartingIn(query.from, query.to);
+    const month = mauDays(query.to);
+    const [row] = await this.read<{ member_days: string; mau: string }>(
+      `select (select count(*) from member_activity_days a${join} where a.day >= ?::date and a.day < ?::date${filter.sql}) as member_days,
+              (select count(distinct a.member_id) from member_activity_days a${join} where a.day >= ?::date and a.day < ?::date${filter.sql}) as mau`,
+      [period.first, period.end, ...filter.params, month.first, month.end, ...filter.params],
+    );
+    return engagement(Number(row.member_days), period.days, Number(row.mau));
+  }
+}
+
+/** Memory for the hash aggregates of one analytics statement (a million members would spill to disk at 4 MB). */
+const ANALYTICS_WORK_MEM = '64MB';
+
+/** The market and channel filters as extra conditions on the members table aliased `alias`. */
+function memberFilter(query: GrowthQuery, alias: string): { sql: string; params: string[] } {
+  const conditions: string[] = [];
+  const params: string[] = [];
+  if (query.market !== null) {
+    conditions.push(`${alias}.country = ?`);
+    params.push(query.market);
+  }
+  if (query.channel !== null) {
+    conditions.push(`${alias}.acquisition_channel = ?`);
+    params.push(query.channel);
+  }
+  return { sql: conditions.map((condition) => ` and ${condition}`).join(''), params };
+}
