@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config/config';
 import { LtvRunRecord, runLtv } from '../modules/ltv/ltv-run';
+import { scheduleEvery } from './schedule';
 
 /** How often the schedule checks whether tonight's run is due (at most; JOB_INTERVAL_SECONDS when shorter). */
 const CHECK_EVERY_SECONDS = 300;
@@ -31,20 +32,5 @@ export async function runNightlyLtvIfDue(orm: MikroORM, config: Config, now: Dat
 /** Checks every few minutes whether the nightly run is due; off with JOB_INTERVAL_SECONDS=0 or LTV_NIGHTLY_HOUR=-1. */
 export function scheduleLtvJob(orm: MikroORM, config: Config, onError: (error: unknown) => void): () => Promise<void> {
   if (config.jobIntervalSeconds <= 0 || config.ltv.nightlyHour < 0) return async () => undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    running = runNightlyLtvIfDue(orm, config)
-      .catch(onError)
-      .finally(() => {
-        busy = false;
-      });
-  }, Math.min(config.jobIntervalSeconds, CHECK_EVERY_SECONDS) * 1000);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+  return scheduleEvery(Math.min(config.jobIntervalSeconds, CHECK_EVERY_SECONDS), () => runNightlyLtvIfDue(orm, config), onError);
 }

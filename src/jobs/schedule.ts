@@ -1,13 +1,21 @@
 /**
  * Runs `work` every `intervalSeconds` until the returned stop function is called (0 or less: never).
- * A run that fails is reported to `onError` and retried at the next tick; stopping waits for a run in flight.
- * Correctness never depends on it running in one replica only: every job locks what it changes.
+ * A tick that comes while the previous run is still going is skipped, so runs of one job never overlap in a
+ * process. A run that fails is reported to `onError` and retried at the next tick; stopping waits for a run in
+ * flight. Correctness never depends on it running in one replica only: every job locks what it changes.
  */
 export function scheduleEvery(intervalSeconds: number, work: () => Promise<unknown>, onError: (error: unknown) => void): () => Promise<void> {
   if (intervalSeconds <= 0) return async () => undefined;
   let running: Promise<unknown> = Promise.resolve();
+  let busy = false;
   const timer = setInterval(() => {
-    running = work().catch(onError);
+    if (busy) return;
+    busy = true;
+    running = work()
+      .catch(onError)
+      .finally(() => {
+        busy = false;
+      });
   }, intervalSeconds * 1000);
   timer.unref();
   return async () => {
