@@ -1,6 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config/config';
 import { addDays, addMonths } from '../time';
+import { netBaseAmountSql } from '../modules/orders/order.sql';
 import { Ledger } from '../modules/ledger/ledger';
 import { DEFAULT_POINTS_CURRENCY, pointsCurrencyOrFail } from '../modules/ledger/points-currency.service';
 import { LedgerEntryKind, TransferBucket } from '../modules/ledger/points-transfer.entity';
@@ -24,7 +25,7 @@ export interface ReferralJobsResult {
 const QUALIFYING_ORDER = `
   select o.id from orders o
   where o.member_id = r.member_id and o.placed_at <= ?
-    and o.base_amount_minor * (o.amount_minor - o.refunded_minor) >= ? * o.amount_minor
+    and ${netBaseAmountSql('o')} >= ?
   order by o.placed_at, o.id limit 1`;
 
 /**

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { netBaseAmountSql } from '../orders/order.sql';
 
 /*
  * RFM (recency, frequency, monetary) per member as of a time, in ONE set-based statement over `orders`, into the
@@ -46,10 +47,7 @@ later_refunds as (
 occasions as (
   select o.member_id,
          ((o.placed_at at time zone 'UTC')::date - date '1970-01-01') as day,
-         sum(case
-               when o.refunded_minor - coalesce(lr.amount_minor, 0) = 0 then o.base_amount_minor
-               else div(o.base_amount_minor::numeric * (o.amount_minor - o.refunded_minor + coalesce(lr.amount_minor, 0)), o.amount_minor)::bigint
-             end)::bigint as net_minor,
+         sum(${netBaseAmountSql('o', 'o.refunded_minor - coalesce(lr.amount_minor, 0)')})::bigint as net_minor,
          count(*) as orders
   from orders o
   cross join as_of
