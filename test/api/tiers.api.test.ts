@@ -16,7 +16,7 @@ const STATUS = `query Status($externalId: String) {
     tierHistory { fromTier toTier reason qualifyingSpend { amount currency } }
   }
 }`;
-const LIST = `query List($query: String!) { searchMembers(query: $query, first: 10) { edges { node { externalId tier { code } supportPriority perks { code } } } } }`;
+const LIST = `query List($query: String!) { searchMembers(query: $query, first: 10) { edges { node { externalId tier { code } supportPriority perks { code } tierHistory { fromTier toTier reason } } } } }`;
 const CREATE_TIER = `mutation Create($input: CreateTierInput!) { createTier(input: $input) { code name rank threshold { amount currency } earnMultiplier } }`;
 const UPDATE_TIER = `mutation Update($input: UpdateTierInput!) { updateTier(input: $input) { code name(locale: "de-DE") rank threshold { amount } earnMultiplier } }`;
 const DELETE_TIER = `mutation Delete($code: String!) { deleteTier(code: $code) }`;
@@ -121,8 +121,11 @@ describe('tiers and perks over HTTP', () => {
     await record(platinum.id, '3000.00');
     const edges = ok(await server.graphql(LIST, { query: 'tier-list-' }, support)).searchMembers.edges;
     expect(edges.map((edge: any) => edge.node)).toEqual([
-      { externalId: 'tier-list-1', tier: { code: 'PLATINUM' }, supportPriority: 'DEDICATED', perks: ['BIRTHDAY_GIFT', 'DEDICATED_SUPPORT', 'EARLY_ACCESS', 'EARN_BOOST', 'FREE_SHIPPING'].map((code) => ({ code })) },
-      { externalId: 'tier-list-2', tier: { code: 'BRONZE' }, supportPriority: 'STANDARD', perks: [{ code: 'BIRTHDAY_GIFT' }] },
+      {
+        externalId: 'tier-list-1', tier: { code: 'PLATINUM' }, supportPriority: 'DEDICATED', perks: ['BIRTHDAY_GIFT', 'DEDICATED_SUPPORT', 'EARLY_ACCESS', 'EARN_BOOST', 'FREE_SHIPPING'].map((code) => ({ code })),
+        tierHistory: [{ fromTier: 'BRONZE', toTier: 'PLATINUM', reason: 'UPGRADE' }],
+      },
+      { externalId: 'tier-list-2', tier: { code: 'BRONZE' }, supportPriority: 'STANDARD', perks: [{ code: 'BIRTHDAY_GIFT' }], tierHistory: [] },
     ]);
   });
 

@@ -4,6 +4,16 @@ import { HeldPerk, perksOfMembers, perksOfSources } from './perk.service';
 import type { TierStanding } from './tier-policy';
 import { LadderTier, loadLadder, qualifyingSpend, standingsOf, TierSettings } from './tier.service';
 
+export const HISTORY_LIMIT = 50;
+
+export interface TierChangeRow {
+  from_tier: string;
+  to_tier: string;
+  reason: string;
+  qualifying_spend_minor: string;
+  changed_at: Date;
+}
+
 /** Per-request batching for the tier fields of members: one query per kind per tick, whatever the list. */
 export class TierLoaders {
   private ladderPromise?: Promise<LadderTier[]>;
@@ -11,6 +21,8 @@ export class TierLoaders {
   readonly spend: DataLoader<string, bigint>;
   readonly perks: DataLoader<string, HeldPerk[]>;
   readonly perksOfSource: DataLoader<string, HeldPerk[]>;
+  /** Each member's tier changes, newest first, at most HISTORY_LIMIT. */
+  readonly history: DataLoader<string, TierChangeRow[]>;
 
   constructor(
     private readonly em: EntityManager,
@@ -28,6 +40,16 @@ export class TierLoaders {
     this.perks = new DataLoader(async (ids) => {
       const found = await perksOfMembers(em, ids);
       return ids.map((id) => found.get(id) ?? []);
+    });
+    this.history = new DataLoader(async (ids) => {
+      const rows = await em.execute<(TierChangeRow & { member_id: string })[]>(
+        `select member_id, from_tier, to_tier, reason, qualifying_spend_minor, changed_at from (
+           select *, row_number() over (partition by member_id order by changed_at desc, id desc) as n
+           from member_tier_changes where member_id in (?)
+         ) changes where n <= ? order by member_id, n`,
+        [[...ids], HISTORY_LIMIT],
+      );
+      return ids.map((id) => rows.filter((row) => row.member_id === id).map((row) => ({ ...row, changed_at: new Date(row.changed_at) })));
     });
     this.perksOfSource = new DataLoader(async (sources) => {
       const found = await perksOfSources(em, sources);

@@ -5,7 +5,7 @@ import type { Member } from '../members/member.entity';
 import { MemberView } from '../members/member.types';
 import { localisedName } from '../../localised-names';
 import { LocalisedNameView } from '../../graphql/localised-name.types';
-import { highestSupportPriority, tierProgress } from './tier-policy';
+import { currentRung, highestSupportPriority, tierProgress } from './tier-policy';
 import { CreateTierInput, PerkInput, PerkView, SupportPriority, TierChangeView, TierProgressView, TierView, UpdateTierInput } from './tier.types';
 
 @Resolver(() => TierView)
@@ -41,7 +41,7 @@ export class TierResolver {
   async createTier(@Ctx() context: RequestContext, @Arg('input') input: CreateTierInput): Promise<TierView> {
     const tier = await context.tierAdmin.create(input);
     await context.audit.record('tier.create', [null], { code: tier.code });
-    return TierView.of({ ...tier, names: tier.names });
+    return TierView.of(tier);
   }
 
   @Authorized('admin')
@@ -49,7 +49,7 @@ export class TierResolver {
   async updateTier(@Ctx() context: RequestContext, @Arg('input') input: UpdateTierInput): Promise<TierView> {
     const tier = await context.tierAdmin.update(input);
     await context.audit.record('tier.update', [null], { code: tier.code });
-    return TierView.of({ ...tier, names: tier.names });
+    return TierView.of(tier);
   }
 
   @Authorized('admin')
@@ -112,7 +112,7 @@ export class MemberTierResolver {
   @FieldResolver(() => TierView, { description: 'The membership tier the member holds now.' })
   async tier(@Root() member: Member, @Ctx() context: RequestContext): Promise<TierView> {
     const [ladder, standing] = await Promise.all([context.tierLoaders.ladder(), context.tierLoaders.standing.load(member.id)]);
-    return TierView.of(tierProgress(ladder, standing, 0n).current, member.locale);
+    return TierView.of(currentRung(ladder, standing), member.locale);
   }
 
   @FieldResolver(() => TierProgressView)
@@ -146,17 +146,14 @@ export class MemberTierResolver {
 
   @FieldResolver(() => [TierChangeView], { description: 'Tier changes, newest first (at most 50).' })
   async tierHistory(@Root() member: Member, @Ctx() context: RequestContext): Promise<TierChangeView[]> {
-    const rows = await context.em.execute<{ from_tier: string; to_tier: string; reason: string; qualifying_spend_minor: string; changed_at: Date }[]>(
-      'select from_tier, to_tier, reason, qualifying_spend_minor, changed_at from member_tier_changes where member_id = ? order by changed_at desc, id desc limit 50',
-      [member.id],
-    );
+    const rows = await context.tierLoaders.history.load(member.id);
     return rows.map((row) =>
       Object.assign(new TierChangeView(), {
         fromTier: row.from_tier,
         toTier: row.to_tier,
         reason: row.reason,
         qualifyingSpend: MoneyView.of({ minor: BigInt(row.qualifying_spend_minor), currency: context.config.baseCurrency }),
-        changedAt: new Date(row.changed_at),
+        changedAt: row.changed_at,
       }),
     );
   }
