@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { systemScope } from '../src/graphql/context';
 import { AuditService } from '../src/modules/audit/audit.service';
-import { MemberLoaders } from '../src/modules/members/member.loaders';
+import { MemberStatusLoader } from '../src/modules/status/member-status';
 import { MemberService } from '../src/modules/members/member.service';
 import type { EnrollmentInput } from '../src/modules/members/member.validation';
 import { createReferral } from '../src/modules/referrals/referral.service';
@@ -92,7 +92,7 @@ export const DEMO_REFERRED: (EnrollmentInput & { referrerExternalId: string })[]
  */
 export async function seedDemoRewardsAndReferrals(em: EntityManager, members: EnrollmentInput[]): Promise<void> {
   const scope = systemScope(em, 'seed');
-  const rewards = new RewardService(scope, new MemberService(scope, new AuditService(scope), new MemberLoaders(em)), new AuditService(scope));
+  const rewards = new RewardService(scope, new MemberService(scope, new AuditService(scope), new MemberStatusLoader(em, scope.config)), new AuditService(scope));
   const existingRewards = new Set((await em.execute<{ code: string }[]>('select code from rewards')).map((row) => row.code));
   for (const reward of DEMO_REWARDS) {
     if (!existingRewards.has(reward.code)) await rewards.create(reward);
@@ -113,7 +113,7 @@ export async function seedDemoRewardsAndReferrals(em: EntityManager, members: En
     });
   }
 
-  const memberService = new MemberService(scope, new AuditService(scope), new MemberLoaders(em));
+  const memberService = new MemberService(scope, new AuditService(scope), new MemberStatusLoader(em, scope.config));
   for (const { referrerExternalId, ...input } of DEMO_REFERRED) {
     const referrerRow = await idOf(referrerExternalId);
     if (input.deviceId) {

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Seeder } from '@mikro-orm/seeder';
 import { AuditService } from '../src/modules/audit/audit.service';
-import { MemberLoaders } from '../src/modules/members/member.loaders';
+import { MemberStatusLoader } from '../src/modules/status/member-status';
 import { MemberService } from '../src/modules/members/member.service';
 import type { EnrollmentInput } from '../src/modules/members/member.validation';
 import { systemScope } from '../src/graphql/context';
@@ -66,7 +66,7 @@ export function demoMembers(now: Date = new Date()): EnrollmentInput[] {
  */
 export async function seedDemoProgramme(em: EntityManager, now: Date = new Date()): Promise<void> {
   const scope = systemScope(em, 'seed');
-  const members = new MemberService(scope, new AuditService(scope), new MemberLoaders(em));
+  const members = new MemberService(scope, new AuditService(scope), new MemberStatusLoader(em, scope.config));
   const existing = new Set((await em.getConnection().execute<{ external_id: string }[]>('select external_id from members')).map((row) => row.external_id));
   const inputs = demoMembers(now);
   for (const input of inputs) {

@@ -3,7 +3,7 @@ import type { Principal } from '../auth/principal';
 import { Config, loadConfig } from '../config/config';
 import { createLogger, Logger } from '../observability/logger';
 import { AuditService } from '../modules/audit/audit.service';
-import { MemberLoaders } from '../modules/members/member.loaders';
+import { MemberStatusLoader } from '../modules/status/member-status';
 import { MemberService } from '../modules/members/member.service';
 import { FxService } from '../modules/fx/fx.service';
 import { BalanceService } from '../modules/ledger/balance.service';
@@ -35,7 +35,8 @@ export interface RequestScope {
 /** The GraphQL context: the request scope plus the per-request services and DataLoaders built on it. */
 export interface RequestContext extends RequestScope {
   audit: AuditService;
-  memberLoaders: MemberLoaders;
+  /** Every member look-up and status field of the request: one statement per tick. */
+  memberStatus: MemberStatusLoader;
   members: MemberService;
   fx: FxService;
   balances: BalanceService;
@@ -54,14 +55,14 @@ export interface RequestContext extends RequestScope {
 
 export function createRequestContext(scope: RequestScope): RequestContext {
   const audit = new AuditService(scope);
-  const memberLoaders = new MemberLoaders(scope.em);
-  const members = new MemberService(scope, audit, memberLoaders);
+  const memberStatus = new MemberStatusLoader(scope.em, scope.config);
+  const members = new MemberService(scope, audit, memberStatus);
   const fx = new FxService(scope, audit);
   const balances = new BalanceService(scope.em);
   return {
     ...scope,
     audit,
-    memberLoaders,
+    memberStatus,
     members,
     fx,
     balances,
@@ -75,7 +76,7 @@ export function createRequestContext(scope: RequestScope): RequestContext {
     referrals: new ReferralService(scope, members, audit),
     rewards: new RewardService(scope, members, audit),
     stripeCustomers: new StripeCustomerService(scope, members, audit),
-    ltv: new LtvService(scope, audit, memberLoaders),
+    ltv: new LtvService(scope, audit, memberStatus),
   };
 }
 

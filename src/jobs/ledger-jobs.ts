@@ -1,5 +1,4 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { expireDueHolds } from '../modules/checkout/hold-expiry';
 import { Ledger } from '../modules/ledger/ledger';
 import { LedgerEntryKind, TransferBucket } from '../modules/ledger/points-transfer.entity';
 import { scheduleEvery } from './schedule';
@@ -38,8 +37,8 @@ async function expireHolds(em: EntityManager, now: Date): Promise<number> {
   const accounts = await dueAccounts(em, "select distinct account_id from points_holds where status = 'HELD' and expires_at <= ? limit ?", now);
   for (const accountId of accounts) {
     expired += await em.transactional(async (tx) => {
-      const ledger = new Ledger(tx);
-      return expireDueHolds(tx, ledger, await ledger.lockAccountById(accountId), now);
+      // Locking the account expires its due holds.
+      return (await new Ledger(tx).lockAccountById(accountId, now)).expiredHolds;
     });
   }
   return expired;
@@ -54,7 +53,7 @@ async function vestLots(em: EntityManager, now: Date): Promise<number> {
   for (const accountId of accounts) {
     vested += await em.transactional(async (tx) => {
       const ledger = new Ledger(tx);
-      const account = await ledger.lockAccountById(accountId);
+      const account = await ledger.lockAccountById(accountId, now);
       const lots = await tx.execute<{ id: string; remaining: string; order_id: string | null; transfer_id: string }[]>(
         `select id, remaining, order_id, transfer_id from points_lots l where account_id = ? and pending and vests_at <= ? and ${NOT_FROZEN} order by id`,
         [accountId, now],
@@ -88,8 +87,7 @@ async function expirePoints(em: EntityManager, now: Date): Promise<bigint> {
   for (const accountId of accounts) {
     expired += await em.transactional(async (tx) => {
       const ledger = new Ledger(tx);
-      const account = await ledger.lockAccountById(accountId);
-      await expireDueHolds(tx, ledger, account, now);
+      const account = await ledger.lockAccountById(accountId, now);
       const [{ due }] = await tx.execute<{ due: string | null }[]>(
         'select sum(remaining) as due from points_lots where account_id = ? and remaining > 0 and not pending and expires_at <= ?',
         [accountId, now],

@@ -96,7 +96,8 @@ async function qualify(
     if (points <= 0) continue;
     const account = accounts.get(memberId)!;
     const amount = BigInt(points);
-    const transfer = await ledger.transfer({
+    await ledger.transfer(
+      {
       account,
       direction: 'CREDIT',
       bucket: TransferBucket.POSTED,
@@ -108,8 +109,9 @@ async function qualify(
       reason: `referral ${referral.code} qualified (${side})`,
       details: { referralId: referral.id, side },
       expiresAt,
-    });
-    await ledger.createLot({ account, transferId: transfer.id, amount, pending: false, vestsAt: null, expiresAt });
+      },
+      { expiresAt },
+    );
   }
   return ReferralStatus.QUALIFIED;
 }

@@ -142,7 +142,8 @@ async function grantBirthdayGifts(em: EntityManager, config: Config, now: Date):
         const [given] = await tx.execute('select 1 from points_transfers where idempotency_key = ?', [idempotencyKey]);
         if (given) return 0;
         const expiresAt = addMonths(now, currency.expiryMonths);
-        const transfer = await ledger.transfer({
+        await ledger.transfer(
+          {
           account,
           direction: 'CREDIT',
           bucket: TransferBucket.POSTED,
@@ -153,8 +154,9 @@ async function grantBirthdayGifts(em: EntityManager, config: Config, now: Date):
           reason: 'birthday gift',
           idempotencyKey,
           expiresAt,
-        });
-        await ledger.createLot({ account, transferId: transfer.id, amount: points, pending: false, vestsAt: null, expiresAt });
+          },
+          { expiresAt },
+        );
         return 1;
       });
     }

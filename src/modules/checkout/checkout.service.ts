@@ -1,4 +1,5 @@
-import { HoldNotActiveError, IdempotencyConflictError, InsufficientPointsError, NotFoundError } from '../../errors';
+import { randomUUID } from 'node:crypto';
+import { IdempotencyConflictError } from '../../errors';
 import type { RequestScope } from '../../graphql/context';
 import { requestHash } from '../../idempotency';
 import { parseDecimal } from '../../money/decimal';
@@ -6,13 +7,12 @@ import { parseMoney } from '../../money/money';
 import { externalIdOrFail, uuidOrFail, wholeNumberOrFail } from '../../validation';
 import { isUniqueViolation } from '../../db/errors';
 import type { FxService } from '../fx/fx.service';
-import { Ledger } from '../ledger/ledger';
+import { namedStatement, runNamed } from '../../db/sql';
+import { ledgerCommand, ledgerError } from '../ledger/ledger-errors';
 import type { BalanceService } from '../ledger/balance.service';
-import { pointsCurrencyOrFail } from '../ledger/points-currency.service';
-import { LedgerEntryKind, TransferBucket } from '../ledger/points-transfer.entity';
+import { pointsCurrencyCodeOrFail, pointsCurrencyOrFail } from '../ledger/points-currency.service';
 import { Quote, quoteRedemption } from '../ledger/redemption';
 import type { MemberService } from '../members/member.service';
-import { expireDueHolds } from './hold-expiry';
 import { HoldStatus, PointsHold } from './points-hold.entity';
 
 export interface HoldInput {
@@ -25,6 +25,38 @@ export interface HoldInput {
 }
 
 export const DEFAULT_HOLD_TTL_SECONDS = 900;
+
+/** A hold as clients see it. */
+export type HoldRecord = Pick<PointsHold, 'id' | 'memberId' | 'currency' | 'points' | 'orderRef' | 'status' | 'expiresAt' | 'createdAt'>;
+
+interface HoldRow {
+  id: string;
+  member_id: string;
+  currency: string;
+  points: string;
+  order_ref: string;
+  status: HoldStatus;
+  expires_at: Date;
+  created_at: Date;
+  request_hash: string;
+}
+
+const HOLD = namedStatement('ledger_hold', 'select * from ledger_hold(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+const RESOLVE_HOLD = namedStatement('ledger_resolve_hold', 'select * from ledger_resolve_hold(?, ?, ?, ?)');
+const HOLD_BY_KEY = namedStatement('points_hold_by_key', 'select * from points_holds where idempotency_key = ?');
+
+function holdRecord(row: HoldRow): HoldRecord {
+  return {
+    id: row.id,
+    memberId: row.member_id,
+    currency: row.currency,
+    points: row.points,
+    orderRef: row.order_ref,
+    status: row.status,
+    expiresAt: new Date(row.expires_at),
+    createdAt: new Date(row.created_at),
+  };
+}
 const MAX_HOLD_TTL_SECONDS = 24 * 60 * 60;
 
 /** Redeeming points at checkout: quote, then hold, then capture or release (TigerBeetle's two-phase transfers). */
@@ -54,102 +86,59 @@ export class CheckoutService {
     return { ...quote, currency: currency.code };
   }
 
-  /** Reserves points for a checkout, idempotently on idempotencyKey. Fails with INSUFFICIENT_POINTS beyond the available balance. */
-  async hold(input: HoldInput): Promise<PointsHold> {
-    const member = await this.members.actionTargetOrFail(input.memberId);
-    const currency = await pointsCurrencyOrFail(this.scope.em, input.currency);
+  /**
+   * Reserves points for a checkout, idempotently on idempotencyKey. Fails with INSUFFICIENT_POINTS beyond the
+   * available balance. One round trip: the ledger_hold function checks the member, locks the account, expires its
+   * due holds, answers a replay, re-checks the balance and writes the hold.
+   */
+  async hold(input: HoldInput): Promise<HoldRecord> {
+    const memberId = uuidOrFail(input.memberId, 'memberId', 'is not a member id');
+    const currency = pointsCurrencyCodeOrFail(input.currency);
     const points = BigInt(wholeNumberOrFail(input.points, 'points', { min: this.scope.config.redemptionMinPoints }));
     const orderRef = externalIdOrFail(input.orderRef, 'orderRef');
     const idempotencyKey = externalIdOrFail(input.idempotencyKey, 'idempotencyKey');
     const ttlSeconds = wholeNumberOrFail(input.ttlSeconds ?? DEFAULT_HOLD_TTL_SECONDS, 'ttlSeconds', { min: 1, max: MAX_HOLD_TTL_SECONDS });
-    const hash = requestHash([member.id, currency.code, points, orderRef, ttlSeconds]);
-
+    const hash = requestHash([memberId, currency, points, orderRef, ttlSeconds]);
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + ttlSeconds * 1000);
     try {
-      return await this.scope.em.transactional(async (tx) => {
-        const ledger = new Ledger(tx);
-        const now = new Date();
-        const account = await ledger.lockMemberAccount(member.id, currency.code);
-        // A replay: answered under the lock, so one that raced the first request sees its committed hold.
-        const [earlier] = await tx.execute<Record<string, unknown>[]>('select * from points_holds where idempotency_key = ?', [idempotencyKey]);
-        if (earlier) {
-          if (earlier.request_hash !== hash) throw new IdempotencyConflictError(`idempotencyKey ${idempotencyKey}`);
-          return tx.map(PointsHold, earlier);
-        }
-        await expireDueHolds(tx, ledger, account, now);
-        const available = account.posted - account.held;
-        if (available < points) throw new InsufficientPointsError(available, points);
-        const [hold] = await tx.execute<Record<string, unknown>[]>(
-          `insert into points_holds (id, member_id, account_id, currency, points, order_ref, status, expires_at, idempotency_key, request_hash, created_at)
-           values (?, ?, ?, ?, ?, ?, 'HELD', ?, ?, ?, ?) returning *`,
-          [new PointsHold().id, member.id, account.id, currency.code, points.toString(), orderRef, new Date(now.getTime() + ttlSeconds * 1000), idempotencyKey, hash, now],
-        );
-        await ledger.changeHeld(account, points);
-        return tx.map(PointsHold, hold);
-      });
+      const [row] = await runNamed<HoldRow>(this.scope.em, HOLD, [randomUUID(), memberId, this.onlyMember(), currency, points.toString(), orderRef, expiresAt, idempotencyKey, hash, now]);
+      return holdRecord(row);
     } catch (error) {
-      // The same key, concurrently: the first one won; answer as its replay.
+      // The same key on another account, concurrently: the first one won; answer as its replay.
       if (isUniqueViolation(error, 'points_holds_idempotency_key_unique')) return (await this.replayOf(idempotencyKey, hash))!;
-      throw error;
+      throw ledgerError(error, { currency: { field: 'currency', given: input.currency } });
     }
   }
 
   /** Spends a HELD hold's points. Capturing a captured hold returns it unchanged; any other state is HOLD_NOT_ACTIVE. */
-  capture(holdId: string): Promise<PointsHold> {
+  capture(holdId: string): Promise<HoldRecord> {
     return this.resolve(holdId, HoldStatus.CAPTURED);
   }
 
   /** Gives a HELD hold's points back; any other state is HOLD_NOT_ACTIVE. */
-  release(holdId: string): Promise<PointsHold> {
+  release(holdId: string): Promise<HoldRecord> {
     return this.resolve(holdId, HoldStatus.RELEASED);
   }
 
-  private async resolve(holdId: string, outcome: HoldStatus.CAPTURED | HoldStatus.RELEASED): Promise<PointsHold> {
-    const found = await this.scope.em.fork().findOne(PointsHold, { id: uuidOrFail(holdId, 'holdId', 'is not a hold id') });
-    if (!found) throw new NotFoundError('hold');
-    await this.members.actionTargetOrFail(found.memberId, 'holdId');
-    return this.scope.em.transactional(async (tx) => {
-      const ledger = new Ledger(tx);
-      const now = new Date();
-      // Lock the account first (the order every path follows), then read the hold: it cannot change under us.
-      const account = await ledger.lockAccountById(found.accountId);
-      await expireDueHolds(tx, ledger, account, now);
-      const [hold] = await tx.execute<Record<string, any>[]>('select * from points_holds where id = ?', [found.id]);
-      if (outcome === HoldStatus.CAPTURED && hold.status === HoldStatus.CAPTURED) return tx.map(PointsHold, hold);
-      if (hold.status !== HoldStatus.HELD) throw new HoldNotActiveError(hold.status);
-      const points = BigInt(hold.points);
-      account.held -= points;
-      let transferId: string | null = null;
-      if (outcome === HoldStatus.CAPTURED) {
-        const transfer = await ledger.transfer({
-          account,
-          direction: 'DEBIT',
-          bucket: TransferBucket.POSTED,
-          kind: LedgerEntryKind.REDEEM,
-          amount: points,
-          counterparty: 'REDEMPTION',
-          reference: `hold:${found.id}`,
-          reason: `checkout ${hold.order_ref}`,
-        });
-        await ledger.drawFromLots(account, points);
-        transferId = transfer.id;
-      } else {
-        await ledger.changeHeld(account, 0n);
-      }
-      const [resolved] = await tx.execute<Record<string, unknown>[]>('update points_holds set status = ?, transfer_id = ?, resolved_at = ? where id = ? returning *', [
-        outcome,
-        transferId,
-        now,
-        found.id,
-      ]);
-      return tx.map(PointsHold, resolved);
-    });
+  /** One round trip: ledger_resolve_hold locks the hold's account, expires due holds, then captures or releases. */
+  private async resolve(holdId: string, outcome: HoldStatus.CAPTURED | HoldStatus.RELEASED): Promise<HoldRecord> {
+    const id = uuidOrFail(holdId, 'holdId', 'is not a hold id');
+    const [row] = await ledgerCommand(() => runNamed<HoldRow>(this.scope.em, RESOLVE_HOLD, [id, outcome, this.onlyMember(), new Date()]));
+    return holdRecord(row);
   }
 
-  private async replayOf(idempotencyKey: string, hash: string): Promise<PointsHold | null> {
-    const existing = await this.scope.em.fork().findOne(PointsHold, { idempotencyKey });
+  /** A member token acts only on its own member (the ledger functions check it); other roles on any member. */
+  private onlyMember(): string | null {
+    const principal = this.scope.principal;
+    return principal?.role === 'member' ? principal.subject : null;
+  }
+
+  private async replayOf(idempotencyKey: string, hash: string): Promise<HoldRecord | null> {
+    const [existing] = await runNamed<HoldRow>(this.scope.em, HOLD_BY_KEY, [idempotencyKey]);
     if (!existing) return null;
-    if (existing.requestHash !== hash) throw new IdempotencyConflictError(`idempotencyKey ${idempotencyKey}`);
-    return existing;
+    if (existing.request_hash !== hash) throw new IdempotencyConflictError(`idempotencyKey ${idempotencyKey}`);
+    return holdRecord(existing);
   }
 
 }

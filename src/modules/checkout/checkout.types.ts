@@ -30,7 +30,7 @@ export class PointsHoldView {
   @Field()
   createdAt!: Date;
 
-  static of(hold: PointsHold): PointsHoldView {
+  static of(hold: Pick<PointsHold, 'id' | 'memberId' | 'currency' | 'points' | 'orderRef' | 'status' | 'expiresAt' | 'createdAt'>): PointsHoldView {
     return Object.assign(new PointsHoldView(), {
       id: hold.id,
       memberId: hold.memberId,

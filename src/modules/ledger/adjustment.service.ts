@@ -1,15 +1,16 @@
-import { BadUserInputError, ForbiddenError, IdempotencyConflictError, InsufficientPointsError } from '../../errors';
+import { BadUserInputError, ForbiddenError, IdempotencyConflictError } from '../../errors';
 import type { RequestScope } from '../../graphql/context';
 import { requestHash } from '../../idempotency';
-import { addMonths } from '../../time';
-import { externalIdOrFail } from '../../validation';
+import { externalIdOrFail, uuidOrFail } from '../../validation';
+import { namedStatement, runNamed } from '../../db/sql';
+import { ledgerError } from './ledger-errors';
 import { isUniqueViolation } from '../../db/errors';
 import type { AuditService } from '../audit/audit.service';
 import type { MemberService } from '../members/member.service';
-import { BalanceService, LedgerEntryView } from './balance.service';
-import { Ledger } from './ledger';
-import { pointsCurrencyOrFail } from './points-currency.service';
-import { LedgerEntryKind, TransferBucket } from './points-transfer.entity';
+import type { LedgerEntryView } from './balance.service';
+import type { TransferRow } from './ledger';
+import { pointsCurrencyCodeOrFail } from './points-currency.service';
+import { LedgerEntryKind } from './points-transfer.entity';
 
 export interface AdjustInput {
   memberId: string;
@@ -29,80 +30,67 @@ export class AdjustmentService {
     private readonly audit: AuditService,
   ) {}
 
+  /**
+   * One round trip: ledger_adjust checks the member, serialises a support agent's adjustments, locks the account
+   * (expiring its due holds), answers a replay, checks the daily limit and the balance, posts the transfer with its
+   * lot (or draws the lots) and writes the audit entry, in one transaction.
+   */
   async adjust(input: AdjustInput): Promise<LedgerEntryView> {
     const principal = this.scope.principal!;
-    const member = await this.members.actionTargetOrFail(input.memberId);
-    const currency = await pointsCurrencyOrFail(this.scope.em, input.currency);
+    const memberId = uuidOrFail(input.memberId, 'memberId', 'is not a member id');
     if (!Number.isSafeInteger(input.points) || input.points === 0) throw new BadUserInputError('points', 'must be a whole number other than zero');
+    const currencyCode = pointsCurrencyCodeOrFail(input.currency);
     const points = BigInt(input.points);
     const reason = input.reason.trim();
     if (!reason || reason.length > MAX_REASON_LENGTH) throw new BadUserInputError('reason', `must be 1 to ${MAX_REASON_LENGTH} characters`);
     const idempotencyKey = externalIdOrFail(input.idempotencyKey, 'idempotencyKey');
-    const hash = requestHash([member.id, currency.code, points, reason]);
-
-    const replay = await this.replayOf(member.id, idempotencyKey, hash);
-    if (replay) return replay;
-
+    const hash = requestHash([memberId, currencyCode, points, reason]);
     const magnitude = points < 0n ? -points : points;
     const { supportAdjustmentLimit, supportDailyAdjustmentLimit } = this.scope.config;
-    if (principal.role === 'support' && magnitude > BigInt(supportAdjustmentLimit)) {
+    const support = principal.role === 'support';
+    if (support && magnitude > BigInt(supportAdjustmentLimit)) {
       throw new ForbiddenError(`support may adjust at most ${supportAdjustmentLimit} points at a time`);
     }
+    const now = new Date();
     try {
-      await this.scope.em.transactional(async (tx) => {
-        if (principal.role === 'support') {
-          // One agent's adjustments one at a time, so that two at once cannot both pass the daily limit.
-          await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`adjustments:${principal.subject}`]);
-        }
-        const ledger = new Ledger(tx);
-        const account = await ledger.lockMemberAccount(member.id, currency.code);
-        // A concurrent request with the same key may have committed while we waited for the locks: replay it.
-        const [earlier] = await tx.execute('select 1 from points_transfers where idempotency_key = ?', [idempotencyKey]);
-        if (earlier) return;
-        if (principal.role === 'support') {
-          const [{ total }] = await tx.execute<{ total: string }[]>(
-            `select coalesce(sum(amount), 0) as total from points_transfers
-             where kind = 'ADJUSTMENT' and details->>'actor' = ? and created_at >= date_trunc('day', now())`,
-            [principal.subject],
-          );
-          if (BigInt(total) + magnitude > BigInt(supportDailyAdjustmentLimit)) {
-            throw new ForbiddenError(`support may adjust at most ${supportDailyAdjustmentLimit} points a day; ${total} used today`);
-          }
-        }
-        const available = account.posted - account.held;
-        if (points < 0n && available < magnitude) throw new InsufficientPointsError(available, magnitude);
-        const expiresAt = addMonths(new Date(), currency.expiryMonths);
-        const transfer = await ledger.transfer({
-          account,
-          direction: points > 0n ? 'CREDIT' : 'DEBIT',
-          bucket: TransferBucket.POSTED,
-          kind: LedgerEntryKind.ADJUSTMENT,
-          amount: magnitude,
-          counterparty: 'ADJUSTMENT',
-          reason,
-          idempotencyKey,
-          requestHash: hash,
-          details: { actor: principal.subject, role: principal.role },
-          expiresAt: points > 0n ? expiresAt : null,
-        });
-        if (points > 0n) await ledger.createLot({ account, transferId: transfer.id, amount: magnitude, pending: false, vestsAt: null, expiresAt });
-        else await ledger.drawFromLots(account, magnitude);
-        await this.audit.record('points.adjust', [member.id], { currency: currency.code, points: input.points, reason, idempotencyKey }, tx);
-      });
+      const [row] = await runNamed<TransferRow>(this.scope.em, ADJUST, [
+        memberId,
+        currencyCode,
+        points.toString(),
+        reason,
+        idempotencyKey,
+        hash,
+        principal.subject,
+        principal.role,
+        this.scope.requestId,
+        support ? supportDailyAdjustmentLimit : null,
+        now,
+      ]);
+      return entryOf(row, points);
     } catch (error) {
-      if (!isUniqueViolation(error, 'points_transfers_idempotency_key_unique')) throw error;
+      // The same key raced on another account: the first one won; answer as its replay.
+      if (!isUniqueViolation(error, 'points_transfers_idempotency_key_unique')) throw ledgerError(error, { currency: { field: 'currency', given: input.currency } });
+      const [row] = await runNamed<TransferRow>(this.scope.em, ADJUSTMENT_BY_KEY, [idempotencyKey]);
+      if (row.kind !== LedgerEntryKind.ADJUSTMENT || row.request_hash !== hash) throw new IdempotencyConflictError(`idempotencyKey ${idempotencyKey}`);
+      return entryOf(row, points);
     }
-    return (await this.replayOf(member.id, idempotencyKey, hash))!;
   }
+}
 
-  private async replayOf(memberId: string, idempotencyKey: string, hash: string): Promise<LedgerEntryView | null> {
-    const [row] = await this.scope.em.execute<{ id: string; request_hash: string }[]>(
-      "select id, request_hash from points_transfers where idempotency_key = ? and kind = 'ADJUSTMENT'",
-      [idempotencyKey],
-    );
-    if (!row) return null;
-    if (row.request_hash !== hash) throw new IdempotencyConflictError(`idempotencyKey ${idempotencyKey}`);
-    const entries = await new BalanceService(this.scope.em).entriesOf(memberId, null, { first: 1, after: String(BigInt(row.id) + 1n) });
-    return entries.edges[0].node;
-  }
+const ADJUST = namedStatement('ledger_adjust', 'select * from ledger_adjust(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+const ADJUSTMENT_BY_KEY = namedStatement('points_transfer_by_key', 'select * from points_transfers where idempotency_key = ?');
+
+/** The adjustment's ledger entry, from the member's side. */
+function entryOf(row: TransferRow, points: bigint): LedgerEntryView {
+  return {
+    id: String(row.id),
+    currency: row.currency,
+    points: points < 0n ? -BigInt(row.amount) : BigInt(row.amount),
+    kind: row.kind,
+    reference: row.reference,
+    reason: row.reason,
+    createdAt: new Date(row.created_at),
+    expiresAt: row.expires_at ? new Date(row.expires_at) : null,
+    rules: [],
+  };
 }

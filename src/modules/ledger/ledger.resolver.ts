@@ -1,17 +1,18 @@
-import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Info, Int, Mutation, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../graphql/context';
 import { DEFAULT_PAGE_SIZE, pageRequest } from '../../graphql/pagination';
 import type { Member } from '../members/member.entity';
 import { MemberView } from '../members/member.types';
 import { emptyBalance } from './balance.service';
-import { createPointsCurrency, DEFAULT_POINTS_CURRENCY, pointsCurrencyOrFail } from './points-currency.service';
+import { createPointsCurrency, DEFAULT_POINTS_CURRENCY, pointsCurrencyCodeOrFail, pointsCurrencyOrFail } from './points-currency.service';
 import { AdjustPointsInput, CreatePointsCurrencyInput, LedgerEntryConnection, LedgerEntryType, PointsBalanceView, PointsCurrencyView } from './ledger.types';
 
 @Resolver(() => MemberView)
 export class LedgerResolver {
   @FieldResolver(() => [PointsBalanceView], { description: 'One balance per points currency the member has touched; PTS always.' })
-  async balances(@Root() member: Member, @Ctx() context: RequestContext): Promise<PointsBalanceView[]> {
-    const balances = await context.balances.byMember.load(member.id);
+  async balances(@Root() member: Member, @Ctx() context: RequestContext, @Info() info: GraphQLResolveInfo): Promise<PointsBalanceView[]> {
+    const balances = (await context.memberStatus.of(member, info)).balances!;
     const withPts = balances.some((balance) => balance.currency === DEFAULT_POINTS_CURRENCY) ? balances : [emptyBalance(DEFAULT_POINTS_CURRENCY), ...balances];
     return withPts.map(PointsBalanceView.of);
   }
@@ -21,9 +22,15 @@ export class LedgerResolver {
     @Root() member: Member,
     @Ctx() context: RequestContext,
     @Arg('currency', () => String, { nullable: true, defaultValue: DEFAULT_POINTS_CURRENCY }) currency: string | null,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<PointsBalanceView> {
-    const pointsCurrency = await pointsCurrencyOrFail(context.em, currency);
-    return PointsBalanceView.of(await context.balances.balanceOf(member.id, pointsCurrency.code));
+    const code = pointsCurrencyCodeOrFail(currency);
+    const balances = (await context.memberStatus.of(member, info)).balances!;
+    const balance = balances.find((candidate) => candidate.currency === code);
+    if (balance) return PointsBalanceView.of(balance);
+    // No account in that currency yet: an empty balance if the currency exists (PTS always does).
+    if (code !== DEFAULT_POINTS_CURRENCY) await pointsCurrencyOrFail(context.em, currency);
+    return PointsBalanceView.of(emptyBalance(code));
   }
 
   @FieldResolver(() => LedgerEntryConnection, {

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { namedStatement, runNamed } from '../../db/sql';
 import { FreezeStatus } from './points-freeze.entity';
 import { LedgerEntryKind, TransferBucket } from './points-transfer.entity';
 
@@ -12,8 +13,10 @@ export interface LockedAccount {
   currency: string;
   posted: bigint;
   pending: bigint;
-  /** Stored held, which includes HELD holds past expiry until they are swept (see sweepExpiredHolds). */
+  /** Stored held: HELD holds not yet expired (locking expired the due ones). */
   held: bigint;
+  /** How many due holds locking the account expired. */
+  expiredHolds: number;
 }
 
 export interface TransferInput {
@@ -52,91 +55,76 @@ export interface TransferRow {
   created_at: Date;
 }
 
+/** A locked account row as the lock functions return it (bigints as strings). */
+interface LockedRow {
+  id: string;
+  member_id: string;
+  currency: string;
+  posted: string;
+  pending: string;
+  held: string;
+  expired_holds: number;
+}
+
+const LOCK_MEMBER_ACCOUNT = namedStatement('ledger_lock_account', 'select * from ledger_lock_account(?, ?, ?)');
+const LOCK_ACCOUNT_BY_ID = namedStatement('ledger_lock_account_by_id', 'select * from ledger_lock_account_by_id(?, ?)');
+const SYSTEM_ACCOUNT = namedStatement('ledger_system_account', 'select ledger_system_account(?, ?) as id');
+const POST = namedStatement('ledger_post', 'select * from ledger_post(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+const DRAW_FROM_LOTS = namedStatement('ledger_draw_from_lots', 'select ledger_draw_from_lots(?, ?, ?, ?) as taken');
+const CHANGE_HELD = namedStatement('ledger_change_held', 'update points_accounts set held = held + ? where id = ?');
+
 /**
- * The only code that moves points. Every method runs inside the caller's transaction (`tx`), after the
- * member account was locked with lockMemberAccount: lock, then check, then write; balances are updated in
- * the same transaction as the entries. A transaction that needs several accounts locks them in id order.
+ * The only code that moves points. Every method runs inside the caller's transaction (`tx`), after the member
+ * account was locked with lockMemberAccount or lockAccountById: lock, then check, then write. Each method is one
+ * round trip to a ledger function (migration ledger_commands), which keeps the account's balances in step with
+ * the entries; the LockedAccount here mirrors them. Locking an account also expires its due holds, so an expired
+ * hold never counts as held, whoever locks. A transaction that needs several accounts locks them in id order.
  */
 export class Ledger {
   constructor(private readonly tx: EntityManager) {}
 
-  /** Locks the member's account for `currency` (SELECT ... FOR UPDATE), creating it on first use. */
-  async lockMemberAccount(memberId: string, currency: string): Promise<LockedAccount> {
-    const lock = () =>
-      this.tx.execute<{ id: string; posted: string; pending: string; held: string }[]>(
-        'select id, posted, pending, held from points_accounts where member_id = ? and currency = ? for update',
-        [memberId, currency],
-      );
-    let [row] = await lock();
-    if (!row) {
-      await this.tx.execute('insert into points_accounts (currency, member_id) values (?, ?) on conflict (member_id, currency) do nothing', [currency, memberId]);
-      [row] = await lock();
-    }
-    return { id: row.id, memberId, currency, posted: BigInt(row.posted), pending: BigInt(row.pending), held: BigInt(row.held) };
+  /** Locks the member's account for `currency` (SELECT ... FOR UPDATE), creating it on first use, and expires its due holds. */
+  async lockMemberAccount(memberId: string, currency: string, now: Date = new Date()): Promise<LockedAccount> {
+    const [row] = await runNamed<LockedRow>(this.tx, LOCK_MEMBER_ACCOUNT, [memberId, currency, now]);
+    return toLocked(row);
   }
 
-  /** Locks an existing member account by id (jobs find work first, then lock). */
-  async lockAccountById(accountId: string): Promise<LockedAccount> {
-    const [row] = await this.tx.execute<{ id: string; member_id: string; currency: string; posted: string; pending: string; held: string }[]>(
-      'select id, member_id, currency, posted, pending, held from points_accounts where id = ? and member_id is not null for update',
-      [accountId],
-    );
-    if (!row) throw new Error(`no member account ${accountId}`);
-    return { id: row.id, memberId: row.member_id, currency: row.currency, posted: BigInt(row.posted), pending: BigInt(row.pending), held: BigInt(row.held) };
+  /** Locks an existing member account by id (jobs find work first, then lock) and expires its due holds. */
+  async lockAccountById(accountId: string, now: Date = new Date()): Promise<LockedAccount> {
+    const [row] = await runNamed<LockedRow>(this.tx, LOCK_ACCOUNT_BY_ID, [accountId, now]);
+    return toLocked(row);
+  }
+
+  /** The id of a system account, created on first use. System accounts are never locked. */
+  async systemAccountId(code: SystemAccount, currency: string): Promise<string> {
+    const [row] = await runNamed<{ id: string }>(this.tx, SYSTEM_ACCOUNT, [code, currency]);
+    return row.id;
   }
 
   /**
-   * The id of a system account, created on first use. System accounts are never locked.
-   * Select, insert if missing, select again: each is its own statement, so the second select sees an account
-   * that a concurrent transaction created and committed while our insert waited on it (one statement with a
-   * CTE would read a snapshot from before that commit and find nothing).
+   * Appends one transfer and updates the member account's balances with it; with `lot`, also the lot its credit
+   * creates (vested lots start net of any clawback debt), in the same round trip.
    */
-  async systemAccountId(code: SystemAccount, currency: string): Promise<string> {
-    const select = 'select id from points_accounts where system_code = ? and currency = ?';
-    const [existing] = await this.tx.execute<{ id: string }[]>(select, [code, currency]);
-    if (existing) return existing.id;
-    await this.tx.execute('insert into points_accounts (currency, system_code) values (?, ?) on conflict (system_code, currency) do nothing', [currency, code]);
-    const [created] = await this.tx.execute<{ id: string }[]>(select, [code, currency]);
-    return created.id;
-  }
-
-  /** Appends one transfer and updates the member account's balances with it. */
-  async transfer(input: TransferInput): Promise<TransferRow> {
+  async transfer(input: TransferInput, lot?: { expiresAt: Date; vestsAt?: Date | null }): Promise<TransferRow> {
     const { account, amount } = input;
     if (amount <= 0n) throw new Error(`transfer amount must be positive, got ${amount}`);
-    const systemId = await this.systemAccountId(input.counterparty, account.currency);
-    let debit: string;
-    let credit: string;
-    if (input.bucket === TransferBucket.VEST) {
-      debit = credit = account.id;
-    } else if (input.direction === 'CREDIT') {
-      [debit, credit] = [systemId, account.id];
-    } else {
-      [debit, credit] = [account.id, systemId];
-    }
-    const [row] = await this.tx.execute<TransferRow[]>(
-      `insert into points_transfers
-         (currency, kind, bucket, debit_account_id, credit_account_id, amount, member_id, idempotency_key, request_hash,
-          order_id, reference, reason, details, expires_at, created_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())
-       returning *`,
-      [
-        account.currency,
-        input.kind,
-        input.bucket,
-        debit,
-        credit,
-        amount.toString(),
-        account.memberId,
-        input.idempotencyKey ?? null,
-        input.requestHash ?? null,
-        input.orderId ?? null,
-        input.reference ?? null,
-        input.reason ?? null,
-        input.details ? JSON.stringify(input.details) : null,
-        input.expiresAt ?? null,
-      ],
-    );
+    const [row] = await runNamed<TransferRow>(this.tx, POST, [
+      account.id,
+      input.direction,
+      input.bucket,
+      input.kind,
+      amount.toString(),
+      input.counterparty,
+      input.reference ?? null,
+      input.reason ?? null,
+      input.details ? JSON.stringify(input.details) : null,
+      input.orderId ?? null,
+      input.idempotencyKey ?? null,
+      input.requestHash ?? null,
+      input.expiresAt ?? null,
+      lot?.expiresAt ?? null,
+      lot?.vestsAt ?? null,
+    ]);
     const sign = input.direction === 'CREDIT' ? 1n : -1n;
     if (input.bucket === TransferBucket.VEST) {
       account.pending -= amount;
@@ -146,14 +134,14 @@ export class Ledger {
     } else {
       account.posted += sign * amount;
     }
-    await this.saveBalances(account);
     return row;
   }
 
   /** Adds `delta` to the stored held balance (holds are reservations, not transfers). */
   async changeHeld(account: LockedAccount, delta: bigint): Promise<void> {
+    if (delta === 0n) return;
     account.held += delta;
-    await this.saveBalances(account);
+    await runNamed(this.tx, CHANGE_HELD, [delta.toString(), account.id]);
   }
 
   /**
@@ -166,34 +154,6 @@ export class Ledger {
     return amount < positive ? amount : positive;
   }
 
-  /** A lot for points just credited; spending and expiry draw on it. Vested lots start net of any debt. */
-  async createLot(lot: {
-    account: LockedAccount;
-    transferId: string;
-    amount: bigint;
-    pending: boolean;
-    vestsAt: Date | null;
-    expiresAt: Date;
-    orderId?: string | null;
-  }): Promise<void> {
-    await this.tx.execute(
-      `insert into points_lots (account_id, member_id, currency, transfer_id, order_id, amount, remaining, reversed, pending, vests_at, expires_at, created_at)
-       values (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, now())`,
-      [
-        lot.account.id,
-        lot.account.memberId,
-        lot.account.currency,
-        lot.transferId,
-        lot.orderId ?? null,
-        lot.amount.toString(),
-        (lot.pending ? lot.amount : this.spendableAfterDebt(lot.account, lot.amount)).toString(),
-        lot.pending,
-        lot.vestsAt,
-        lot.expiresAt,
-      ],
-    );
-  }
-
   /**
    * Draws up to `amount` points from the account's vested lots, soonest expiry first, in one statement
    * (only from one lot, or only from lots expired by a time, when asked).
@@ -201,21 +161,8 @@ export class Ledger {
    */
   async drawFromLots(account: LockedAccount, amount: bigint, only: { lotId?: string; expiredBy?: Date } = {}): Promise<bigint> {
     if (amount <= 0n) return 0n;
-    const filters = [only.lotId ? 'and id = ?' : '', only.expiredBy ? 'and expires_at <= ?' : ''].join(' ');
-    const filterValues = [...(only.lotId ? [only.lotId] : []), ...(only.expiredBy ? [only.expiredBy] : [])];
-    const rows = await this.tx.execute<{ taken: string }[]>(
-      `with ordered as (
-         select id, remaining, sum(remaining) over (order by expires_at, id) - remaining as before
-         from points_lots
-         where account_id = ? and remaining > 0 and not pending ${filters}
-       ), drawn as (
-         select id, least(remaining, ? - before) as taken from ordered where before < ?
-       )
-       update points_lots l set remaining = l.remaining - drawn.taken from drawn where l.id = drawn.id
-       returning drawn.taken`,
-      [account.id, ...filterValues, amount.toString(), amount.toString()],
-    );
-    return rows.reduce((sum, row) => sum + BigInt(row.taken), 0n);
+    const [row] = await runNamed<{ taken: string }>(this.tx, DRAW_FROM_LOTS, [account.id, amount.toString(), only.lotId ?? null, only.expiredBy ?? null]);
+    return BigInt(row.taken);
   }
 
   /**
@@ -265,12 +212,16 @@ export class Ledger {
     }
   }
 
-  private async saveBalances(account: LockedAccount): Promise<void> {
-    await this.tx.execute('update points_accounts set posted = ?, pending = ?, held = ? where id = ?', [
-      account.posted.toString(),
-      account.pending.toString(),
-      account.held.toString(),
-      account.id,
-    ]);
-  }
+}
+
+function toLocked(row: LockedRow): LockedAccount {
+  return {
+    id: String(row.id),
+    memberId: row.member_id,
+    currency: row.currency,
+    posted: BigInt(row.posted),
+    pending: BigInt(row.pending),
+    held: BigInt(row.held),
+    expiredHolds: Number(row.expired_holds),
+  };
 }

@@ -27,6 +27,13 @@ export function toSettings(currency: PointsCurrency): PointsCurrencySettings {
   };
 }
 
+/** `code` (PTS when not given) normalised, or BAD_USER_INPUT naming `field` when it cannot be a points currency code. Does not look it up. */
+export function pointsCurrencyCodeOrFail(code: string | null | undefined, field = 'currency'): string {
+  const normalised = (code ?? DEFAULT_POINTS_CURRENCY).trim().toUpperCase();
+  if (!CODE.test(normalised)) throw new BadUserInputError(field, `unknown points currency "${code}"`);
+  return normalised;
+}
+
 /** The points currency `code`, or BAD_USER_INPUT naming `field`. */
 export async function pointsCurrencyOrFail(em: EntityManager, code: string | null | undefined, field = 'currency'): Promise<PointsCurrencySettings> {
   const normalised = (code ?? DEFAULT_POINTS_CURRENCY).trim().toUpperCase();

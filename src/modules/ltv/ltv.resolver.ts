@@ -1,9 +1,11 @@
-import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../graphql/context';
 import { DEFAULT_PAGE_SIZE, pageRequest } from '../../graphql/pagination';
 import type { Member } from '../members/member.entity';
 import { MemberConnection, MemberView } from '../members/member.types';
 import { LtvModelView, LtvProfileView, LtvRunView } from './ltv.types';
+import { ltvProfileView } from './ltv.service';
 
 @Resolver(() => MemberView)
 export class LtvResolver {
@@ -36,7 +38,8 @@ export class LtvResolver {
   }
 
   @FieldResolver(() => LtvProfileView, { nullable: true, description: 'Null until the first LTV run has scored this member.' })
-  ltv(@Root() member: Member, @Ctx() context: RequestContext): Promise<LtvProfileView | null> {
-    return context.ltv.profileByMember.load(member.id);
+  async ltv(@Root() member: Member, @Ctx() context: RequestContext, @Info() info: GraphQLResolveInfo): Promise<LtvProfileView | null> {
+    const { ltv } = await context.memberStatus.of(member, info);
+    return ltv ? ltvProfileView(ltv, context.config.baseCurrency) : null;
   }
 }

@@ -1,16 +1,14 @@
-import DataLoader from 'dataloader';
 import { BadUserInputError } from '../../errors';
 import type { RequestScope } from '../../graphql/context';
 import { MoneyView } from '../../graphql/money.types';
 import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
 import type { AuditService } from '../audit/audit.service';
 import type { Member } from '../members/member.entity';
-import type { MemberLoaders } from '../members/member.loaders';
+import type { LtvScore, MemberStatusLoader } from '../status/member-status';
 import { ChurnRisk } from './ltv-policy';
 import { LtvNoHistoryError, LtvRunRecord, runLtv } from './ltv-run';
 import { LtvModelView, LtvProfileView, LtvRunView } from './ltv.types';
 import { LtvRun, LtvRunStatus } from './ltv-run.entity';
-import { MemberLtv } from './member-ltv.entity';
 
 
 /** Tiers that count as high value for the churn early warning. */
@@ -18,19 +16,11 @@ const HIGH_VALUE_TIERS = ['VIP', 'HIGH'];
 
 /** LTV runs and reads: recomputeLtv (admin), the model, Member.ltv and the members at risk (support). */
 export class LtvService {
-  /** Member.ltv: one query per request tick for every member in the response. */
-  readonly profileByMember: DataLoader<string, LtvProfileView | null>;
-
   constructor(
     private readonly scope: RequestScope,
     private readonly audit: AuditService,
-    private readonly memberLoaders: MemberLoaders,
+    private readonly memberLoaders: MemberStatusLoader,
   ) {
-    this.profileByMember = new DataLoader(async (memberIds) => {
-      const rows = await this.scope.em.find(MemberLtv, { memberId: { $in: [...memberIds] } });
-      const byId = new Map(rows.map((row) => [row.memberId, this.profileOf(row)]));
-      return memberIds.map((id) => byId.get(id) ?? null);
-    });
   }
 
   /**
@@ -71,7 +61,7 @@ export class LtvService {
        order by predicted_12m_minor desc, member_id desc limit ?`,
       after ? [after.predicted, after.memberId, page.first + 1] : [page.first + 1],
     );
-    const members = await this.memberLoaders.byId.loadMany(rows.map((row) => row.member_id));
+    const members = await Promise.all(rows.map((row) => this.memberLoaders.find('id', row.member_id)));
     const found = rows.flatMap((row, index) => {
       const member = members[index];
       return member && !(member instanceof Error) ? [{ member, key: `${row.predicted_12m_minor}:${row.member_id}` }] : [];
@@ -85,23 +75,6 @@ export class LtvService {
     return { pageInfo: connection.pageInfo, edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: edge.node.member })) };
   }
 
-  private profileOf(row: MemberLtv): LtvProfileView {
-    const currency = this.scope.config.baseCurrency;
-    const money = (minor: bigint) => MoneyView.of({ minor, currency });
-    const hasOrders = row.orderCount > 0;
-    return Object.assign(new LtvProfileView(), {
-      tier: row.tier,
-      historical: money(row.historicalMinor),
-      predicted12m: money(row.predicted12mMinor),
-      expectedPurchases12m: row.expectedPurchases12m,
-      probabilityAlive: row.probabilityAlive,
-      churnRisk: row.churnRisk as ChurnRisk,
-      ltvToCac: row.ltvToCac,
-      formulaLtv: row.formulaLtvMinor === null ? null : money(row.formulaLtvMinor),
-      expectedOrderValue: hasOrders ? money(row.expectedOrderValueMinor) : null,
-      computedAt: row.computedAt,
-    });
-  }
 }
 
 interface ModelRow {
@@ -135,4 +108,22 @@ function parseRiskCursor(key: string): { predicted: string; memberId: string } {
   const match = /^(-?\d+):([0-9a-f-]{36})$/.exec(key);
   if (!match) throw new BadUserInputError('after', 'is not a cursor this API returned');
   return { predicted: match[1], memberId: match[2] };
+}
+
+/** A member's stored LTV score as the API shows it, in the base currency. */
+export function ltvProfileView(row: LtvScore, currency: string): LtvProfileView {
+    const money = (minor: bigint) => MoneyView.of({ minor, currency });
+    const hasOrders = row.orderCount > 0;
+    return Object.assign(new LtvProfileView(), {
+      tier: row.tier,
+      historical: money(row.historicalMinor),
+      predicted12m: money(row.predicted12mMinor),
+      expectedPurchases12m: row.expectedPurchases12m,
+      probabilityAlive: row.probabilityAlive,
+      churnRisk: row.churnRisk as ChurnRisk,
+      ltvToCac: row.ltvToCac,
+      formulaLtv: row.formulaLtvMinor === null ? null : money(row.formulaLtvMinor),
+      expectedOrderValue: hasOrders ? money(row.expectedOrderValueMinor) : null,
+      computedAt: row.computedAt,
+    });
 }

@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../graphql/context';
 import { MoneyView } from '../../graphql/money.types';
 import { DEFAULT_PAGE_SIZE, pageRequest } from '../../graphql/pagination';
@@ -9,7 +10,9 @@ import { EnrollMemberInput, MemberConnection, MemberView } from './member.types'
 export class MemberResolver {
   @Authorized()
   @Query(() => MemberView, { nullable: true, description: "The signed-in member (a member token's sub is the member's externalId)." })
-  me(@Ctx() context: RequestContext): Promise<Member | null> {
+  me(@Ctx() context: RequestContext, @Info() info: GraphQLResolveInfo): Promise<Member | null> {
+    // The member and every status field the query selects come in one statement.
+    context.memberStatus.want(info);
     return context.members.me();
   }
 
@@ -23,7 +26,9 @@ export class MemberResolver {
     @Arg('id', () => ID, { nullable: true }) id?: string,
     @Arg('externalId', () => String, { nullable: true }) externalId?: string,
     @Arg('email', () => String, { nullable: true }) email?: string,
+    @Info() info?: GraphQLResolveInfo,
   ): Promise<Member | null> {
+    if (info) context.memberStatus.want(info);
     return context.members.find({ id, externalId, email });
   }
 

@@ -7,7 +7,7 @@ import type { AuditService } from '../audit/audit.service';
 import { newReferralCode, normaliseReferralCode } from '../referrals/referral-code';
 import { createReferral, recordSightings, Referrer, referrerByCodeOrFail } from '../referrals/referral.service';
 import { Member } from './member.entity';
-import type { MemberLoaders } from './member.loaders';
+import type { MemberStatusLoader } from '../status/member-status';
 import { EnrollmentInput, enrollmentHash, normaliseEmail, normaliseEnrollment } from './member.validation';
 
 /** Exactly one of the three identifies a member. */
@@ -22,7 +22,7 @@ export class MemberService {
   constructor(
     private readonly scope: RequestScope,
     private readonly audit: AuditService,
-    private readonly loaders: MemberLoaders,
+    private readonly loaders: MemberStatusLoader,
   ) {}
 
   /**
@@ -94,7 +94,7 @@ export class MemberService {
   async me(): Promise<Member | null> {
     const principal = this.scope.principal;
     if (principal?.role !== 'member') return null;
-    return this.loaders.byExternalId.load(principal.subject);
+    return this.loaders.find('external_id', principal.subject);
   }
 
   /** One member by id, externalId or email. A member may only look itself up; staff reads are audited. */
@@ -103,11 +103,11 @@ export class MemberService {
     if (given.length !== 1) throw new BadUserInputError('id', 'give exactly one of id, externalId or email');
     let member: Member | null;
     if (selector.id != null) {
-      member = await this.loaders.byId.load(uuidOrFail(selector.id, 'id', 'is not a member id'));
+      member = await this.loaders.find('id', uuidOrFail(selector.id, 'id', 'is not a member id'));
     } else if (selector.externalId != null) {
-      member = await this.loaders.byExternalId.load(selector.externalId.trim());
+      member = await this.loaders.find('external_id', selector.externalId.trim());
     } else {
-      member = await this.loaders.byEmail.load(normaliseEmail(selector.email!));
+      member = await this.loaders.find('email', normaliseEmail(selector.email!));
     }
     this.assertMaySee(member);
     if (member) await this.audit.record('member.read', [member.id]);
@@ -142,7 +142,7 @@ export class MemberService {
    * token may only act on itself (FORBIDDEN otherwise, whether or not the other member exists).
    */
   async actionTargetOrFail(memberId: string, field = 'memberId'): Promise<Member> {
-    const member = await this.loaders.byId.load(uuidOrFail(memberId, field, 'is not a member id'));
+    const member = await this.loaders.find('id', uuidOrFail(memberId, field, 'is not a member id'));
     this.assertMaySee(member);
     if (!member) throw new NotFoundError('member');
     return member;

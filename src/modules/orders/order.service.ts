@@ -127,19 +127,21 @@ export class OrderService {
       if (earning.points <= 0n) continue;
       const account = await ledger.lockMemberAccount(member.id, currency.code);
       const expiresAt = addMonths(placedAt, currency.expiryMonths);
-      const transfer = await ledger.transfer({
-        account,
-        direction: 'CREDIT',
-        bucket: pending ? TransferBucket.PENDING : TransferBucket.POSTED,
-        kind: LedgerEntryKind.EARN,
-        amount: earning.points,
-        counterparty: 'ISSUANCE',
-        orderId: inserted.id,
-        reference: `order:${externalId}`,
-        details: { rules: earning.applied },
-        expiresAt,
-      });
-      await ledger.createLot({ account, transferId: transfer.id, amount: earning.points, pending, vestsAt: pending ? vestsAt : null, expiresAt, orderId: inserted.id });
+      await ledger.transfer(
+        {
+          account,
+          direction: 'CREDIT',
+          bucket: pending ? TransferBucket.PENDING : TransferBucket.POSTED,
+          kind: LedgerEntryKind.EARN,
+          amount: earning.points,
+          counterparty: 'ISSUANCE',
+          orderId: inserted.id,
+          reference: `order:${externalId}`,
+          details: { rules: earning.applied },
+          expiresAt,
+        },
+        { expiresAt, vestsAt: pending ? vestsAt : null },
+      );
       applied[currency.code] = { points: earning.points.toString(), rules: earning.applied };
       if (currency.code === DEFAULT_POINTS_CURRENCY) ptsEarned = earning.points;
     }

@@ -8,7 +8,6 @@ import { parseMoney } from '../../money/money';
 import { addDays } from '../../time';
 import { externalIdOrFail, uuidOrFail, wholeNumberOrFail } from '../../validation';
 import type { AuditService } from '../audit/audit.service';
-import { expireDueHolds } from '../checkout/hold-expiry';
 import { Ledger } from '../ledger/ledger';
 import { pointsCurrencyOrFail } from '../ledger/points-currency.service';
 import { LedgerEntryKind, TransferBucket } from '../ledger/points-transfer.entity';
@@ -258,7 +257,7 @@ export class RewardService {
     try {
       const redemption = await this.scope.em.transactional(async (tx) => {
         const ledger = new Ledger(tx);
-        const account = await ledger.lockMemberAccount(member.id, reward.currency);
+        const account = await ledger.lockMemberAccount(member.id, reward.currency, now);
         // A replay that raced the first request: answered under the lock, where its redemption is committed.
         const [earlier] = await tx.execute<Record<string, unknown>[]>('select * from reward_redemptions where idempotency_key = ?', [idempotencyKey]);
         if (earlier) {
@@ -269,7 +268,6 @@ export class RewardService {
           const [{ count }] = await tx.execute<{ count: string }[]>('select count(*) as count from reward_redemptions where member_id = ? and reward_id = ?', [member.id, reward.id]);
           if (Number(count) >= reward.perMemberLimit) throw new ForbiddenError(`the reward may be redeemed at most ${reward.perMemberLimit} time(s) per member`);
         }
-        await expireDueHolds(tx, ledger, account, now);
         const cost = BigInt(reward.cost);
         const available = account.posted - account.held;
         if (available < cost) throw new InsufficientPointsError(available, cost);

@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../graphql/context';
 import { MoneyView } from '../../graphql/money.types';
 import type { Member } from '../members/member.entity';
@@ -110,18 +111,15 @@ export class PerkResolver {
 @Resolver(() => MemberView)
 export class MemberTierResolver {
   @FieldResolver(() => TierView, { description: 'The membership tier the member holds now.' })
-  async tier(@Root() member: Member, @Ctx() context: RequestContext): Promise<TierView> {
-    const [ladder, standing] = await Promise.all([context.tierLoaders.ladder(), context.tierLoaders.standing.load(member.id)]);
-    return TierView.of(currentRung(ladder, standing), member.locale);
+  async tier(@Root() member: Member, @Ctx() context: RequestContext, @Info() info: GraphQLResolveInfo): Promise<TierView> {
+    const { ladder, standing } = await context.memberStatus.of(member, info);
+    return TierView.of(currentRung(ladder!, standing!), member.locale);
   }
 
   @FieldResolver(() => TierProgressView)
-  async tierProgress(@Root() member: Member, @Ctx() context: RequestContext): Promise<TierProgressView> {
-    const [ladder, standing, spend] = await Promise.all([
-      context.tierLoaders.ladder(),
-      context.tierLoaders.standing.load(member.id),
-      context.tierLoaders.spend.load(member.id),
-    ]);
+  async tierProgress(@Root() member: Member, @Ctx() context: RequestContext, @Info() info: GraphQLResolveInfo): Promise<TierProgressView> {
+    const status = await context.memberStatus.of(member, info);
+    const [ladder, standing, spend] = [status.ladder!, status.standing!, status.spendMinor!];
     const progress = tierProgress(ladder, standing, spend);
     const currency = context.config.baseCurrency;
     return Object.assign(new TierProgressView(), {
@@ -134,14 +132,14 @@ export class MemberTierResolver {
   }
 
   @FieldResolver(() => [PerkView], { description: 'Every perk the member holds now, from its tier and from its LTV tier.' })
-  async perks(@Root() member: Member, @Ctx() context: RequestContext): Promise<PerkView[]> {
-    return (await context.tierLoaders.perks.load(member.id)).map((perk) => PerkView.of(perk, member.locale));
+  async perks(@Root() member: Member, @Ctx() context: RequestContext, @Info() info: GraphQLResolveInfo): Promise<PerkView[]> {
+    return (await context.memberStatus.of(member, info)).perks!.map((perk) => PerkView.of(perk, member.locale));
   }
 
   @FieldResolver(() => SupportPriority, { description: 'The highest support priority any of the perks grants.' })
-  async supportPriority(@Root() member: Member, @Ctx() context: RequestContext): Promise<SupportPriority> {
-    const perks = await context.tierLoaders.perks.load(member.id);
-    return highestSupportPriority(perks.map((perk) => perk.supportPriority)) as SupportPriority;
+  async supportPriority(@Root() member: Member, @Ctx() context: RequestContext, @Info() info: GraphQLResolveInfo): Promise<SupportPriority> {
+    const { perks } = await context.memberStatus.of(member, info);
+    return highestSupportPriority(perks!.map((perk) => perk.supportPriority)) as SupportPriority;
   }
 
   @FieldResolver(() => [TierChangeView], { description: 'Tier changes, newest first (at most 50).' })
