@@ -23,6 +23,9 @@ import { authenticationPlugin } from './graphql/authentication.plugin';
 import { ActivityRecorder } from './modules/analytics/activity-recorder';
 import { cohortCsvRoute } from './modules/analytics/cohort-csv.route';
 import { stripeWebhookBodyParser, stripeWebhookHandler } from './modules/payments/stripe-webhook.route';
+import { graphQLHttpHandler, isGraphQLPost } from './http/graphql-http';
+import { jitGateway } from './graphql/jit-executor';
+import proxyAddr from 'proxy-addr';
 
 export interface AppDependencies {
   config: Config;
@@ -57,10 +60,16 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
 
   const app = express();
   app.disable('x-powered-by');
-  const httpServer = http.createServer(app);
+  // POST /graphql takes the lean path (src/http/graphql-http.ts); everything else, Express.
+  let graphqlPost: (request: http.IncomingMessage, response: http.ServerResponse) => Promise<void> = async () => undefined;
+  const httpServer = http.createServer((request, response) => {
+    if (isGraphQLPost(request)) void graphqlPost(request, response);
+    else app(request, response);
+  });
 
   const apollo = new ApolloServer<RequestContext>({
-    schema,
+    // Operations run compiled by graphql-jit (src/graphql/jit-executor.ts).
+    gateway: jitGateway(schema),
     introspection: !config.isProduction,
     allowBatchedHttpRequests: false,
     // main.ts owns SIGTERM/SIGINT: it stops HTTP, then closes the database, in that order.
@@ -80,6 +89,27 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
     ],
   });
   await apollo.start();
+
+  /** The GraphQL context of one request: its scope (caller, database session, id) and its services. */
+  const contextOf = async (request: http.IncomingMessage, requestId: string, clientIp: string | undefined): Promise<RequestContext> => {
+    let principal;
+    let authenticationError: Error | undefined;
+    try {
+      principal = await tokens.principalFromHeader(request.headers.authorization);
+    } catch (error) {
+      authenticationError = error as Error;
+    }
+    if (principal?.role === 'member') activity.touch(principal.subject);
+    return createRequestContext({ em: orm.em.fork(), principal, authenticationError, requestId, clientIp, config, logger });
+  };
+  const trustProxy = app.get('trust proxy fn') as (address: string, index: number) => boolean;
+  graphqlPost = graphQLHttpHandler({
+    apollo,
+    logger,
+    maxBodyBytes: LIMITS.bodyBytes,
+    maxBodyText: LIMITS.body,
+    context: (request, requestId) => contextOf(request, requestId, proxyAddr(request, trustProxy)),
+  });
 
   app.use(
     pinoHttp({
@@ -120,25 +150,7 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
     '/graphql',
     express.json({ limit: LIMITS.body }),
     expressMiddleware(apollo, {
-      async context({ req }) {
-        let principal;
-        let authenticationError: Error | undefined;
-        try {
-          principal = await tokens.principalFromHeader(req.headers.authorization);
-        } catch (error) {
-          authenticationError = error as Error;
-        }
-        if (principal?.role === 'member') activity.touch(principal.subject);
-        return createRequestContext({
-          em: orm.em.fork(),
-          principal,
-          authenticationError,
-          requestId: String(req.id),
-          clientIp: req.ip,
-          config,
-          logger: req.log,
-        });
-      },
+      context: ({ req }) => contextOf(req, String(req.id), req.ip),
     }),
   );
 

@@ -14,8 +14,9 @@ export const LIMITS = {
   tokens: 2000,
   /** Estimated cost: one per field, lists multiplied by their page size. */
   cost: 1000,
-  /** Request body size for express.json. */
+  /** Request body size for express.json (and its byte count for the lean GraphQL path). */
   body: '64kb',
+  bodyBytes: 64 * 1024,
 } as const;
 
 /** Report a rejection as an ordinary validation error (GRAPHQL_VALIDATION_FAILED, HTTP 400) instead of throwing. */
