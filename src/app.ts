@@ -100,7 +100,7 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
       authenticationError = error as Error;
     }
     if (principal?.role === 'member') activity.touch(principal.subject);
-    return createRequestContext({ em: orm.em.fork(), principal, authenticationError, requestId, clientIp, config, logger });
+    return createRequestContext({ orm, principal, authenticationError, requestId, clientIp, config, logger });
   };
   const trustProxy = app.get('trust proxy fn') as (address: string, index: number) => boolean;
   graphqlPost = graphQLHttpHandler({

@@ -1,3 +1,4 @@
+import { createSecretKey, KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { UnauthenticatedError } from '../errors';
 import { isRole, Principal, Role } from './principal';
@@ -5,10 +6,11 @@ import { isRole, Principal, Role } from './principal';
 const ALGORITHM = 'HS256';
 
 export class TokenService {
-  private readonly key: Uint8Array;
+  private readonly key: KeyObject;
 
   constructor(secret: string) {
-    this.key = new TextEncoder().encode(secret);
+    // One key object for the process: jose would otherwise import the raw secret on every verification.
+    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
 
   async sign(principal: Principal, expiresIn: string | number = '12h'): Promise<string> {

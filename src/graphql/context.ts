@@ -53,31 +53,63 @@ export interface RequestContext extends RequestScope {
   ltv: LtvService;
 }
 
-export function createRequestContext(scope: RequestScope): RequestContext {
-  const audit = new AuditService(scope);
-  const memberStatus = new MemberStatusLoader(scope.em, scope.config);
-  const members = new MemberService(scope, audit, memberStatus);
-  const fx = new FxService(scope, audit);
-  const balances = new BalanceService(scope.em);
-  return {
-    ...scope,
-    audit,
-    memberStatus,
-    members,
-    fx,
-    balances,
-    adjustments: new AdjustmentService(scope, members, audit),
-    checkout: new CheckoutService(scope, members, balances, fx),
-    orders: new OrderService(scope, members, fx, audit),
-    tierLoaders: new TierLoaders(scope.em, scope.config),
-    tierAdmin: new TierAdmin(scope.em, scope.config),
-    perkAdmin: new PerkAdmin(scope.em),
-    growth: new GrowthService(scope.em, scope.config),
-    referrals: new ReferralService(scope, members, audit),
-    rewards: new RewardService(scope, members, audit),
-    stripeCustomers: new StripeCustomerService(scope, members, audit),
-    ltv: new LtvService(scope, audit, memberStatus),
-  };
+/** A request scope whose EntityManager is forked on first use (a status read never needs one). */
+export type ScopeInput = Omit<RequestScope, 'em'> & ({ em: EntityManager } | { orm: { em: EntityManager } });
+
+/**
+ * The GraphQL context of one request. Services and loaders are built on first use, so a request pays only for what
+ * it touches (the member-status query: the status loader and nothing else).
+ */
+class LazyRequestContext implements RequestContext {
+  principal?: Principal;
+  authenticationError?: Error;
+  requestId: string;
+  clientIp?: string;
+  config: Config;
+  logger: Logger;
+  private forked?: EntityManager;
+  private readonly built = new Map<string, unknown>();
+
+  constructor(private readonly input: ScopeInput) {
+    this.principal = input.principal;
+    this.authenticationError = input.authenticationError;
+    this.requestId = input.requestId;
+    this.clientIp = input.clientIp;
+    this.config = input.config;
+    this.logger = input.logger;
+  }
+
+  get em(): EntityManager {
+    this.forked ??= 'em' in this.input ? this.input.em : this.input.orm.em.fork();
+    return this.forked;
+  }
+
+  private once<T>(name: string, build: () => T): T {
+    if (!this.built.has(name)) this.built.set(name, build());
+    return this.built.get(name) as T;
+  }
+
+  get audit() { return this.once('audit', () => new AuditService(this)); }
+  // Reads outside any transaction: no request fork needed.
+  get memberStatus() { return this.once('memberStatus', () => new MemberStatusLoader('em' in this.input ? this.input.em : this.input.orm.em, this.config)); }
+  get members() { return this.once('members', () => new MemberService(this, this.audit, this.memberStatus)); }
+  get fx() { return this.once('fx', () => new FxService(this, this.audit)); }
+  get balances() { return this.once('balances', () => new BalanceService(this.em)); }
+  get adjustments() { return this.once('adjustments', () => new AdjustmentService(this, this.members, this.audit)); }
+  get checkout() { return this.once('checkout', () => new CheckoutService(this, this.members, this.balances, this.fx)); }
+  get orders() { return this.once('orders', () => new OrderService(this, this.members, this.fx, this.audit)); }
+  get tierLoaders() { return this.once('tierLoaders', () => new TierLoaders(this.em, this.config)); }
+  get tierAdmin() { return this.once('tierAdmin', () => new TierAdmin(this.em, this.config)); }
+  get perkAdmin() { return this.once('perkAdmin', () => new PerkAdmin(this.em)); }
+  get growth() { return this.once('growth', () => new GrowthService(this.em, this.config)); }
+  get referrals() { return this.once('referrals', () => new ReferralService(this, this.members, this.audit)); }
+  get rewards() { return this.once('rewards', () => new RewardService(this, this.members, this.audit)); }
+  get stripeCustomers() { return this.once('stripeCustomers', () => new StripeCustomerService(this, this.members, this.audit)); }
+  get ltv() { return this.once('ltv', () => new LtvService(this, this.audit, this.memberStatus)); }
+}
+
+export function createRequestContext(scope: ScopeInput): RequestContext {
+  return new LazyRequestContext(scope);
 }
 
 /** The scope of work the system does for itself (seeds, jobs, imports): no caller, so nothing is audited. */

@@ -1,4 +1,4 @@
-import { GraphQLError, GraphQLSchema, ValidationContext, ValidationRule } from 'graphql';
+import { DocumentNode, GraphQLError, GraphQLSchema, ValidationContext, ValidationRule } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
@@ -30,24 +30,39 @@ export const limitValidationRules: ValidationRule[] = [
 
 /** Refuses operations whose estimated cost, with the request's variables, exceeds LIMITS.cost. */
 export function costLimitPlugin(schema: GraphQLSchema): ApolloServerPlugin {
+  // The cost of a parsed document (Apollo keeps them) for given variables, worked out once: the same query with the
+  // same variables costs the same. A bounded number of variable sets is kept per document.
+  const costs = new WeakMap<DocumentNode, Map<string, number | null>>();
+  const estimate = (document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | undefined): number | null => {
+    let byVariables = costs.get(document);
+    if (!byVariables) costs.set(document, (byVariables = new Map()));
+    const key = `${operationName ?? ''}\u0000${variables && Object.keys(variables).length > 0 ? JSON.stringify(variables) : ''}`;
+    let cost = byVariables.get(key);
+    if (cost === undefined) {
+      try {
+        cost = getComplexity({
+          schema,
+          query: document,
+          operationName: operationName ?? undefined,
+          variables,
+          estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+        });
+      } catch (error) {
+        // Variables that do not coerce: execution reports them as BAD_USER_INPUT; nothing runs.
+        if (!(error instanceof GraphQLError)) throw error;
+        cost = null;
+      }
+      if (byVariables.size >= 100) byVariables.clear();
+      byVariables.set(key, cost);
+    }
+    return cost;
+  };
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          let cost: number;
-          try {
-            cost = getComplexity({
-              schema,
-              query: document,
-              operationName: request.operationName,
-              variables: request.variables,
-              estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-            });
-          } catch (error) {
-            // Variables that do not coerce: execution reports them as BAD_USER_INPUT; nothing runs.
-            if (error instanceof GraphQLError) return;
-            throw error;
-          }
+          const cost = estimate(document, request.operationName, request.variables);
+          if (cost === null) return;
           if (cost > LIMITS.cost) {
             throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${LIMITS.cost}`, {
               extensions: { code: 'GRAPHQL_VALIDATION_FAILED', cost, limit: LIMITS.cost, http: { status: 400 } },

@@ -9,7 +9,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { runNamed } from '../../db/sql';
 import { DAY_MS } from '../../time';
-import { Member } from '../members/member.entity';
+import type { Member } from '../members/member.entity';
 import { Balance, EXPIRING_SOON_DAYS } from '../ledger/balance.service';
 import type { HeldPerk } from '../tiers/perk.service';
 import type { TierStanding } from '../tiers/tier-policy';
@@ -112,9 +112,9 @@ export class MemberStatusLoader {
   }
 }
 
-/** A Member from its row, without the ORM: the request only reads it. */
+/** A Member from its row, as a plain object (no ORM entity: the request only reads it). */
 export function memberOfRow(row: Row): Member {
-  return Object.assign(Object.create(Member.prototype) as Member, {
+  return ({
     id: row.id,
     externalId: row.external_id,
     email: row.email,
@@ -130,7 +130,7 @@ export function memberOfRow(row: Row): Member {
     stripeCustomerId: row.stripe_customer_id ?? null,
     referralCode: row.referral_code,
     enrollmentHash: row.enrollment_hash,
-  });
+  }) as Member;
 }
 
 const big = (value: string | null | undefined): bigint => BigInt(value ?? 0);
