@@ -1,3 +1,4 @@
+import { EMBEDDED_APPLICATION_NAME } from './sql';
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
@@ -28,7 +29,7 @@ export async function startEmbeddedPostgres(options: { dataDir?: string; loadDat
   const server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0, maxConnections: SOCKET_CONNECTIONS });
   await server.start();
   return {
-    url: `postgresql://postgres@${server.getServerConn()}/postgres`,
+    url: `postgresql://postgres@${server.getServerConn()}/postgres?application_name=${EMBEDDED_APPLICATION_NAME}`,
     pglite,
     async close() {
       await server.stop();

@@ -12,8 +12,12 @@ export interface OrmSettings {
 }
 
 export function ormOptions({ clientUrl, poolSize }: OrmSettings): Options<PostgreSqlDriver> {
+  // MikroORM reads host, port, user and database from the URL and drops its parameters; the application name marks
+  // connections to the embedded database (src/db/sql.ts), so it is passed on.
+  const applicationName = new URL(clientUrl).searchParams.get('application_name');
   return defineConfig({
     clientUrl,
+    ...(applicationName ? { driverOptions: { connection: { application_name: applicationName } } } : {}),
     entities,
     extensions: [Migrator, SeedManager],
     preferTs: RUNNING_TYPESCRIPT,

@@ -8,9 +8,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  */
 export interface NamedStatement {
   name: string;
-  /** With `?` placeholders (for the query builder inside a transaction). */
+  /** With `?` placeholders, as written. */
   text: string;
-  /** With `$1, $2, ...` placeholders (for a pooled connection directly). */
+  /** With `$1, $2, ...` placeholders, as sent. */
   numbered: string;
 }
 
@@ -21,25 +21,65 @@ export function namedStatement(name: string, text: string): NamedStatement {
 
 interface PgConnection {
   query(config: { name: string; text: string; values: readonly unknown[] }): Promise<{ rows: unknown[] }>;
-}
-interface KnexLike {
-  raw(sql: string, bindings: readonly unknown[]): { options(options: { name: string }): Promise<{ rows: unknown[] }> };
-  client: { acquireConnection(): Promise<PgConnection>; releaseConnection(connection: PgConnection): Promise<unknown> };
+  query(text: string): Promise<{ rows: unknown[] }>;
+  connectionParameters?: { application_name?: string };
+  escapeLiteral(value: string): string;
 }
 
 /**
- * Runs `statement` on the EntityManager's connections: inside `em.transactional`, in that transaction; otherwise on a
- * connection of the same pool, as one statement (which PostgreSQL runs as its own transaction). Values are sent as
- * they are: an array is one array parameter (the query builder would spread it into a list).
+ * The application name of connections to the embedded database (src/db/embedded.ts puts it in the URL). Its socket
+ * server serves every connection from one session and interleaves their extended-protocol messages (one client's
+ * Bind can replace another's portal), so statements go there as simple queries, values written in, one message each.
+ */
+export const EMBEDDED_APPLICATION_NAME = 'perkgraph-embedded';
+interface KnexClient {
+  acquireConnection(): Promise<PgConnection>;
+  releaseConnection(connection: PgConnection): Promise<unknown>;
+}
+
+/**
+ * A number per connection, part of every statement name it prepares. PostgreSQL keeps prepared statements per
+ * session, and pg per client; the embedded database serves every client (of every process) from ONE session, where
+ * two clients preparing the same name would collide. With the process id, and numbers never reused, a new client
+ * never meets an old name.
+ */
+const connectionNumbers = new WeakMap<PgConnection, number>();
+let connections = 0;
+
+function nameOn(connection: PgConnection, statement: NamedStatement): string {
+  let number = connectionNumbers.get(connection);
+  if (number === undefined) connectionNumbers.set(connection, (number = ++connections));
+  return `${statement.name}_${process.pid}_${number}`;
+}
+
+/**
+ * Runs `statement` on the EntityManager's connections: inside `em.transactional`, on that transaction's connection;
+ * otherwise on a connection of the same pool, as one statement (which PostgreSQL runs as its own transaction).
+ * Values are sent as they are: an array is one array parameter.
  */
 export async function runNamed<T>(em: EntityManager, statement: NamedStatement, values: readonly unknown[]): Promise<T[]> {
-  const transaction = em.getTransactionContext() as unknown as KnexLike | undefined;
-  if (transaction) return (await transaction.raw(statement.text, values).options({ name: statement.name })).rows as T[];
-  const { client } = em.getKnex() as unknown as KnexLike;
+  const transaction = em.getTransactionContext() as unknown as { client: KnexClient } | undefined;
+  const client = transaction ? transaction.client : (em.getKnex() as unknown as { client: KnexClient }).client;
   const connection = await client.acquireConnection();
   try {
-    return (await connection.query({ name: statement.name, text: statement.numbered, values })).rows as T[];
+    if (connection.connectionParameters?.application_name === EMBEDDED_APPLICATION_NAME) {
+      return (await connection.query(inlined(connection, statement, values))).rows as T[];
+    }
+    return (await connection.query({ name: nameOn(connection, statement), text: statement.numbered, values })).rows as T[];
   } finally {
     await client.releaseConnection(connection);
   }
+}
+
+/** The statement with its values written in as literals (for the embedded database only). */
+function inlined(connection: PgConnection, statement: NamedStatement, values: readonly unknown[]): string {
+  return statement.numbered.replace(/\$(\d+)/g, (_match, index: string) => literal(connection, values[Number(index) - 1]));
+}
+
+function literal(connection: PgConnection, value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (value instanceof Date) return connection.escapeLiteral(value.toISOString());
+  if (typeof value === 'number' || typeof value === 'bigint') return connection.escapeLiteral(String(value));
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  return connection.escapeLiteral(typeof value === 'string' ? value : JSON.stringify(value));
 }

@@ -99,8 +99,8 @@ class LazyRequestContext implements RequestContext {
   get checkout() { return this.once('checkout', () => new CheckoutService(this, this.members, this.balances, this.fx)); }
   get orders() { return this.once('orders', () => new OrderService(this, this.members, this.fx, this.audit)); }
   get tierLoaders() { return this.once('tierLoaders', () => new TierLoaders(this.em, this.config)); }
-  get tierAdmin() { return this.once('tierAdmin', () => new TierAdmin(this.em, this.config)); }
-  get perkAdmin() { return this.once('perkAdmin', () => new PerkAdmin(this.em)); }
+  get tierAdmin() { return this.once('tierAdmin', () => new TierAdmin(this.em, this.config, this.audit)); }
+  get perkAdmin() { return this.once('perkAdmin', () => new PerkAdmin(this.em, this.audit)); }
   get growth() { return this.once('growth', () => new GrowthService(this.em, this.config)); }
   get referrals() { return this.once('referrals', () => new ReferralService(this, this.members, this.audit)); }
   get rewards() { return this.once('rewards', () => new RewardService(this, this.members, this.audit)); }

@@ -58,8 +58,7 @@ export class LedgerResolver {
   @Authorized('admin')
   @Mutation(() => PointsCurrencyView, { description: 'Add a points currency to the programme (admin).' })
   async createPointsCurrency(@Ctx() context: RequestContext, @Arg('input') input: CreatePointsCurrencyInput): Promise<PointsCurrencyView> {
-    const currency = await createPointsCurrency(context.em, input);
-    await context.audit.record('points-currency.create', [null], { code: currency.code });
+    const currency = await createPointsCurrency(context.em, input, context.audit);
     return Object.assign(new PointsCurrencyView(), currency);
   }
 }

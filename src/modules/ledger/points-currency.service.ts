@@ -1,3 +1,4 @@
+import type { AuditService } from '../audit/audit.service';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../../errors';
 import { Decimal, formatDecimal, parseDecimal } from '../../money/decimal';
@@ -62,8 +63,8 @@ export interface CreatePointsCurrency {
   earnRate: string;
 }
 
-/** Adds a points currency (admin). Its code must be new. */
-export async function createPointsCurrency(em: EntityManager, input: CreatePointsCurrency): Promise<PointsCurrency> {
+/** Adds a points currency (admin), audited in the same transaction. Its code must be new. */
+export async function createPointsCurrency(em: EntityManager, input: CreatePointsCurrency, audit: AuditService): Promise<PointsCurrency> {
   const code = validatePointsCurrencyCode(input.code);
   const name = input.name.trim();
   if (!name || name.length > 100) throw new BadUserInputError('name', 'must be 1 to 100 characters');
@@ -72,8 +73,11 @@ export async function createPointsCurrency(em: EntityManager, input: CreatePoint
   if (!Number.isInteger(input.expiryMonths) || input.expiryMonths < 1 || input.expiryMonths > 120) {
     throw new BadUserInputError('expiryMonths', 'must be a whole number of months from 1 to 120');
   }
-  if (await em.findOne(PointsCurrency, { code })) throw new BadUserInputError('code', `${code} already exists`);
-  const currency = em.create(PointsCurrency, { code, name, valueInBase, earnRate, expiryMonths: input.expiryMonths, earnsOnOrders: input.earnsOnOrders });
-  await em.persistAndFlush(currency);
-  return currency;
+  return em.transactional(async (tx) => {
+    if (await tx.findOne(PointsCurrency, { code })) throw new BadUserInputError('code', `${code} already exists`);
+    const currency = tx.create(PointsCurrency, { code, name, valueInBase, earnRate, expiryMonths: input.expiryMonths, earnsOnOrders: input.earnsOnOrders });
+    await tx.persistAndFlush(currency);
+    await audit.record('points-currency.create', [null], { code }, tx);
+    return currency;
+  });
 }

@@ -1,3 +1,4 @@
+import type { AuditService } from '../audit/audit.service';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isISO31661Alpha2 } from 'class-validator';
 import { BadUserInputError } from '../../errors';
@@ -21,8 +22,8 @@ export interface CreateEarningRule {
 
 const CODE = /^[A-Z0-9][A-Z0-9_-]{1,63}$/;
 
-/** Adds a campaign earning rule (admin): conditions plus a multiplier and/or a fixed bonus. */
-export async function createEarningRule(em: EntityManager, input: CreateEarningRule, baseCurrency: string): Promise<EarningRule> {
+/** Adds a campaign earning rule (admin): conditions plus a multiplier and/or a fixed bonus. Audited in the same transaction. */
+export async function createEarningRule(em: EntityManager, input: CreateEarningRule, baseCurrency: string, audit?: AuditService): Promise<EarningRule> {
   const code = input.code.trim().toUpperCase();
   if (!CODE.test(code)) throw new BadUserInputError('code', 'must be 2 to 64 letters, digits, "_" or "-"');
   const name = input.name.trim();
@@ -43,8 +44,9 @@ export async function createEarningRule(em: EntityManager, input: CreateEarningR
   const bonusPoints = input.bonusPoints ?? null;
   if (bonusPoints !== null && (!Number.isInteger(bonusPoints) || bonusPoints < 1)) throw new BadUserInputError('bonusPoints', 'must be a positive whole number');
   if (multiplier === null && bonusPoints === null) throw new BadUserInputError('multiplier', 'give a multiplier, bonusPoints or both');
-  if (await em.findOne(EarningRule, { code })) throw new BadUserInputError('code', `${code} already exists`);
-  const rule = em.create(EarningRule, {
+  return em.transactional(async (tx) => {
+  if (await tx.findOne(EarningRule, { code })) throw new BadUserInputError('code', `${code} already exists`);
+  const rule = tx.create(EarningRule, {
     code,
     name,
     currency: currency.code,
@@ -56,6 +58,8 @@ export async function createEarningRule(em: EntityManager, input: CreateEarningR
     multiplier,
     bonusPoints,
   });
-  await em.persistAndFlush(rule);
+  await tx.persistAndFlush(rule);
+  await audit?.record('earning-rule.create', [null], { code }, tx);
   return rule;
+  });
 }

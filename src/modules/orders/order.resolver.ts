@@ -39,8 +39,7 @@ export class OrderResolver {
   @Authorized('admin')
   @Mutation(() => EarningRuleView, { description: 'Add a campaign earning rule (admin): conditions, and a multiplier and/or fixed bonus.' })
   async createEarningRule(@Ctx() context: RequestContext, @Arg('input') input: CreateEarningRuleInput): Promise<EarningRuleView> {
-    const rule = await createEarningRule(context.em, input, context.config.baseCurrency);
-    await context.audit.record('earning-rule.create', [null], { code: rule.code });
+    const rule = await createEarningRule(context.em, input, context.config.baseCurrency, context.audit);
     return Object.assign(new EarningRuleView(), rule);
   }
 }

@@ -76,7 +76,9 @@ const statements = new Map<string, NamedStatement>();
 /** The one statement for these parts and key: the member rows whose key is in the array, with the parts as JSON columns. */
 export function memberStatusStatement(parts: ReadonlySet<StatusPart>, key: MemberKey): NamedStatement {
   const selected = STATUS_PARTS.filter((part) => parts.has(part));
-  const name = `member_status_${key}_${selected.join('_') || 'row'}`;
+  // Short names (PostgreSQL cuts identifiers at 63 bytes): the key and a bit per part.
+  const mask = STATUS_PARTS.reduce((bits, part, index) => (parts.has(part) ? bits | (1 << index) : bits), 0);
+  const name = `member_status_${key === 'external_id' ? 'ext' : key}_${mask}`;
   let statement = statements.get(name);
   if (!statement) {
     const columns = ['m.*', ...selected.map((part) => PART_SQL[part].sql)].join(',\n       ');

@@ -1,3 +1,4 @@
+import type { AuditService } from '../audit/audit.service';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError, NotFoundError } from '../../errors';
 import { Perk, PerkGrant, PerkSourceKind } from './perk.entity';
@@ -108,52 +109,67 @@ async function sourceOrFail(em: EntityManager, value: string): Promise<{ kind: P
 
 /** Admin configuration of perks and of what grants them. */
 export class PerkAdmin {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly audit: AuditService,
+  ) {}
 
+  /** Each change and its audit entry commit together. */
   async create(input: PerkInput): Promise<Perk> {
     const code = codeOrFail(input.code, 'code');
     if (input.name == null) throw new BadUserInputError('name', 'is required for a new perk');
-    if (await this.em.findOne(Perk, { code })) throw new BadUserInputError('code', `${code} already exists`);
-    const perk = this.em.create(Perk, {
-      code,
-      name: nameOrFail(input.name, 'name'),
-      names: localisedNamesOrFail(input.names ?? [], 'names'),
-      supportPriority: supportPriorityOrFail(input.supportPriority),
+    return this.em.transactional(async (tx) => {
+      if (await tx.findOne(Perk, { code })) throw new BadUserInputError('code', `${code} already exists`);
+      const perk = tx.create(Perk, {
+        code,
+        name: nameOrFail(input.name!, 'name'),
+        names: localisedNamesOrFail(input.names ?? [], 'names'),
+        supportPriority: supportPriorityOrFail(input.supportPriority),
+      });
+      await tx.persistAndFlush(perk);
+      await this.audit.record('perk.create', [null], { code }, tx);
+      return perk;
     });
-    await this.em.persistAndFlush(perk);
-    return perk;
   }
 
   async update(input: PerkInput): Promise<Perk> {
     const code = codeOrFail(input.code, 'code');
-    const perk = await this.em.findOne(Perk, { code });
-    if (!perk) throw new NotFoundError(`perk ${code}`);
-    if (input.name != null) perk.name = nameOrFail(input.name, 'name');
-    if (input.names != null) perk.names = localisedNamesOrFail(input.names, 'names');
-    if (input.supportPriority !== undefined) perk.supportPriority = supportPriorityOrFail(input.supportPriority);
-    await this.em.flush();
-    return perk;
+    return this.em.transactional(async (tx) => {
+      const perk = await this.perkOrFail(tx, code, 'code');
+      if (input.name != null) perk.name = nameOrFail(input.name, 'name');
+      if (input.names != null) perk.names = localisedNamesOrFail(input.names, 'names');
+      if (input.supportPriority !== undefined) perk.supportPriority = supportPriorityOrFail(input.supportPriority);
+      await tx.flush();
+      await this.audit.record('perk.update', [null], { code }, tx);
+      return perk;
+    });
   }
 
   /** Attaches a perk to a tier or LTV tier; granting it again changes nothing. */
   async grant(perkCode: string, source: string): Promise<Perk> {
-    const perk = await this.perkOrFail(perkCode);
-    const { kind, code } = await sourceOrFail(this.em, source);
-    await this.em.execute('insert into perk_grants (source_kind, source_code, perk_code) values (?, ?, ?) on conflict do nothing', [kind, code, perk.code]);
-    return perk;
+    return this.em.transactional(async (tx) => {
+      const perk = await this.perkOrFail(tx, perkCode);
+      const { kind, code } = await sourceOrFail(tx, source);
+      await tx.execute('insert into perk_grants (source_kind, source_code, perk_code) values (?, ?, ?) on conflict do nothing', [kind, code, perk.code]);
+      await this.audit.record('perk.grant', [null], { perkCode: perk.code, source: `${kind}:${code}` }, tx);
+      return perk;
+    });
   }
 
   /** Detaches a perk from a source; true when it was attached. */
   async revoke(perkCode: string, source: string): Promise<boolean> {
-    const perk = await this.perkOrFail(perkCode);
-    const { kind, code } = await sourceOrFail(this.em, source);
-    const deleted = await this.em.nativeDelete(PerkGrant, { sourceKind: kind, sourceCode: code, perkCode: perk.code });
-    return deleted > 0;
+    return this.em.transactional(async (tx) => {
+      const perk = await this.perkOrFail(tx, perkCode);
+      const { kind, code } = await sourceOrFail(tx, source);
+      const deleted = await tx.nativeDelete(PerkGrant, { sourceKind: kind, sourceCode: code, perkCode: perk.code });
+      await this.audit.record('perk.revoke', [null], { perkCode: perk.code, source: `${kind}:${code}` }, tx);
+      return deleted > 0;
+    });
   }
 
-  private async perkOrFail(value: string): Promise<Perk> {
-    const code = codeOrFail(value, 'perkCode');
-    const perk = await this.em.findOne(Perk, { code });
+  private async perkOrFail(em: EntityManager, value: string, field = 'perkCode'): Promise<Perk> {
+    const code = codeOrFail(value, field);
+    const perk = await em.findOne(Perk, { code });
     if (!perk) throw new NotFoundError(`perk ${code}`);
     return perk;
   }

@@ -41,7 +41,6 @@ export class TierResolver {
   @Mutation(() => TierView, { description: 'Add a tier to the ladder (admin). Thresholds must rise with rank; the lowest tier needs 0.' })
   async createTier(@Ctx() context: RequestContext, @Arg('input') input: CreateTierInput): Promise<TierView> {
     const tier = await context.tierAdmin.create(input);
-    await context.audit.record('tier.create', [null], { code: tier.code });
     return TierView.of(tier);
   }
 
@@ -49,16 +48,13 @@ export class TierResolver {
   @Mutation(() => TierView, { description: 'Change a tier (admin). Members move on their next order or at the next tier review.' })
   async updateTier(@Ctx() context: RequestContext, @Arg('input') input: UpdateTierInput): Promise<TierView> {
     const tier = await context.tierAdmin.update(input);
-    await context.audit.record('tier.update', [null], { code: tier.code });
     return TierView.of(tier);
   }
 
   @Authorized('admin')
   @Mutation(() => Boolean, { description: 'Delete a tier nobody holds (admin).' })
   async deleteTier(@Ctx() context: RequestContext, @Arg('code') code: string): Promise<boolean> {
-    const deleted = await context.tierAdmin.delete(code);
-    await context.audit.record('tier.delete', [null], { code });
-    return deleted;
+    return context.tierAdmin.delete(code);
   }
 }
 
@@ -78,7 +74,6 @@ export class PerkResolver {
   @Mutation(() => PerkView, { description: 'Add a perk (admin); attach it with grantPerk.' })
   async createPerk(@Ctx() context: RequestContext, @Arg('input') input: PerkInput): Promise<PerkView> {
     const perk = await context.perkAdmin.create(input);
-    await context.audit.record('perk.create', [null], { code: perk.code });
     return PerkView.of({ ...perk, source: '', supportPriority: perk.supportPriority as PerkView['supportPriority'] }, null);
   }
 
@@ -86,7 +81,6 @@ export class PerkResolver {
   @Mutation(() => PerkView, { description: 'Change a perk (admin).' })
   async updatePerk(@Ctx() context: RequestContext, @Arg('input') input: PerkInput): Promise<PerkView> {
     const perk = await context.perkAdmin.update(input);
-    await context.audit.record('perk.update', [null], { code: perk.code });
     return PerkView.of({ ...perk, source: '', supportPriority: perk.supportPriority as PerkView['supportPriority'] }, null);
   }
 
@@ -94,16 +88,13 @@ export class PerkResolver {
   @Mutation(() => PerkView, { description: 'Attach a perk to a tier (TIER:GOLD) or an LTV tier (LTV:VIP) (admin). Idempotent.' })
   async grantPerk(@Ctx() context: RequestContext, @Arg('perkCode') perkCode: string, @Arg('source') source: string): Promise<PerkView> {
     const perk = await context.perkAdmin.grant(perkCode, source);
-    await context.audit.record('perk.grant', [null], { perkCode: perk.code, source });
     return PerkView.of({ ...perk, source: source.trim().toUpperCase(), supportPriority: perk.supportPriority as PerkView['supportPriority'] }, null);
   }
 
   @Authorized('admin')
   @Mutation(() => Boolean, { description: 'Detach a perk from a tier or LTV tier (admin); false when it was not attached.' })
   async revokePerk(@Ctx() context: RequestContext, @Arg('perkCode') perkCode: string, @Arg('source') source: string): Promise<boolean> {
-    const revoked = await context.perkAdmin.revoke(perkCode, source);
-    await context.audit.record('perk.revoke', [null], { perkCode, source });
-    return revoked;
+    return context.perkAdmin.revoke(perkCode, source);
   }
 }
 

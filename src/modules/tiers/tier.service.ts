@@ -1,3 +1,4 @@
+import type { AuditService } from '../audit/audit.service';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError, NotFoundError } from '../../errors';
 import type { Config } from '../../config/config';
@@ -153,6 +154,7 @@ export class TierAdmin {
   constructor(
     private readonly em: EntityManager,
     private readonly settings: TierSettings,
+    private readonly audit: AuditService,
   ) {}
 
   async create(input: TierInput): Promise<Tier> {
@@ -173,6 +175,7 @@ export class TierAdmin {
       });
       await this.checkLadder(tx, tier);
       await tx.persistAndFlush(tier);
+      await this.audit.record('tier.create', [null], { code }, tx);
       return tier;
     });
   }
@@ -190,6 +193,7 @@ export class TierAdmin {
       if (input.earnMultiplier != null) tier.earnMultiplier = formatDecimal(parseDecimal(input.earnMultiplier, 'earnMultiplier'));
       await this.checkLadder(tx, tier);
       await tx.flush();
+      await this.audit.record('tier.update', [null], { code }, tx);
       return tier;
     });
   }
@@ -208,6 +212,7 @@ export class TierAdmin {
       if (problem) throw new BadUserInputError('code', problem);
       await tx.execute("delete from perk_grants where source_kind = 'TIER' and source_code = ?", [code]);
       await tx.execute('delete from tiers where code = ?', [code]);
+      await this.audit.record('tier.delete', [null], { code }, tx);
       return true;
     });
   }

@@ -1,0 +1,185 @@
+/**
+ * The hot paths' promises: one SQL statement per member-status request whatever the selection and the list size,
+ * one round trip per ledger command, every command expiring due holds under its lock, and audit entries committed in
+ * the same transaction as their change.
+ */
+import { Client } from 'pg';
+import { checkLedgerInvariants, NO_VIOLATIONS } from '../helpers/invariants';
+import { onlyError, startTestServer, TestServer } from '../helpers/server';
+import { memberInput } from '../factories/member.factory';
+
+const admin = { role: 'admin' as const, subject: 'admin-1' };
+const support = { role: 'support' as const, subject: 'agent-1' };
+const storefront = { role: 'storefront' as const, subject: 'shop-1' };
+
+const ENROLL = 'mutation($input: EnrollMemberInput!) { enrollMember(input: $input) { id externalId } }';
+const ADJUST = 'mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { id points kind } }';
+const HOLD = 'mutation($input: HoldPointsInput!) { holdPoints(input: $input) { id status points } }';
+const CAPTURE = 'mutation($id: ID!) { capturePoints(holdId: $id) { id status points } }';
+const BALANCE = 'query($id: ID) { member(id: $id) { balance { posted pending held available } } }';
+const CREATE_TIER = 'mutation($input: CreateTierInput!) { createTier(input: $input) { code } }';
+
+/** Counts the statements every pg client of this process sends (the test server runs in it), BEGIN/COMMIT aside. */
+function statementCounter() {
+  const original = Client.prototype.query;
+  let count = 0;
+  const texts: string[] = [];
+  Client.prototype.query = function (this: Client, ...args: unknown[]) {
+    const config = args[0] as string | { text?: string };
+    const text = typeof config === 'string' ? config : config?.text ?? '';
+    if (!/^\s*(begin|commit|rollback|savepoint|release)\b/i.test(text)) {
+      count += 1;
+      texts.push(text.slice(0, 80));
+    }
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof Client.prototype.query;
+  return {
+    /** Runs `work` and returns how many statements it sent. */
+    async during(work: () => Promise<unknown>): Promise<{ count: number; texts: string[] }> {
+      count = 0;
+      texts.length = 0;
+      await work();
+      return { count, texts: [...texts] };
+    },
+    restore() {
+      Client.prototype.query = original;
+    },
+  };
+}
+
+describe('hot paths', () => {
+  let server: TestServer;
+  let counter: ReturnType<typeof statementCounter>;
+  const ok = <T = any>(response: { body: { data?: any; errors?: unknown } }): T => {
+    if (response.body.errors) throw new Error(JSON.stringify(response.body.errors));
+    return response.body.data;
+  };
+  const enrol = async () => ok(await server.graphql(ENROLL, { input: memberInput() }, admin)).enrollMember as { id: string; externalId: string };
+  let keys = 0;
+  const adjust = (memberId: string, points: number, as: typeof admin | typeof support = admin) =>
+    server.graphql(ADJUST, { input: { memberId, points, reason: 'test', idempotencyKey: `adjust-${++keys}` } }, as);
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    counter = statementCounter();
+  });
+  afterAll(async () => {
+    counter.restore();
+    expect(await checkLedgerInvariants(server.orm)).toEqual(NO_VIOLATIONS);
+    await server.stop();
+  });
+
+  describe('member status', () => {
+    const SELECTIONS = [
+      '{ me { id } }',
+      '{ me { id tier { code } balance { posted held available } supportPriority } }',
+      `{ me { id referralCode tier { code name } tierProgress { next { code } qualifyingSpend { amount currency } remainingToNext { amount } retainUntil }
+              balance { posted pending held available expiringSoon nextExpiry } balances { currency posted } perks { code name source } supportPriority
+              ltv { tier churnRisk probabilityAlive } } }`,
+      'fragment S on Member { tier { code } balances { currency available } } { me { id ...S perks { code } } }',
+    ];
+
+    it('costs one SQL statement per request, whatever the selection', async () => {
+      const member = await enrol();
+      ok(await adjust(member.id, 250));
+      const token = await server.token('member', member.externalId);
+      ok(await server.graphql('{ me { id } }', {}, token)); // the day's activity mark is written once, off the request
+      await server.app.activity.drain();
+      for (const query of SELECTIONS) {
+        let answer: any;
+        const { count, texts } = await counter.during(async () => {
+          answer = ok(await server.graphql(query, {}, token));
+        });
+        expect({ query, count, texts: count === 1 ? [] : texts }).toEqual({ query, count: 1, texts: [] });
+        expect(answer.me.id).toBe(member.id);
+      }
+    });
+
+    it('answers status fields for a page of members with as many statements as for one', async () => {
+      const members = await Promise.all(Array.from({ length: 12 }, () => enrol()));
+      const query = (ids: string[]) =>
+        `{ ${ids.map((id, index) => `m${index}: member(id: "${id}") { id tier { code } balance { available } perks { code } supportPriority ltv { tier } }`).join(' ')} }`;
+      const one = await counter.during(async () => ok(await server.graphql(query([members[0].id]), {}, admin)));
+      const many = await counter.during(async () => ok(await server.graphql(query(members.map((member) => member.id)), {}, admin)));
+      // One status statement plus the staff read's audit entries (one insert per look-up, as before).
+      expect(one.count).toBe(2);
+      const statusStatements = many.texts.filter((text) => /^select m\.\*/.test(text)).length;
+      expect(statusStatements).toBe(1);
+    });
+  });
+
+  describe('ledger commands', () => {
+    it('sends one statement for a hold and one for its capture', async () => {
+      const member = await enrol();
+      ok(await adjust(member.id, 1000));
+      let holdId = '';
+      const hold = await counter.during(async () => {
+        holdId = ok(await server.graphql(HOLD, { input: { memberId: member.id, points: 300, orderRef: 'cart-1', idempotencyKey: 'hot-hold-1' } }, storefront)).holdPoints.id;
+      });
+      const capture = await counter.during(async () => ok(await server.graphql(CAPTURE, { id: holdId }, storefront)));
+      expect([hold.count, capture.count]).toEqual([1, 1]);
+      expect(ok(await server.graphql(BALANCE, { id: member.id }, admin)).member.balance).toEqual({ posted: 700, pending: 0, held: 0, available: 700 });
+    });
+
+    it('lets a support debit spend points whose hold expired before any sweep ran', async () => {
+      const member = await enrol();
+      ok(await adjust(member.id, 1000));
+      const hold = ok(await server.graphql(HOLD, { input: { memberId: member.id, points: 900, orderRef: 'cart-2', idempotencyKey: 'hot-hold-2' } }, storefront)).holdPoints;
+      // The hold's time passes; no job runs (the clock is the database row, not a wait).
+      await server.orm.em.fork().execute("update points_holds set expires_at = now() - interval '1 second' where id = ?", [hold.id]);
+      expect(ok(await server.graphql(BALANCE, { id: member.id }, admin)).member.balance).toEqual({ posted: 1000, pending: 0, held: 0, available: 1000 });
+      const debit = ok(await adjust(member.id, -500, support)).adjustPoints;
+      expect(debit).toMatchObject({ points: -500, kind: 'ADJUSTMENT' });
+      expect(ok(await server.graphql(BALANCE, { id: member.id }, admin)).member.balance).toEqual({ posted: 500, pending: 0, held: 0, available: 500 });
+      const [row] = await server.orm.em.fork().execute<{ status: string }[]>('select status from points_holds where id = ?', [hold.id]);
+      expect(row.status).toBe('EXPIRED');
+      // The stored held balance agrees with the open holds (the invariant checker runs after all tests too).
+      const [account] = await server.orm.em.fork().execute<{ held: string }[]>("select held from points_accounts where member_id = ? and currency = 'PTS'", [member.id]);
+      expect(account.held).toBe('0');
+    });
+  });
+
+  describe('audit entries commit with their change', () => {
+    /** Makes the database refuse audit rows of `action` for the duration of `work`. */
+    async function refusingAudit(action: string, work: () => Promise<void>): Promise<void> {
+      const em = server.orm.em.fork();
+      await em.execute(`alter table audit_log add constraint test_refuse_action check (action <> '${action}') not valid`);
+      try {
+        await work();
+      } finally {
+        await em.execute('alter table audit_log drop constraint test_refuse_action');
+      }
+    }
+
+    it('an adjustment whose audit entry cannot be written does not happen', async () => {
+      const member = await enrol();
+      ok(await adjust(member.id, 100));
+      await refusingAudit('points.adjust', async () => {
+        const response = await server.graphql(ADJUST, { input: { memberId: member.id, points: 40, reason: 'refused audit', idempotencyKey: 'audit-refused-1' } }, support);
+        expect(onlyError(response).extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      });
+      expect(ok(await server.graphql(BALANCE, { id: member.id }, admin)).member.balance.posted).toBe(100);
+      const [{ transfers }] = await server.orm.em.fork().execute<{ transfers: string }[]>("select count(*) as transfers from points_transfers where idempotency_key = 'audit-refused-1'");
+      expect(transfers).toBe('0');
+      // Once the audit entry can be written, the same key adjusts, with exactly one entry.
+      ok(await server.graphql(ADJUST, { input: { memberId: member.id, points: 40, reason: 'refused audit', idempotencyKey: 'audit-refused-1' } }, support));
+      const rows = await server.orm.em.fork().execute<{ actor: string; action: string }[]>(
+        "select actor, action from audit_log where member_id = ? and action = 'points.adjust' and details->>'idempotencyKey' = 'audit-refused-1'",
+        [member.id],
+      );
+      expect(rows).toEqual([{ actor: 'agent-1', action: 'points.adjust' }]);
+    });
+
+    it('a tier whose audit entry cannot be written is not created', async () => {
+      const input = { code: 'AUDITED', name: 'Audited', rank: 900, threshold: { amount: '900000.00', currency: 'USD' } };
+      await refusingAudit('tier.create', async () => {
+        expect(onlyError(await server.graphql(CREATE_TIER, { input }, admin)).extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      });
+      const [{ tiers }] = await server.orm.em.fork().execute<{ tiers: string }[]>("select count(*) as tiers from tiers where code = 'AUDITED'");
+      expect(tiers).toBe('0');
+      expect(ok(await server.graphql(CREATE_TIER, { input }, admin)).createTier).toEqual({ code: 'AUDITED' });
+      const [{ entries }] = await server.orm.em.fork().execute<{ entries: string }[]>("select count(*) as entries from audit_log where action = 'tier.create' and details->>'code' = 'AUDITED'");
+      expect(entries).toBe('1');
+    });
+  });
+});
