@@ -109,7 +109,7 @@ async function runEarn(settings: BenchSettings, server: LedgerBenchServer): Prom
 
   console.log(`earn: perkgraph: warm-up ${settings.warmupSeconds} s, then ${settings.durationSeconds} s with ${BENCH_CLIENTS} clients`);
   await serverLoad(settings.warmupSeconds);
-  const perkgraph = await withServerCpu(server.pid, () => serverLoad(settings.durationSeconds));
+  const perkgraph = await withServerCpu(server, () => serverLoad(settings.durationSeconds));
   console.log(`earn: pgbench: warm-up ${settings.warmupSeconds} s, then ${settings.durationSeconds} s with ${BENCH_CLIENTS} connections`);
   await pgbenchLoad(settings.warmupSeconds);
   const pgbench = await pgbenchLoad(settings.durationSeconds);
@@ -135,11 +135,13 @@ async function runEarn(settings: BenchSettings, server: LedgerBenchServer): Prom
   report({
     name: 'earn',
     unit: 'orders',
+    ledgerOperationsPerUnit: 1,
+    script: pgbenchScript('earn.sql'),
     settings,
     info: server.info,
     protocol,
     comparisons: [comparison],
-    details: { members: MEMBERS, order: `${AMOUNT} USD, ${POINTS} pending PTS (pgbench: 1 transaction, 15 statements besides BEGIN/COMMIT)` },
+    details: { members: MEMBERS, order: `${AMOUNT} USD, ${POINTS} pending PTS (pgbench: the same statements, bench/pgbench/earn.sql)` },
   });
   return valid;
 }

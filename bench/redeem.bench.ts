@@ -123,7 +123,7 @@ async function runRedeem(settings: BenchSettings, server: LedgerBenchServer): Pr
     // One runner at a time, each warmed up right before it is measured.
     console.log(`redeem: ${scenario}: perkgraph: warm-up ${settings.warmupSeconds} s, then ${settings.durationSeconds} s with ${BENCH_CLIENTS} clients`);
     await serverLoad(settings.warmupSeconds);
-    const perkgraph = await withServerCpu(server.pid, () => serverLoad(settings.durationSeconds));
+    const perkgraph = await withServerCpu(server, () => serverLoad(settings.durationSeconds));
     console.log(`redeem: ${scenario}: pgbench: warm-up ${settings.warmupSeconds} s, then ${settings.durationSeconds} s with ${BENCH_CLIENTS} connections`);
     await pgbenchLoad(settings.warmupSeconds);
     const pgbench = await pgbenchLoad(settings.durationSeconds);
@@ -154,11 +154,13 @@ async function runRedeem(settings: BenchSettings, server: LedgerBenchServer): Pr
   report({
     name: 'redeem',
     unit: 'redemptions',
+    ledgerOperationsPerUnit: 2,
+    script: pgbenchScript('redeem.sql'),
     settings,
     info: server.info,
     protocol,
     comparisons,
-    details: { members: MEMBERS, pointsPerRedemption: POINTS, redemption: 'holdPoints then capturePoints (2 requests; pgbench: 2 transactions, 17 statements besides BEGIN/COMMIT)' },
+    details: { members: MEMBERS, pointsPerRedemption: POINTS, redemption: 'holdPoints then capturePoints (2 requests; pgbench: the same statements, bench/pgbench/redeem.sql)' },
   });
   return valid;
 }
