@@ -239,15 +239,18 @@ export function scriptStatements(script: string): number {
  * Then (or always, with BENCH_LOG_STATEMENTS=1) it prints what the server sent, to bring the script in step.
  */
 export async function compareStatementCounts(name: string, server: LedgerBenchServer, script: string, operation: () => Promise<void>): Promise<void> {
-  const sent = await loggedStatements(server.info.statementsPort, operation);
+  const logged = await loggedStatements(server.info.statementsPort, operation);
+  const sent = logged.filter((statement) => !statement.framing);
   const scripted = scriptStatements(script);
   const same = sent.length === scripted;
   if (same) console.log(`${name}: the server sent ${sent.length} statements besides BEGIN/COMMIT; ${path.basename(script)} sends as many`);
   else console.warn(`${name}: WARNING: the server sent ${sent.length} statements besides BEGIN/COMMIT, ${path.basename(script)} sends ${scripted}: the baseline no longer runs the same SQL; update the script`);
   if (!same || process.env.BENCH_LOG_STATEMENTS) {
-    for (const [index, statement] of sent.entries()) {
+    let index = 0;
+    for (const statement of logged) {
       const text = statement.text.replace(/\s+/g, ' ').trim();
-      console.log(`  ${index + 1}. ${statement.name ? `[${statement.name}] ` : ''}${text}${statement.values?.length ? `  -- ${JSON.stringify(statement.values)}` : ''}`);
+      const number = statement.framing ? '  ' : `${++index}.`;
+      console.log(`  ${number} ${statement.name ? `[${statement.name}] ` : ''}${text}${statement.values?.length ? `  -- ${JSON.stringify(statement.values)}` : ''}`);
     }
   }
 }

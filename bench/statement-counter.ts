@@ -16,6 +16,8 @@ export interface LoggedStatement {
   name?: string;
   text: string;
   values?: unknown[];
+  /** BEGIN, COMMIT, ROLLBACK or a savepoint: logged to show the transactions, not counted. */
+  framing?: boolean;
 }
 
 let statements = 0;
@@ -56,10 +58,9 @@ export function countStatements(): void {
     const original = prototype.query;
     prototype.query = function countedQuery(this: unknown, ...args: unknown[]) {
       const statement = statementOf(args);
-      if (!statement || !FRAMING.test(statement.text)) {
-        statements += 1;
-        if (log && statement) log.push(statement);
-      }
+      const framing = statement !== undefined && FRAMING.test(statement.text);
+      if (!framing) statements += 1;
+      if (log && statement) log.push(framing ? { ...statement, framing } : statement);
       return original.apply(this, args);
     };
   }
@@ -91,7 +92,7 @@ export async function statementCount(port: number): Promise<number> {
   return ((await response.json()) as { statements: number }).statements;
 }
 
-/** In the bench (parent): runs `operation` and answers the statements the child sent meanwhile, framing left out. */
+/** In the bench (parent): runs `operation` and answers the statements the child sent meanwhile, framing marked. */
 export async function loggedStatements(port: number, operation: () => Promise<void>): Promise<LoggedStatement[]> {
   await fetch(`http://127.0.0.1:${port}/log`, { method: 'POST' });
   await operation();
