@@ -14,7 +14,8 @@
 -- (src/db/sql.ts) and the others as SQL text with the values written in; pgbench runs every statement with one
 -- protocol, by default --protocol=prepared (so the baseline parses and plans none of them per run). The script is
 -- written for the simple protocol, where pgbench writes a variable's text into the SQL, so text values are quoted
--- (':m_id'); bench/pgbench.ts drops those quotes for --protocol=prepared or extended.
+-- (':m_id'); bench/pgbench.ts drops those quotes for --protocol=prepared or extended. pgbench takes any ':name' as a
+-- variable, also inside a string, hence 'order:' || 'pgb-' rather than 'order:pgb-'.
 \set m random(:lo, :hi)
 \set n :n + 1
 \set k :base + :client_id * 100000000 + :n
@@ -39,7 +40,7 @@ select "e0".* from "earning_rules" as "e0" where "e0"."active" = true;
 select "p0".* from "points_currencies" as "p0" where "p0"."earns_on_orders" = true order by "p0"."code" asc;
 -- the ledger: lock the member's account (expiring its due holds), then the EARN transfer, balance and pending lot in one call
 select * from ledger_lock_account(':m_id', 'PTS', now()) \gset a_
-select * from ledger_post(:a_id, 'CREDIT', 'PENDING', 'EARN', :points, 'ISSUANCE', 'order:pgb-' || :k, null, '{"rules":[]}', ':o_id', null, null,
+select * from ledger_post(:a_id, 'CREDIT', 'PENDING', 'EARN', :points, 'ISSUANCE', 'order:' || 'pgb-' || :k::text, null, '{"rules":[]}', ':o_id', null, null,
                           now() + interval '12 months', now() + interval '12 months', now() + interval '14 days');
 update orders set points_earned = :points, details = ('{"earned":{"PTS":{"points":"' || :points::text || '","rules":[]}}}')::jsonb where id = ':o_id'
   returning *;

@@ -16,8 +16,8 @@
 \set k :base + :client_id * 100000000 + :n
 
 -- holdPoints: hold id, member, caller's own member (none: a storefront), currency, points, order ref, expiry, key, request hash, now
-select * from ledger_hold(md5('pgb-' || :k)::uuid, md5('perkgraph-bench-member-' || :m)::uuid, null, 'PTS', :points, 'cart-' || :k,
-                          now() + interval '900 seconds', 'pgb-' || :k, '0000000000000000000000000000000000000000000000000000000000000000', now()) \gset h_
+select * from ledger_hold(md5('pgb-' || :k)::uuid, md5('perkgraph-bench-member-' || :m)::uuid, null, 'PTS', :points, 'cart-' || :k::text,
+                          now() + interval '900 seconds', 'pgb-' || :k::text, '0000000000000000000000000000000000000000000000000000000000000000', now()) \gset h_
 
 -- capturePoints on the hold it answered: hold id, outcome, caller's own member (none), now
 select * from ledger_resolve_hold(':h_id', 'CAPTURED', null, now());
