@@ -4,7 +4,7 @@
  * gives the body for a member (by the token's subject); no GraphQL, no ORM, no framework.
  */
 import http from 'node:http';
-import { Pool } from 'pg';
+import { Pool, PoolClient, QueryResultRow } from 'pg';
 import { TokenService } from '../src/auth/tokens';
 import { UnauthenticatedError } from '../src/errors';
 import { STATUS_QUERY } from './status-query';
@@ -22,6 +22,25 @@ export interface BareServerOptions {
 export interface BareServer {
   port: number;
   close(): Promise<void>;
+}
+
+const connectionNumbers = new WeakMap<PoolClient, number>();
+let connections = 0;
+
+/**
+ * Runs `text` as a named prepared statement on a connection of `pool` (prepared once per connection). The name
+ * carries a number per connection, as the server's do (src/db/sql.ts): the embedded database serves every connection
+ * from ONE session, where two connections preparing the same name would collide.
+ */
+export async function queryNamed<T extends QueryResultRow>(pool: Pool, name: string, text: string, values: unknown[]): Promise<T[]> {
+  const client = await pool.connect();
+  try {
+    let number = connectionNumbers.get(client);
+    if (number === undefined) connectionNumbers.set(client, (number = ++connections));
+    return (await client.query<T>({ name: `${name}_${number}`, text, values })).rows;
+  } finally {
+    client.release();
+  }
 }
 
 /** The answer when the caller is no member, or no member has its subject. */

@@ -8,14 +8,14 @@
 import { EXPIRING_SOON_DAYS } from '../src/modules/ledger/balance.service';
 import { memberStatusParameters, memberStatusStatement, StatusPart } from '../src/modules/status/member-status.sql';
 import { currentRung, highestSupportPriority, SupportPriorityLevel } from '../src/modules/tiers/tier-policy';
-import { BareServer, BareServerOptions, jsonBody, NO_MEMBER_BODY, startBareHttpServer } from './bare-http';
+import { BareServer, BareServerOptions, jsonBody, NO_MEMBER_BODY, queryNamed, startBareHttpServer } from './bare-http';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** What `{ me { id tier { code } balance { ... } supportPriority } }` selects (src/modules/status/status-selection.ts). */
 const PARTS: ReadonlySet<StatusPart> = new Set<StatusPart>(['tier', 'balances', 'perks']);
 const STATEMENT = memberStatusStatement(PARTS, 'external_id');
 /** Its own name: on the embedded database every connection shares one backend, where Perkgraph prepares the same text. */
-const STATEMENT_NAME = `bare_${STATEMENT.name}`;
+const STATEMENT_NAME = `bare_${STATEMENT.name}`.slice(0, 50);
 
 interface StatusRow {
   id: string;
@@ -31,8 +31,7 @@ export function startBareServer(options: BareServerOptions): Promise<BareServer>
   return startBareHttpServer(options, async (pool, externalId) => {
     const now = new Date();
     const values = memberStatusParameters(PARTS, { keys: [externalId], now, expiringBy: new Date(now.getTime() + EXPIRING_SOON_DAYS * DAY_MS), spendFrom: now });
-    const { rows } = await pool.query<StatusRow>({ name: STATEMENT_NAME, text: STATEMENT.numbered, values });
-    const row = rows[0];
+    const [row] = await queryNamed<StatusRow>(pool, STATEMENT_NAME, STATEMENT.numbered, values);
     if (!row) return NO_MEMBER_BODY;
     const ladder = (row.ladder ?? []).map((tier) => ({ code: tier.code, rank: tier.rank, thresholdMinor: BigInt(tier.thresholdMinor) }));
     const standing = row.standing ? { tierCode: row.standing.tierCode, retainUntil: row.standing.retainUntil ? new Date(row.standing.retainUntil) : null } : null;
