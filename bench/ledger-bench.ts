@@ -12,6 +12,7 @@ import { Bench, BenchSettings, formatTable, machineFacts, round, serverChildEnvi
 import type { LedgerServerInfo } from './ledger-servers';
 import { PgbenchProtocol, pgbenchProtocol, PgbenchResult, pgbenchScript, pgbenchVersion, runPgbench } from './pgbench';
 import { isCleanSequenceLoad, SequenceLoadResult } from './sequence-load';
+import { loggedStatements, statementCount } from './statement-counter';
 
 /** The issue's load: 32 concurrent clients, for the server (HTTP connections) and for pgbench (database connections). */
 export const BENCH_CLIENTS = 32;
@@ -220,10 +221,9 @@ export function skipReason(databaseUrl: string | undefined, protocol: PgbenchPro
   return undefined;
 }
 
-/** How many SQL statements the server's ORM has sent so far (BEGIN and COMMIT not counted). */
-export async function serverStatements(server: LedgerBenchServer): Promise<number> {
-  const response = await fetch(`http://127.0.0.1:${server.info.statementsPort}/`);
-  return ((await response.json()) as { statements: number }).statements;
+/** How many SQL statements the server has sent so far (BEGIN, COMMIT, ROLLBACK and savepoints not counted). */
+export function serverStatements(server: LedgerBenchServer): Promise<number> {
+  return statementCount(server.info.statementsPort);
 }
 
 /** How many SQL statements one run of a pgbench script sends, BEGIN and COMMIT not counted. */
@@ -236,14 +236,23 @@ export function scriptStatements(script: string): number {
 /**
  * Runs `operation` (one operation through the server, alone) and says whether the server sent as many statements
  * for it as one run of the pgbench script does: a warning, not a failure, when the services and the script drifted.
+ * Then (or always, with BENCH_LOG_STATEMENTS=1) it prints what the server sent, to bring the script in step.
  */
 export async function compareStatementCounts(name: string, server: LedgerBenchServer, script: string, operation: () => Promise<void>): Promise<void> {
-  const before = await serverStatements(server);
-  await operation();
-  const sent = (await serverStatements(server)) - before;
+  const logged = await loggedStatements(server.info.statementsPort, operation);
+  const sent = logged.filter((statement) => !statement.framing);
   const scripted = scriptStatements(script);
-  if (sent === scripted) console.log(`${name}: the server sent ${sent} statements besides BEGIN/COMMIT; ${path.basename(script)} sends as many`);
-  else console.warn(`${name}: WARNING: the server sent ${sent} statements besides BEGIN/COMMIT, ${path.basename(script)} sends ${scripted}: the baseline no longer runs the same SQL; update the script`);
+  const same = sent.length === scripted;
+  if (same) console.log(`${name}: the server sent ${sent.length} statements besides BEGIN/COMMIT; ${path.basename(script)} sends as many`);
+  else console.warn(`${name}: WARNING: the server sent ${sent.length} statements besides BEGIN/COMMIT, ${path.basename(script)} sends ${scripted}: the baseline no longer runs the same SQL; update the script`);
+  if (!same || process.env.BENCH_LOG_STATEMENTS) {
+    let index = 0;
+    for (const statement of logged) {
+      const text = statement.text.replace(/\s+/g, ' ').trim();
+      const number = statement.framing ? '  ' : `${++index}.`;
+      console.log(`  ${number} ${statement.name ? `[${statement.name}] ` : ''}${text}${statement.values?.length ? `  -- ${JSON.stringify(statement.values)}` : ''}`);
+    }
+  }
 }
 
 let clockTicks: number | undefined;
@@ -261,12 +270,29 @@ export function processCpuSeconds(pid: number): number | undefined {
   }
 }
 
-/** Runs a load and adds how much CPU the server process used meanwhile. */
-export async function withServerCpu(pid: number, load: () => Promise<SequenceLoadResult>): Promise<SequenceLoadResult & { serverCpuSeconds?: number }> {
-  const before = processCpuSeconds(pid);
+/** What the server spent on a measured run: CPU time of its process (Linux only) and SQL statements sent. */
+export interface ServerCost {
+  serverCpuSeconds?: number;
+  serverStatements: number;
+}
+
+/** Runs a load and adds how much CPU the server process used and how many statements it sent meanwhile. */
+export async function withServerCpu(server: LedgerBenchServer, load: () => Promise<SequenceLoadResult>): Promise<SequenceLoadResult & ServerCost> {
+  const before = processCpuSeconds(server.pid);
+  const statementsBefore = await serverStatements(server);
   const result = await load();
-  const after = processCpuSeconds(pid);
-  return { ...result, serverCpuSeconds: before !== undefined && after !== undefined ? after - before : undefined };
+  const after = processCpuSeconds(server.pid);
+  const statementsAfter = await serverStatements(server);
+  return { ...result, serverCpuSeconds: before !== undefined && after !== undefined ? after - before : undefined, serverStatements: statementsAfter - statementsBefore };
+}
+
+/** Per operation: server CPU milliseconds (undefined when unknown) and statements. */
+export function perOperation(result: { completed: number } & ServerCost): { cpuMs?: number; statements: number } {
+  const operations = Math.max(result.completed, 1);
+  return {
+    cpuMs: result.serverCpuSeconds === undefined ? undefined : (result.serverCpuSeconds * 1000) / operations,
+    statements: result.serverStatements / operations,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -385,12 +411,15 @@ export async function checkLedger(name: string, databaseUrl: string, when: strin
 
 export interface Comparison {
   scenario: string;
-  /** serverCpuSeconds: what the server process used during the measured run (Linux only). */
-  perkgraph: SequenceLoadResult & { serverCpuSeconds?: number };
+  /** serverCpuSeconds: what the server process used during the measured run (Linux only); serverStatements: what it sent. */
+  perkgraph: SequenceLoadResult & ServerCost;
   pgbench: PgbenchResult;
   /** Least ratio (perkgraph/pgbench) the issue asks for; undefined when it sets none. */
   target?: number;
 }
+
+/** The issue's ceiling on server CPU per ledger operation (hold, capture, earn), in milliseconds. */
+export const TARGET_CPU_MS_PER_LEDGER_OPERATION = 2;
 
 export function comparisonRatio(comparison: Comparison): number {
   return comparison.perkgraph.perSecond / comparison.pgbench.tps;
@@ -417,6 +446,10 @@ export function isValidComparison(name: string, comparison: Comparison): boolean
 export function report(run: {
   name: string;
   unit: string;
+  /** Ledger operations (commands) in one unit: 2 for a redemption (hold, capture), 1 for an order's earn. */
+  ledgerOperationsPerUnit: number;
+  /** The pgbench script, whose statements per run are printed beside the server's. */
+  script: string;
   settings: BenchSettings;
   info: LedgerServerInfo;
   protocol: PgbenchProtocol;
@@ -425,13 +458,28 @@ export function report(run: {
 }): void {
   const machine = machineFacts();
   const ms = (value: number) => `${round(value, 1)} ms`;
+  const singular = run.unit.replace(/s$/, '');
+  const scripted = scriptStatements(run.script);
   const rows: string[][] = [];
   for (const { scenario, perkgraph, pgbench } of run.comparisons) {
-    rows.push([scenario, 'perkgraph', round(perkgraph.perSecond, 0).toString(), ms(perkgraph.p50Ms), ms(perkgraph.p99Ms), perkgraph.completed.toString(), `${perkgraph.errors}/${perkgraph.non2xx}/${perkgraph.wrong}`]);
-    rows.push([scenario, 'pgbench', round(pgbench.tps, 0).toString(), ms(pgbench.p50Ms), ms(pgbench.p99Ms), pgbench.transactions.toString(), `${pgbench.failed}`]);
+    const cost = perOperation(perkgraph);
+    rows.push([
+      scenario,
+      'perkgraph',
+      round(perkgraph.perSecond, 0).toString(),
+      ms(perkgraph.p50Ms),
+      ms(perkgraph.p99Ms),
+      cost.cpuMs === undefined ? '-' : ms(cost.cpuMs),
+      round(cost.statements, 1).toString(),
+      perkgraph.completed.toString(),
+      `${perkgraph.errors}/${perkgraph.non2xx}/${perkgraph.wrong}`,
+    ]);
+    rows.push([scenario, 'pgbench', round(pgbench.tps, 0).toString(), ms(pgbench.p50Ms), ms(pgbench.p99Ms), '-', scripted.toString(), pgbench.transactions.toString(), `${pgbench.failed}`]);
   }
   console.log();
-  console.log(formatTable(['scenario', 'runner', `${run.unit}/s`, 'p50', 'p99', run.unit, 'errors/non2xx/wrong | failed'], rows));
+  console.log(
+    formatTable(['scenario', 'runner', `${run.unit}/s`, 'p50', 'p99', `server CPU/${singular}`, `statements/${singular}`, run.unit, 'errors/non2xx/wrong | failed'], rows),
+  );
   console.log();
   for (const comparison of run.comparisons) {
     const ratio = comparisonRatio(comparison);
@@ -439,11 +487,14 @@ export function report(run: {
     console.log(`ratio ${comparison.scenario} (perkgraph/pgbench ${run.unit}/s): ${round(ratio)}  ${target}`);
   }
   for (const { scenario, perkgraph } of run.comparisons) {
-    if (perkgraph.serverCpuSeconds === undefined || perkgraph.completed === 0) continue;
-    const perOp = (perkgraph.serverCpuSeconds * 1000) / perkgraph.completed;
+    const { cpuMs } = perOperation(perkgraph);
+    if (cpuMs === undefined || perkgraph.completed === 0) continue;
+    const perLedgerOperation = cpuMs / run.ledgerOperationsPerUnit;
     console.log(
       `perkgraph server process${run.info.embedded ? ' (with the embedded database in it)' : ''}, ${scenario}: ` +
-        `${round(perkgraph.serverCpuSeconds / perkgraph.durationSeconds)} CPU cores busy, ${round(perOp, 1)} ms of CPU per ${run.unit.replace(/s$/, '')}`,
+        `${round(perkgraph.serverCpuSeconds! / perkgraph.durationSeconds)} CPU cores busy, ${ms(cpuMs)} of CPU per ${singular}, ` +
+        `${ms(perLedgerOperation)} per ledger operation (${run.ledgerOperationsPerUnit} per ${singular})  ` +
+        `target <= ${TARGET_CPU_MS_PER_LEDGER_OPERATION} ms: ${perLedgerOperation <= TARGET_CPU_MS_PER_LEDGER_OPERATION ? 'met' : 'NOT met'}`,
     );
   }
   console.log(`database: ${run.info.database}; perkgraph pool ${run.info.poolSize} connections; pgbench ${BENCH_CLIENTS} connections, ${PGBENCH_THREADS} threads, --protocol=${run.protocol}`);
@@ -462,8 +513,13 @@ export function report(run: {
       ...run.details,
       scenarios: run.comparisons.map((comparison) => ({
         scenario: comparison.scenario,
-        perkgraph: { ...comparison.perkgraph, serverCpuSeconds: comparison.perkgraph.serverCpuSeconds === undefined ? null : round(comparison.perkgraph.serverCpuSeconds, 2), perSecond: round(comparison.perkgraph.perSecond, 1), p50Ms: round(comparison.perkgraph.p50Ms, 2), p99Ms: round(comparison.perkgraph.p99Ms, 2), durationSeconds: round(comparison.perkgraph.durationSeconds, 2) },
-        pgbench: { tps: round(comparison.pgbench.tps, 1), transactions: comparison.pgbench.transactions, failed: comparison.pgbench.failed, p50Ms: round(comparison.pgbench.p50Ms, 2), p99Ms: round(comparison.pgbench.p99Ms, 2) },
+        perkgraph: {
+          ...comparison.perkgraph,
+          serverCpuSeconds: comparison.perkgraph.serverCpuSeconds === undefined ? null : round(comparison.perkgraph.serverCpuSeconds, 2),
+          serverCpuMsPerOperation: perOperation(comparison.perkgraph).cpuMs === undefined ? null : round(perOperation(comparison.perkgraph).cpuMs!, 2),
+          statementsPerOperation: round(perOperation(comparison.perkgraph).statements, 2),
+          perSecond: round(comparison.perkgraph.perSecond, 1), p50Ms: round(comparison.perkgraph.p50Ms, 2), p99Ms: round(comparison.perkgraph.p99Ms, 2), durationSeconds: round(comparison.perkgraph.durationSeconds, 2) },
+        pgbench: { statementsPerOperation: scripted, tps: round(comparison.pgbench.tps, 1), transactions: comparison.pgbench.transactions, failed: comparison.pgbench.failed, p50Ms: round(comparison.pgbench.p50Ms, 2), p99Ms: round(comparison.pgbench.p99Ms, 2) },
         ratio: round(comparisonRatio(comparison), 3),
         target: comparison.target ?? null,
         targetMet: comparison.target === undefined ? null : comparisonRatio(comparison) >= comparison.target,

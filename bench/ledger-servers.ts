@@ -3,18 +3,19 @@
  * under DATA_DIR), migrates it, serves the full Perkgraph server on a free port, announces the port and the
  * database URL (the parent seeds and checks through it, and points pgbench at it), and runs until the parent closes
  * its stdin. No demo seed: the parent creates its own members.
- * It also counts the SQL statements the ORM sends (all but BEGIN and COMMIT) and answers the count on a second
- * port, so the parent can tell when the pgbench scripts no longer send as many statements as the services do.
+ * It also counts every SQL statement it sends, at the pg driver (bench/statement-counter.ts: all but BEGIN, COMMIT,
+ * ROLLBACK and savepoints), and answers the count and a statement log on a second port: the parent reports
+ * statements per operation and tells when the pgbench scripts no longer send what the services do.
  */
 import 'reflect-metadata';
-import http from 'node:http';
 import { createApp } from '../src/app';
 import { announceReady, stopWhenParentGoes } from './harness';
 import { openBenchServerDatabase } from './server-child';
+import { countStatements, serveStatementCount } from './statement-counter';
 
 export interface LedgerServerInfo {
   port: number;
-  /** GET / answers {"statements": n}: how many statements the ORM has sent so far. */
+  /** GET / answers {"statements": n}: how many statements the server has sent so far (see bench/statement-counter.ts). */
   statementsPort: number;
   /** The URL the server's pool connects to (for PGlite, its socket server in the child). */
   databaseUrl: string;
@@ -24,19 +25,10 @@ export interface LedgerServerInfo {
 }
 
 async function main(): Promise<void> {
+  countStatements();
   const { config, logger, database } = await openBenchServerDatabase();
-
-  let statements = 0;
-  database.orm.config.set('onQuery', (sql: string) => {
-    statements += 1;
-    return sql;
-  });
-  const counter = http.createServer((_request, response) => {
-    response.writeHead(200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify({ statements }));
-  });
-  await new Promise<void>((resolve) => counter.listen(0, '127.0.0.1', resolve));
-  const statementsPort = (counter.address() as { port: number }).port;
+  const counter = await serveStatementCount();
+  const statementsPort = counter.port;
 
   const app = await createApp({ config, orm: database.orm, logger });
   const port = await app.listen(0);

@@ -24,15 +24,16 @@ export function pgbenchVersion(): string | undefined {
 }
 
 /**
- * simple: SQL text with the values written in, parsed and planned every time: what the server sends (MikroORM
- * formats the values into the SQL and sends it unprepared). prepared: parsed and planned once per connection, then
- * bound (a faster baseline than the server's work); extended: unnamed statements with bound values.
+ * prepared: parsed and planned once per connection, then bound: what the server sends for its hot statements (named
+ * prepared statements, src/db/sql.ts). extended: unnamed statements with bound values, parsed every time. simple:
+ * SQL text with the values written in, parsed and planned every time (the only one the embedded database's socket
+ * server takes).
  */
 export type PgbenchProtocol = 'prepared' | 'extended' | 'simple';
 
-/** BENCH_PGBENCH_PROTOCOL: simple (default: the same protocol as the server), prepared or extended. */
+/** BENCH_PGBENCH_PROTOCOL: prepared (default: the same protocol as the server), extended or simple. */
 export function pgbenchProtocol(environment: NodeJS.ProcessEnv = process.env): PgbenchProtocol {
-  const value = environment.BENCH_PGBENCH_PROTOCOL || 'simple';
+  const value = environment.BENCH_PGBENCH_PROTOCOL || 'prepared';
   if (value !== 'prepared' && value !== 'extended' && value !== 'simple') {
     throw new Error(`BENCH_PGBENCH_PROTOCOL must be prepared, extended or simple, not "${value}"`);
   }

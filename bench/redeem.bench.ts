@@ -3,7 +3,7 @@
  * other) through the full Perkgraph server with 32 concurrent clients, against pgbench running the same SQL
  * statements (bench/pgbench/redeem.sql) with 32 connections on the same database in the same run.
  * Two scenarios: redemptions spread over many members, and all on one hot member (every redemption waits for the
- * same account row lock). Targets: perkgraph/pgbench >= 0.6 over many members, >= 0.8 on the hot member.
+ * same account row lock). Targets (issue 11): perkgraph/pgbench >= 0.5 in both; server CPU <= 2 ms per ledger operation.
  * Missing a target is reported, not failed: this is a measurement.
  */
 import {
@@ -13,6 +13,7 @@ import {
   checkLedger,
   compareStatementCounts,
   Comparison,
+  flattenTierLadder,
   formatBalance,
   graphql,
   inParallel,
@@ -41,8 +42,8 @@ const FUNDING_POINTS = 10_000_000n;
 const HOT_MEMBER = 0;
 
 const SCENARIOS = [
-  { scenario: 'many members', first: 1, last: MEMBERS, target: 0.6 },
-  { scenario: 'hot member', first: HOT_MEMBER, last: HOT_MEMBER, target: 0.8 },
+  { scenario: 'many members', first: 1, last: MEMBERS, target: 0.5 },
+  { scenario: 'hot member', first: HOT_MEMBER, last: HOT_MEMBER, target: 0.5 },
 ];
 
 export const HOLD = 'mutation Hold($input: HoldPointsInput!) { holdPoints(input: $input) { id status points } }';
@@ -65,6 +66,8 @@ async function runRedeem(settings: BenchSettings, server: LedgerBenchServer): Pr
 
   // Set-up: members straight into the table, their points through the server (one vested order each).
   await insertBenchMembers(databaseUrl, HOT_MEMBER, MEMBERS);
+  // An order earns at the tier it reaches, so a flat ladder keeps every funding order at exactly FUNDING_POINTS.
+  await flattenTierLadder(databaseUrl);
   const placedAt = new Date(Date.now() - 30 * 24 * 60 * 60 * 1000).toISOString();
   const fund = async (index: number) => {
     const answer = await graphql<{ recordOrder: { pointsEarned: number } }>(server.graphqlUrl, server.storefrontToken, RECORD_ORDER, {
@@ -123,7 +126,7 @@ async function runRedeem(settings: BenchSettings, server: LedgerBenchServer): Pr
     // One runner at a time, each warmed up right before it is measured.
     console.log(`redeem: ${scenario}: perkgraph: warm-up ${settings.warmupSeconds} s, then ${settings.durationSeconds} s with ${BENCH_CLIENTS} clients`);
     await serverLoad(settings.warmupSeconds);
-    const perkgraph = await withServerCpu(server.pid, () => serverLoad(settings.durationSeconds));
+    const perkgraph = await withServerCpu(server, () => serverLoad(settings.durationSeconds));
     console.log(`redeem: ${scenario}: pgbench: warm-up ${settings.warmupSeconds} s, then ${settings.durationSeconds} s with ${BENCH_CLIENTS} connections`);
     await pgbenchLoad(settings.warmupSeconds);
     const pgbench = await pgbenchLoad(settings.durationSeconds);
@@ -154,11 +157,13 @@ async function runRedeem(settings: BenchSettings, server: LedgerBenchServer): Pr
   report({
     name: 'redeem',
     unit: 'redemptions',
+    ledgerOperationsPerUnit: 2,
+    script: pgbenchScript('redeem.sql'),
     settings,
     info: server.info,
     protocol,
     comparisons,
-    details: { members: MEMBERS, pointsPerRedemption: POINTS, redemption: 'holdPoints then capturePoints (2 requests; pgbench: 2 transactions, 17 statements besides BEGIN/COMMIT)' },
+    details: { members: MEMBERS, pointsPerRedemption: POINTS, redemption: 'holdPoints then capturePoints (2 requests; pgbench: the same statements, bench/pgbench/redeem.sql)' },
   });
   return valid;
 }

@@ -7,7 +7,7 @@
  */
 import Stripe from 'stripe';
 import { Bench, BenchSettings, formatTable, machineFacts, round, withBenchDatabase } from './harness';
-import { BENCH_CLIENTS, benchMemberId, checkLedger, graphql, inParallel, insertBenchMembers, LedgerBenchServer, MEMBERS, parseJson, withClient, withLedgerServer, withServerCpu } from './ledger-bench';
+import { BENCH_CLIENTS, benchMemberId, checkLedger, graphql, inParallel, insertBenchMembers, LedgerBenchServer, MEMBERS, parseJson, perOperation, ServerCost, withClient, withLedgerServer, withServerCpu } from './ledger-bench';
 import { FUNDING_USD, RECORD_ORDER, redeemSteps } from './redeem.bench';
 import { isCleanSequenceLoad, runSequenceLoad, SequenceLoadResult, SequenceStep } from './sequence-load';
 
@@ -69,7 +69,7 @@ async function runWebhooks(settings: BenchSettings, server: LedgerBenchServer): 
   let keys = 0;
   const redemptions = redeemSteps('redeem', 1, FUNDED, () => `srv-${++keys}`);
 
-  const results: { scenario: string; unit: string; result: SequenceLoadResult & { serverCpuSeconds?: number } }[] = [];
+  const results: { scenario: string; unit: string; result: SequenceLoadResult & ServerCost }[] = [];
   const measure = async (scenario: string, unit: string, url: string, steps: SequenceStep[], authorization: boolean) => {
     const load = (durationSeconds: number) =>
       runSequenceLoad({
@@ -81,7 +81,7 @@ async function runWebhooks(settings: BenchSettings, server: LedgerBenchServer): 
       });
     console.log(`webhooks: ${scenario}: warm-up ${settings.warmupSeconds} s, then ${settings.durationSeconds} s with ${BENCH_CLIENTS} clients`);
     await load(settings.warmupSeconds);
-    results.push({ scenario, unit, result: await withServerCpu(server.pid, () => load(settings.durationSeconds)) });
+    results.push({ scenario, unit, result: await withServerCpu(server, () => load(settings.durationSeconds)) });
   };
   await measure('redeem (hold + capture)', 'redemptions', server.graphqlUrl, redemptions, true);
   await measure('new payment_intent.succeeded', 'events', webhookUrl, newPayments, false);
@@ -119,16 +119,20 @@ async function runWebhooks(settings: BenchSettings, server: LedgerBenchServer): 
   console.log();
   console.log(
     formatTable(
-      ['scenario', 'per second', 'p50', 'p99', 'completed', 'CPU ms each', 'errors/non2xx/wrong'],
-      results.map(({ scenario, unit, result }) => [
-        scenario,
-        `${round(result.perSecond, 0)} ${unit}/s`,
-        `${round(result.p50Ms, 1)} ms`,
-        `${round(result.p99Ms, 1)} ms`,
-        String(result.completed),
-        result.serverCpuSeconds === undefined ? '-' : String(round((result.serverCpuSeconds * 1000) / Math.max(result.completed, 1), 1)),
-        `${result.errors}/${result.non2xx}/${result.wrong}`,
-      ]),
+      ['scenario', 'per second', 'p50', 'p99', 'completed', 'server CPU each', 'statements each', 'errors/non2xx/wrong'],
+      results.map(({ scenario, unit, result }) => {
+        const cost = perOperation(result);
+        return [
+          scenario,
+          `${round(result.perSecond, 0)} ${unit}/s`,
+          `${round(result.p50Ms, 1)} ms`,
+          `${round(result.p99Ms, 1)} ms`,
+          String(result.completed),
+          cost.cpuMs === undefined ? '-' : `${round(cost.cpuMs, 1)} ms`,
+          String(round(cost.statements, 1)),
+          `${result.errors}/${result.non2xx}/${result.wrong}`,
+        ];
+      }),
     ),
   );
   const [redeem, payments, duplicates] = results.map(({ result }) => result.perSecond);
@@ -142,7 +146,19 @@ async function runWebhooks(settings: BenchSettings, server: LedgerBenchServer): 
       clients: BENCH_CLIENTS,
       ...machine,
       durationSeconds: settings.durationSeconds,
-      scenarios: results.map(({ scenario, unit, result }) => ({ scenario, unit, perSecond: round(result.perSecond, 1), p50Ms: round(result.p50Ms, 2), p99Ms: round(result.p99Ms, 2), completed: result.completed })),
+      scenarios: results.map(({ scenario, unit, result }) => {
+        const cost = perOperation(result);
+        return {
+          scenario,
+          unit,
+          perSecond: round(result.perSecond, 1),
+          p50Ms: round(result.p50Ms, 2),
+          p99Ms: round(result.p99Ms, 2),
+          completed: result.completed,
+          serverCpuMsPerOperation: cost.cpuMs === undefined ? null : round(cost.cpuMs, 2),
+          statementsPerOperation: round(cost.statements, 2),
+        };
+      }),
     }),
   );
   return valid;
