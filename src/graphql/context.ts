@@ -18,6 +18,9 @@ import { ReferralService } from '../modules/referrals/referral.service';
 import { RewardService } from '../modules/rewards/reward.service';
 import { StripeCustomerService } from '../modules/payments/stripe-customer.service';
 import { LtvService } from '../modules/ltv/ltv.service';
+import { AuditTrailService } from '../modules/audit/audit-trail.service';
+import { MemberDataExportService } from '../modules/privacy/member-data-export.service';
+import { MemberErasureService } from '../modules/privacy/member-erasure.service';
 
 /** Everything one request's services share: its own EntityManager, its caller, its id. */
 export interface RequestScope {
@@ -50,6 +53,9 @@ export interface RequestContext extends RequestScope {
   rewards: RewardService;
   stripeCustomers: StripeCustomerService;
   ltv: LtvService;
+  auditTrail: AuditTrailService;
+  dataExport: MemberDataExportService;
+  erasure: MemberErasureService;
 }
 
 export function createRequestContext(scope: RequestScope): RequestContext {
@@ -76,6 +82,9 @@ export function createRequestContext(scope: RequestScope): RequestContext {
     rewards: new RewardService(scope, members, audit),
     stripeCustomers: new StripeCustomerService(scope, members, audit),
     ltv: new LtvService(scope, audit, memberLoaders),
+    auditTrail: new AuditTrailService(),
+    dataExport: new MemberDataExportService(),
+    erasure: new MemberErasureService(),
   };
 }
 

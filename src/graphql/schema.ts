@@ -13,6 +13,7 @@ import { MemberTierResolver, PerkResolver, TierResolver } from '../modules/tiers
 import { GrowthResolver } from '../modules/analytics/growth.resolver';
 import { PaymentsResolver } from '../modules/payments/payments.resolver';
 import { LtvResolver } from '../modules/ltv/ltv.resolver';
+import { PrivacyResolver } from '../modules/privacy/privacy.resolver';
 import { PROJECT_ROOT } from '../db/paths';
 import { authChecker } from './auth-checker';
 import { scalarsMap } from './scalars';
@@ -34,6 +35,7 @@ export const resolvers = [
   PaymentsResolver,
   LtvResolver,
   GrowthResolver,
+  PrivacyResolver,
 ] as const;
 
 export function buildGraphQLSchema(): Promise<GraphQLSchema> {

@@ -6,7 +6,7 @@ import { uuidOrFail } from '../../validation';
 import type { AuditService } from '../audit/audit.service';
 import { newReferralCode, normaliseReferralCode } from '../referrals/referral-code';
 import { createReferral, recordSightings, Referrer, referrerByCodeOrFail } from '../referrals/referral.service';
-import { Member } from './member.entity';
+import { Member, MemberStatus } from './member.entity';
 import type { MemberLoaders } from './member.loaders';
 import { EnrollmentInput, enrollmentHash, normaliseEmail, normaliseEnrollment } from './member.validation';
 
@@ -124,6 +124,7 @@ export class MemberService {
       Member,
       {
         $or: [{ email: { $like: escapeLike(normaliseEmail(text)) + '%' } }, { externalId: { $like: prefix } }, { referralCode: normaliseReferralCode(text) }],
+        status: { $ne: MemberStatus.ERASED },
         ...(page.after ? { id: { $gt: page.after } } : {}),
       },
       { orderBy: { id: 'asc' }, limit: page.first + 1 },
@@ -144,7 +145,7 @@ export class MemberService {
   async actionTargetOrFail(memberId: string, field = 'memberId'): Promise<Member> {
     const member = await this.loaders.byId.load(uuidOrFail(memberId, field, 'is not a member id'));
     this.assertMaySee(member);
-    if (!member) throw new NotFoundError('member');
+    if (!member || member.status === MemberStatus.ERASED) throw new NotFoundError('member');
     return member;
   }
 
