@@ -71,7 +71,7 @@ export class MemberService {
         const member = await em.findOneOrFail(Member, { externalId: enrollment.externalId });
         if (member.enrollmentHash !== hash) throw new IdempotencyConflictError(`externalId ${enrollment.externalId}`);
         if (inserted.length > 0) {
-          await recordSightings(em, member.id, enrollment);
+          await recordSightings(em, member.id, enrollment, this.scope.config.privacy.hashSecret);
           if (referrer) await createReferral(em, this.scope.config, referrer, member.id);
           await this.audit.record('member.enroll', [member.id], null, em);
         }
