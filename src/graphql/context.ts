@@ -21,6 +21,7 @@ import { LtvService } from '../modules/ltv/ltv.service';
 import { AuditTrailService } from '../modules/audit/audit-trail.service';
 import { MemberDataExportService } from '../modules/privacy/member-data-export.service';
 import { MemberErasureService } from '../modules/privacy/member-erasure.service';
+import { WebhookEndpointService } from '../modules/webhooks/webhook-endpoint.service';
 
 /** Everything one request's services share: its own EntityManager, its caller, its id. */
 export interface RequestScope {
@@ -56,6 +57,7 @@ export interface RequestContext extends RequestScope {
   auditTrail: AuditTrailService;
   dataExport: MemberDataExportService;
   erasure: MemberErasureService;
+  webhookEndpoints: WebhookEndpointService;
 }
 
 export function createRequestContext(scope: RequestScope): RequestContext {
@@ -85,6 +87,7 @@ export function createRequestContext(scope: RequestScope): RequestContext {
     auditTrail: new AuditTrailService(),
     dataExport: new MemberDataExportService(),
     erasure: new MemberErasureService(),
+    webhookEndpoints: new WebhookEndpointService(),
   };
 }
 

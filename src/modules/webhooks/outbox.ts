@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 /** The outbound event types (contract: Outbound webhooks). */
@@ -21,19 +20,31 @@ export interface OutboundEvent {
 }
 
 /**
- * Writes an event to the outbox in the caller's transaction `tx`, with one PENDING delivery per enabled endpoint that
- * wants its type: if the change rolls back, so does the event; once it commits, the delivery worker sends it.
- * Returns the event id (the webhook-id header).
+ * Writes events to the outbox in the caller's transaction `tx`, set-based: `select` yields one row per event with
+ * columns `member_id` (uuid or null) and `data` (jsonb). Each event gets one PENDING delivery per enabled endpoint
+ * that wants its type. If the change rolls back, so do its events; once it commits, the delivery worker sends them.
+ * Returns how many events were written.
  */
-export async function enqueueEvent(tx: EntityManager, event: OutboundEvent, now: Date = new Date()): Promise<string> {
-  const id = `msg_${randomUUID().replace(/-/g, '')}`;
-  await tx.execute('insert into webhook_events (id, type, member_id, data, created_at) values (?, ?, ?, ?, ?)', [id, event.type, event.memberId, JSON.stringify(event.data), now]);
-  await tx.execute(
-    `insert into webhook_deliveries (endpoint_id, event_id, event_type, member_id, status, attempts, next_attempt_at, created_at)
-     select e.id, ?, ?, ?, 'PENDING', 0, ?, ? from webhook_endpoints e
-     where e.enabled and (cardinality(e.event_types) = 0 or ? = any(e.event_types))
-     order by e.id`,
-    [id, event.type, event.memberId, now, now, event.type],
+export async function enqueueEventsFrom(tx: EntityManager, type: WebhookEventType, select: string, params: unknown[], now: Date = new Date()): Promise<number> {
+  const rows = await tx.execute<{ id: string }[]>(
+    `with events as (
+       insert into webhook_events (id, type, member_id, data, created_at)
+       select 'msg_' || replace(gen_random_uuid()::text, '-', ''), ?, source.member_id, source.data, ?::timestamptz from (${select}) source
+       returning id, type, member_id, created_at
+     ), deliveries as (
+       insert into webhook_deliveries (endpoint_id, event_id, event_type, member_id, status, attempts, next_attempt_at, created_at)
+       select endpoint.id, events.id, events.type, events.member_id, 'PENDING', 0, events.created_at, events.created_at
+       from events join webhook_endpoints endpoint on endpoint.enabled and (cardinality(endpoint.event_types) = 0 or events.type = any(endpoint.event_types))
+       order by events.member_id, endpoint.id
+       returning 1
+     )
+     select id from events`,
+    [type, now, ...params],
   );
-  return id;
+  return rows.length;
+}
+
+/** One event, in the caller's transaction (see enqueueEventsFrom). */
+export async function enqueueEvent(tx: EntityManager, event: OutboundEvent, now: Date = new Date()): Promise<void> {
+  await enqueueEventsFrom(tx, event.type, 'select ?::uuid as member_id, ?::jsonb as data', [event.memberId, JSON.stringify(event.data)], now);
 }
