@@ -21,10 +21,14 @@ export class Migration20261204034822_privacy_webhooks extends Migration {
     this.addSql(`create index "webhook_events_member_id_index" on "webhook_events" ("member_id");`);
 
     this.addSql(`create index "audit_log_member_id_id_index" on "audit_log" ("member_id", "id");`);
+
+    this.addSql(`create table "points_expiry_notices" ("lot_id" bigint not null, "member_id" uuid not null, "noticed_at" timestamptz not null, constraint "points_expiry_notices_pkey" primary key ("lot_id"));`);
   }
 
   override async down(): Promise<void> {
     this.addSql(`drop index if exists "audit_log_member_id_id_index";`);
+
+    this.addSql(`drop table if exists "points_expiry_notices" cascade;`);
 
     this.addSql(`drop table if exists "member_erasures" cascade;`);
 

@@ -62,6 +62,7 @@ const environmentSchema = z
     PRIVACY_HASH_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
     SIGHTING_RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(3650).default(180)),
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).optional()),
+    WEBHOOK_WORKER_INTERVAL_SECONDS: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(3600).default(1)),
     POINTS_EXPIRING_NOTICE_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(365).default(30)),
     LTV_NIGHTLY_HOUR: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(-1).max(23).default(2)),
     LTV_CHURN_HIGH_BELOW: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(1).default(0.3)),
@@ -136,6 +137,8 @@ export interface WebhookSettings {
   allowPrivateNetworks: boolean;
   /** points.expiring is sent for lots expiring within this many days. */
   pointsExpiringNoticeDays: number;
+  /** How often the delivery worker looks for due deliveries (seconds, may be fractional); 0 turns it off. */
+  workerIntervalSeconds: number;
 }
 
 /** Referral programme settings (README: Referrals and rewards). */
@@ -243,6 +246,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       // Unset: allowed in development and test only; an explicit true or false wins.
       allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS ? env.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true' : env.NODE_ENV !== 'production',
       pointsExpiringNoticeDays: env.POINTS_EXPIRING_NOTICE_DAYS,
+      workerIntervalSeconds: env.WEBHOOK_WORKER_INTERVAL_SECONDS,
     },
   };
 }

@@ -53,7 +53,7 @@ describe('loadConfig', () => {
       referral: { minOrderMinor: 2000n, referrerBonus: 500, refereeBonus: 200, monthlyCap: 20, signalWindowDays: 30, lookupFailures: 10, lookupWindowSeconds: 900 },
       ltv: { nightlyHour: 2, churnHighBelow: 0.3, churnMediumBelow: 0.7, tierPercentiles: [5, 15, 30] },
       privacy: { hashSecret: `privacy:${DEVELOPMENT_JWT_SECRET}`, sightingRetentionDays: 180 },
-      webhooks: { allowPrivateNetworks: true, pointsExpiringNoticeDays: 30 },
+      webhooks: { allowPrivateNetworks: true, pointsExpiringNoticeDays: 30, workerIntervalSeconds: 1 },
     });
   });
 
@@ -95,6 +95,7 @@ describe('loadConfig', () => {
         SIGHTING_RETENTION_DAYS: '90',
         WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
         POINTS_EXPIRING_NOTICE_DAYS: '7',
+        WEBHOOK_WORKER_INTERVAL_SECONDS: '0.5',
       }),
     ).toEqual({
       nodeEnv: 'production',
@@ -122,7 +123,7 @@ describe('loadConfig', () => {
       referral: { minOrderMinor: 5000n, referrerBonus: 800, refereeBonus: 300, monthlyCap: 5, signalWindowDays: 7, lookupFailures: 3, lookupWindowSeconds: 60 },
       ltv: { nightlyHour: -1, churnHighBelow: 0.2, churnMediumBelow: 0.6, tierPercentiles: [1, 9, 40] },
       privacy: { hashSecret: 'another-secret-of-32-characters!', sightingRetentionDays: 90 },
-      webhooks: { allowPrivateNetworks: true, pointsExpiringNoticeDays: 7 },
+      webhooks: { allowPrivateNetworks: true, pointsExpiringNoticeDays: 7, workerIntervalSeconds: 0.5 },
     });
   });
 

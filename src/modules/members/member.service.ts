@@ -7,6 +7,7 @@ import type { AuditService } from '../audit/audit.service';
 import { newReferralCode, normaliseReferralCode } from '../referrals/referral-code';
 import { createReferral, recordSightings, Referrer, referrerByCodeOrFail } from '../referrals/referral.service';
 import { Member, MemberStatus } from './member.entity';
+import { enqueueEvent } from '../webhooks/outbox';
 import type { MemberLoaders } from './member.loaders';
 import { EnrollmentInput, enrollmentHash, normaliseEmail, normaliseEnrollment } from './member.validation';
 
@@ -74,6 +75,7 @@ export class MemberService {
           await recordSightings(em, member.id, enrollment, this.scope.config.privacy.hashSecret);
           if (referrer) await createReferral(em, this.scope.config, referrer, member.id);
           await this.audit.record('member.enroll', [member.id], null, em);
+          await enqueueEvent(em, { type: 'member.enrolled', memberId: member.id, data: { memberId: member.id, externalId: member.externalId, country: member.country, joinedAt: member.joinedAt } });
         }
         return member;
       });
