@@ -48,22 +48,24 @@ export async function enqueueLtvTierChanges(tx: EntityManager, now: Date): Promi
  * announced yet (points_expiry_notices remembers them; its primary key makes concurrent runners announce a lot once).
  */
 export async function enqueuePointsExpiring(tx: EntityManager, noticeDays: number, now: Date): Promise<number> {
+  const noticed = await tx.execute<{ lot_id: string }[]>(
+    `insert into points_expiry_notices (lot_id, member_id, noticed_at)
+     select l.id, l.member_id, ?::timestamptz from points_lots l join members m on m.id = l.member_id
+     where not l.pending and l.remaining > 0 and l.expires_at > ?::timestamptz and l.expires_at <= ?::timestamptz + make_interval(days => ?)
+       and m.status = 'ACTIVE'
+     on conflict (lot_id) do nothing
+     returning lot_id`,
+    [now, now, now, noticeDays],
+  );
+  if (noticed.length === 0) return 0;
   return enqueueEventsFrom(
     tx,
     'points.expiring',
-    `with noticed as (
-       insert into points_expiry_notices (lot_id, member_id, noticed_at)
-       select l.id, l.member_id, ?::timestamptz from points_lots l join members m on m.id = l.member_id
-       where not l.pending and l.remaining > 0 and l.expires_at > ?::timestamptz and l.expires_at <= ?::timestamptz + make_interval(days => ?)
-         and m.status = 'ACTIVE'
-       on conflict (lot_id) do nothing
-       returning lot_id
-     )
-     select l.member_id, jsonb_build_object('memberId', l.member_id, 'externalId', m.external_id, 'lotId', l.id::text, 'currency', l.currency,
+    `select l.member_id, jsonb_build_object('memberId', l.member_id, 'externalId', m.external_id, 'lotId', l.id::text, 'currency', l.currency,
                                             'points', l.remaining, 'expiresAt', l.expires_at) as data
-     from noticed n join points_lots l on l.id = n.lot_id join members m on m.id = l.member_id
+     from points_lots l join members m on m.id = l.member_id where l.id = any(?::bigint[])
      order by l.member_id, l.expires_at, l.id`,
-    [now, now, now, noticeDays],
+    [`{${noticed.map((row) => row.lot_id).join(',')}}`],
     now,
   );
 }
