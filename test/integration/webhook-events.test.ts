@@ -4,6 +4,7 @@ import { createLogger } from '../../src/observability/logger';
 import type { Principal } from '../../src/auth/principal';
 import { announceExpiringPoints } from '../../src/jobs/webhook-jobs';
 import { runReferralJobs } from '../../src/jobs/referral-jobs';
+import { enqueueLtvTierChanges, rememberLtvTiers } from '../../src/modules/webhooks/events';
 import { openTestOrm, TestOrm } from '../helpers/database';
 import { memberInput } from '../factories/member.factory';
 
@@ -77,5 +78,37 @@ describe('outbound events in the outbox', () => {
     expect(await expiring()).toEqual([
       { type: 'points.expiring', data: { memberId: member.id, externalId: expect.any(String), lotId: lot.id, currency: 'PTS', points: 70, expiresAt: expect.any(String) } },
     ]);
+  });
+
+  it('member.ltv_tier_changed for members whose LTV tier changed between rememberLtvTiers and enqueueLtvTierChanges (as an LTV run calls them)', async () => {
+    const stays = await as(shop).members.enroll(memberInput());
+    const moves = await as(shop).members.enroll(memberInput());
+    const fresh = await as(shop).members.enroll(memberInput());
+    const em = db.orm.em.fork();
+    const score = (memberId: string, tier: string) =>
+      em.execute(
+        `insert into member_ltv (member_id, tier, churn_risk, probability_alive, expected_purchases_12m, expected_order_value_minor, expected_lifespan_weeks,
+           predicted_12m_minor, historical_minor, frequency, recency_weeks, age_weeks, order_count, run_id, computed_at)
+         values (?, ?, 'LOW', 0.9, 1, 100, 52, 100, 100, 1, 1, 10, 2, gen_random_uuid(), now())
+         on conflict (member_id) do update set tier = excluded.tier`,
+        [memberId, tier],
+      );
+    await score(stays.id, 'HIGH');
+    await score(moves.id, 'LOW');
+    await em.transactional(async (tx) => {
+      await rememberLtvTiers(tx);
+      await tx.execute(`update member_ltv set tier = 'VIP' where member_id = ?`, [moves.id]);
+      await tx.execute(
+        `insert into member_ltv (member_id, tier, churn_risk, probability_alive, expected_purchases_12m, expected_order_value_minor, expected_lifespan_weeks,
+           predicted_12m_minor, historical_minor, frequency, recency_weeks, age_weeks, order_count, run_id, computed_at)
+         values (?, 'NEW', 'LOW', 0.9, 0, 0, 52, 0, 0, 0, 0, 1, 0, gen_random_uuid(), now())`,
+        [fresh.id],
+      );
+      await enqueueLtvTierChanges(tx, new Date());
+    });
+    const changesOf = async (memberId: string) => (await eventsOf(memberId)).filter((event) => event.type === 'member.ltv_tier_changed').map((event) => event.data);
+    expect(await changesOf(stays.id)).toEqual([]);
+    expect(await changesOf(moves.id)).toEqual([{ memberId: moves.id, externalId: moves.externalId, from: 'LOW', to: 'VIP' }]);
+    expect(await changesOf(fresh.id)).toEqual([{ memberId: fresh.id, externalId: fresh.externalId, from: null, to: 'NEW' }]);
   });
 });
