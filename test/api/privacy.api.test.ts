@@ -141,6 +141,7 @@ describe('privacy over HTTP: audit trail, data export, erasure', () => {
     expect(row.referral_code).not.toBe(member.referralCode);
     expect(await count('select count(*) from member_sightings where member_id = ?', [member.id])).toBe(0);
     expect(await count('select count(*) from member_card_fingerprints where member_id = ?', [member.id])).toBe(0);
+    expect(await count(`select count(*) from webhook_events where member_id = ? and data <> jsonb_build_object('memberId', member_id::text)`, [member.id])).toBe(0);
     expect(await count(`select count(*) from points_holds where id = ? and status = 'RELEASED'`, [hold.id])).toBe(1);
     expect(ok(await server.graphql(VALIDATE, { code: voucher.voucherCode }, storefront)).validateVoucher.status).toBe('EXPIRED');
     expect(await count(`select count(*) from referrals where member_id = ? and status = 'REJECTED' and rejection_reason = 'MEMBER_ERASED'`, [member.id])).toBe(1);
@@ -168,8 +169,13 @@ describe('privacy over HTTP: audit trail, data export, erasure', () => {
   it('a later Stripe payment for the erased customer earns nothing and stores no personal data', async () => {
     const customer = `cus_${process.pid}Late`;
     const member = await enrol();
+    // A payment that came before the customer was linked waits as NO_MEMBER, with its payload, for a later retry.
+    const early = stripeEvent('payment_intent.succeeded', { ...paymentIntent({ id: key('pi-early'), amount: 1000, currency: 'USD', customer }), receipt_email: 'someone@example.com' });
+    expect((await postStripeEvent(server.url, early)).status).toBe(200);
+    expect(await count(`select count(*) from stripe_events where id = ? and state = 'NO_MEMBER' and payload is not null`, [early.id])).toBe(1);
     ok(await server.graphql(LINK, { m: member.id, c: customer }, storefront));
     ok(await server.graphql(ERASE, { id: member.id, reason: 'request', key: key('erase-stripe') }, admin));
+    expect(await count(`select count(*) from stripe_events where id = ? and state = 'PROCESSED' and payload is null`, [early.id])).toBe(1);
     const byCustomer = stripeEvent('payment_intent.succeeded', { ...paymentIntent({ id: key('pi-customer'), amount: 5000, currency: 'USD', customer }), receipt_email: 'someone@example.com' });
     const byMetadata = stripeEvent('payment_intent.succeeded', paymentIntent({ id: key('pi-metadata'), amount: 5000, currency: 'USD', memberId: member.id }));
     for (const event of [byCustomer, byMetadata]) {

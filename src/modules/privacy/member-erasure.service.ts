@@ -82,7 +82,7 @@ export class MemberErasureService {
           [RejectionReason.MEMBER_ERASED, now, id, id],
         )
       ).length;
-      await this.removePersonalData(tx, id);
+      await this.removePersonalData(tx, id, member.stripe_customer_id);
 
       const erasure = tx.create(MemberErasure, {
         memberId: id,
@@ -175,9 +175,10 @@ export class MemberErasureService {
   /**
    * Pseudonymises the member row (unique columns get values derived from the id; the rest is cleared) and deletes
    * device and IP sightings and card fingerprints. Search terms that staff typed about the member are cleared from
-   * the audit trail too (a search by email records the email).
+   * the audit trail too (a search by email records the email), and so are outbound event payloads and stored
+   * Stripe payloads about the member.
    */
-  private async removePersonalData(tx: EntityManager, memberId: string): Promise<void> {
+  private async removePersonalData(tx: EntityManager, memberId: string, stripeCustomerId: string | null): Promise<void> {
     await tx.execute(
       `update members set external_id = ?, email = ?, birthday = null, locale = 'und', stripe_customer_id = null,
          referral_code = ?, enrollment_hash = '', status = ? where id = ?`,
@@ -186,6 +187,14 @@ export class MemberErasureService {
     await tx.execute('delete from member_sightings where member_id = ?', [memberId]);
     await tx.execute('delete from member_card_fingerprints where member_id = ?', [memberId]);
     await tx.execute(`update audit_log set details = null where member_id = ? and action = 'member.search'`, [memberId]);
+    // Outbound events not sent yet (and those kept) name the member by id only from now on.
+    await tx.execute(`update webhook_events set data = jsonb_build_object('memberId', member_id) where member_id = ?`, [memberId]);
+    // Stripe payloads kept for a later retry (no member found yet) that name this member or its customer.
+    await tx.execute(
+      `update stripe_events set payload = null, state = 'PROCESSED', processed_at = now()
+       where state = 'NO_MEMBER' and (payload->'metadata'->>'member_id' = ? or payload->>'customer' = ?)`,
+      [memberId, stripeCustomerId ?? ''],
+    );
   }
 }
 
