@@ -37,6 +37,8 @@ describe('privacy over HTTP: audit trail, data export, erasure', () => {
   beforeAll(async () => {
     server = await startTestServer({ STRIPE_WEBHOOK_SECRET: TEST_STRIPE_WEBHOOK_SECRET });
     await flattenTierLadder(server.orm);
+    // An endpoint (never delivered to here: no worker runs), so that changes write their outbound events.
+    ok(await server.graphql('mutation { createWebhookEndpoint(input: { url: "https://hooks.example.com/privacy" }) { secret } }', {}, admin));
   });
   afterAll(async () => {
     await server?.stop();
@@ -141,6 +143,7 @@ describe('privacy over HTTP: audit trail, data export, erasure', () => {
     expect(row.referral_code).not.toBe(member.referralCode);
     expect(await count('select count(*) from member_sightings where member_id = ?', [member.id])).toBe(0);
     expect(await count('select count(*) from member_card_fingerprints where member_id = ?', [member.id])).toBe(0);
+    expect(await count(`select count(*) from webhook_events where member_id = ?`, [member.id])).toBe(3);
     expect(await count(`select count(*) from webhook_events where member_id = ? and data <> jsonb_build_object('memberId', member_id::text)`, [member.id])).toBe(0);
     expect(await count(`select count(*) from points_holds where id = ? and status = 'RELEASED'`, [hold.id])).toBe(1);
     expect(ok(await server.graphql(VALIDATE, { code: voucher.voucherCode }, storefront)).validateVoucher.status).toBe('EXPIRED');

@@ -15,6 +15,7 @@ export async function enqueueTierChanges(tx: EntityManager, changes: { memberId:
     'member.tier_changed',
     `select m.id as member_id, jsonb_build_object('memberId', m.id, 'externalId', m.external_id, 'from', c.from_tier, 'to', c.to_tier, 'changedAt', ?::timestamptz) as data
      from jsonb_to_recordset(?::jsonb) as c(member_id uuid, from_tier text, to_tier text, position int) join members m on m.id = c.member_id
+     where m.status <> 'ERASED'
      order by c.position`,
     [now, JSON.stringify(changed.map((change, position) => ({ member_id: change.memberId, from_tier: change.from, to_tier: change.to, position })))],
     now,

@@ -20,16 +20,17 @@ export interface OutboundEvent {
 }
 
 /**
- * Writes events to the outbox in the caller's transaction `tx`, set-based: `select` yields one row per event with
- * columns `member_id` (uuid or null) and `data` (jsonb). Each event gets one PENDING delivery per enabled endpoint
- * that wants its type. If the change rolls back, so do its events; once it commits, the delivery worker sends them.
- * Returns how many events were written.
+ * Writes events to the outbox in the caller's transaction `tx`, set-based, in one statement: `select` yields one row
+ * per event with columns `member_id` (uuid or null) and `data` (jsonb). Each event gets one PENDING delivery per
+ * enabled endpoint that wants its type; with no such endpoint nothing is written. If the change rolls back, so do its
+ * events; once it commits, the delivery worker sends them. Returns how many events were written.
  */
 export async function enqueueEventsFrom(tx: EntityManager, type: WebhookEventType, select: string, params: unknown[], now: Date = new Date()): Promise<number> {
   const rows = await tx.execute<{ id: string }[]>(
     `with events as (
        insert into webhook_events (id, type, member_id, data, created_at)
        select 'msg_' || replace(gen_random_uuid()::text, '-', ''), ?, source.member_id, source.data, ?::timestamptz from (${select}) source
+       where exists (select 1 from webhook_endpoints listener where listener.enabled and (cardinality(listener.event_types) = 0 or ? = any(listener.event_types)))
        returning id, type, member_id, created_at
      ), deliveries as (
        insert into webhook_deliveries (endpoint_id, event_id, event_type, member_id, status, attempts, next_attempt_at, created_at)
@@ -39,7 +40,7 @@ export async function enqueueEventsFrom(tx: EntityManager, type: WebhookEventTyp
        returning 1
      )
      select id from events`,
-    [type, now, ...params],
+    [type, now, ...params, type],
   );
   return rows.length;
 }
