@@ -135,6 +135,28 @@ describe('outbound webhooks over HTTP', () => {
     expect(ok(await server.graphql(ENDPOINTS, {}, admin)).webhookEndpoints.map((endpoint: any) => endpoint.id)).toEqual([onlyErased.endpoint.id]);
   });
 
+  it('gives a delivery up (FAILED) 24 h after its event, and disables an endpoint failing for 5 days', async () => {
+    const target = await receiver(500);
+    const { endpoint } = await endpointFor(target.url);
+    await enrol();
+    await enrol();
+    const em = server.orm.em.fork();
+    const start = new Date();
+    // The first delivery's event is 23 h 59 min 58 s old at this attempt: its next retry (5 s) would be past 24 h.
+    const [first] = await em.execute<{ sequence: string }[]>('select sequence from webhook_deliveries where endpoint_id = ? order by sequence limit 1', [endpoint.id]);
+    await em.execute('update webhook_deliveries set created_at = ? where sequence = ?', [new Date(start.getTime() - 24 * 3600 * SECOND + 2 * SECOND), first.sequence]);
+    expect(await worker.runOnce(start)).toBe(2);
+    const statuses = async () => (await deliveries(endpoint.id)).map((delivery: any) => `${delivery.status} ${delivery.attempts} ${delivery.lastStatusCode}`);
+    expect(await statuses()).toEqual(['PENDING 1 500', 'FAILED 1 500']);
+    // Failing since 5 days minus 1 s: the next failure 5 s later crosses the 5 days and disables the endpoint.
+    await em.execute('update webhook_endpoints set failing_since = ? where id = ?', [new Date(start.getTime() - 5 * 24 * 3600 * SECOND + SECOND), endpoint.id]);
+    expect(await worker.runOnce(new Date(start.getTime() + 5 * SECOND))).toBe(1);
+    expect(ok(await server.graphql(ENDPOINTS, {}, admin)).webhookEndpoints).toEqual([expect.objectContaining({ id: endpoint.id, enabled: false })]);
+    expect(await statuses()).toEqual(['FAILED 2 500', 'FAILED 1 500']);
+    expect(await worker.runOnce(new Date(start.getTime() + 3600 * SECOND))).toBe(0);
+    expect(target.received).toHaveLength(3);
+  });
+
   it('does not follow redirects: a 3xx is a failed attempt and the redirect target gets nothing', async () => {
     const target = await receiver();
     target.answers.push(302);
