@@ -1,6 +1,5 @@
 import type { RequestScope } from '../../graphql/context';
-import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
-import { BadUserInputError } from '../../errors';
+import { bigintKeyOrFail, Connection, PageRequest, toConnection } from '../../graphql/pagination';
 import { uuidOrFail } from '../../validation';
 import { AuditLog } from './audit-log.entity';
 
@@ -9,7 +8,7 @@ export class AuditTrailService {
   /** Newest first; `memberId` narrows it to the entries about one member. The cursor is the entry id. */
   async entries(scope: RequestScope, memberId: string | null, page: PageRequest): Promise<Connection<AuditLog>> {
     const member = memberId == null ? null : uuidOrFail(memberId, 'memberId', 'is not a member id');
-    if (page.after && !/^\d{1,19}$/.test(page.after)) throw new BadUserInputError('after', 'is not a cursor this API returned');
+    bigintKeyOrFail(page.after);
     const rows = await scope.em.fork().find(
       AuditLog,
       { ...(member ? { memberId: member } : {}), ...(page.after ? { id: { $lt: page.after } } : {}) },

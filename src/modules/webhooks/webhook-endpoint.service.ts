@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import { BadUserInputError, NotFoundError } from '../../errors';
 import type { RequestScope } from '../../graphql/context';
-import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
+import { bigintKeyOrFail, Connection, PageRequest, toConnection } from '../../graphql/pagination';
 import { uuidOrFail } from '../../validation';
 import { AuditService } from '../audit/audit.service';
 import { WEBHOOK_EVENT_TYPES } from './outbox';
@@ -59,7 +59,7 @@ export class WebhookEndpointService {
   /** One endpoint's deliveries, newest first; the cursor is the delivery's sequence number. */
   async deliveries(scope: RequestScope, endpointId: string, page: PageRequest): Promise<Connection<WebhookDelivery>> {
     const id = uuidOrFail(endpointId, 'endpointId', 'is not a webhook endpoint id');
-    if (page.after && !/^\d{1,19}$/.test(page.after)) throw new BadUserInputError('after', 'is not a cursor this API returned');
+    bigintKeyOrFail(page.after);
     const em = scope.em.fork();
     if (!(await em.count(WebhookEndpoint, { id }))) throw new NotFoundError('webhook endpoint');
     const rows = await em.find(
