@@ -9,7 +9,7 @@ import type { OrderService } from '../orders/order.service';
 import { DisputeState } from './stripe-dispute.entity';
 import { StripeEventState } from './stripe-event.entity';
 import { checkReferralAfterCardSeen } from '../referrals/referral.service';
-import { MemberErasureService } from '../privacy/member-erasure.service';
+import { isErasedMember, isErasedPayer } from '../privacy/erased-members';
 
 /** The part of a verified Stripe event we read. */
 export interface StripeEventInput {
@@ -108,7 +108,7 @@ export class StripeWebhookService {
   /** Records the order (through the same code as recordOrder), then applies what waited for it. */
   private async paymentSucceeded(tx: EntityManager, intent: StripeObject): Promise<WebhookOutcome> {
     // A payment of an erased member earns nothing and is stored without its payload (no personal data).
-    if (await MemberErasureService.isErasedPayer(tx, this.scope.config.privacy.hashSecret, intent.metadata?.member_id ?? null, stripeCustomerOf(intent))) return 'ignored';
+    if (await isErasedPayer(tx, this.scope.config.privacy.hashSecret, intent.metadata?.member_id, stripeCustomerOf(intent))) return 'ignored';
     const member = await memberForPayment(tx, intent);
     if (!member) {
       this.scope.logger.warn({ paymentIntent: intent.id }, 'Stripe payment with no member: set metadata.member_id or link the customer');
@@ -143,7 +143,7 @@ export class StripeWebhookService {
   private async cardSeen(tx: EntityManager, charge: StripeObject, order: OrderRow): Promise<void> {
     const fingerprint = charge.payment_method_details?.card?.fingerprint;
     if (typeof fingerprint !== 'string' || fingerprint.length === 0) return;
-    if (await MemberErasureService.isErased(tx, order.member_id)) return;
+    if (await isErasedMember(tx, order.member_id)) return;
     const seenAt = typeof charge.created === 'number' ? new Date(charge.created * 1000) : new Date();
     await tx.execute(
       `insert into member_card_fingerprints (member_id, fingerprint, first_seen_at) values (?, ?, ?)

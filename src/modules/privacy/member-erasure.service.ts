@@ -105,25 +105,6 @@ export class MemberErasureService {
     });
   }
 
-  /** Is this member erased? (Other modules ask before storing anything new about a member.) */
-  static async isErased(tx: EntityManager, memberId: string): Promise<boolean> {
-    const [row] = await tx.execute<{ status: string }[]>('select status from members where id = ?', [memberId]);
-    return row?.status === MemberStatus.ERASED;
-  }
-
-  /**
-   * True when a Stripe payment names an erased member: by metadata.member_id, or by a customer whose keyed hash an
-   * erasure kept. Such a payment earns nothing and its payload is not stored.
-   */
-  static async isErasedPayer(tx: EntityManager, hashSecret: string, memberId: string | null, customerId: string | null): Promise<boolean> {
-    const customerHash = customerId ? personalDataHash(hashSecret, 'STRIPE_CUSTOMER', customerId) : null;
-    const [row] = await tx.execute<{ erased: boolean }[]>(
-      `select exists (select 1 from member_erasures where member_id::text = lower(?) or stripe_customer_hash = ?) as erased`,
-      [memberId ?? '', customerHash ?? ''],
-    );
-    return row.erased;
-  }
-
   private async erasureByKey(tx: EntityManager, key: string): Promise<MemberErasure | null> {
     return tx.findOne(MemberErasure, { idempotencyKey: key });
   }
