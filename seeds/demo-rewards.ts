@@ -4,7 +4,7 @@ import { AuditService } from '../src/modules/audit/audit.service';
 import { MemberStatusLoader } from '../src/modules/status/member-status';
 import { MemberService } from '../src/modules/members/member.service';
 import type { EnrollmentInput } from '../src/modules/members/member.validation';
-import { createReferral } from '../src/modules/referrals/referral.service';
+import { createReferral, recordSightings } from '../src/modules/referrals/referral.service';
 import { RewardKind } from '../src/modules/rewards/reward.entity';
 import { CreateRewardInput, RewardService } from '../src/modules/rewards/reward.service';
 
@@ -118,7 +118,7 @@ export async function seedDemoRewardsAndReferrals(em: EntityManager, members: En
     const referrerRow = await idOf(referrerExternalId);
     if (input.deviceId) {
       // The referrer used this device too: the referral is rejected as DUPLICATE_DEVICE.
-      await em.execute('insert into member_sightings (member_id, kind, value, seen_at) values (?, ?, ?, now()) on conflict do nothing', [referrerRow.id, 'DEVICE', input.deviceId]);
+      await recordSightings(em, referrerRow.id, { deviceId: input.deviceId, ip: null }, scope.config.privacy.hashSecret);
     }
     if (!(await idOf(input.externalId))) await memberService.enroll({ ...input, referralCode: referrerRow.referral_code });
   }

@@ -9,6 +9,8 @@ import { scheduleTierJobs } from './jobs/tier-jobs';
 import { runReferralJobs } from './jobs/referral-jobs';
 import { scheduleEvery } from './jobs/schedule';
 import { scheduleLtvJob } from './jobs/ltv-job';
+import { schedulePrivacyJobs } from './jobs/privacy-jobs';
+import { scheduleWebhookJobs } from './jobs/webhook-jobs';
 
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -37,6 +39,8 @@ async function main(): Promise<void> {
     (error) => logger.error({ err: error }, 'referral jobs failed'),
   );
   const stopLtvJob = scheduleLtvJob(database.orm, config, (error) => logger.error({ err: error }, 'nightly LTV run failed'));
+  const stopPrivacyJobs = schedulePrivacyJobs(database.orm, config, (error) => logger.error({ err: error }, 'privacy jobs failed'));
+  const stopWebhookJobs = scheduleWebhookJobs(database.orm, config, (error) => logger.error({ err: error }, 'webhook jobs failed'));
   const port = await app.listen(config.port);
   logger.info(
     { port, database: database.embedded ? `embedded PGlite in ${config.dataDir}/pglite` : 'PostgreSQL', graphql: `http://localhost:${port}/graphql` },
@@ -55,7 +59,7 @@ async function main(): Promise<void> {
     forceExit.unref();
     await app.stop();
     logger.info('HTTP server stopped');
-    await Promise.all([stopJobs(), stopTierJobs(), stopReferralJobs(), stopLtvJob()]);
+    await Promise.all([stopJobs(), stopTierJobs(), stopReferralJobs(), stopLtvJob(), stopPrivacyJobs(), stopWebhookJobs()]);
     await database.close();
     logger.info('stopped');
     process.exit(0);

@@ -59,6 +59,11 @@ const environmentSchema = z
     REFERRAL_SIGNAL_WINDOW_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(3650).default(30)),
     REFERRAL_LOOKUP_FAILURES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(10)),
     REFERRAL_LOOKUP_WINDOW_SECONDS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(900)),
+    PRIVACY_HASH_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
+    SIGHTING_RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(3650).default(180)),
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).optional()),
+    WEBHOOK_WORKER_INTERVAL_SECONDS: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(3600).default(1)),
+    POINTS_EXPIRING_NOTICE_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(365).default(30)),
     LTV_NIGHTLY_HOUR: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(-1).max(23).default(2)),
     LTV_CHURN_HIGH_BELOW: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(1).default(0.3)),
     LTV_CHURN_MEDIUM_BELOW: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(1).default(0.7)),
@@ -114,6 +119,26 @@ export interface Config {
   highValueThresholdMinor: bigint;
   referral: ReferralSettings;
   ltv: LtvSettings;
+  privacy: PrivacySettings;
+  webhooks: WebhookSettings;
+}
+
+/** Personal data at rest (README: Privacy). */
+export interface PrivacySettings {
+  /** Key of the HMAC that device ids, IPs and erased Stripe customer ids are stored as. */
+  hashSecret: string;
+  /** Device and IP sightings older than this many days are deleted. */
+  sightingRetentionDays: number;
+}
+
+/** Outbound webhooks (README: Outbound webhooks). */
+export interface WebhookSettings {
+  /** http URLs and loopback or private addresses are accepted (WEBHOOK_ALLOW_PRIVATE_NETWORKS; unset: outside production). */
+  allowPrivateNetworks: boolean;
+  /** points.expiring is sent for lots expiring within this many days. */
+  pointsExpiringNoticeDays: number;
+  /** How often the delivery worker looks for due deliveries (seconds, may be fractional); 0 turns it off. */
+  workerIntervalSeconds: number;
 }
 
 /** Referral programme settings (README: Referrals and rewards). */
@@ -211,6 +236,17 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       churnHighBelow: env.LTV_CHURN_HIGH_BELOW,
       churnMediumBelow: env.LTV_CHURN_MEDIUM_BELOW,
       tierPercentiles: env.LTV_TIER_PERCENTILES as [number, number, number],
+    },
+    privacy: {
+      // Unset: a key derived from the JWT secret (HMAC keys separated by the prefix); set it to rotate the two apart.
+      hashSecret: env.PRIVACY_HASH_SECRET ?? `privacy:${env.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET}`,
+      sightingRetentionDays: env.SIGHTING_RETENTION_DAYS,
+    },
+    webhooks: {
+      // Unset: allowed in development and test only; an explicit true or false wins.
+      allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS ? env.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true' : env.NODE_ENV !== 'production',
+      pointsExpiringNoticeDays: env.POINTS_EXPIRING_NOTICE_DAYS,
+      workerIntervalSeconds: env.WEBHOOK_WORKER_INTERVAL_SECONDS,
     },
   };
 }

@@ -18,6 +18,10 @@ import { ReferralService } from '../modules/referrals/referral.service';
 import { RewardService } from '../modules/rewards/reward.service';
 import { StripeCustomerService } from '../modules/payments/stripe-customer.service';
 import { LtvService } from '../modules/ltv/ltv.service';
+import { AuditTrailService } from '../modules/audit/audit-trail.service';
+import { MemberDataExportService } from '../modules/privacy/member-data-export.service';
+import { MemberErasureService } from '../modules/privacy/member-erasure.service';
+import { WebhookEndpointService } from '../modules/webhooks/webhook-endpoint.service';
 
 /** Everything one request's services share: its own EntityManager, its caller, its id. */
 export interface RequestScope {
@@ -51,6 +55,10 @@ export interface RequestContext extends RequestScope {
   rewards: RewardService;
   stripeCustomers: StripeCustomerService;
   ltv: LtvService;
+  auditTrail: AuditTrailService;
+  dataExport: MemberDataExportService;
+  erasure: MemberErasureService;
+  webhookEndpoints: WebhookEndpointService;
 }
 
 /** A request scope whose EntityManager is forked on first use (a status read never needs one). */
@@ -106,7 +114,19 @@ class LazyRequestContext implements RequestContext {
   get rewards() { return this.once('rewards', () => new RewardService(this, this.members, this.audit)); }
   get stripeCustomers() { return this.once('stripeCustomers', () => new StripeCustomerService(this, this.members, this.audit)); }
   get ltv() { return this.once('ltv', () => new LtvService(this, this.audit, this.memberStatus)); }
+  // Stateless services, built once for the process.
+  get auditTrail() { return STATELESS.auditTrail; }
+  get dataExport() { return STATELESS.dataExport; }
+  get erasure() { return STATELESS.erasure; }
+  get webhookEndpoints() { return STATELESS.webhookEndpoints; }
 }
+
+const STATELESS = {
+  auditTrail: new AuditTrailService(),
+  dataExport: new MemberDataExportService(),
+  erasure: new MemberErasureService(),
+  webhookEndpoints: new WebhookEndpointService(),
+};
 
 export function createRequestContext(scope: ScopeInput): RequestContext {
   return new LazyRequestContext(scope);

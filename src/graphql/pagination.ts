@@ -72,3 +72,9 @@ export function toConnection<T>(rows: T[], page: PageRequest, keyOf: (row: T) =>
     pageInfo: { hasNextPage: rows.length > page.first, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
   };
 }
+
+/** The key of a cursor over a bigint id (audit entries, webhook deliveries): BAD_USER_INPUT when it is not one. */
+export function bigintKeyOrFail(key: string | undefined): string | undefined {
+  if (key !== undefined && !/^\d{1,19}$/.test(key)) throw new BadUserInputError('after', 'is not a cursor this API returned');
+  return key;
+}

@@ -13,6 +13,8 @@ import { MemberTierResolver, PerkResolver, TierResolver } from '../modules/tiers
 import { GrowthResolver } from '../modules/analytics/growth.resolver';
 import { PaymentsResolver } from '../modules/payments/payments.resolver';
 import { LtvResolver } from '../modules/ltv/ltv.resolver';
+import { PrivacyResolver } from '../modules/privacy/privacy.resolver';
+import { WebhookResolver } from '../modules/webhooks/webhook.resolver';
 import { PROJECT_ROOT } from '../db/paths';
 import { authChecker } from './auth-checker';
 import { scalarsMap } from './scalars';
@@ -34,6 +36,8 @@ export const resolvers = [
   PaymentsResolver,
   LtvResolver,
   GrowthResolver,
+  PrivacyResolver,
+  WebhookResolver,
 ] as const;
 
 export function buildGraphQLSchema(): Promise<GraphQLSchema> {

@@ -9,6 +9,7 @@ import { canonicalEmail } from '../modules/referrals/referral-code';
 import { ReferralStatus } from '../modules/referrals/referral.entity';
 import { rejectionReason } from '../modules/referrals/referral-rules';
 import { referralFacts } from '../modules/referrals/referral.service';
+import { enqueueEvent } from '../modules/webhooks/outbox';
 
 /** Referrals handled per run; what is left waits for the next run. */
 const BATCH = 500;
@@ -85,6 +86,7 @@ async function qualify(
     return ReferralStatus.REJECTED;
   }
   await tx.execute("update referrals set status = 'QUALIFIED', qualified_at = ?, qualifying_order_id = ? where id = ?", [now, referral.order_id, referral.id]);
+  await enqueueEvent(tx, { type: 'referral.qualified', memberId: candidate.referrer_id, data: { referralId: referral.id, code: referral.code, referrerId: candidate.referrer_id, refereeId: candidate.member_id } }, now);
 
   const currency = await pointsCurrencyOrFail(tx, DEFAULT_POINTS_CURRENCY);
   const expiresAt = addMonths(now, currency.expiryMonths);

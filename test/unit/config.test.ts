@@ -18,6 +18,14 @@ function configError(environment: Record<string, string>): ConfigError {
 const named = (error: ConfigError) => error.problems.map((problem) => problem.split(':')[0]);
 
 describe('loadConfig', () => {
+  it('allows webhooks into private networks outside production unless WEBHOOK_ALLOW_PRIVATE_NETWORKS says otherwise', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).webhooks.allowPrivateNetworks).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false' }).webhooks.allowPrivateNetworks).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET }).webhooks.allowPrivateNetworks).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' }).webhooks.allowPrivateNetworks).toBe(true);
+    expect(named(configError({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'yes' }))).toEqual(['WEBHOOK_ALLOW_PRIVATE_NETWORKS']);
+  });
+
   it('uses the defaults for an empty environment', () => {
     expect(loadConfig({})).toEqual({
       nodeEnv: 'development',
@@ -44,6 +52,8 @@ describe('loadConfig', () => {
       highValueThresholdMinor: 100000n,
       referral: { minOrderMinor: 2000n, referrerBonus: 500, refereeBonus: 200, monthlyCap: 20, signalWindowDays: 30, lookupFailures: 10, lookupWindowSeconds: 900 },
       ltv: { nightlyHour: 2, churnHighBelow: 0.3, churnMediumBelow: 0.7, tierPercentiles: [5, 15, 30] },
+      privacy: { hashSecret: `privacy:${DEVELOPMENT_JWT_SECRET}`, sightingRetentionDays: 180 },
+      webhooks: { allowPrivateNetworks: true, pointsExpiringNoticeDays: 30, workerIntervalSeconds: 1 },
     });
   });
 
@@ -81,6 +91,11 @@ describe('loadConfig', () => {
         LTV_CHURN_HIGH_BELOW: '0.2',
         LTV_CHURN_MEDIUM_BELOW: '0.6',
         LTV_TIER_PERCENTILES: '1, 9,40',
+        PRIVACY_HASH_SECRET: 'another-secret-of-32-characters!',
+        SIGHTING_RETENTION_DAYS: '90',
+        WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+        POINTS_EXPIRING_NOTICE_DAYS: '7',
+        WEBHOOK_WORKER_INTERVAL_SECONDS: '0.5',
       }),
     ).toEqual({
       nodeEnv: 'production',
@@ -107,6 +122,8 @@ describe('loadConfig', () => {
       highValueThresholdMinor: 250050n,
       referral: { minOrderMinor: 5000n, referrerBonus: 800, refereeBonus: 300, monthlyCap: 5, signalWindowDays: 7, lookupFailures: 3, lookupWindowSeconds: 60 },
       ltv: { nightlyHour: -1, churnHighBelow: 0.2, churnMediumBelow: 0.6, tierPercentiles: [1, 9, 40] },
+      privacy: { hashSecret: 'another-secret-of-32-characters!', sightingRetentionDays: 90 },
+      webhooks: { allowPrivateNetworks: true, pointsExpiringNoticeDays: 7, workerIntervalSeconds: 0.5 },
     });
   });
 

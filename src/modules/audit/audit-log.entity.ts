@@ -3,6 +3,7 @@ import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/c
 /** Append-only record of every support or admin read of a member and every support or admin mutation. */
 @Entity({ tableName: 'audit_log' })
 @Index({ properties: ['memberId', 'at'] })
+@Index({ properties: ['memberId', 'id'] })
 export class AuditLog {
   [OptionalProps]?: 'at' | 'memberId' | 'requestId' | 'details';
 

@@ -17,8 +17,19 @@ export class AuditService {
     details: Record<string, unknown> | null = null,
     em: EntityManager = this.scope.em,
   ): Promise<void> {
-    const principal = this.scope.principal;
-    if (!principal || !isStaff(principal) || memberIds.length === 0) return;
+    if (!isStaff(this.scope.principal)) return;
+    await this.recordForAnyCaller(action, memberIds, details, em);
+  }
+
+  /** As record, for every authenticated caller (a member exporting its own data too); the system is recorded as actor `system`. */
+  async recordForAnyCaller(
+    action: string,
+    memberIds: (string | null)[],
+    details: Record<string, unknown> | null = null,
+    em: EntityManager = this.scope.em,
+  ): Promise<void> {
+    if (memberIds.length === 0) return;
+    const principal = this.scope.principal ?? { subject: 'system', role: 'system' };
     const at = new Date();
     await em.insertMany(
       AuditLog,

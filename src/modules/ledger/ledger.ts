@@ -4,7 +4,7 @@ import { FreezeStatus } from './points-freeze.entity';
 import { LedgerEntryKind, TransferBucket } from './points-transfer.entity';
 
 /** Counterparty accounts, one per purpose and points currency. */
-export type SystemAccount = 'ISSUANCE' | 'REDEMPTION' | 'EXPIRY' | 'REVERSAL' | 'ADJUSTMENT' | 'REFERRAL';
+export type SystemAccount = 'ISSUANCE' | 'REDEMPTION' | 'EXPIRY' | 'REVERSAL' | 'ADJUSTMENT' | 'REFERRAL' | 'ERASURE';
 
 /** A member account row, locked FOR UPDATE by the current transaction. */
 export interface LockedAccount {

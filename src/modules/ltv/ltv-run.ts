@@ -18,6 +18,7 @@ import {
 import { ChurnRisk, churnRiskOf, ltvFigures, purchasesPerYearWhileAlive, tierPercentileRanks, TierThresholds, WEEKS_PER_YEAR } from './ltv-policy';
 import { LtvRunStatus } from './ltv-run.entity';
 import { buildRfmTable, RFM_TABLE, RfmRow } from './rfm';
+import { enqueueLtvTierChanges, rememberLtvTiers } from '../webhooks/events';
 
 /*
  * The LTV run: RFM in SQL, the fits, scoring in batches, the scores written back in one statement.
@@ -361,6 +362,7 @@ async function tierThresholds(tx: EntityManager, topShares: [number, number, num
  */
 async function writeMemberLtv(tx: EntityManager, runId: string, thresholds: TierThresholds): Promise<Date> {
   const now = new Date();
+  await rememberLtvTiers(tx);
   await tx.execute(
     `insert into member_ltv (member_id, tier, churn_risk, probability_alive, expected_purchases_12m, expected_order_value_minor,
                              expected_lifespan_weeks, predicted_12m_minor, historical_minor, formula_ltv_minor, acquisition_cost_minor,
@@ -384,6 +386,7 @@ async function writeMemberLtv(tx: EntityManager, runId: string, thresholds: Tier
        run_id = excluded.run_id, computed_at = excluded.computed_at`,
     [cutOff(thresholds.vip), cutOff(thresholds.high), cutOff(thresholds.medium), runId, now],
   );
+  await enqueueLtvTierChanges(tx, now);
   return now;
 }
 

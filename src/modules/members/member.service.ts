@@ -6,8 +6,9 @@ import { uuidOrFail } from '../../validation';
 import type { AuditService } from '../audit/audit.service';
 import { newReferralCode, normaliseReferralCode } from '../referrals/referral-code';
 import { createReferral, recordSightings, Referrer, referrerByCodeOrFail } from '../referrals/referral.service';
-import { Member } from './member.entity';
+import { Member, MemberStatus } from './member.entity';
 import type { MemberStatusLoader } from '../status/member-status';
+import { enqueueEvent } from '../webhooks/outbox';
 import { EnrollmentInput, enrollmentHash, normaliseEmail, normaliseEnrollment } from './member.validation';
 
 /** Exactly one of the three identifies a member. */
@@ -71,9 +72,10 @@ export class MemberService {
         const member = await em.findOneOrFail(Member, { externalId: enrollment.externalId });
         if (member.enrollmentHash !== hash) throw new IdempotencyConflictError(`externalId ${enrollment.externalId}`);
         if (inserted.length > 0) {
-          await recordSightings(em, member.id, enrollment);
+          await recordSightings(em, member.id, enrollment, this.scope.config.privacy.hashSecret);
           if (referrer) await createReferral(em, this.scope.config, referrer, member.id);
           await this.audit.record('member.enroll', [member.id], null, em);
+          await enqueueEvent(em, { type: 'member.enrolled', memberId: member.id, data: { memberId: member.id, externalId: member.externalId, country: member.country, joinedAt: member.joinedAt } });
         }
         return member;
       });
@@ -124,6 +126,7 @@ export class MemberService {
       Member,
       {
         $or: [{ email: { $like: escapeLike(normaliseEmail(text)) + '%' } }, { externalId: { $like: prefix } }, { referralCode: normaliseReferralCode(text) }],
+        status: { $ne: MemberStatus.ERASED },
         ...(page.after ? { id: { $gt: page.after } } : {}),
       },
       { orderBy: { id: 'asc' }, limit: page.first + 1 },
@@ -144,7 +147,7 @@ export class MemberService {
   async actionTargetOrFail(memberId: string, field = 'memberId'): Promise<Member> {
     const member = await this.loaders.find('id', uuidOrFail(memberId, field, 'is not a member id'));
     this.assertMaySee(member);
-    if (!member) throw new NotFoundError('member');
+    if (!member || member.status === MemberStatus.ERASED) throw new NotFoundError('member');
     return member;
   }
 

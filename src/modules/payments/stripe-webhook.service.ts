@@ -9,6 +9,7 @@ import type { OrderService } from '../orders/order.service';
 import { DisputeState } from './stripe-dispute.entity';
 import { StripeEventState } from './stripe-event.entity';
 import { checkReferralAfterCardSeen } from '../referrals/referral.service';
+import { isErasedMember, isErasedPayer } from '../privacy/erased-members';
 
 /** The part of a verified Stripe event we read. */
 export interface StripeEventInput {
@@ -106,6 +107,8 @@ export class StripeWebhookService {
 
   /** Records the order (through the same code as recordOrder), then applies what waited for it. */
   private async paymentSucceeded(tx: EntityManager, intent: StripeObject): Promise<WebhookOutcome> {
+    // A payment of an erased member earns nothing and is stored without its payload (no personal data).
+    if (await isErasedPayer(tx, this.scope.config.privacy.hashSecret, intent.metadata?.member_id, stripeCustomerOf(intent))) return 'ignored';
     const member = await memberForPayment(tx, intent);
     if (!member) {
       this.scope.logger.warn({ paymentIntent: intent.id }, 'Stripe payment with no member: set metadata.member_id or link the customer');
@@ -140,6 +143,7 @@ export class StripeWebhookService {
   private async cardSeen(tx: EntityManager, charge: StripeObject, order: OrderRow): Promise<void> {
     const fingerprint = charge.payment_method_details?.card?.fingerprint;
     if (typeof fingerprint !== 'string' || fingerprint.length === 0) return;
+    if (await isErasedMember(tx, order.member_id)) return;
     const seenAt = typeof charge.created === 'number' ? new Date(charge.created * 1000) : new Date();
     await tx.execute(
       `insert into member_card_fingerprints (member_id, fingerprint, first_seen_at) values (?, ?, ?)
@@ -258,7 +262,12 @@ async function memberForPayment(tx: EntityManager, intent: StripeObject): Promis
     const member = await tx.findOne(Member, { externalId: metadata.member_external_id });
     if (member) return member;
   }
-  const customer = typeof intent.customer === 'string' ? intent.customer : intent.customer?.id;
-  if (typeof customer === 'string' && customer.length > 0) return tx.findOne(Member, { stripeCustomerId: customer });
+  const customer = stripeCustomerOf(intent);
+  if (customer) return tx.findOne(Member, { stripeCustomerId: customer });
   return null;
+}
+
+function stripeCustomerOf(intent: StripeObject): string | null {
+  const customer = typeof intent.customer === 'string' ? intent.customer : intent.customer?.id;
+  return typeof customer === 'string' && customer.length > 0 ? customer : null;
 }

@@ -6,11 +6,13 @@ export enum SightingKind {
 }
 
 /**
- * A device id or IP address a member was seen with (given on enrolment), and when last. The referral fraud
+ * A device id or IP address a member was seen with (given on enrolment), and when last, stored as a keyed hash
+ * (personalDataHash): the rules compare hashes. Sightings older than SIGHTING_RETENTION_DAYS are deleted. The referral fraud
  * rules reject a referral whose referee shares one with the referrer within the signal window.
  */
 @Entity({ tableName: 'member_sightings' })
 @Index({ properties: ['kind', 'value'] })
+@Index({ properties: ['seenAt'] })
 export class MemberSighting {
   [OptionalProps]?: 'seenAt';
 
@@ -20,6 +22,7 @@ export class MemberSighting {
   @PrimaryKey({ type: 'text' })
   kind!: SightingKind;
 
+  /** HMAC-SHA256 (hex) of the device id or IP, keyed with PRIVACY_HASH_SECRET. */
   @PrimaryKey({ type: 'text' })
   value!: string;
 

@@ -15,6 +15,8 @@ export enum RejectionReason {
   DUPLICATE_IP = 'DUPLICATE_IP',
   REFERRER_CAP_REACHED = 'REFERRER_CAP_REACHED',
   REFERRER_INACTIVE = 'REFERRER_INACTIVE',
+  /** One side was erased (GDPR) while the referral was pending. */
+  MEMBER_ERASED = 'MEMBER_ERASED',
 }
 
 /**

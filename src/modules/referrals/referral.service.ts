@@ -9,6 +9,7 @@ import type { AuditService } from '../audit/audit.service';
 import { Member, MemberStatus } from '../members/member.entity';
 import type { MemberService } from '../members/member.service';
 import { SightingKind } from './member-sighting.entity';
+import { personalDataHash } from '../privacy/personal-data-hash';
 import { canonicalEmail, normaliseReferralCode, vanityCodeOrFail } from './referral-code';
 import { assertLookupAllowed, lookupClientKey, recordFailedLookup } from './referral-limiter';
 import { Referral, ReferralStatus, RejectionReason } from './referral.entity';
@@ -52,11 +53,14 @@ export async function referrerByCodeOrFail(scope: RequestScope, code: string, sh
   return referrer;
 }
 
-/** Remembers the device id and IP a member enrolled with, for the referral rules. */
-export async function recordSightings(tx: EntityManager, memberId: string, signals: EnrolmentSignals, at: Date = new Date()): Promise<void> {
+/**
+ * Remembers the device id and IP a member enrolled with, for the referral rules: as keyed hashes (personal data is
+ * not kept in the clear; the rules only compare them).
+ */
+export async function recordSightings(tx: EntityManager, memberId: string, signals: EnrolmentSignals, hashSecret: string, at: Date = new Date()): Promise<void> {
   const sightings = [
-    ...(signals.deviceId ? [[SightingKind.DEVICE, signals.deviceId]] : []),
-    ...(signals.ip ? [[SightingKind.IP, signals.ip]] : []),
+    ...(signals.deviceId ? [[SightingKind.DEVICE, personalDataHash(hashSecret, SightingKind.DEVICE, signals.deviceId)]] : []),
+    ...(signals.ip ? [[SightingKind.IP, personalDataHash(hashSecret, SightingKind.IP, signals.ip)]] : []),
   ];
   for (const [kind, value] of sightings) {
     await tx.execute(

@@ -20,6 +20,7 @@ import { unavailableReason } from './reward-policy';
 import { tierCodeExists, tierCodesMetBy } from './tier-restriction';
 import { newVoucherCode, normaliseVoucherCode } from './voucher-code';
 import { localisedNamesOrFail, nameOrFail } from '../../localised-names';
+import { enqueueEvent } from '../webhooks/outbox';
 
 export interface CreateRewardInput {
   code: string;
@@ -299,6 +300,7 @@ export class RewardService {
            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning *`,
           [redemptionId, member.id, reward.id, newVoucherCode(), reward.currency, reward.cost, transfer.id, idempotencyKey, hash, addDays(now, reward.voucherValidDays), now],
         );
+        await enqueueEvent(tx, { type: 'reward.redeemed', memberId: member.id, data: { memberId: member.id, redemptionId, rewardId: reward.id, rewardCode: reward.code, points: reward.cost, currency: reward.currency } }, now);
         return tx.map(RewardRedemption, row);
       });
       return { redemption, reward: { reward, locale: member.locale } };

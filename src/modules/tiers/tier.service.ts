@@ -9,6 +9,7 @@ import { netBaseAmountSql } from '../orders/order.sql';
 import { Tier } from './tier.entity';
 import { ladderProblem, TierDecision, TierRung, TierStanding, upgradeDecision } from './tier-policy';
 import { localisedNamesOrFail, nameOrFail } from '../../localised-names';
+import { enqueueTierChanges } from '../webhooks/events';
 
 /** The tier settings every tier computation needs (from Config). */
 export type TierSettings = Pick<Config, 'baseCurrency' | 'tierWindowMonths' | 'tierRetentionMonths'>;
@@ -106,6 +107,7 @@ export async function applyTierDecisions(
     `insert into member_tier_changes (member_id, from_tier, to_tier, reason, qualifying_spend_minor, changed_at) values ${history}`,
     decisions.flatMap(({ memberId, fromTier, decision, spendMinor }) => [memberId, fromTier, decision.tierCode, decision.reason, spendMinor.toString(), now]),
   );
+  await enqueueTierChanges(tx, decisions.map(({ memberId, fromTier, decision }) => ({ memberId, from: fromTier, to: decision.tierCode })), now);
 }
 
 /**

@@ -129,13 +129,14 @@ begin
   return v_taken;
 end $$;`);
 
-    // The member an operation acts on: NOT_FOUND when unknown; a member token (p_only_external) may act only on itself,
+    // The member an operation acts on: NOT_FOUND when unknown or erased; a member token (p_only_external) may act only on itself,
     // FORBIDDEN otherwise whether or not the other member exists.
     this.addSql(`
 create or replace function ledger_member_or_fail(p_member uuid, p_only_external text) returns void language plpgsql as $$
 declare v_external text;
 begin
-  select external_id into v_external from members where id = p_member;
+  -- An erased member is gone for every operation.
+  select external_id into v_external from members where id = p_member and status <> 'ERASED';
   if p_only_external is not null and v_external is distinct from p_only_external then
     raise exception using errcode = 'PGFBD', message = 'ledger command refused', detail = 'member';
   end if;
