@@ -16,7 +16,7 @@ import { Migration } from '@mikro-orm/migrations';
  * Every function is VOLATILE, so under READ COMMITTED each statement in it sees what committed before it started
  * (the re-select after an insert that lost a race finds the winner's row).
  */
-export class Migration20261204040000_ledger_commands extends Migration {
+export class Migration20261204050000_ledger_commands extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
 create or replace function ledger_system_account(p_code text, p_currency text) returns bigint language plpgsql as $$
