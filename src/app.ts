@@ -20,6 +20,7 @@ import { formatError } from './graphql/errors';
 import { costLimitPlugin, LIMITS, limitValidationRules } from './graphql/limits';
 import { observabilityPlugin } from './graphql/observability.plugin';
 import { authenticationPlugin } from './graphql/authentication.plugin';
+import { sendIfServiceUnavailable, serviceUnavailablePlugin } from './graphql/service-unavailable';
 import { ActivityRecorder } from './modules/analytics/activity-recorder';
 import { cohortCsvRoute } from './modules/analytics/cohort-csv.route';
 import { stripeWebhookBodyParser, stripeWebhookHandler } from './modules/payments/stripe-webhook.route';
@@ -77,6 +78,7 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
       authenticationPlugin,
       costLimitPlugin(schema),
       observabilityPlugin(metrics),
+      serviceUnavailablePlugin,
     ],
   });
   await apollo.start();
@@ -144,6 +146,7 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
 
   // Body-parser failures (too large, malformed JSON) and anything else thrown outside GraphQL: JSON, no internals.
   app.use((error: HttpError, request: express.Request, response: express.Response, _next: express.NextFunction) => {
+    if (sendIfServiceUnavailable(error, response)) return;
     const status = typeof error.status === 'number' && error.status >= 400 && error.status < 600 ? error.status : 500;
     if (status >= 500) request.log.error({ err: error }, 'unexpected HTTP error');
     const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';

@@ -2,8 +2,13 @@ import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ArgumentValidationError } from 'type-graphql';
 import { DomainError } from '../errors';
+import { isDatabaseUnavailable } from '../db/errors';
 
 export const INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR';
+export const SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE';
+/** What a client is told to wait (Retry-After) when the database is away: a restart or failover takes seconds. */
+export const RETRY_AFTER_SECONDS = 2;
+export const SERVICE_UNAVAILABLE_MESSAGE = `the database is unavailable; retry in ${RETRY_AFTER_SECONDS} s`;
 
 /** Codes GraphQL itself gives for a bad request (parse, validation, variable coercion): shown as they are. */
 const REQUEST_ERROR_CODES = new Set([
@@ -20,6 +25,7 @@ const REQUEST_ERROR_CODES = new Set([
 export function isUnexpectedError(error: unknown): boolean {
   const original = unwrapResolverError(error);
   if (original instanceof DomainError || original instanceof ArgumentValidationError) return false;
+  if (isDatabaseUnavailable(original)) return false;
   if (!(original instanceof GraphQLError)) return true;
   return !REQUEST_ERROR_CODES.has(String(original.extensions?.code));
 }
@@ -27,6 +33,7 @@ export function isUnexpectedError(error: unknown): boolean {
 /** The error's contract code, as counted in metrics and shown to clients. */
 export function errorCode(error: unknown): string {
   if (isUnexpectedError(error)) return INTERNAL_SERVER_ERROR;
+  if (isServiceUnavailable(error)) return SERVICE_UNAVAILABLE;
   const original = unwrapResolverError(error) as GraphQLError;
   return String(original.extensions?.code ?? INTERNAL_SERVER_ERROR);
 }
@@ -36,6 +43,20 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (isUnexpectedError(error)) {
     return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: INTERNAL_SERVER_ERROR } };
   }
+  if (isServiceUnavailable(error)) {
+    return {
+      message: SERVICE_UNAVAILABLE_MESSAGE,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: SERVICE_UNAVAILABLE, retryAfterSeconds: RETRY_AFTER_SECONDS },
+    };
+  }
   const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
   return { ...formatted, extensions };
+}
+
+/** True when the error means the database cannot serve now (see isDatabaseUnavailable): HTTP 503, retry later. */
+export function isServiceUnavailable(error: unknown): boolean {
+  const original = unwrapResolverError(error);
+  return !(original instanceof DomainError) && isDatabaseUnavailable(original);
 }

@@ -4,6 +4,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../../config/config';
 import type { TokenService } from '../../auth/tokens';
 import { BadUserInputError, DomainError } from '../../errors';
+import { sendIfServiceUnavailable } from '../../graphql/service-unavailable';
 import { cohortCsv } from './growth-math';
 import { growthQueryOrFail, GrowthService } from './growth.service';
 
@@ -30,6 +31,7 @@ export function cohortCsvRoute({ orm, tokens, config }: { orm: MikroORM; tokens:
         const status = error.code === 'UNAUTHENTICATED' ? 401 : error.code === 'FORBIDDEN' ? 403 : 400;
         return sendError(response, status, error.code, error.message);
       }
+      if (sendIfServiceUnavailable(error, response)) return;
       request.log.error({ err: error }, 'cohort CSV failed');
       sendError(response, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
     }
