@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, IdempotencyConflictError, NotFoundError } from '../../errors';
+import { BadUserInputError, IdempotencyConflictError, InputChecks, NotFoundError } from '../../errors';
 import type { RequestScope } from '../../graphql/context';
 import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
 import { requestHash } from '../../idempotency';
@@ -18,6 +18,7 @@ import type { Member } from '../members/member.entity';
 import type { MemberService } from '../members/member.service';
 import { isUniqueViolation } from '../../db/errors';
 import { earnMultiplierOf, upgradeAfterOrder } from '../tiers/tier.service';
+import { orderWithinCapOrFail } from './order-cap';
 import { EarningRule } from './earning-rule.entity';
 import { AppliedRule, CampaignRule, evaluateEarning } from './earning';
 import { Order, OrderStatus } from './order.entity';
@@ -71,10 +72,12 @@ export class OrderService {
    */
   async record(input: RecordOrderInput): Promise<Order> {
     const member = await this.members.actionTargetOrFail(input.memberId);
-    const externalId = externalIdOrFail(input.externalId, 'externalId');
-    const amount = parseMoney(input.amount.amount, input.amount.currency, 'amount');
+    const checks = new InputChecks();
+    const externalId = checks.check(() => externalIdOrFail(input.externalId, 'externalId'))!;
+    const amount = checks.check(() => parseMoney(input.amount.amount, input.amount.currency, 'amount'))!;
     const now = new Date();
-    const placedAt = input.placedAt ? pastTimeOrFail(input.placedAt, 'placedAt', now) : now;
+    const placedAt = input.placedAt ? checks.check(() => pastTimeOrFail(input.placedAt!, 'placedAt', now))! : now;
+    checks.throwIfAny();
     const hash = requestHash([member.id, externalId, amount.minor, amount.currency, input.placedAt ?? null]);
 
     const recorded = await this.scope.em.transactional((tx) => this.recordInTransaction(tx, member, { externalId, amount, placedAt, requestHash: hash }, now));
@@ -90,6 +93,7 @@ export class OrderService {
     const { baseCurrency, returnWindowDays } = this.scope.config;
     const fx = await this.fx.rateAt(tx, amount.currency, placedAt, 'amount.currency');
     const base = toBaseCurrency(amount, baseCurrency, fx.rate);
+    orderWithinCapOrFail(amount, base, this.scope.config.maxOrderMinor, fx.rate);
     const [inserted] = await tx.execute<{ id: string }[]>(
       `insert into orders (id, member_id, external_id, amount_minor, currency, base_amount_minor, base_currency, fx_rate, placed_at,
                            refunded_minor, status, points_earned, request_hash, created_at)
