@@ -19,6 +19,7 @@ import type { MemberService } from '../members/member.service';
 import { isUniqueViolation } from '../../db/errors';
 import { earnMultiplierOf, upgradeAfterOrder } from '../tiers/tier.service';
 import { orderWithinCapOrFail } from './order-cap';
+import { qualifyReferralOfReferee } from '../referrals/referral-qualification';
 import { EarningRule } from './earning-rule.entity';
 import { AppliedRule, CampaignRule, evaluateEarning } from './earning';
 import { Order, OrderStatus } from './order.entity';
@@ -109,6 +110,8 @@ export class OrderService {
     );
     const vestsAt = addDays(placedAt, returnWindowDays);
     const pending = vestsAt > now;
+    // Vested at once (placed past the return window): its referral qualifies now, before the account lock below.
+    if (!pending) await qualifyReferralOfReferee(tx, this.scope.config, member.id, now);
     const ledger = new Ledger(tx);
     // Upgrades at once when this order crosses a threshold: the order already earns at the new multiplier.
     const tierMultiplier = earnMultiplierOf(await upgradeAfterOrder(tx, member.id, now, this.scope.config));
