@@ -52,6 +52,16 @@ describe('HTTP routes', () => {
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('names the Stripe webhook route\'s own limit (1 MB) when its body is too large', async () => {
+    const response = await fetch(`${server.url}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=x' },
+      body: JSON.stringify({ pad: 'x'.repeat(1024 * 1024 + 10) }),
+    });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ errors: [{ message: 'request body larger than 1mb', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+  });
+
   it('refuses a body over the size cap with 413 and a JSON error', async () => {
     const response = await post(server, JSON.stringify({ query: `{ __typename }`, variables: { pad: 'x'.repeat(70 * 1024) } }));
     expect(response.status).toBe(413);
