@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/config';
 import { createLogger } from './observability/logger';
 import { migrateToLatest, openDatabase } from './db/database';
+import { EmbeddedDatabaseBusyError } from './db/embedded-lock';
 import { isEmptyProgramme, seedDemoData } from './db/seed';
 import { createApp } from './app';
 import { scheduleLedgerJobs } from './jobs/ledger-jobs';
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof EmbeddedDatabaseBusyError) {
     console.error(error.message);
   } else {
     console.error('Perkgraph failed to start:', error);
