@@ -113,7 +113,7 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
   });
 
   app.get('/metrics', async (_request, response) => {
-    response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    response.type(metrics.registry.contentType).send(await metrics.text());
   });
 
   app.get('/admin/cohorts.csv', cohortCsvRoute({ orm, tokens, config }));

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/config';
-import { createLogger } from './observability/logger';
+import { createLogger, wantsPrettyLogs } from './observability/logger';
 import { migrateToLatest, openDatabase } from './db/database';
 import { EmbeddedDatabaseBusyError } from './db/embedded-lock';
 import { isEmptyProgramme, seedDemoData } from './db/seed';
@@ -16,7 +16,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { pretty: wantsPrettyLogs(config.nodeEnv, process.stdout.isTTY) });
   if (config.usesDevelopmentSecret) {
     logger.warn('JWT_SECRET is not set: using the fixed development secret. Never do this in production (it refuses to start).');
   }
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     config.jobIntervalSeconds,
     () => runReferralJobs(database.orm, config),
     (error) => logger.error({ err: error }, 'referral jobs failed'),
+    'referrals',
   );
   const stopLtvJob = scheduleLtvJob(database.orm, config, (error) => logger.error({ err: error }, 'nightly LTV run failed'));
   const port = await app.listen(config.port);

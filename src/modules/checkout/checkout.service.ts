@@ -14,6 +14,7 @@ import { Quote, quoteRedemption } from '../ledger/redemption';
 import type { MemberService } from '../members/member.service';
 import { expireDueHolds } from './hold-expiry';
 import { HoldStatus, PointsHold } from './points-hold.entity';
+import { countLedgerReplay } from '../../observability/domain-metrics';
 
 export interface HoldInput {
   memberId: string;
@@ -73,6 +74,7 @@ export class CheckoutService {
         const [earlier] = await tx.execute<Record<string, unknown>[]>('select * from points_holds where idempotency_key = ?', [idempotencyKey]);
         if (earlier) {
           if (earlier.request_hash !== hash) throw new IdempotencyConflictError(`idempotencyKey ${idempotencyKey}`);
+          countLedgerReplay('hold');
           return tx.map(PointsHold, earlier);
         }
         await expireDueHolds(tx, ledger, account, now);

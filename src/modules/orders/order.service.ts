@@ -19,6 +19,7 @@ import type { MemberService } from '../members/member.service';
 import { isUniqueViolation } from '../../db/errors';
 import { earnMultiplierOf, upgradeAfterOrder } from '../tiers/tier.service';
 import { orderWithinCapOrFail } from './order-cap';
+import { countLedgerReplay } from '../../observability/domain-metrics';
 import { qualifyReferralOfReferee } from '../referrals/referral-qualification';
 import { EarningRule } from './earning-rule.entity';
 import { AppliedRule, CampaignRule, evaluateEarning } from './earning';
@@ -82,6 +83,7 @@ export class OrderService {
     const hash = requestHash([member.id, externalId, amount.minor, amount.currency, input.placedAt ?? null]);
 
     const recorded = await this.scope.em.transactional((tx) => this.recordInTransaction(tx, member, { externalId, amount, placedAt, requestHash: hash }, now));
+    if (!recorded) countLedgerReplay('record_order');
     return recorded ?? (await this.replayOf(externalId, hash))!;
   }
 
@@ -194,6 +196,7 @@ export class OrderService {
     const [previous] = await tx.execute<{ request_hash: string }[]>('select request_hash from order_refunds where refund_id = ?', [refundId]);
     if (previous) {
       if (previous.request_hash !== hash) throw new IdempotencyConflictError(`refundId ${refundId}`);
+      countLedgerReplay('refund');
       return order.id;
     }
     if (refund.amount.currency !== order.currency) throw new BadUserInputError('amount.currency', `the order was paid in ${order.currency}`);

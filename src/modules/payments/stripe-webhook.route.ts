@@ -8,7 +8,8 @@ import { FxService } from '../fx/fx.service';
 import { MemberLoaders } from '../members/member.loaders';
 import { MemberService } from '../members/member.service';
 import { OrderService } from '../orders/order.service';
-import { StripeEventInput, StripeWebhookService } from './stripe-webhook.service';
+import { HANDLED_EVENT_TYPES, StripeEventInput, StripeWebhookService } from './stripe-webhook.service';
+import { countStripeEvent } from '../../observability/domain-metrics';
 
 /** Stripe's default: a signature older than this many seconds is refused (replay protection). */
 export const STRIPE_SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -44,6 +45,7 @@ export function stripeWebhookHandler(orm: MikroORM, config: Config): express.Req
       event = Stripe.webhooks.constructEvent(body, signature, secret, STRIPE_SIGNATURE_TOLERANCE_SECONDS) as unknown as StripeEventInput;
     } catch (error) {
       request.log.warn({ reason: (error as Error).message }, 'Stripe webhook refused');
+      countStripeEvent('unverified', 'refused', HANDLED_EVENT_TYPES);
       response.status(400).json({ error: 'invalid Stripe signature or payload' });
       return;
     }
@@ -58,8 +60,10 @@ export function stripeWebhookHandler(orm: MikroORM, config: Config): express.Req
       const orders = new OrderService(scope, members, new FxService(scope, audit), audit);
       const outcome = await new StripeWebhookService(scope, orders).handle(event);
       request.log.info({ stripeEvent: event.id, type: event.type, outcome }, 'Stripe webhook');
+      countStripeEvent(event.type, outcome, HANDLED_EVENT_TYPES);
       response.json({ received: true, outcome });
     } catch (error) {
+      countStripeEvent(event.type, 'failed', HANDLED_EVENT_TYPES);
       next(error);
     }
   };
