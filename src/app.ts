@@ -21,6 +21,7 @@ import { costLimitPlugin, formatByteLimit, LIMITS, limitValidationRules } from '
 import { observabilityPlugin } from './graphql/observability.plugin';
 import { authenticationPlugin } from './graphql/authentication.plugin';
 import { sendIfServiceUnavailable, serviceUnavailablePlugin } from './graphql/service-unavailable';
+import { inputGuardPlugin } from './graphql/input-guard.plugin';
 import { ActivityRecorder } from './modules/analytics/activity-recorder';
 import { cohortCsvRoute } from './modules/analytics/cohort-csv.route';
 import { stripeWebhookBodyParser, stripeWebhookHandler } from './modules/payments/stripe-webhook.route';
@@ -81,6 +82,7 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
       costLimitPlugin(schema),
       observabilityPlugin(metrics),
       serviceUnavailablePlugin,
+      inputGuardPlugin,
     ],
   });
   await apollo.start();

@@ -27,6 +27,7 @@ export function isUnexpectedError(error: unknown): boolean {
   if (original instanceof DomainError || original instanceof ArgumentValidationError) return false;
   if (isDatabaseUnavailable(original)) return false;
   if (!(original instanceof GraphQLError)) return true;
+  if (isCodelessBadRequest(original)) return false;
   return !REQUEST_ERROR_CODES.has(String(original.extensions?.code));
 }
 
@@ -34,6 +35,7 @@ export function isUnexpectedError(error: unknown): boolean {
 export function errorCode(error: unknown): string {
   if (isUnexpectedError(error)) return INTERNAL_SERVER_ERROR;
   if (isServiceUnavailable(error)) return SERVICE_UNAVAILABLE;
+  if (isCodelessBadRequest(unwrapResolverError(error))) return 'BAD_REQUEST';
   const original = unwrapResolverError(error) as GraphQLError;
   return String(original.extensions?.code ?? INTERNAL_SERVER_ERROR);
 }
@@ -52,6 +54,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     };
   }
   const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+  if (isCodelessBadRequest(unwrapResolverError(error))) return { ...formatted, extensions: { ...extensions, code: 'BAD_REQUEST' } };
   return { ...formatted, extensions };
 }
 
@@ -59,4 +62,14 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
 export function isServiceUnavailable(error: unknown): boolean {
   const original = unwrapResolverError(error);
   return !(original instanceof DomainError) && isDatabaseUnavailable(original);
+}
+
+/**
+ * Apollo refuses some requests with a GraphQLError that has an HTTP 4xx status but no code (a persisted query
+ * whose hash does not match): the client's mistake, shown as BAD_REQUEST rather than hidden as a bug.
+ */
+function isCodelessBadRequest(error: unknown): boolean {
+  if (!(error instanceof GraphQLError) || error.extensions?.code !== undefined) return false;
+  const status = (error.extensions?.http as { status?: number } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
