@@ -1,28 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TokenService } from '../../src/auth/tokens';
 import { lockPathOf } from '../../src/db/embedded-lock';
-import { spawnServer, SpawnedServer, waitForListening } from '../helpers/processes';
+import { runCliCommand as runCli, spawnServer, SpawnedServer, waitForListening } from '../helpers/processes';
 import { TEST_JWT_SECRET } from '../helpers/server';
-
-const ROOT = join(__dirname, '..', '..');
-
-function runCli(command: string, args: string[], environment: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'src', 'cli', `${command}.ts`), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...environment },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /**
  * One PGlite folder is only ever opened by one process: the server holds an exclusive lock; the command-line

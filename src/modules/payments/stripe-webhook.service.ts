@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RequestScope } from '../../graphql/context';
 import { requestHash } from '../../idempotency';
 import { fromStripeAmount } from '../../money/stripe-amounts';
+import type { Money } from '../../money/money';
 import { Ledger } from '../ledger/ledger';
 import { FreezeStatus } from '../ledger/points-freeze.entity';
 import { Member } from '../members/member.entity';
@@ -162,12 +163,17 @@ export class StripeWebhookService {
       await this.orders.restoreFailedRefund(tx, paymentIntentId, refund.id, amount);
       return;
     }
+    await this.applyRefund(tx, paymentIntentId, refund.id, amount);
+  }
+
+  /** One Stripe refund, once per refund id, through the same code as refundOrder (capped at what is left). */
+  private async applyRefund(tx: EntityManager, paymentIntentId: string, refundId: string, amount: Money): Promise<void> {
     if (amount.minor === 0n) return;
     await this.orders.refundInTransaction(tx, {
       orderExternalId: paymentIntentId,
-      refundId: refund.id,
+      refundId,
       amount,
-      requestHash: requestHash(['stripe-refund', refund.id, amount.minor, amount.currency]),
+      requestHash: requestHash(['stripe-refund', refundId, amount.minor, amount.currency]),
       capAtWhatIsLeft: true,
     });
   }
@@ -180,15 +186,7 @@ export class StripeWebhookService {
         .filter((refund) => typeof refund?.id === 'string' && refund.status !== 'failed' && refund.status !== 'canceled')
         .sort((a, b) => (a.created ?? 0) - (b.created ?? 0) || String(a.id).localeCompare(String(b.id)));
       for (const refund of refunds) {
-        const amount = fromStripeAmount(Number(refund.amount), String(refund.currency ?? charge.currency));
-        if (amount.minor === 0n) continue;
-        await this.orders.refundInTransaction(tx, {
-          orderExternalId: paymentIntentId,
-          refundId: refund.id,
-          amount,
-          requestHash: requestHash(['stripe-refund', refund.id, amount.minor, amount.currency]),
-          capAtWhatIsLeft: true,
-        });
+        await this.applyRefund(tx, paymentIntentId, refund.id, fromStripeAmount(Number(refund.amount), String(refund.currency ?? charge.currency)));
       }
       return;
     }
