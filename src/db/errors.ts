@@ -27,6 +27,8 @@ const UNAVAILABLE_MESSAGES = [
   /(^|\s-\s)Client has encountered a connection error and is not queryable$/,
   /(^|\s-\s)Client was closed and is not queryable$/,
   /^Knex: Timeout acquiring a connection/,
+  // knex ends a transaction whose connection died; the transaction's next statement then fails with this.
+  /^Transaction query already complete/,
   /(^|\s-\s)timeout exceeded when trying to connect$/,
 ];
 

@@ -87,6 +87,9 @@ describe('faults under load (real processes, own PostgreSQL cluster)', () => {
   }, 240_000);
 
   afterAll(async () => {
+    // Errors the processes logged (level 50), to diagnose a failure.
+    const errors = apis.flatMap((api) => api.spawned.output().split('\n').filter((line) => line.includes('"level":50')).map((line) => `${api.name}: ${line.slice(0, 1500)}`));
+    if (errors.length) console.log(errors.join('\n'));
     for (const api of apis) if (api.spawned.child.exitCode === null && api.spawned.child.signalCode === null) api.spawned.child.kill('SIGTERM');
     await Promise.all(apis.map((api) => api.spawned.exited));
     await orm?.close(true);

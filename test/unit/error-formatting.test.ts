@@ -116,6 +116,7 @@ describe('database unavailability', () => {
     ['connection refused', pgError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432')],
     ['connection reset', pgError('ECONNRESET', 'read ECONNRESET')],
     ['a lost connection, as knex words it', new DriverException(new Error('select 1 - Connection terminated unexpectedly'))],
+    ['a statement in a transaction whose connection died', new DriverException(new Error('Transaction query already complete, run with DEBUG=knex:tx for more info'))],
   ])('%s is SERVICE_UNAVAILABLE with a retry hint', (_name, original) => {
     const error = resolverError(original);
     expect(isUnexpectedError(error)).toBe(false);
