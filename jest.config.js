@@ -25,5 +25,6 @@ module.exports = {
   // Prepares a migrated template database once; each test file clones it (test/helpers/database.ts).
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
-  projects: [project('unit'), project('integration'), project('api')],
+  // fault: its own PostgreSQL cluster, process kills and database crashes (npm run test:fault; .ci/run runs it).
+  projects: [project('unit'), project('integration'), project('api'), project('fault', { testMatch: ['<rootDir>/test/fault/**/*.fault.test.ts'] })],
 };

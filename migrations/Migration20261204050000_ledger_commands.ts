@@ -69,12 +69,13 @@ begin
 end $$;`);
 
     // One transfer and the member account's balance change; with p_lot_expires_at, the lot its credit creates
-    // (vested lots start net of any clawback debt: the account's vested lots always hold max(posted, 0)).
+    // (vested lots start net of any clawback debt: the account's vested lots always hold max(posted, 0)), which
+    // belongs to the transfer's order unless p_lot_of_order is false.
     this.addSql(`
 create or replace function ledger_post(
   p_account bigint, p_direction text, p_bucket text, p_kind text, p_amount bigint, p_counterparty text,
   p_reference text, p_reason text, p_details jsonb, p_order uuid, p_key text, p_hash text, p_expires_at timestamptz,
-  p_lot_expires_at timestamptz default null, p_lot_vests_at timestamptz default null
+  p_lot_expires_at timestamptz default null, p_lot_vests_at timestamptz default null, p_lot_of_order boolean default true
 ) returns points_transfers language plpgsql as $$
 declare
   v_account points_accounts;
@@ -101,7 +102,7 @@ begin
   end if;
   if p_lot_expires_at is not null then
     insert into points_lots (account_id, member_id, currency, transfer_id, order_id, amount, remaining, reversed, pending, vests_at, expires_at, created_at)
-    values (p_account, v_account.member_id, v_account.currency, v_transfer.id, p_order, p_amount,
+    values (p_account, v_account.member_id, v_account.currency, v_transfer.id, case when p_lot_of_order then p_order end, p_amount,
             case when p_bucket = 'PENDING' then p_amount else least(p_amount, greatest(v_account.posted, 0)) end,
             0, p_bucket = 'PENDING', p_lot_vests_at, p_lot_expires_at, now());
   end if;
@@ -270,7 +271,7 @@ end $$;`);
       'ledger_currency_or_fail(text)',
       'ledger_member_or_fail(uuid, text)',
       'ledger_draw_from_lots(bigint, bigint, bigint, timestamptz)',
-      'ledger_post(bigint, text, text, text, bigint, text, text, text, jsonb, uuid, text, text, timestamptz, timestamptz, timestamptz)',
+      'ledger_post(bigint, text, text, text, bigint, text, text, text, jsonb, uuid, text, text, timestamptz, timestamptz, timestamptz, boolean)',
       'ledger_lock_account_by_id(bigint, timestamptz)',
       'ledger_lock_account(uuid, text, timestamptz)',
       'ledger_expire_due_holds(bigint, timestamptz)',

@@ -17,9 +17,11 @@ import { checkReadiness } from './db/database';
 import { buildGraphQLSchema } from './graphql/schema';
 import { createRequestContext, RequestContext } from './graphql/context';
 import { formatError } from './graphql/errors';
-import { costLimitPlugin, LIMITS, limitValidationRules } from './graphql/limits';
+import { costLimitPlugin, formatByteLimit, LIMITS, limitValidationRules } from './graphql/limits';
 import { observabilityPlugin } from './graphql/observability.plugin';
 import { authenticationPlugin } from './graphql/authentication.plugin';
+import { sendIfServiceUnavailable, serviceUnavailablePlugin } from './graphql/service-unavailable';
+import { inputGuardPlugin } from './graphql/input-guard.plugin';
 import { ActivityRecorder } from './modules/analytics/activity-recorder';
 import { cohortCsvRoute } from './modules/analytics/cohort-csv.route';
 import { stripeWebhookBodyParser, stripeWebhookHandler } from './modules/payments/stripe-webhook.route';
@@ -48,6 +50,8 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 interface HttpError extends Error {
   status?: number;
+  /** body-parser's limit in bytes, on a 413. */
+  limit?: number;
 }
 
 /** Wiring only: HTTP routes, Apollo, per-request context. */
@@ -86,6 +90,8 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
       authenticationPlugin,
       costLimitPlugin(schema),
       observabilityPlugin(metrics),
+      serviceUnavailablePlugin,
+      inputGuardPlugin,
     ],
   });
   await apollo.start();
@@ -139,7 +145,7 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
   });
 
   app.get('/metrics', async (_request, response) => {
-    response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    response.type(metrics.registry.contentType).send(await metrics.text());
   });
 
   app.get('/admin/cohorts.csv', cohortCsvRoute({ orm, tokens, config }));
@@ -156,10 +162,13 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
 
   // Body-parser failures (too large, malformed JSON) and anything else thrown outside GraphQL: JSON, no internals.
   app.use((error: HttpError, request: express.Request, response: express.Response, _next: express.NextFunction) => {
+    if (sendIfServiceUnavailable(error, response)) return;
     const status = typeof error.status === 'number' && error.status >= 400 && error.status < 600 ? error.status : 500;
     if (status >= 500) request.log.error({ err: error }, 'unexpected HTTP error');
     const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
-    const message = status === 413 ? `request body larger than ${LIMITS.body}` : status < 500 ? error.message : 'Internal server error';
+    // Each route has its own limit (64 kB for GraphQL, 1 MB for Stripe webhooks): name the one that refused.
+    const limit = typeof error.limit === 'number' ? formatByteLimit(error.limit) : LIMITS.body;
+    const message = status === 413 ? `request body larger than ${limit}` : status < 500 ? error.message : 'Internal server error';
     response.status(status).json({ errors: [{ message, extensions: { code } }] });
   });
 

@@ -34,6 +34,40 @@ export class BadUserInputError extends DomainError {
   }
 }
 
+/** Several invalid fields of one input, reported together: `extensions.problems` lists each with its field. */
+export class InvalidInputError extends DomainError {
+  constructor(readonly problems: BadUserInputError[]) {
+    super('BAD_USER_INPUT', problems.map((problem) => problem.message).join('; '), {
+      field: problems[0].field,
+      problems: problems.map((problem) => ({ field: problem.field, message: problem.message })),
+    });
+  }
+}
+
+/**
+ * Runs the checks of one input and reports every failure, not only the first: one BadUserInputError as it is,
+ * several as an InvalidInputError. Other errors pass through at once.
+ */
+export class InputChecks {
+  private readonly problems: BadUserInputError[] = [];
+
+  /** The check's result, or undefined when it failed (the failure is kept for `throwIfAny`). */
+  check<T>(run: () => T): T | undefined {
+    try {
+      return run();
+    } catch (error) {
+      if (!(error instanceof BadUserInputError)) throw error;
+      this.problems.push(error);
+      return undefined;
+    }
+  }
+
+  throwIfAny(): void {
+    if (this.problems.length === 1) throw this.problems[0];
+    if (this.problems.length > 1) throw new InvalidInputError(this.problems);
+  }
+}
+
 export class UnauthenticatedError extends DomainError {
   /** `httpStatus` is set when the whole request is refused (a bad token), not one field. */
   constructor(message = 'a valid bearer token is required', httpStatus?: number) {

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/config';
-import { createLogger } from './observability/logger';
+import { createLogger, wantsPrettyLogs } from './observability/logger';
 import { migrateToLatest, openDatabase } from './db/database';
+import { EmbeddedDatabaseBusyError } from './db/embedded-lock';
 import { isEmptyProgramme, seedDemoData } from './db/seed';
 import { createApp } from './app';
 import { scheduleLedgerJobs } from './jobs/ledger-jobs';
@@ -17,7 +18,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { pretty: wantsPrettyLogs(config.nodeEnv, process.stdout.isTTY) });
   if (config.usesDevelopmentSecret) {
     logger.warn('JWT_SECRET is not set: using the fixed development secret. Never do this in production (it refuses to start).');
   }
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     config.jobIntervalSeconds,
     () => runReferralJobs(database.orm, config),
     (error) => logger.error({ err: error }, 'referral jobs failed'),
+    'referrals',
   );
   const stopLtvJob = scheduleLtvJob(database.orm, config, (error) => logger.error({ err: error }, 'nightly LTV run failed'));
   const stopPrivacyJobs = schedulePrivacyJobs(database.orm, config, (error) => logger.error({ err: error }, 'privacy jobs failed'));
@@ -69,7 +71,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof EmbeddedDatabaseBusyError) {
     console.error(error.message);
   } else {
     console.error('Perkgraph failed to start:', error);

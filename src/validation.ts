@@ -33,3 +33,25 @@ export function uuidOrFail(value: string, field: string, problem: string): strin
   if (!UUID.test(value)) throw new BadUserInputError(field, problem);
   return value.toLowerCase();
 }
+
+/**
+ * The path of the first string inside `value` (objects and arrays, walked) that contains U+0000, or null.
+ * PostgreSQL text cannot hold NUL, so such input is refused at the boundary instead of failing in the database.
+ */
+export function pathOfNulCharacter(value: unknown, path = ''): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || 'input' : null;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index += 1) {
+      const found = pathOfNulCharacter(value[index], `${path}[${index}]`);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (value && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      const found = pathOfNulCharacter(inner, path ? `${path}.${key}` : key);
+      if (found) return found;
+    }
+  }
+  return null;
+}

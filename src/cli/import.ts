@@ -48,7 +48,7 @@ const summary = (name: string, report: FileReport): string =>
 runCli(async () => {
   const args = parseArguments(process.argv.slice(2));
   const config = loadConfig();
-  const database = await openDatabase(config);
+  const database = await openDatabase({ ...config, shareRunningEmbedded: true });
   // The bar goes to stderr and only on a terminal (cli-progress writes nothing otherwise).
   const bar = new SingleBar({ format: '{file} |{bar}| {percentage}% | {rows} rows', hideCursor: true, etaBuffer: 50 }, Presets.shades_classic);
   let current: HistoryFile | undefined;

@@ -5,7 +5,7 @@ import { migrateToLatest, openDatabase } from '../db/database';
 import { runCli } from './run-cli';
 
 runCli(async () => {
-  const database = await openDatabase(loadConfig());
+  const database = await openDatabase({ ...loadConfig(), shareRunningEmbedded: true });
   try {
     const applied = await migrateToLatest(database.orm);
     console.log(applied.length ? `Applied ${applied.length} migration(s):\n${applied.join('\n')}` : 'Already up to date.');

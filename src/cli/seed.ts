@@ -6,7 +6,7 @@ import { seedDemoData } from '../db/seed';
 import { runCli } from './run-cli';
 
 runCli(async () => {
-  const database = await openDatabase(loadConfig());
+  const database = await openDatabase({ ...loadConfig(), shareRunningEmbedded: true });
   try {
     await migrateToLatest(database.orm);
     await seedDemoData(database.orm);

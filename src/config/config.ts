@@ -52,6 +52,12 @@ const environmentSchema = z
       emptyAsUndefined,
       z.string().regex(/^\d{1,15}(\.\d{1,6})?$/, 'must be a decimal amount in the base currency, such as 1000.00').default('1000.00'),
     ),
+    MAX_ORDER_AMOUNT: z.preprocess(
+      emptyAsUndefined,
+      z.string().regex(/^\d{1,15}(\.\d{1,6})?$/, 'must be a decimal amount in the base currency, such as 1000000.00')
+        .refine((amount) => /[1-9]/.test(amount), 'must be greater than zero')
+        .default('1000000.00'),
+    ),
     REFERRAL_MIN_ORDER_MINOR: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(2000)),
     REFERRAL_REFERRER_BONUS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(500)),
     REFERRAL_REFEREE_BONUS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(200)),
@@ -117,6 +123,8 @@ export interface Config {
   homeMarket: string;
   /** Minor units of the base currency: members whose 12-month net spend is above it are high-value. */
   highValueThresholdMinor: bigint;
+  /** Minor units of the base currency: the largest order recordOrder (and a Stripe payment) accepts. */
+  maxOrderMinor: bigint;
   referral: ReferralSettings;
   ltv: LtvSettings;
   privacy: PrivacySettings;
@@ -179,13 +187,13 @@ function withoutTrailingZeros(amount: string): string {
   return amount.includes('.') ? amount.replace(/\.?0+$/, '') : amount;
 }
 
-/** The threshold is in the base currency, so it may have no more (non-zero) fraction digits than that currency has. */
-function highValueThresholdProblem(environment: NodeJS.ProcessEnv): string | undefined {
+/** An amount in the base currency may have no more (non-zero) fraction digits than that currency has. */
+function baseAmountProblem(environment: NodeJS.ProcessEnv, variable: 'HIGH_VALUE_THRESHOLD' | 'MAX_ORDER_AMOUNT'): string | undefined {
   const base = (environment.BASE_CURRENCY || 'USD').toUpperCase();
-  const fraction = /^\d+\.(\d+)$/.exec(withoutTrailingZeros(environment.HIGH_VALUE_THRESHOLD ?? ''))?.[1];
+  const fraction = /^\d+\.(\d+)$/.exec(withoutTrailingZeros(environment[variable] ?? ''))?.[1];
   const digits = minorUnitDigits(base);
   if (fraction === undefined || digits === undefined || fraction.length <= digits) return undefined;
-  return `HIGH_VALUE_THRESHOLD: ${base} has ${digits} fraction digits`;
+  return `${variable}: ${base} has ${digits} fraction digits`;
 }
 
 /** Parses and validates the environment once; throws ConfigError naming every bad variable. */
@@ -194,8 +202,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   // Checked apart from the schema so that it is reported together with any other bad variable.
   if (environment.NODE_ENV === 'production' && !environment.JWT_SECRET) problems.push('JWT_SECRET: is required when NODE_ENV=production');
-  const thresholdProblem = highValueThresholdProblem(environment);
-  if (thresholdProblem) problems.push(thresholdProblem);
+  for (const variable of ['HIGH_VALUE_THRESHOLD', 'MAX_ORDER_AMOUNT'] as const) {
+    const problem = baseAmountProblem(environment, variable);
+    if (problem) problems.push(problem);
+  }
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const env = parsed.data;
   const threshold = parseMoney(withoutTrailingZeros(env.HIGH_VALUE_THRESHOLD), env.BASE_CURRENCY, 'HIGH_VALUE_THRESHOLD', { allowZero: true }).minor;
@@ -222,6 +232,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     birthdayGiftPoints: env.BIRTHDAY_GIFT_POINTS,
     homeMarket: env.HOME_MARKET,
     highValueThresholdMinor: threshold,
+    maxOrderMinor: parseMoney(withoutTrailingZeros(env.MAX_ORDER_AMOUNT), env.BASE_CURRENCY, 'MAX_ORDER_AMOUNT').minor,
     referral: {
       minOrderMinor: BigInt(env.REFERRAL_MIN_ORDER_MINOR),
       referrerBonus: env.REFERRAL_REFERRER_BONUS,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { EmbeddedLock, lockEmbeddedFolder } from './embedded-lock';
 
 export interface EmbeddedPostgres {
   /** A postgres:// URL for the socket server; MikroORM's ordinary pg driver connects to it. */
@@ -21,19 +22,30 @@ const SOCKET_CONNECTIONS = 64;
  */
 export async function startEmbeddedPostgres(options: { dataDir?: string; loadDataDir?: Blob } = {}): Promise<EmbeddedPostgres> {
   let dataDir: string | undefined;
+  let lock: EmbeddedLock | undefined;
   if (options.dataDir) {
     dataDir = path.resolve(options.dataDir);
+    // Two processes on one PGlite folder corrupt it: the first holds the lock until it closes (or dies).
+    lock = lockEmbeddedFolder(dataDir);
     mkdirSync(dataDir, { recursive: true });
   }
-  const pglite = await PGlite.create(dataDir, { loadDataDir: options.loadDataDir });
-  const server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0, maxConnections: SOCKET_CONNECTIONS });
-  await server.start();
-  return {
-    url: `postgresql://postgres@${server.getServerConn()}/postgres?application_name=${EMBEDDED_APPLICATION_NAME}`,
-    pglite,
-    async close() {
-      await server.stop();
-      await pglite.close();
-    },
-  };
+  try {
+    const pglite = await PGlite.create(dataDir, { loadDataDir: options.loadDataDir });
+    const server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0, maxConnections: SOCKET_CONNECTIONS });
+    await server.start();
+    const url = `postgresql://postgres@${server.getServerConn()}/postgres?application_name=${EMBEDDED_APPLICATION_NAME}`;
+    lock?.setUrl(url);
+    return {
+      url,
+      pglite,
+      async close() {
+        await server.stop();
+        await pglite.close();
+        lock?.release();
+      },
+    };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
 }

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestContext } from './context';
+import { countAuthenticationRejection } from '../observability/domain-metrics';
 
 /**
  * A request with a bad token (wrong secret, expired, malformed) is refused whole, with HTTP 401.
@@ -10,7 +11,10 @@ export const authenticationPlugin: ApolloServerPlugin<RequestContext> = {
   async requestDidStart() {
     return {
       async didResolveOperation({ contextValue }) {
-        if (contextValue.authenticationError) throw contextValue.authenticationError;
+        if (contextValue.authenticationError) {
+          countAuthenticationRejection('bad_token');
+          throw contextValue.authenticationError;
+        }
       },
     };
   },

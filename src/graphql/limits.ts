@@ -73,3 +73,10 @@ export function costLimitPlugin(schema: GraphQLSchema): ApolloServerPlugin {
     },
   };
 }
+
+/** A body-parser limit in bytes as the limits are written ("64kb", "1mb"), for 413 messages. */
+export function formatByteLimit(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)}mb`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024}kb`;
+  return `${bytes} bytes`;
+}

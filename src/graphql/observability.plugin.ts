@@ -1,7 +1,43 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Metrics } from '../observability/metrics';
 import type { RequestContext } from './context';
+import type { GraphQLError, OperationDefinitionNode } from 'graphql';
+import { countAuthenticationRejection, countLedgerCommand, LedgerCommandKind, LedgerOutcome } from '../observability/domain-metrics';
 import { errorCode, isUnexpectedError } from './errors';
+
+/** The mutations that move points, as ledger command kinds in perkgraph_ledger_commands_total. */
+const LEDGER_MUTATIONS: Record<string, LedgerCommandKind> = {
+  holdPoints: 'hold',
+  capturePoints: 'capture',
+  releasePoints: 'release',
+  adjustPoints: 'adjust',
+  recordOrder: 'record_order',
+  refundOrder: 'refund',
+  redeemReward: 'redeem',
+};
+
+function ledgerOutcome(code: string): LedgerOutcome {
+  if (code === 'INSUFFICIENT_POINTS') return 'insufficient_points';
+  if (code === 'IDEMPOTENCY_CONFLICT') return 'conflict';
+  if (code === 'SERVICE_UNAVAILABLE') return 'unavailable';
+  if (code === 'INTERNAL_SERVER_ERROR') return 'failed';
+  return 'refused';
+}
+
+/** Counts each points-moving mutation field of an executed operation by the outcome its error (or none) says. */
+function countLedgerCommands(document: OperationDefinitionNode | undefined, errors: readonly GraphQLError[]): void {
+  if (document?.operation !== 'mutation') return;
+  // An error without a path refused the whole request (a bad token, a limit): no command ran.
+  if (errors.some((error) => !error.path)) return;
+  for (const selection of document.selectionSet.selections) {
+    if (selection.kind !== 'Field') continue;
+    const kind = LEDGER_MUTATIONS[selection.name.value];
+    if (!kind) continue;
+    const key = selection.alias?.value ?? selection.name.value;
+    const error = errors.find((candidate) => candidate.path?.[0] === key);
+    countLedgerCommand(kind, error ? ledgerOutcome(errorCode(error)) : 'ok');
+  }
+}
 
 /** Distinct operation names kept as metric labels; later names count as "other" (clients choose names). */
 const MAX_OPERATION_LABELS = 200;
@@ -28,7 +64,9 @@ export function observabilityPlugin(metrics: Metrics): ApolloServerPlugin<Reques
             }
           }
         },
-        async willSendResponse({ operationName }) {
+        async willSendResponse({ operationName, operation: document, errors }) {
+          countLedgerCommands(document, errors ?? []);
+          if (errors?.some((error) => errorCode(error) === 'UNAUTHENTICATED' && error.path)) countAuthenticationRejection('missing_token');
           const operation = operationLabel(operationName);
           metrics.graphqlRequests.inc({ operation });
           stopTimer({ operation });

@@ -2,6 +2,7 @@ import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import type { Logger } from '../observability/logger';
+import { sendIfServiceUnavailable } from '../graphql/service-unavailable';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -63,6 +64,8 @@ export function graphQLHttpHandler<Context extends object>(options: GraphQLHttpO
         response.end();
       }
     } catch (error) {
+      // The database away (while building the context, say): 503 with Retry-After, as on every route.
+      if (sendIfServiceUnavailable(error, expressLike(response))) return;
       logger.error({ err: error, reqId: requestId }, 'unexpected HTTP error');
       if (!response.headersSent) sendError(response, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
       else response.end();
@@ -102,4 +105,28 @@ function sendError(response: http.ServerResponse, status: number, code: string, 
   const text = JSON.stringify({ errors: [{ message, extensions: { code } }] });
   response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   response.end(text);
+}
+
+/** The few Express response methods sendIfServiceUnavailable uses, over a plain node:http response. */
+function expressLike(response: http.ServerResponse) {
+  return {
+    get headersSent() {
+      return response.headersSent;
+    },
+    status(code: number) {
+      response.statusCode = code;
+      return {
+        setHeader(name: string, value: string) {
+          response.setHeader(name, value);
+          return {
+            json(body: unknown) {
+              const text = JSON.stringify(body);
+              response.setHeader('content-type', 'application/json; charset=utf-8');
+              response.end(text);
+            },
+          };
+        },
+      };
+    },
+  };
 }

@@ -107,5 +107,5 @@ async function expirePoints(em: EntityManager, now: Date): Promise<bigint> {
 
 /** Runs the ledger jobs every `intervalSeconds` until stopped; failures are logged and retried next time. */
 export function scheduleLedgerJobs(orm: MikroORM, intervalSeconds: number, onError: (error: unknown) => void): () => Promise<void> {
-  return scheduleEvery(intervalSeconds, () => runLedgerJobs(orm), onError);
+  return scheduleEvery(intervalSeconds, () => runLedgerJobs(orm), onError, 'ledger');
 }

@@ -32,5 +32,5 @@ export async function runNightlyLtvIfDue(orm: MikroORM, config: Config, now: Dat
 /** Checks every few minutes whether the nightly run is due; off with JOB_INTERVAL_SECONDS=0 or LTV_NIGHTLY_HOUR=-1. */
 export function scheduleLtvJob(orm: MikroORM, config: Config, onError: (error: unknown) => void): () => Promise<void> {
   if (config.jobIntervalSeconds <= 0 || config.ltv.nightlyHour < 0) return async () => undefined;
-  return scheduleEvery(Math.min(config.jobIntervalSeconds, CHECK_EVERY_SECONDS), () => runNightlyLtvIfDue(orm, config), onError);
+  return scheduleEvery(Math.min(config.jobIntervalSeconds, CHECK_EVERY_SECONDS), () => runNightlyLtvIfDue(orm, config), onError, 'ltv');
 }

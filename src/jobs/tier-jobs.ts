@@ -165,5 +165,5 @@ async function grantBirthdayGifts(em: EntityManager, config: Config, now: Date):
 
 /** Runs the tier jobs every `tierJobIntervalSeconds` until stopped; failures are logged and retried next time. */
 export function scheduleTierJobs(orm: MikroORM, config: Config, onError: (error: unknown) => void): () => Promise<void> {
-  return scheduleEvery(config.tierJobIntervalSeconds, () => runTierJobs(orm, config), onError);
+  return scheduleEvery(config.tierJobIntervalSeconds, () => runTierJobs(orm, config), onError, 'tiers');
 }

@@ -21,6 +21,9 @@ const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
  */
 export function parseDecimal(text: string, field: string, options: { allowZero?: boolean } = {}): Decimal {
   const match = typeof text === 'string' ? DECIMAL.exec(text.trim()) : null;
+  if (!match && typeof text === 'string' && /^-\s*\d+(?:\.\d+)?$/.test(text.trim())) {
+    throw new BadUserInputError(field, options.allowZero ? `must not be negative; "${text}" is` : `must be greater than zero; "${text}" is not`);
+  }
   if (!match) throw new BadUserInputError(field, `"${String(text)}" is not a decimal number such as 1.25`);
   const [, whole, fraction = ''] = match;
   if (fraction.length > MAX_FRACTION_DIGITS) {

@@ -8,6 +8,7 @@ export interface Money {
 }
 
 const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
+const NEGATIVE_DECIMAL = /^-\s*\d+(?:\.\d+)?$/;
 
 /**
  * Parses a decimal string in major units ("12.34" USD, "1500" JPY) into minor units.
@@ -19,6 +20,9 @@ export function parseMoney(amount: string, currencyCode: string, field: string, 
   const digits = minorUnitDigits(currency);
   if (digits === undefined) throw new BadUserInputError(`${field}.currency`, `unknown currency "${currencyCode}"`);
   const match = DECIMAL.exec(amount.trim());
+  if (!match && NEGATIVE_DECIMAL.test(amount.trim())) {
+    throw new BadUserInputError(`${field}.amount`, options.allowZero ? `must not be negative; "${amount}" is` : `must be greater than zero; "${amount}" is not`);
+  }
   if (!match) throw new BadUserInputError(`${field}.amount`, `"${amount}" is not a decimal amount such as 12.34`);
   const [, whole, fraction = ''] = match;
   if (fraction.length > digits) {

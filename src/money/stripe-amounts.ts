@@ -11,6 +11,14 @@ const STRIPE_THREE_DECIMAL = new Set(['BHD', 'JOD', 'KWD', 'OMR', 'TND']);
 /** ... and every other currency is two-decimal, including ISK (0 ISO digits; Stripe keeps 100 = 1 krona, whole krónur only). */
 const STRIPE_DEFAULT_DIGITS = 2;
 
+/** A verified Stripe event whose content we cannot use (unknown currency, an amount that is not a count): HTTP 400. */
+export class StripePayloadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StripePayloadError';
+  }
+}
+
 /** The number of decimals Stripe's API uses for a currency (a code in any case). */
 export function stripeDigits(currency: string): number {
   const code = currency.toUpperCase();
@@ -26,10 +34,10 @@ export function stripeDigits(currency: string): number {
  * negative or non-integer amount.
  */
 export function fromStripeAmount(amount: number, currency: string): Money {
-  const code = currency.toUpperCase();
+  const code = String(currency).toUpperCase();
   const isoDigits = minorUnitDigits(code);
-  if (isoDigits === undefined) throw new Error(`Stripe currency ${currency} is not an ISO 4217 currency we know`);
-  if (!Number.isSafeInteger(amount) || amount < 0) throw new Error(`Stripe amount ${amount} is not a non-negative integer`);
+  if (isoDigits === undefined) throw new StripePayloadError(`Stripe currency ${currency} is not an ISO 4217 currency we know`);
+  if (!Number.isSafeInteger(amount) || amount < 0) throw new StripePayloadError(`Stripe amount ${amount} is not a non-negative integer`);
   const shift = isoDigits - stripeDigits(code);
   const value = BigInt(amount);
   const minor = shift >= 0 ? value * 10n ** BigInt(shift) : value / 10n ** BigInt(-shift);

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { domainRegistry } from './domain-metrics';
 
 /** Prometheus metrics of one server: GraphQL requests per operation, errors by code, the database pool. */
 export class Metrics {
@@ -29,6 +30,11 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'perkgraph_' });
+  }
+
+  /** This server's metrics and the process-wide domain counters (src/observability/domain-metrics.ts), as text. */
+  async text(): Promise<string> {
+    return `${await this.registry.metrics()}\n${await domainRegistry.metrics()}`;
   }
 
   /** Gauges read from the ORM's connection pool (tarn, through knex) at scrape time. */

@@ -45,11 +45,53 @@ describe('HTTP routes', () => {
     expect(text).toMatch(/perkgraph_db_pool_used \d+\n/);
   });
 
+  it('GET /metrics counts ledger commands by kind and outcome, replays, and authentication rejections', async () => {
+    const value = async (series: string) => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+      return line ? Number(line.slice(series.length + 1)) : 0;
+    };
+    const series = {
+      ok: 'perkgraph_ledger_commands_total{kind="hold",outcome="ok"}',
+      short: 'perkgraph_ledger_commands_total{kind="hold",outcome="insufficient_points"}',
+      replay: 'perkgraph_ledger_replays_total{kind="hold"}',
+      order: 'perkgraph_ledger_commands_total{kind="record_order",outcome="ok"}',
+      badToken: 'perkgraph_authentication_rejections_total{reason="bad_token"}',
+      missingToken: 'perkgraph_authentication_rejections_total{reason="missing_token"}',
+    };
+    const before = Object.fromEntries(await Promise.all(Object.entries(series).map(async ([name, line]) => [name, await value(line)])));
+    const admin = { role: 'admin' as const, subject: 'metrics-ledger' };
+    const enrolled = await server.graphql('mutation($input: EnrollMemberInput!) { enrollMember(input: $input) { id } }', { input: memberInput() }, admin);
+    const memberId = enrolled.body.data.enrollMember.id;
+    const storefront = { role: 'storefront' as const, subject: 'metrics-shop' };
+    const hold = (key: string, points: number) =>
+      server.graphql('mutation($input: HoldPointsInput!) { h: holdPoints(input: $input) { id } }', { input: { memberId, points, orderRef: 'cart', idempotencyKey: key } }, storefront);
+    expect((await hold('metrics-short', 100)).body.errors?.[0].extensions?.code).toBe('INSUFFICIENT_POINTS');
+    await server.graphql('mutation($input: RecordOrderInput!) { recordOrder(input: $input) { id } }', { input: { memberId, externalId: 'metrics-order', amount: { amount: '500.00', currency: 'USD' }, placedAt: '2025-01-01T00:00:00Z' } }, storefront);
+    expect((await hold('metrics-ok', 100)).body.errors).toBeUndefined();
+    expect((await hold('metrics-ok', 100)).body.errors).toBeUndefined();
+    await server.graphql('{ me { id } }', undefined, 'not-a-token');
+    await server.graphql('{ me { id } }');
+    const after = Object.fromEntries(await Promise.all(Object.entries(series).map(async ([name, line]) => [name, await value(line)])));
+    const delta = Object.fromEntries(Object.keys(series).map((name) => [name, after[name] - before[name]]));
+    expect(delta).toEqual({ ok: 2, short: 1, replay: 1, order: 1, badToken: 1, missingToken: 1 });
+  });
+
   it('echoes a well-formed x-request-id and makes one up otherwise', async () => {
     const given = await post(server, JSON.stringify({ query: '{ __typename }' }), { 'x-request-id': 'trace-abc.123' });
     expect(given.headers.get('x-request-id')).toBe('trace-abc.123');
     const made = await post(server, JSON.stringify({ query: '{ __typename }' }), { 'x-request-id': 'bad id with spaces' });
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('names the Stripe webhook route\'s own limit (1 MB) when its body is too large', async () => {
+    const response = await fetch(`${server.url}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=x' },
+      body: JSON.stringify({ pad: 'x'.repeat(1024 * 1024 + 10) }),
+    });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ errors: [{ message: 'request body larger than 1mb', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
   });
 
   it('refuses a body over the size cap with 413 and a JSON error', async () => {

@@ -134,6 +134,42 @@ describe('Stripe webhooks over HTTP', () => {
     });
   });
 
+  it('charge.refund.updated: a refund that fails later gives its points back, once, to the bucket they came from', async () => {
+    const refundObject = (refundId: string, pi: string, amount: number, status: string) => ({ id: refundId, object: 'refund', amount, currency: 'usd', payment_intent: pi, status });
+    // Vested: the points come back to posted.
+    const member = await enrol();
+    const pi = await pay(member.id, 'USD', 10000);
+    const re = id('re');
+    await send('charge.refunded', charge({ id: id('ch'), paymentIntent: pi, amount: 10000, currency: 'USD', refunds: [{ id: re, amount: 2500, created: now() - 10 }] }));
+    expect(await balance(member.id)).toEqual({ posted: 75, pending: 0, held: 0, available: 75 });
+    expect(await send('charge.refund.updated', refundObject(re, pi, 2500, 'failed'))).toBe('processed');
+    expect(await balance(member.id)).toEqual({ posted: 100, pending: 0, held: 0, available: 100 });
+    expect(await orderOf(pi)).toMatchObject({ refunded_minor: '0', status: 'PAID' });
+    // Another delivery of the failure, and an older charge.refunded still listing it: nothing changes.
+    await send('charge.refund.updated', refundObject(re, pi, 2500, 'failed'));
+    await send('charge.refunded', charge({ id: id('ch'), paymentIntent: pi, amount: 10000, currency: 'USD', refunds: [{ id: re, amount: 2500, created: now() - 10 }] }));
+    expect(await balance(member.id)).toEqual({ posted: 100, pending: 0, held: 0, available: 100 });
+    // A refund later refunds what it says, as usual.
+    await send('charge.refund.updated', refundObject(id('re'), pi, 5000, 'succeeded'));
+    expect(await balance(member.id)).toEqual({ posted: 50, pending: 0, held: 0, available: 50 });
+
+    // Still in the return window: the points come back to pending.
+    const recent = await enrol();
+    const recentPi = await pay(recent.id, 'USD', 10000, now());
+    const recentRe = id('re');
+    await send('charge.refunded', charge({ id: id('ch'), paymentIntent: recentPi, amount: 10000, currency: 'USD', refunds: [{ id: recentRe, amount: 2500, created: now() }] }));
+    expect(await balance(recent.id)).toEqual({ posted: 0, pending: 75, held: 0, available: 0 });
+    await send('charge.refund.updated', refundObject(recentRe, recentPi, 2500, 'canceled'));
+    expect(await balance(recent.id)).toEqual({ posted: 0, pending: 100, held: 0, available: 0 });
+
+    // A failure seen before the refund itself: the refund is never applied.
+    const early = id('re');
+    await send('charge.refund.updated', refundObject(early, recentPi, 1000, 'failed'));
+    await send('charge.refunded', charge({ id: id('ch'), paymentIntent: recentPi, amount: 10000, currency: 'USD', refunds: [{ id: early, amount: 1000, created: now() }] }));
+    expect(await balance(recent.id)).toEqual({ posted: 0, pending: 100, held: 0, available: 0 });
+    expect(await checkLedgerInvariants(server.orm)).toEqual(NO_VIOLATIONS);
+  });
+
   it('rejects a pending referral at once when referrer and referee pay with the same card', async () => {
     const referrer = await enrol();
     const [{ referral_code: code }] = await server.orm.em.fork().execute('select referral_code from members where id = ?', [referrer.id]);

@@ -143,3 +143,19 @@ async function killAndWait(spawned: SpawnedServer): Promise<void> {
   if (spawned.child.exitCode === null && spawned.child.signalCode === null) spawned.child.kill('SIGKILL');
   await spawned.exited;
 }
+
+/** A command-line entry point (src/cli/<command>.ts) in its own process, as `npm run <command>` runs it, with exactly `environment` (plus PATH). */
+export function runCliCommand(command: string, args: string[], environment: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'src', 'cli', `${command}.ts`), ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...environment },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk) => (stdout += chunk));
+    child.stderr!.on('data', (chunk) => (stderr += chunk));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -29,11 +29,17 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
+export interface TestServerOptions {
+  /** Rewrites the database URL the server connects to (a proxy in front of it, for outage tests). */
+  routeDatabase?: (url: string) => string | Promise<string>;
+}
+
 /** The real HTTP server on a fresh database, on a free port. */
-export async function startTestServer(environment: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(environment: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const database = await createTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent', ...environment });
-  const orm = await MikroORM.init(ormOptions({ clientUrl: database.url, poolSize: 4 }));
+  const clientUrl = options.routeDatabase ? await options.routeDatabase(database.url) : database.url;
+  const orm = await MikroORM.init(ormOptions({ clientUrl, poolSize: 4 }));
   const app = await createApp({ config, orm, logger: createLogger(config.logLevel) });
   const port = await app.listen(0);
   const url = `http://127.0.0.1:${port}`;

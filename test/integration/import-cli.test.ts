@@ -1,28 +1,13 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ormOptions } from '../../src/db/orm-config';
 import { createTestDatabase, TestDatabase } from '../helpers/database';
-
-const ROOT = join(__dirname, '..', '..');
+import { runCliCommand } from '../helpers/processes';
 
 /** The real command (src/cli/import.ts) in its own process, as `npm run import` runs it (there from dist). */
-function runImport(databaseUrl: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'src', 'cli', 'import.ts'), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runImport = (databaseUrl: string, args: string[]) => runCliCommand('import', args, { DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' });
 
 describe('npm run import (the real CLI in a child process)', () => {
   let database: TestDatabase;

@@ -89,6 +89,23 @@ describe('referrals', () => {
     expect(listed.edges.map((edge) => [edge.node.id, edge.node.status])).toEqual([[referral.id, ReferralStatus.QUALIFIED]]);
   });
 
+  it('qualifies in the same transaction when the first qualifying order is recorded already past the return window', async () => {
+    const referrer = await enrol();
+    const referee = await enrol({ referralCode: referrer.referralCode });
+    const longAgo = new Date(Date.now() - (config.returnWindowDays + 5) * DAY);
+    // Too small: nothing to qualify, even though it vests at once.
+    await as(shop).orders.record({ memberId: referee.id, externalId: `late-small-${referee.id}`, amount: { amount: '5.00', currency: 'USD' }, placedAt: longAgo });
+    expect((await referralOf(referee)).status).toBe(ReferralStatus.PENDING);
+    await as(shop).orders.record({ memberId: referee.id, externalId: `late-${referee.id}`, amount: { amount: '30.00', currency: 'USD' }, placedAt: longAgo });
+    // No job ran: the order's own transaction qualified it and paid both sides.
+    const qualified = await referralOf(referee);
+    expect(qualified.status).toBe(ReferralStatus.QUALIFIED);
+    expect(await kinds(referrer)).toEqual(['REFERRAL_BONUS 500']);
+    expect((await kinds(referee)).sort()).toEqual(['EARN 30', 'EARN 5', 'REFERRAL_BONUS 200']);
+    expect(await runReferralJobs(db.orm, config, afterWindow())).toEqual({ qualified: 0, rejected: 0 });
+    expect(await posted(referrer)).toBe(500);
+  });
+
   it('leaves a referral PENDING when its order is refunded inside the window; a later order qualifies it', async () => {
     const referrer = await enrol();
     const referee = await enrol({ referralCode: referrer.referralCode });

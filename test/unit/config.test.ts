@@ -50,6 +50,7 @@ describe('loadConfig', () => {
       birthdayGiftPoints: 500,
       homeMarket: 'US',
       highValueThresholdMinor: 100000n,
+      maxOrderMinor: 100000000n,
       referral: { minOrderMinor: 2000n, referrerBonus: 500, refereeBonus: 200, monthlyCap: 20, signalWindowDays: 30, lookupFailures: 10, lookupWindowSeconds: 900 },
       ltv: { nightlyHour: 2, churnHighBelow: 0.3, churnMediumBelow: 0.7, tierPercentiles: [5, 15, 30] },
       privacy: { hashSecret: `privacy:${DEVELOPMENT_JWT_SECRET}`, sightingRetentionDays: 180 },
@@ -80,6 +81,7 @@ describe('loadConfig', () => {
         BIRTHDAY_GIFT_POINTS: '0',
         HOME_MARKET: 'de',
         HIGH_VALUE_THRESHOLD: '2500.5',
+        MAX_ORDER_AMOUNT: '5000.00',
         REFERRAL_MIN_ORDER_MINOR: '5000',
         REFERRAL_REFERRER_BONUS: '800',
         REFERRAL_REFEREE_BONUS: '300',
@@ -120,6 +122,7 @@ describe('loadConfig', () => {
       birthdayGiftPoints: 0,
       homeMarket: 'DE',
       highValueThresholdMinor: 250050n,
+      maxOrderMinor: 500000n,
       referral: { minOrderMinor: 5000n, referrerBonus: 800, refereeBonus: 300, monthlyCap: 5, signalWindowDays: 7, lookupFailures: 3, lookupWindowSeconds: 60 },
       ltv: { nightlyHour: -1, churnHighBelow: 0.2, churnMediumBelow: 0.6, tierPercentiles: [1, 9, 40] },
       privacy: { hashSecret: 'another-secret-of-32-characters!', sightingRetentionDays: 90 },
@@ -133,6 +136,14 @@ describe('loadConfig', () => {
     expect(configError({ HIGH_VALUE_THRESHOLD: '1000.5', BASE_CURRENCY: 'JPY', PORT: 'x' }).problems.sort()).toEqual(['HIGH_VALUE_THRESHOLD: JPY has 0 fraction digits', 'PORT: Invalid input: expected number, received NaN']);
     expect(loadConfig({ HIGH_VALUE_THRESHOLD: '150000.00', BASE_CURRENCY: 'JPY' }).highValueThresholdMinor).toBe(150000n);
     expect(loadConfig({ BASE_CURRENCY: 'JPY' }).highValueThresholdMinor).toBe(1000n);
+  });
+
+  it('checks MAX_ORDER_AMOUNT: a positive amount in the base currency', () => {
+    expect(loadConfig({ MAX_ORDER_AMOUNT: '250.50' }).maxOrderMinor).toBe(25050n);
+    expect(loadConfig({ BASE_CURRENCY: 'JPY' }).maxOrderMinor).toBe(1000000n);
+    expect(configError({ MAX_ORDER_AMOUNT: '0.00' }).problems).toEqual(['MAX_ORDER_AMOUNT: must be greater than zero']);
+    expect(configError({ MAX_ORDER_AMOUNT: '1e9' }).problems).toEqual(['MAX_ORDER_AMOUNT: must be a decimal amount in the base currency, such as 1000000.00']);
+    expect(configError({ MAX_ORDER_AMOUNT: '10.5', BASE_CURRENCY: 'JPY' }).problems).toEqual(['MAX_ORDER_AMOUNT: JPY has 0 fraction digits']);
   });
 
   it('rejects LTV settings that cannot work, naming each variable', () => {

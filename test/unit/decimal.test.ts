@@ -31,7 +31,7 @@ describe('parseDecimal', () => {
     expect(parseDecimal('\t12\n', 'rate')).toEqual({ units: 12n, scale: 0 });
   });
 
-  it.each(['-1', '+1', '1e3', '1E-2', '', '   ', '12.', '.5', '1,5', '1.2.3', '1 000', '0x10', 'Infinity', 'NaN', '١٢', '1_000', '½'])(
+  it.each(['+1', '1e3', '1E-2', '', '   ', '12.', '.5', '1,5', '1.2.3', '1 000', '0x10', 'Infinity', 'NaN', '١٢', '1_000', '½'])(
     'rejects the malformed decimal %p naming the field as given',
     (text) => {
       const error = badInput(() => parseDecimal(text, 'rates.IDR'));
@@ -39,6 +39,11 @@ describe('parseDecimal', () => {
       expect(error.message).toBe(`rates.IDR: "${text}" is not a decimal number such as 1.25`);
     },
   );
+
+  it('says a negative value must be positive, not that it is malformed', () => {
+    expect(badInput(() => parseDecimal('-1.5', 'rate')).message).toBe('rate: must be greater than zero; "-1.5" is not');
+    expect(badInput(() => parseDecimal('-2', 'earnRate', { allowZero: true })).message).toBe('earnRate: must not be negative; "-2" is');
+  });
 
   it('rejects malformed input even when zero is allowed', () => {
     expect(badInput(() => parseDecimal('-0', 'rate', { allowZero: true })).field).toBe('rate');

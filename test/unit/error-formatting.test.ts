@@ -1,6 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
+import { DeadlockException, DriverException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { BadUserInputError, NotFoundError } from '../../src/errors';
 import { errorCode, formatError, INTERNAL_SERVER_ERROR, isUnexpectedError } from '../../src/graphql/errors';
 
@@ -101,5 +102,41 @@ describe('errorCode', () => {
     expect(errorCode(new GraphQLError('bad', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }))).toBe('GRAPHQL_PARSE_FAILED');
     expect(errorCode(resolverError(new Error('db down')))).toBe('INTERNAL_SERVER_ERROR');
     expect(errorCode(new GraphQLError('no code'))).toBe('INTERNAL_SERVER_ERROR');
+  });
+});
+
+describe('database unavailability', () => {
+  const pgError = (code: string, message: string) => Object.assign(new Error(message), { code });
+
+  it.each([
+    ['admin shutdown (57P01)', new DriverException(pgError('57P01', 'terminating connection due to administrator command'))],
+    ['cannot connect now (57P03)', new DriverException(pgError('57P03', 'the database system is starting up'))],
+    ['serialization failure (40001)', new DeadlockException(pgError('40001', 'could not serialize access due to concurrent update'))],
+    ['deadlock (40P01)', new DeadlockException(pgError('40P01', 'deadlock detected'))],
+    ['connection refused', pgError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432')],
+    ['connection reset', pgError('ECONNRESET', 'read ECONNRESET')],
+    ['a lost connection, as knex words it', new DriverException(new Error('select 1 - Connection terminated unexpectedly'))],
+    ['a statement in a transaction whose connection died', new DriverException(new Error('Transaction query already complete, run with DEBUG=knex:tx for more info'))],
+  ])('%s is SERVICE_UNAVAILABLE with a retry hint', (_name, original) => {
+    const error = resolverError(original);
+    expect(isUnexpectedError(error)).toBe(false);
+    expect(errorCode(error)).toBe('SERVICE_UNAVAILABLE');
+    const result = formatError({ message: error.message, path: ['member'] }, error);
+    expect(result).toStrictEqual({
+      message: 'the database is unavailable; retry in 2 s',
+      locations: undefined,
+      path: ['member'],
+      extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 2 },
+    });
+  });
+
+  it('a bare socket error thrown as a value (graphql-js wraps it as thrownValue) is SERVICE_UNAVAILABLE', () => {
+    const wrapped = Object.assign(new Error('Unexpected error value'), { thrownValue: { errno: -111, code: 'ECONNREFUSED' } });
+    expect(errorCode(resolverError(wrapped))).toBe('SERVICE_UNAVAILABLE');
+  });
+
+  it('a unique violation, or a query that merely mentions a lost connection, stays an internal error', () => {
+    expect(errorCode(resolverError(new UniqueConstraintViolationException(pgError('23505', 'duplicate key'))))).toBe(INTERNAL_SERVER_ERROR);
+    expect(errorCode(resolverError(new DriverException(pgError('22003', "select 'Connection terminated unexpectedly' - integer out of range"))))).toBe(INTERNAL_SERVER_ERROR);
   });
 });

@@ -74,7 +74,7 @@ describe('parseMoney', () => {
     expect(parseMoney(amount, 'USD', 'price', { allowZero: true })).toEqual({ minor: 0n, currency: 'USD' });
   });
 
-  it.each(['-1', '+1', '1e3', '', '   ', '12.', '.5', '1,5', '1.2.3', '1 000', '0x10', 'Infinity', 'NaN', '١٢'])(
+  it.each(['+1', '1e3', '', '   ', '12.', '.5', '1,5', '1.2.3', '1 000', '0x10', 'Infinity', 'NaN', '١٢'])(
     'rejects the malformed amount %p naming the amount field',
     (amount) => {
       const error = badInput(() => parseMoney(amount, 'USD', 'price'));
@@ -82,6 +82,11 @@ describe('parseMoney', () => {
       expect(error.message).toBe(`price.amount: "${amount}" is not a decimal amount such as 12.34`);
     },
   );
+
+  it('says a negative amount must be positive, not that it is malformed', () => {
+    expect(badInput(() => parseMoney('-5', 'USD', 'amount')).message).toBe('amount.amount: must be greater than zero; "-5" is not');
+    expect(badInput(() => parseMoney(' -0.50', 'USD', 'cart', { allowZero: true })).message).toBe('cart.amount: must not be negative; " -0.50" is');
+  });
 
   it('rejects malformed amounts even when zero is allowed', () => {
     expect(badInput(() => parseMoney('-0', 'USD', 'cost', { allowZero: true })).field).toBe('cost.amount');

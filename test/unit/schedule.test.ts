@@ -1,4 +1,6 @@
 import { scheduleEvery } from '../../src/jobs/schedule';
+import { domainRegistry, observeJobRun } from '../../src/observability/domain-metrics';
+import { wantsPrettyLogs } from '../../src/observability/logger';
 
 describe('scheduleEvery', () => {
   beforeEach(() => jest.useFakeTimers());
@@ -42,5 +44,25 @@ describe('scheduleEvery', () => {
     await jest.advanceTimersByTimeAsync(60_000);
     expect(calls).toBe(0);
     await stop();
+  });
+});
+
+describe('job run metrics', () => {
+  it('observeJobRun counts each run by outcome and times it, and passes the error on', async () => {
+    expect(await observeJobRun('unit-job', async () => 7)).toBe(7);
+    await expect(observeJobRun('unit-job', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    const text = await domainRegistry.metrics();
+    expect(text).toContain('perkgraph_job_runs_total{job="unit-job",outcome="ok"} 1\n');
+    expect(text).toContain('perkgraph_job_runs_total{job="unit-job",outcome="failed"} 1\n');
+    expect(text).toContain('perkgraph_job_run_duration_seconds_count{job="unit-job"} 2\n');
+  });
+});
+
+describe('readable logs', () => {
+  it('are for development on a terminal only; JSON otherwise', () => {
+    expect(wantsPrettyLogs('development', true)).toBe(true);
+    expect(wantsPrettyLogs('development', undefined)).toBe(false);
+    expect(wantsPrettyLogs('production', true)).toBe(false);
+    expect(wantsPrettyLogs('test', true)).toBe(false);
   });
 });

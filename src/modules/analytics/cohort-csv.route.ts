@@ -4,6 +4,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../../config/config';
 import type { TokenService } from '../../auth/tokens';
 import { BadUserInputError, DomainError } from '../../errors';
+import { sendIfServiceUnavailable } from '../../graphql/service-unavailable';
+import { countAuthenticationRejection } from '../../observability/domain-metrics';
 import { cohortCsv } from './growth-math';
 import { growthQueryOrFail, GrowthService } from './growth.service';
 
@@ -16,6 +18,7 @@ export function cohortCsvRoute({ orm, tokens, config }: { orm: MikroORM; tokens:
   return async (request, response) => {
     try {
       const principal = await tokens.principalFromHeader(request.headers.authorization);
+      if (!principal) countAuthenticationRejection('missing_token');
       if (!principal) return sendError(response, 401, 'UNAUTHENTICATED', 'a valid bearer token is required');
       if (principal.role !== 'admin') return sendError(response, 403, 'FORBIDDEN', 'requires the admin role');
       const query = growthQueryOrFail(timeParameter(request, 'from'), timeParameter(request, 'to'), textParameter(request, 'market'), textParameter(request, 'channel'));
@@ -28,8 +31,10 @@ export function cohortCsvRoute({ orm, tokens, config }: { orm: MikroORM; tokens:
     } catch (error) {
       if (error instanceof DomainError) {
         const status = error.code === 'UNAUTHENTICATED' ? 401 : error.code === 'FORBIDDEN' ? 403 : 400;
+        if (status === 401) countAuthenticationRejection('bad_token');
         return sendError(response, status, error.code, error.message);
       }
+      if (sendIfServiceUnavailable(error, response)) return;
       request.log.error({ err: error }, 'cohort CSV failed');
       sendError(response, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
     }

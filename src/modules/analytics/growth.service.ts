@@ -1,3 +1,4 @@
+import { isISO31661Alpha2 } from 'class-validator';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import currencyCodes from 'currency-codes';
 import type { Config } from '../../config/config';
@@ -43,7 +44,7 @@ export function growthQueryOrFail(from: Date, to: Date, market?: string | null, 
   let marketCode: string | null = null;
   if (market != null) {
     marketCode = market.trim().toUpperCase();
-    if (!/^[A-Z]{2}$/.test(marketCode)) throw new BadUserInputError('market', 'must be an ISO 3166-1 alpha-2 country code, such as DE');
+    if (!isISO31661Alpha2(marketCode)) throw new BadUserInputError('market', `"${market}" is not an ISO 3166-1 alpha-2 country code, such as DE`);
   }
   let channelName: string | null = null;
   if (channel != null) {

@@ -14,6 +14,7 @@ import { pointsCurrencyCodeOrFail, pointsCurrencyOrFail } from '../ledger/points
 import { Quote, quoteRedemption } from '../ledger/redemption';
 import type { MemberService } from '../members/member.service';
 import { HoldStatus, PointsHold } from './points-hold.entity';
+import { countLedgerReplay } from '../../observability/domain-metrics';
 
 export interface HoldInput {
   memberId: string;

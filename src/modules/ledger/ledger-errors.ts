@@ -7,7 +7,7 @@ export interface LedgerErrorContext {
   currency?: { field: string; given: string | null | undefined };
 }
 
-export const MEMBER_ACTS_ONLY_ON_ITSELF = 'a member may only read itself';
+export const MEMBER_ACTS_ONLY_ON_ITSELF = 'a member may only act on its own points and orders';
 
 /** The domain error for a ledger function's refusal (SQLSTATE class "PG"), or the error itself. */
 export function ledgerError(error: unknown, context: LedgerErrorContext = {}): unknown {

@@ -69,7 +69,7 @@ interface LockedRow {
 const LOCK_MEMBER_ACCOUNT = namedStatement('ledger_lock_account', 'select * from ledger_lock_account(?, ?, ?)');
 const LOCK_ACCOUNT_BY_ID = namedStatement('ledger_lock_account_by_id', 'select * from ledger_lock_account_by_id(?, ?)');
 const SYSTEM_ACCOUNT = namedStatement('ledger_system_account', 'select ledger_system_account(?, ?) as id');
-const POST = namedStatement('ledger_post', 'select * from ledger_post(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+const POST = namedStatement('ledger_post', 'select * from ledger_post(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
 const DRAW_FROM_LOTS = namedStatement('ledger_draw_from_lots', 'select ledger_draw_from_lots(?, ?, ?, ?) as taken');
 const CHANGE_HELD = namedStatement('ledger_change_held', 'update points_accounts set held = held + ? where id = ?');
 
@@ -103,9 +103,10 @@ export class Ledger {
 
   /**
    * Appends one transfer and updates the member account's balances with it; with `lot`, also the lot its credit
-   * creates (vested lots start net of any clawback debt), in the same round trip.
+   * creates (vested lots start net of any clawback debt), in the same round trip. The lot belongs to the transfer's
+   * order unless `ofOrder` is false.
    */
-  async transfer(input: TransferInput, lot?: { expiresAt: Date; vestsAt?: Date | null }): Promise<TransferRow> {
+  async transfer(input: TransferInput, lot?: { expiresAt: Date; vestsAt?: Date | null; ofOrder?: boolean }): Promise<TransferRow> {
     const { account, amount } = input;
     if (amount <= 0n) throw new Error(`transfer amount must be positive, got ${amount}`);
     const [row] = await runNamed<TransferRow>(this.tx, POST, [
@@ -124,6 +125,7 @@ export class Ledger {
       input.expiresAt ?? null,
       lot?.expiresAt ?? null,
       lot?.vestsAt ?? null,
+      lot?.ofOrder ?? true,
     ]);
     const sign = input.direction === 'CREDIT' ? 1n : -1n;
     if (input.bucket === TransferBucket.VEST) {

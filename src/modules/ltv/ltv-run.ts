@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { countLtvRun } from '../../observability/domain-metrics';
 import type { LtvSettings } from '../../config/config';
 import { minorUnitDigits } from '../../money/currency';
 import { parseDecimal } from '../../money/decimal';
@@ -84,7 +85,7 @@ export interface LtvRunRecord {
 export async function runLtv(em: EntityManager, options: LtvRunOptions): Promise<LtvRunRecord | null> {
   const runId = { value: null as string | null, startedAt: null as Date | null };
   try {
-    return await em.transactional(async (tx) => {
+    const record = await em.transactional(async (tx) => {
       if (options.waitForLock) {
         await tx.execute('select pg_advisory_xact_lock(?)', [LTV_LOCK_KEY]);
       } else {
@@ -105,7 +106,10 @@ export async function runLtv(em: EntityManager, options: LtvRunOptions): Promise
       runId.startedAt = startedAt;
       return await score(tx, run.id, startedAt, options);
     });
+    if (record) countLtvRun('succeeded');
+    return record;
   } catch (error) {
+    if (runId.value) countLtvRun('failed');
     if (runId.value) await recordFailure(em, runId.value, runId.startedAt!, options.asOf, error);
     throw error;
   }

@@ -146,16 +146,16 @@ export class MemberService {
    */
   async actionTargetOrFail(memberId: string, field = 'memberId'): Promise<Member> {
     const member = await this.loaders.find('id', uuidOrFail(memberId, field, 'is not a member id'));
-    this.assertMaySee(member);
+    this.assertMaySee(member, 'act');
     if (!member || member.status === MemberStatus.ERASED) throw new NotFoundError('member');
     return member;
   }
 
   /** Ownership: a member token sees only its own member (and learns nothing about others). */
-  private assertMaySee(member: Member | null): void {
+  private assertMaySee(member: Member | null, access: 'read' | 'act' = 'read'): void {
     const principal = this.scope.principal;
     if (principal?.role === 'member' && member?.externalId !== principal.subject) {
-      throw new ForbiddenError('a member may only read itself');
+      throw new ForbiddenError(access === 'read' ? 'a member may only read itself' : 'a member may only act on its own points and orders');
     }
   }
 }

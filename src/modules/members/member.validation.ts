@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { isEmail, isISO31661Alpha2 } from 'class-validator';
-import { BadUserInputError } from '../../errors';
+import { BadUserInputError, InputChecks } from '../../errors';
 import { Money, parseMoney } from '../../money/money';
 import { requestHash } from '../../idempotency';
 import { externalIdOrFail, pastTimeOrFail } from '../../validation';
@@ -73,35 +73,66 @@ export function normaliseBirthday(birthday: string): string {
 
 /** Validates and normalises enrolment input; every failure is BAD_USER_INPUT naming the field. */
 export function normaliseEnrollment(input: EnrollmentInput, now: Date = new Date()): Enrollment {
-  const externalId = externalIdOrFail(input.externalId, 'externalId');
-  const email = normaliseEmail(input.email);
-  if (!isEmail(email)) throw new BadUserInputError('email', `"${input.email}" is not an email address`);
-  const country = input.country.trim().toUpperCase();
-  if (!isISO31661Alpha2(country)) throw new BadUserInputError('country', `"${input.country}" is not an ISO 3166-1 alpha-2 code`);
-  const locale = input.locale == null ? DEFAULT_LOCALE : normaliseLocale(input.locale);
-  const birthday = input.birthday == null ? null : normaliseBirthday(input.birthday);
-  let acquisitionChannel: string | null = null;
-  if (input.acquisitionChannel != null) {
-    acquisitionChannel = input.acquisitionChannel.trim().toLowerCase();
-    if (!CHANNEL.test(acquisitionChannel)) {
-      throw new BadUserInputError('acquisitionChannel', 'must be 1 to 64 letters, digits, ".", "_" or "-", such as google_ads');
-    }
-  }
+  const checks = new InputChecks();
+  const externalId = checks.check(() => externalIdOrFail(input.externalId, 'externalId'));
+  const email = checks.check(() => {
+    const normalised = normaliseEmail(input.email);
+    if (!isEmail(normalised)) throw new BadUserInputError('email', `"${input.email}" is not an email address`);
+    return normalised;
+  });
+  const country = checks.check(() => {
+    const code = input.country.trim().toUpperCase();
+    if (!isISO31661Alpha2(code)) throw new BadUserInputError('country', `"${input.country}" is not an ISO 3166-1 alpha-2 code`);
+    return code;
+  });
+  const locale = input.locale == null ? DEFAULT_LOCALE : checks.check(() => normaliseLocale(input.locale!));
+  const birthday = input.birthday == null ? null : checks.check(() => normaliseBirthday(input.birthday!));
+  const acquisitionChannel =
+    input.acquisitionChannel == null
+      ? null
+      : checks.check(() => {
+          const channel = input.acquisitionChannel!.trim().toLowerCase();
+          if (!CHANNEL.test(channel)) throw new BadUserInputError('acquisitionChannel', 'must be 1 to 64 letters, digits, ".", "_" or "-", such as google_ads');
+          return channel;
+        });
   const acquisitionCost =
     input.acquisitionCost == null
       ? null
-      : parseMoney(input.acquisitionCost.amount, input.acquisitionCost.currency, 'acquisitionCost', { allowZero: true });
-  const joinedAt = input.joinedAt ? pastTimeOrFail(input.joinedAt, 'joinedAt', now) : null;
-  const referralCode = input.referralCode == null ? null : normaliseReferralCode(input.referralCode);
-  if (referralCode === '') throw new BadUserInputError('referralCode', 'must not be empty');
-  const deviceId = input.deviceId == null ? null : externalIdOrFail(input.deviceId, 'deviceId');
-  let ip: string | null = null;
-  if (input.ip != null) {
-    ip = input.ip.trim().toLowerCase();
-    if (!isIP(ip)) throw new BadUserInputError('ip', `"${input.ip}" is not an IPv4 or IPv6 address`);
-  }
-  const stripeCustomerId = input.stripeCustomerId == null ? null : stripeCustomerIdOrFail(input.stripeCustomerId, 'stripeCustomerId');
-  return { externalId, email, country, locale, birthday, acquisitionChannel, acquisitionCost, joinedAt, referralCode, deviceId, ip, stripeCustomerId };
+      : checks.check(() => parseMoney(input.acquisitionCost!.amount, input.acquisitionCost!.currency, 'acquisitionCost', { allowZero: true }));
+  const joinedAt = input.joinedAt ? checks.check(() => pastTimeOrFail(input.joinedAt!, 'joinedAt', now)) : null;
+  const referralCode =
+    input.referralCode == null
+      ? null
+      : checks.check(() => {
+          const code = normaliseReferralCode(input.referralCode!);
+          if (code === '') throw new BadUserInputError('referralCode', 'must not be empty');
+          return code;
+        });
+  const deviceId = input.deviceId == null ? null : checks.check(() => externalIdOrFail(input.deviceId!, 'deviceId'));
+  const ip =
+    input.ip == null
+      ? null
+      : checks.check(() => {
+          const address = input.ip!.trim().toLowerCase();
+          if (!isIP(address)) throw new BadUserInputError('ip', `"${input.ip}" is not an IPv4 or IPv6 address`);
+          return address;
+        });
+  const stripeCustomerId = input.stripeCustomerId == null ? null : checks.check(() => stripeCustomerIdOrFail(input.stripeCustomerId!, 'stripeCustomerId'));
+  checks.throwIfAny();
+  return {
+    externalId: externalId!,
+    email: email!,
+    country: country!,
+    locale: locale!,
+    birthday: birthday!,
+    acquisitionChannel: acquisitionChannel!,
+    acquisitionCost: acquisitionCost!,
+    joinedAt: joinedAt!,
+    referralCode: referralCode!,
+    deviceId: deviceId!,
+    ip: ip!,
+    stripeCustomerId: stripeCustomerId!,
+  };
 }
 
 /** A stable hash of a normalised enrolment: equal for replays of the same input. */

@@ -27,4 +27,8 @@ export class OrderRefund {
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
+
+  /** Set when the refund failed later (Stripe's charge.refund.updated): its points were given back then. */
+  @Property({ type: 'timestamptz', nullable: true })
+  failedAt?: Date | null;
 }

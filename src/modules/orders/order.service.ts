@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, IdempotencyConflictError, NotFoundError } from '../../errors';
+import { BadUserInputError, IdempotencyConflictError, InputChecks, NotFoundError } from '../../errors';
 import type { RequestScope } from '../../graphql/context';
 import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
 import { requestHash } from '../../idempotency';
@@ -18,6 +18,9 @@ import type { Member } from '../members/member.entity';
 import type { MemberService } from '../members/member.service';
 import { isUniqueViolation } from '../../db/errors';
 import { earnMultiplierOf, upgradeAfterOrder } from '../tiers/tier.service';
+import { orderWithinCapOrFail } from './order-cap';
+import { countLedgerReplay } from '../../observability/domain-metrics';
+import { qualifyReferralOfReferee } from '../referrals/referral-qualification';
 import { EarningRule } from './earning-rule.entity';
 import { AppliedRule, CampaignRule, evaluateEarning } from './earning';
 import { Order, OrderStatus } from './order.entity';
@@ -35,6 +38,11 @@ export interface NewOrder {
   amount: Money;
   placedAt: Date;
   requestHash: string;
+  /**
+   * Qualify the member's referral in this transaction when the order vests at once (recordOrder). Stripe payments
+   * leave it to the job: their card (charge.succeeded) arrives after the payment, and the fraud rules need it.
+   */
+  qualifyReferralAtOnce?: boolean;
 }
 
 export interface NewRefund {
@@ -71,13 +79,16 @@ export class OrderService {
    */
   async record(input: RecordOrderInput): Promise<Order> {
     const member = await this.members.actionTargetOrFail(input.memberId);
-    const externalId = externalIdOrFail(input.externalId, 'externalId');
-    const amount = parseMoney(input.amount.amount, input.amount.currency, 'amount');
+    const checks = new InputChecks();
+    const externalId = checks.check(() => externalIdOrFail(input.externalId, 'externalId'))!;
+    const amount = checks.check(() => parseMoney(input.amount.amount, input.amount.currency, 'amount'))!;
     const now = new Date();
-    const placedAt = input.placedAt ? pastTimeOrFail(input.placedAt, 'placedAt', now) : now;
+    const placedAt = input.placedAt ? checks.check(() => pastTimeOrFail(input.placedAt!, 'placedAt', now))! : now;
+    checks.throwIfAny();
     const hash = requestHash([member.id, externalId, amount.minor, amount.currency, input.placedAt ?? null]);
 
-    const recorded = await this.scope.em.transactional((tx) => this.recordInTransaction(tx, member, { externalId, amount, placedAt, requestHash: hash }, now));
+    const recorded = await this.scope.em.transactional((tx) => this.recordInTransaction(tx, member, { externalId, amount, placedAt, requestHash: hash, qualifyReferralAtOnce: true }, now));
+    if (!recorded) countLedgerReplay('record_order');
     return recorded ?? (await this.replayOf(externalId, hash))!;
   }
 
@@ -90,6 +101,7 @@ export class OrderService {
     const { baseCurrency, returnWindowDays } = this.scope.config;
     const fx = await this.fx.rateAt(tx, amount.currency, placedAt, 'amount.currency');
     const base = toBaseCurrency(amount, baseCurrency, fx.rate);
+    orderWithinCapOrFail(amount, base, this.scope.config.maxOrderMinor, fx.rate);
     const [inserted] = await tx.execute<{ id: string }[]>(
       `insert into orders (id, member_id, external_id, amount_minor, currency, base_amount_minor, base_currency, fx_rate, placed_at,
                            refunded_minor, status, points_earned, request_hash, created_at)
@@ -105,6 +117,8 @@ export class OrderService {
     );
     const vestsAt = addDays(placedAt, returnWindowDays);
     const pending = vestsAt > now;
+    // Vested at once (placed past the return window): its referral qualifies now, before the account lock below.
+    if (!pending && order.qualifyReferralAtOnce) await qualifyReferralOfReferee(tx, this.scope.config, member.id, now);
     const ledger = new Ledger(tx);
     // Upgrades at once when this order crosses a threshold: the order already earns at the new multiplier.
     const tierMultiplier = earnMultiplierOf(await upgradeAfterOrder(tx, member.id, now, this.scope.config));
@@ -186,9 +200,12 @@ export class OrderService {
     // Storefronts and admins only (the resolver's roles), so there is no ownership to check here.
     if (!order) throw new NotFoundError('order');
     const { orderExternalId, refundId, requestHash: hash } = refund;
-    const [previous] = await tx.execute<{ request_hash: string }[]>('select request_hash from order_refunds where refund_id = ?', [refundId]);
+    const [previous] = await tx.execute<{ request_hash: string; failed_at: Date | null }[]>('select request_hash, failed_at from order_refunds where refund_id = ?', [refundId]);
+    // A refund that failed (and was given back) stays failed, whatever an older delivery says.
+    if (previous?.failed_at) return order.id;
     if (previous) {
       if (previous.request_hash !== hash) throw new IdempotencyConflictError(`refundId ${refundId}`);
+      countLedgerReplay('refund');
       return order.id;
     }
     if (refund.amount.currency !== order.currency) throw new BadUserInputError('amount.currency', `the order was paid in ${order.currency}`);
@@ -214,6 +231,63 @@ export class OrderService {
     await tx.execute('update orders set refunded_minor = ?, status = ? where id = ?', [refunded.toString(), status, order.id]);
     await this.audit.record('order.refund', [order.member_id], { orderExternalId, refundId }, tx);
     return order.id;
+  }
+
+  /**
+   * Undoes a refund that failed after it was applied (Stripe's charge.refund.updated with status failed or
+   * canceled), inside the caller's transaction: the order's refunded amount goes back down and the points the
+   * refund took are given back, to the bucket they came from (pending while the order's lot is pending, posted
+   * otherwise, repaying any clawback debt first). Idempotent: the refund row is marked failed. A refund not seen
+   * before is recorded as failed, so that an older delivery listing it never applies it.
+   */
+  async restoreFailedRefund(tx: EntityManager, orderExternalId: string, refundId: string, amount: Money): Promise<void> {
+    const [order] = await tx.execute<{ id: string; member_id: string; amount_minor: string; refunded_minor: string }[]>(
+      'select id, member_id, amount_minor, refunded_minor from orders where external_id = ? for update',
+      [orderExternalId],
+    );
+    if (!order) return;
+    const [refund] = await tx.execute<{ amount_minor: string; failed_at: Date | null }[]>('select amount_minor, failed_at from order_refunds where refund_id = ? for update', [refundId]);
+    if (refund?.failed_at) return;
+    if (!refund) {
+      await tx.execute('insert into order_refunds (order_id, member_id, refund_id, amount_minor, request_hash, created_at, failed_at) values (?, ?, ?, ?, ?, now(), now())', [
+        order.id,
+        order.member_id,
+        refundId,
+        '0',
+        requestHash(['failed-refund', refundId, amount.minor, amount.currency]),
+      ]);
+      return;
+    }
+    await tx.execute('update order_refunds set failed_at = now() where refund_id = ?', [refundId]);
+    const orderAmount = BigInt(order.amount_minor);
+    const refunded = BigInt(order.refunded_minor) - BigInt(refund.amount_minor);
+    const ledger = new Ledger(tx);
+    const lots = await tx.execute<{ id: string; currency: string; amount: string; reversed: string; pending: boolean; expires_at: Date }[]>(
+      'select id, currency, amount, reversed, pending, expires_at from points_lots where order_id = ? order by currency',
+      [order.id],
+    );
+    for (const lot of lots) {
+      const target = (BigInt(lot.amount) * refunded) / orderAmount;
+      const giveBack = BigInt(lot.reversed) - target;
+      if (giveBack <= 0n) continue;
+      const account = await ledger.lockMemberAccount(order.member_id, lot.currency);
+      const bucket = lot.pending ? TransferBucket.PENDING : TransferBucket.POSTED;
+      const reference = `refund-failed:${refundId}`;
+      // Vested points come back in a lot of their own (not the order's: a later refund of the order must not take
+      // them back a second time), written with the transfer.
+      await ledger.transfer(
+        { account, direction: 'CREDIT', bucket, kind: LedgerEntryKind.REVERSAL, amount: giveBack, counterparty: 'REVERSAL', orderId: order.id, reference, reason: `failed refund of order ${orderExternalId}` },
+        lot.pending ? undefined : { expiresAt: new Date(lot.expires_at), ofOrder: false },
+      );
+      if (lot.pending) {
+        await tx.execute('update points_lots set remaining = remaining + ?, reversed = ? where id = ?', [giveBack.toString(), target.toString(), lot.id]);
+      } else {
+        await tx.execute('update points_lots set reversed = ? where id = ?', [target.toString(), lot.id]);
+      }
+    }
+    const status = refunded === 0n ? OrderStatus.PAID : OrderStatus.PARTIALLY_REFUNDED;
+    await tx.execute('update orders set refunded_minor = ?, status = ? where id = ?', [refunded.toString(), status, order.id]);
+    await this.audit.record('order.refund_failed', [order.member_id], { orderExternalId, refundId }, tx);
   }
 
   /** The member's orders, most recently placed first. */

@@ -8,7 +8,11 @@ import { FxService } from '../fx/fx.service';
 import { MemberStatusLoader } from '../status/member-status';
 import { MemberService } from '../members/member.service';
 import { OrderService } from '../orders/order.service';
-import { StripeEventInput, StripeWebhookService } from './stripe-webhook.service';
+import { HANDLED_EVENT_TYPES, StripeEventInput, StripeWebhookService } from './stripe-webhook.service';
+import { countStripeEvent } from '../../observability/domain-metrics';
+import { DomainError } from '../../errors';
+import { StripePayloadError } from '../../money/stripe-amounts';
+import { pathOfNulCharacter } from '../../validation';
 
 /** Stripe's default: a signature older than this many seconds is refused (replay protection). */
 export const STRIPE_SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -18,8 +22,9 @@ export const STRIPE_WEBHOOK_BODY_LIMIT = '1mb';
 /**
  * POST /webhooks/stripe, mounted with express.raw before any JSON parser: the signature is checked over the raw
  * bytes with STRIPE_WEBHOOK_SECRET before anything is parsed. 400 with nothing stored for a bad or missing
- * signature, a stale timestamp or a body that is not an event; 503 when no secret is configured; 500 (Stripe
- * retries) when processing fails.
+ * signature, a stale timestamp or a body that is not an event, and (nothing stored) for a verified event we cannot
+ * use (an amount that is not a count, an unknown currency, an order above MAX_ORDER_AMOUNT, NUL characters); 503
+ * when no secret is configured or the database is unavailable; 500 (Stripe retries) when processing fails.
  */
 export function stripeWebhookHandler(orm: MikroORM, config: Config): express.RequestHandler {
   return async (request, response, next) => {
@@ -44,11 +49,18 @@ export function stripeWebhookHandler(orm: MikroORM, config: Config): express.Req
       event = Stripe.webhooks.constructEvent(body, signature, secret, STRIPE_SIGNATURE_TOLERANCE_SECONDS) as unknown as StripeEventInput;
     } catch (error) {
       request.log.warn({ reason: (error as Error).message }, 'Stripe webhook refused');
+      countStripeEvent('unverified', 'refused', HANDLED_EVENT_TYPES);
       response.status(400).json({ error: 'invalid Stripe signature or payload' });
       return;
     }
     if (!isEvent(event)) {
       response.status(400).json({ error: 'not a Stripe event' });
+      return;
+    }
+    const nul = pathOfNulCharacter(event);
+    if (nul) {
+      countStripeEvent(event.type, 'refused', HANDLED_EVENT_TYPES);
+      response.status(400).json({ error: `unusable Stripe event: ${nul} contains a NUL character` });
       return;
     }
     try {
@@ -58,8 +70,17 @@ export function stripeWebhookHandler(orm: MikroORM, config: Config): express.Req
       const orders = new OrderService(scope, members, new FxService(scope, audit), audit);
       const outcome = await new StripeWebhookService(scope, orders).handle(event);
       request.log.info({ stripeEvent: event.id, type: event.type, outcome }, 'Stripe webhook');
+      countStripeEvent(event.type, outcome, HANDLED_EVENT_TYPES);
       response.json({ received: true, outcome });
     } catch (error) {
+      // Verified but unusable (an amount that is not a count, an order above MAX_ORDER_AMOUNT): nothing was stored.
+      if (error instanceof StripePayloadError || error instanceof DomainError) {
+        countStripeEvent(event.type, 'refused', HANDLED_EVENT_TYPES);
+        request.log.warn({ stripeEvent: event.id, type: event.type, reason: error.message }, 'unusable Stripe event');
+        response.status(400).json({ error: `unusable Stripe event: ${error.message}` });
+        return;
+      }
+      countStripeEvent(event.type, 'failed', HANDLED_EVENT_TYPES);
       next(error);
     }
   };

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RequestScope } from '../../graphql/context';
 import { requestHash } from '../../idempotency';
 import { fromStripeAmount } from '../../money/stripe-amounts';
+import type { Money } from '../../money/money';
 import { Ledger } from '../ledger/ledger';
 import { FreezeStatus } from '../ledger/points-freeze.entity';
 import { Member } from '../members/member.entity';
@@ -28,10 +29,12 @@ export type WebhookOutcome = 'processed' | 'deferred' | 'duplicate' | 'ignored' 
 const PAYMENT_SUCCEEDED = 'payment_intent.succeeded';
 const CHARGE_SUCCEEDED = 'charge.succeeded';
 const CHARGE_REFUNDED = 'charge.refunded';
+/** A refund changed status later: failed or canceled gives its points back; succeeded or pending applies it (idempotently). */
+const REFUND_UPDATED = 'charge.refund.updated';
 const DISPUTE_CREATED = 'charge.dispute.created';
 const DISPUTE_CLOSED = 'charge.dispute.closed';
 /** The event types that change anything here; every other type is stored as IGNORED. */
-export const HANDLED_EVENT_TYPES: ReadonlySet<string> = new Set([PAYMENT_SUCCEEDED, CHARGE_SUCCEEDED, CHARGE_REFUNDED, DISPUTE_CREATED, DISPUTE_CLOSED]);
+export const HANDLED_EVENT_TYPES: ReadonlySet<string> = new Set([PAYMENT_SUCCEEDED, CHARGE_SUCCEEDED, CHARGE_REFUNDED, REFUND_UPDATED, DISPUTE_CREATED, DISPUTE_CLOSED]);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -98,6 +101,8 @@ export class StripeWebhookService {
         return this.cardSeen(tx, object, order);
       case CHARGE_REFUNDED:
         return this.chargeRefunded(tx, object, paymentIntentId);
+      case REFUND_UPDATED:
+        return this.refundUpdated(tx, object, paymentIntentId);
       case DISPUTE_CREATED:
         return this.disputeCreated(tx, object, order, paymentIntentId);
       case DISPUTE_CLOSED:
@@ -154,6 +159,29 @@ export class StripeWebhookService {
     await checkReferralAfterCardSeen(tx, order.member_id);
   }
 
+  /** A refund whose status changed: failed or canceled gives back what it took; otherwise it applies, once. */
+  private async refundUpdated(tx: EntityManager, refund: StripeObject, paymentIntentId: string): Promise<void> {
+    if (typeof refund?.id !== 'string' || refund.id.length === 0) return;
+    const amount = fromStripeAmount(Number(refund.amount), String(refund.currency));
+    if (refund.status === 'failed' || refund.status === 'canceled') {
+      await this.orders.restoreFailedRefund(tx, paymentIntentId, refund.id, amount);
+      return;
+    }
+    await this.applyRefund(tx, paymentIntentId, refund.id, amount);
+  }
+
+  /** One Stripe refund, once per refund id, through the same code as refundOrder (capped at what is left). */
+  private async applyRefund(tx: EntityManager, paymentIntentId: string, refundId: string, amount: Money): Promise<void> {
+    if (amount.minor === 0n) return;
+    await this.orders.refundInTransaction(tx, {
+      orderExternalId: paymentIntentId,
+      refundId,
+      amount,
+      requestHash: requestHash(['stripe-refund', refundId, amount.minor, amount.currency]),
+      capAtWhatIsLeft: true,
+    });
+  }
+
   /** One refund per Stripe refund id (partial ones included), through the same code as refundOrder. */
   private async chargeRefunded(tx: EntityManager, charge: StripeObject, paymentIntentId: string): Promise<void> {
     const listed: StripeObject[] | undefined = Array.isArray(charge.refunds?.data) ? charge.refunds.data : undefined;
@@ -162,15 +190,7 @@ export class StripeWebhookService {
         .filter((refund) => typeof refund?.id === 'string' && refund.status !== 'failed' && refund.status !== 'canceled')
         .sort((a, b) => (a.created ?? 0) - (b.created ?? 0) || String(a.id).localeCompare(String(b.id)));
       for (const refund of refunds) {
-        const amount = fromStripeAmount(Number(refund.amount), String(refund.currency ?? charge.currency));
-        if (amount.minor === 0n) continue;
-        await this.orders.refundInTransaction(tx, {
-          orderExternalId: paymentIntentId,
-          refundId: refund.id,
-          amount,
-          requestHash: requestHash(['stripe-refund', refund.id, amount.minor, amount.currency]),
-          capAtWhatIsLeft: true,
-        });
+        await this.applyRefund(tx, paymentIntentId, refund.id, fromStripeAmount(Number(refund.amount), String(refund.currency ?? charge.currency)));
       }
       return;
     }
