@@ -111,9 +111,9 @@ describe('privacy over HTTP: audit trail, data export, erasure', () => {
     const input = memberInput({ referralCode: referrer.referralCode, deviceId: 'device-erase', ip: '198.51.100.9', birthday: '12-24' });
     const member = ok(await server.graphql(ENROLL, { input }, storefront)).enrollMember;
     ok(await server.graphql(LINK, { m: member.id, c: customer }, storefront));
-    // 300 vested (an old order), 50 pending (a new one), then 100 held and a 120-point voucher.
-    const old = new Date(Date.now() - 60 * DAY).toISOString();
-    ok(await server.graphql(RECORD, { input: { memberId: member.id, externalId: key('vested'), amount: { amount: '300.00', currency: 'USD' }, placedAt: old } }, storefront));
+    // 300 vested (granted by hand: an old order would qualify the referral at once, and it must stay pending), 50
+    // pending (a new order), then 100 held and a 120-point voucher.
+    ok(await server.graphql('mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { id } }', { input: { memberId: member.id, points: 300, reason: 'goodwill', idempotencyKey: key('vested') } }, admin));
     ok(await server.graphql(RECORD, { input: { memberId: member.id, externalId: key('pending'), amount: { amount: '50.00', currency: 'USD' } } }, storefront));
     const reward = ok(await server.graphql(CREATE_REWARD, { input: { code: `ERASE${process.pid}`, name: 'Mug', cost: 120 } }, admin)).createReward;
     const voucher = ok(await server.graphql(REDEEM, { input: { memberId: member.id, rewardId: reward.id, idempotencyKey: key('redeem') } }, storefront)).redeemReward;
@@ -150,7 +150,7 @@ describe('privacy over HTTP: audit trail, data export, erasure', () => {
     expect(await count(`select count(*) from referrals where member_id = ? and status = 'REJECTED' and rejection_reason = 'MEMBER_ERASED'`, [member.id])).toBe(1);
     // The forfeits are ledger entries to the ERASURE account; orders stay for the accounts.
     expect(await count(`select count(*) from points_transfers t join points_accounts s on s.id = t.credit_account_id where t.member_id = ? and s.system_code = 'ERASURE'`, [member.id])).toBe(2);
-    expect(await count('select count(*) from orders where member_id = ?', [member.id])).toBe(2);
+    expect(await count('select count(*) from orders where member_id = ?', [member.id])).toBe(1);
     // The audit entry names no personal data.
     const trail = ok(await server.graphql(AUDIT, { id: member.id, first: 20 }, admin)).auditLog.edges.map((edge: any) => edge.node);
     expect(trail.filter((node: any) => node.action === 'member.erase')).toHaveLength(1);

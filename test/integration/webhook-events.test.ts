@@ -56,7 +56,8 @@ describe('outbound events in the outbox', () => {
     const reward = await as(admin).rewards.create({ code: `EV${process.pid}`, name: 'Mug', cost: 120 });
     const redeemed = await as(shop).rewards.redeem({ memberId: referrer.id, rewardId: reward.reward.id, idempotencyKey: `redeem-${referrer.id}` });
     await as(shop).orders.record({ memberId: referee.id, externalId: `ref-${referee.id}`, amount: { amount: '50.00', currency: 'USD' }, placedAt: new Date(Date.now() - 20 * DAY) });
-    expect(await runReferralJobs(db.orm, config)).toEqual({ qualified: 1, rejected: 0 });
+    // An order recorded already past the return window qualifies its referral in its own transaction; the job finds nothing left.
+    expect(await runReferralJobs(db.orm, config)).toEqual({ qualified: 0, rejected: 0 });
     const events = (await eventsOf(referrer.id)).filter((event) => event.type !== 'member.enrolled');
     expect(events).toEqual([
       { type: 'reward.redeemed', data: { memberId: referrer.id, redemptionId: redeemed.redemption.id, rewardId: reward.reward.id, rewardCode: `EV${process.pid}`, points: 120, currency: 'PTS' } },

@@ -103,11 +103,17 @@ export class CheckoutService {
     const now = new Date();
     const expiresAt = new Date(now.getTime() + ttlSeconds * 1000);
     try {
-      const [row] = await runNamed<HoldRow>(this.scope.em, HOLD, [randomUUID(), memberId, this.onlyMember(), currency, points.toString(), orderRef, expiresAt, idempotencyKey, hash, now]);
+      const holdId = randomUUID();
+      const [row] = await runNamed<HoldRow>(this.scope.em, HOLD, [holdId, memberId, this.onlyMember(), currency, points.toString(), orderRef, expiresAt, idempotencyKey, hash, now]);
+      // The function answers a replay with the hold the key made first.
+      if (row.id !== holdId) countLedgerReplay('hold');
       return holdRecord(row);
     } catch (error) {
       // The same key on another account, concurrently: the first one won; answer as its replay.
-      if (isUniqueViolation(error, 'points_holds_idempotency_key_unique')) return (await this.replayOf(idempotencyKey, hash))!;
+      if (isUniqueViolation(error, 'points_holds_idempotency_key_unique')) {
+        countLedgerReplay('hold');
+        return (await this.replayOf(idempotencyKey, hash))!;
+      }
       throw ledgerError(error, { currency: { field: 'currency', given: input.currency } });
     }
   }
