@@ -73,7 +73,7 @@ export async function seedDemoProgramme(em: EntityManager, now: Date = new Date(
     if (!existing.has(input.externalId)) await members.enroll(input);
   }
   await seedDemoLedger(em, inputs, now);
-  await seedDemoRewardsAndReferrals(em, inputs);
+  await seedDemoRewardsAndReferrals(em, inputs, now);
   const tail = await seedDemoGrowth(em, now);
   await seedDemoActivity(em, [...inputs, ...tail], now);
 }
