@@ -5,6 +5,10 @@ import { parseDecimal } from '../../money/decimal';
 import { toBaseCurrency } from '../../money/fx';
 import {
   BgNbdParams,
+  BtydError,
+  checkEnoughCustomers,
+  checkPlausibleBgNbd,
+  checkPlausibleGammaGamma,
   expectedLifespanWeeks,
   expectedOrderValue,
   expectedPurchases,
@@ -30,20 +34,17 @@ import { buildRfmTable, RFM_TABLE, RfmRow } from './rfm';
  *
  * Memory: members are never loaded as entities. Scoring reads the RFM table through a cursor, BATCH_SIZE rows at
  * a time, and writes each batch to a temporary table; the fits read distinct weighted rows (see fitRows).
+ *
+ * Failure: data the models cannot describe (too few customers, nobody buying twice, uniformly random orders that
+ * drive the fit to the edge of the parameter space, scores that are not finite) end in a BtydError; the run is
+ * recorded FAILED with that reason, its transaction rolls back (the previous scores stay) and the caller gets an
+ * LtvFitFailure carrying the run's id.
  */
 
 /** pg_advisory_xact_lock key of the LTV run ("LTV" in ASCII). */
 export const LTV_LOCK_KEY = 0x4c5456;
 const BATCH_SIZE = 5000;
 const SCORES_TABLE = 'ltv_scores';
-/**
- * For the FITS only (scores use each member's exact values): recency and T are grouped in bins of this many weeks
- * (each at its bin's middle, so recency <= T still holds), and mean repeat values at this many significant digits.
- * The likelihood then has tens of thousands of distinct rows instead of one per member, at a time resolution
- * (half a week) far below the months of history a fit needs.
- */
-const FIT_TIME_BIN_WEEKS = 1;
-const MONETARY_FIT_DIGITS = 3;
 /** Scored BG/NBD triplets remembered within a batch run (bounded: cleared when full). */
 const TRIPLET_CACHE_LIMIT = 10_000;
 
@@ -51,6 +52,17 @@ export class LtvNoHistoryError extends Error {
   constructor(asOf: Date, what: string) {
     super(`no ${what} at or before ${asOf.toISOString()}: the LTV models need purchase history`);
     this.name = 'LtvNoHistoryError';
+  }
+}
+
+/** A run that failed because the models do not fit the data (recorded FAILED with `reason`). */
+export class LtvFitFailure extends Error {
+  constructor(
+    readonly reason: string,
+    readonly runId: string,
+  ) {
+    super(reason);
+    this.name = 'LtvFitFailure';
   }
 }
 
@@ -106,6 +118,7 @@ export async function runLtv(em: EntityManager, options: LtvRunOptions): Promise
     });
   } catch (error) {
     if (runId.value) await recordFailure(em, runId.value, runId.startedAt!, options.asOf, error);
+    if (error instanceof BtydError && runId.value) throw new LtvFitFailure(error.message, runId.value);
     throw error;
   }
 }
@@ -117,13 +130,15 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
 
   await buildRfmTable(tx, options.asOf, options.baseCurrency);
   options.onPhase?.('rfm');
-  const { frequencyRows, monetaryRows, fittedOn } = await fitRows(tx, minorPerMajor);
+  const { frequencyRows, monetaryRows, fittedOn, repeatBuyers } = await fitRows(tx, minorPerMajor);
   if (fittedOn === 0) throw new LtvNoHistoryError(options.asOf, 'orders');
-  if (monetaryRows.length === 0) throw new LtvNoHistoryError(options.asOf, 'repeat purchases');
+  checkEnoughCustomers(fittedOn, repeatBuyers);
   options.onPhase?.('fit rows', `${frequencyRows.length} + ${monetaryRows.length} rows`);
   const bgNbd = fitBgNbd(frequencyRows);
+  checkPlausibleBgNbd(bgNbd);
   options.onPhase?.('BG/NBD fit');
   const gammaGamma = fitGammaGamma(monetaryRows);
+  checkPlausibleGammaGamma(gammaGamma);
   options.onPhase?.('Gamma-Gamma fit');
 
   await tx.execute(
@@ -167,31 +182,26 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
 }
 
 /**
- * The fitting data as distinct weighted rows (the same likelihood as one row per member, once grouped as
- * FIT_TIME_BIN_WEEKS and MONETARY_FIT_DIGITS say): BG/NBD on every member with an order, Gamma-Gamma on repeat
- * buyers with a positive repeat value, in base-currency MAJOR units (so v reads in currency units, as in the
- * literature).
+ * The fitting data as distinct weighted rows: one per distinct exact (x, t_x, T) for BG/NBD over every member
+ * with an order, one per distinct (x, repeat value) for Gamma-Gamma over repeat buyers with a positive repeat
+ * value, in base-currency MAJOR units (so v reads in currency units, as in the literature). Members are grouped
+ * only where their rows are identical, so the weighted likelihood is exactly the member-by-member one.
  */
 async function fitRows(tx: EntityManager, minorPerMajor: number) {
   const frequencyRows = (
     await tx.execute<{ frequency: number; recency: number; t: number; weight: string }[]>(
-      `select frequency,
-              case when frequency = 0 then 0 else (floor(recency_weeks / ${FIT_TIME_BIN_WEEKS}) + 0.5) * ${FIT_TIME_BIN_WEEKS} end as recency,
-              (floor(age_weeks / ${FIT_TIME_BIN_WEEKS}) + 0.5) * ${FIT_TIME_BIN_WEEKS} as t,
-              count(*) as weight
+      `select frequency, recency_weeks as recency, age_weeks as t, count(*) as weight
        from ${RFM_TABLE} where order_count > 0 group by 1, 2, 3`,
     )
   ).map((row): FrequencyRow => ({ frequency: row.frequency, recency: row.recency, T: row.t, weight: Number(row.weight) }));
   const monetaryRows = (
-    await tx.execute<{ frequency: number; monetary: string; weight: string }[]>(
-      `select frequency, round(m, ${MONETARY_FIT_DIGITS - 1} - floor(log(m))::int) as monetary, count(*) as weight
-       from (select frequency, repeat_minor::numeric / frequency / ? as m from ${RFM_TABLE} where frequency > 0 and repeat_minor > 0) repeaters
-       group by 1, 2`,
-      [minorPerMajor],
+    await tx.execute<{ frequency: number; repeat_minor: string; weight: string }[]>(
+      `select frequency, repeat_minor, count(*) as weight from ${RFM_TABLE} where frequency > 0 and repeat_minor > 0 group by 1, 2`,
     )
-  ).map((row): MonetaryRow => ({ frequency: row.frequency, monetary: Number(row.monetary), weight: Number(row.weight) }));
+  ).map((row): MonetaryRow => ({ frequency: row.frequency, monetary: Number(row.repeat_minor) / row.frequency / minorPerMajor, weight: Number(row.weight) }));
   const fittedOn = frequencyRows.reduce((sum, row) => sum + row.weight, 0);
-  return { frequencyRows, monetaryRows, fittedOn };
+  const repeatBuyers = monetaryRows.reduce((sum, row) => sum + row.weight, 0);
+  return { frequencyRows, monetaryRows, fittedOn, repeatBuyers };
 }
 
 interface MemberScore {
@@ -260,7 +270,7 @@ class MemberScorer {
     };
     if (![bg.alive, ...Object.values(inputs).filter((value) => typeof value === 'number')].every(Number.isFinite)) {
       const model = JSON.stringify({ ...this.bgNbd, ...this.gammaGamma });
-      throw new Error(`LTV scores not finite for member ${row.member_id} (x=${row.frequency}, t_x=${row.recency_weeks}, T=${row.age_weeks}, P(alive)=${bg.alive}, ${JSON.stringify(inputs, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}) under ${model}`);
+      throw new BtydError(`scores not finite for member ${row.member_id} (x=${row.frequency}, t_x=${row.recency_weeks}, T=${row.age_weeks}, P(alive)=${bg.alive}, ${JSON.stringify(inputs, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}) under ${model}`);
     }
     const figures = ltvFigures(inputs);
     return {
