@@ -4,6 +4,8 @@ import { AuditLog } from '../../src/modules/audit/audit-log.entity';
 import { demoMembers, seedDemoProgramme } from '../../seeds/demo.seeder';
 import { demoActivityPlan } from '../../seeds/demo-activity';
 import { DEMO_GROWTH_MEMBERS, demoGrowthMembers, demoGrowthOrders } from '../../seeds/demo-growth';
+import { DEMO_HISTORY_MEMBERS, DEMO_QUIET_SPENDERS, demoHistoryPlan } from '../../seeds/demo-history';
+import { perksOfMembers } from '../../src/modules/tiers/perk.service';
 import { growthQueryOrFail, GrowthService } from '../../src/modules/analytics/growth.service';
 import { loadConfig } from '../../src/config/config';
 import { DEMO_REFERRED, DEMO_REWARDS } from '../../seeds/demo-rewards';
@@ -98,9 +100,9 @@ describe.each(SEED_DATES)('demo seed as of $at', ({ at, ramadan }) => {
     expect(emptyBefore).toBe(true);
     expect(await isEmptyProgramme(db.orm)).toBe(false);
     const everyone = await db.orm.em.fork().find(Member, {}, { orderBy: { externalId: 'asc' } });
-    expect(everyone).toHaveLength(demoMembers().length + DEMO_REFERRED.length + DEMO_GROWTH_MEMBERS);
+    expect(everyone).toHaveLength(demoMembers().length + DEMO_REFERRED.length + DEMO_GROWTH_MEMBERS + DEMO_HISTORY_MEMBERS + DEMO_QUIET_SPENDERS);
     // The core members; the long tail (demo-g-*, seeds/demo-growth.ts) has its own test below.
-    const members = everyone.filter((member) => !member.externalId.startsWith('demo-g-'));
+    const members = everyone.filter((member) => !member.externalId.startsWith('demo-g-') && !member.externalId.startsWith('demo-h-'));
     expect(members).toHaveLength(demoMembers().length + DEMO_REFERRED.length);
     expect(members).toHaveLength(26);
     expect(new Set(members.map((member) => member.country))).toEqual(new Set(['US', 'DE', 'ID', 'MY', 'SA', 'BR', 'JP', 'KW']));
@@ -118,8 +120,9 @@ describe.each(SEED_DATES)('demo seed as of $at', ({ at, ramadan }) => {
     const tailBuyers = new Set(tailOrders.map((order) => order.memberExternalId)).size;
     const expiring = membersWithPointsDue(seededAt);
     expect(afterFirst.counts).toEqual({
-      members: 24 + 2 + DEMO_GROWTH_MEMBERS, // the demo members, two who signed up with a referral code (seeds/demo-rewards.ts), the long tail
-      orders: 156 + tailOrders.length,
+      // the demo members, two who signed up with a referral code (seeds/demo-rewards.ts), the long tail, the imported history
+      members: 24 + 2 + DEMO_GROWTH_MEMBERS + DEMO_HISTORY_MEMBERS + DEMO_QUIET_SPENDERS,
+      orders: 156 + tailOrders.length + demoHistoryPlan(seededAt).orders.length, // imported history orders earn no points
       order_refunds: 8,
       // 156 earns, one expiry per member with points due (about 12), 8 reversals, 2 redemptions, 1 adjustment; no
       // vests: orders placed longer ago than the return window earn posted points at once, and the others are still pending.
@@ -183,7 +186,7 @@ describe.each(SEED_DATES)('demo seed as of $at', ({ at, ramadan }) => {
                 o.placed_at, o.status, o.refunded_minor, o.points_earned, o.details,
                 not exists (select 1 from orders e where e.member_id = o.member_id and e.placed_at < o.placed_at) as first, o.id,
                 coalesce((select t.earn_multiplier from member_tiers mt join tiers t on t.code = mt.tier_code where mt.member_id = o.member_id), '1') as member_multiplier
-         from orders o join members m on m.id = o.member_id where m.external_id not like 'demo-g-%' order by o.external_id`,
+         from orders o join members m on m.id = o.member_id where m.external_id not like 'demo-g-%' and m.external_id not like 'demo-h-%' order by o.external_id`,
       )).map((order) => ({ ...order, placed_at: new Date(order.placed_at), joined_at: new Date(order.joined_at) }));
     });
 
@@ -458,6 +461,40 @@ describe.each(SEED_DATES)('demo seed as of $at', ({ at, ramadan }) => {
       ].sort((a, b) => a.referee.localeCompare(b.referee)),
     );
     expect(referralChannel).toHaveLength(4);
+  });
+
+  it('imports a thousand members of purchase history and scores everyone with LTV at once: every tier and churn risk', async () => {
+    const plan = demoHistoryPlan(seededAt);
+    const [history] = await query<{ members: number; orders: number }>(
+      "select count(distinct m.id)::int as members, count(o.id)::int as orders from members m left join orders o on o.member_id = m.id where m.external_id like 'demo-h-%'",
+    );
+    expect(history).toEqual({ members: plan.members.length, orders: plan.orders.length });
+    const runs = (await query<{ status: string; fitted_on: number; members_scored: number; as_of: string }>('select status, fitted_on, members_scored, as_of from ltv_runs'))
+      .map((run) => ({ ...run, as_of: new Date(run.as_of) }));
+    const [{ everyone, buyers }] = await query<{ everyone: number; buyers: number }>(
+      'select count(*)::int as everyone, count(*) filter (where exists (select 1 from orders o where o.member_id = m.id and o.placed_at <= ?))::int as buyers from members m',
+      [seededAt],
+    );
+    // One run (the second seed finds it and does not run again), as of the seed's clock, on every member.
+    expect(runs).toEqual([{ status: 'SUCCEEDED', fitted_on: buyers, members_scored: everyone, as_of: seededAt }]);
+    const grid = await query<{ tier: string; churn_risk: string; members: number }>('select tier, churn_risk, count(*)::int as members from member_ltv group by 1, 2');
+    expect(new Set(grid.map((cell) => cell.tier))).toEqual(new Set(['VIP', 'HIGH', 'MEDIUM', 'LOW', 'NEW']));
+    expect(new Set(grid.map((cell) => cell.churn_risk))).toEqual(new Set(['LOW', 'MEDIUM', 'HIGH']));
+    for (const tier of ['VIP', 'HIGH', 'MEDIUM', 'LOW']) {
+      expect({ tier, risks: new Set(grid.filter((cell) => cell.tier === tier).map((cell) => cell.churn_risk)) }).toEqual({ tier, risks: new Set(['LOW', 'MEDIUM', 'HIGH']) });
+    }
+    // The churn early warning lists the big spenders gone quiet (membersAtRisk reads exactly this).
+    const atRisk = await query<{ external_id: string; probability_alive: number }>(
+      "select m.external_id, l.probability_alive from member_ltv l join members m on m.id = l.member_id where l.churn_risk = 'HIGH' and l.tier in ('VIP', 'HIGH')",
+    );
+    expect(atRisk.length).toBeGreaterThanOrEqual(DEMO_QUIET_SPENDERS / 2);
+    expect(atRisk.filter((row) => row.probability_alive >= 0.3 || !Number.isFinite(row.probability_alive))).toEqual([]);
+    // LTV perks show: a VIP holds dedicated support from LTV:VIP, a HIGH member priority support from LTV:HIGH.
+    const [vip] = await query<{ member_id: string }>("select member_id from member_ltv where tier = 'VIP' order by predicted_12m_minor desc limit 1");
+    const [high] = await query<{ member_id: string }>("select member_id from member_ltv where tier = 'HIGH' order by predicted_12m_minor desc limit 1");
+    const perks = await perksOfMembers(db.orm.em.fork(), [vip.member_id, high.member_id]);
+    expect(perks.get(vip.member_id)!.filter((perk) => perk.source === 'LTV:VIP').map((perk) => perk.code)).toEqual(['DEDICATED_SUPPORT']);
+    expect(perks.get(high.member_id)!.filter((perk) => perk.source === 'LTV:HIGH').map((perk) => perk.code)).toEqual(['PRIORITY_SUPPORT']);
   });
 
   it('keeps the ledger invariants', async () => {
