@@ -5,6 +5,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { minorUnitDigits } from '../src/money/currency';
 import { formatMoney } from '../src/money/money';
 import { HistoryImportService } from '../src/modules/import/history-import.service';
+import { floatPrng } from '../src/modules/ltv/btyd/random-variates';
 import { DAY_MS } from '../src/time';
 import { DEMO_RATES } from './demo-orders';
 
@@ -46,36 +47,6 @@ export interface HistoryMember {
 }
 export interface HistoryOrder { externalId: string; memberExternalId: string; amount: string; currency: string; placedAt: Date }
 
-/** mulberry32 with the variates the simulation needs: deterministic, no Math.random. */
-function simulation(seed: number) {
-  let state = seed >>> 0;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-  const normal = (): number => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-  /** Gamma(shape, rate) by Marsaglia and Tsang (boosted below shape 1). */
-  const gamma = (shape: number, rate: number): number => {
-    if (shape < 1) return gamma(shape + 1, rate) * Math.pow(uniform(), 1 / shape);
-    const d = shape - 1 / 3;
-    const c = 1 / Math.sqrt(9 * d);
-    for (;;) {
-      const z = normal();
-      const v = Math.pow(1 + c * z, 3);
-      if (v > 0 && Math.log(uniform()) < 0.5 * z * z + d - d * v + d * Math.log(v)) return (d * v) / rate;
-    }
-  };
-  const beta = (a: number, b: number): number => {
-    const x = gamma(a, 1);
-    return x / (x + gamma(b, 1));
-  };
-  const exponential = (rate: number): number => -Math.log(uniform()) / rate;
-  return { uniform, gamma, beta, exponential };
-}
-
 /** A USD amount in the market's currency at the demo rate, on the currency's usual step (whole yen, 5 cents). */
 function localAmount(usd: number, currency: string): string {
   const digits = minorUnitDigits(currency)!;
@@ -90,7 +61,7 @@ function localAmount(usd: number, currency: string): string {
  */
 export function demoHistoryPlan(now: Date): { members: HistoryMember[]; orders: HistoryOrder[] } {
   const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
-  const random = simulation(20250101);
+  const random = floatPrng(20250101);
   const members: HistoryMember[] = [];
   const orders: HistoryOrder[] = [];
   const add = (index: number, joinedAt: number, market: HistoryMarket) => {

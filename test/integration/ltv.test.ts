@@ -130,6 +130,10 @@ describe('LTV pipeline', () => {
     });
     expect(rfmOf(now, a).age_weeks).toBeCloseTo((Math.floor(asOf.getTime() / DAY) * DAY - firstDay) / DAY / 7, 9);
     expect(rfmOf(now, d)).toMatchObject({ order_count: 1, frequency: 0, historical_minor: '1500' });
+    // A first purchase on asOf's own day: the part of the day elapsed (d-1 at 12:00, asOf 18:00 the same day).
+    const sameDay = await rfmSnapshot(db.orm.em.fork(), new Date('2025-08-01T18:00:00Z'), 'USD');
+    expect(rfmOf(sameDay, d).age_weeks).toBeCloseTo(0.75 / 7, 12);
+    expect(rfmOf(sameDay, a).age_weeks).toBe(203 / 7); // 2025-01-10 to 2025-08-01: whole days
   });
 
   describe('with a population to fit on', () => {
