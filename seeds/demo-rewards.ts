@@ -90,7 +90,7 @@ export const DEMO_REFERRED: (EnrollmentInput & { referrerExternalId: string })[]
  * get a referral from the first US member, created as at their enrolment; the referral job (run by
  * seedDemoData) qualifies those with a vested qualifying order. Idempotent.
  */
-export async function seedDemoRewardsAndReferrals(em: EntityManager, members: EnrollmentInput[]): Promise<void> {
+export async function seedDemoRewardsAndReferrals(em: EntityManager, members: EnrollmentInput[], now: Date): Promise<void> {
   const scope = systemScope(em, 'seed');
   const rewards = new RewardService(scope, new MemberService(scope, new AuditService(scope), new MemberStatusLoader(em, scope.config)), new AuditService(scope));
   const existingRewards = new Set((await em.execute<{ code: string }[]>('select code from rewards')).map((row) => row.code));
@@ -118,7 +118,7 @@ export async function seedDemoRewardsAndReferrals(em: EntityManager, members: En
     const referrerRow = await idOf(referrerExternalId);
     if (input.deviceId) {
       // The referrer used this device too: the referral is rejected as DUPLICATE_DEVICE.
-      await recordSightings(em, referrerRow.id, { deviceId: input.deviceId, ip: null }, scope.config.privacy.hashSecret);
+      await recordSightings(em, referrerRow.id, { deviceId: input.deviceId, ip: null }, scope.config.privacy.hashSecret, now);
     }
     if (!(await idOf(input.externalId))) await memberService.enroll({ ...input, referralCode: referrerRow.referral_code });
   }

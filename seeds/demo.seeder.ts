@@ -8,6 +8,7 @@ import { systemScope } from '../src/graphql/context';
 import { seedDemoLedger } from './demo-orders';
 import { seedDemoActivity } from './demo-activity';
 import { seedDemoGrowth } from './demo-growth';
+import { seedDemoHistory } from './demo-history';
 import { seedDemoRewardsAndReferrals } from './demo-rewards';
 
 interface Market {
@@ -60,7 +61,8 @@ export function demoMembers(now: Date = new Date()): EnrollmentInput[] {
 /**
  * Loads the demo programme as of `now`: members, then their rates, rules, orders, refunds, redemptions and
  * adjustment (seeds/demo-orders.ts), then a long tail of lighter members
- * (seeds/demo-growth.ts) and the days they were all active (seeds/demo-activity.ts).
+ * (seeds/demo-growth.ts), the days they were all active (seeds/demo-activity.ts) and a thousand members' purchase
+ * history for the LTV models (seeds/demo-history.ts).
  * Idempotent: what exists is skipped, so running it twice changes nothing.
  * seedDemoData (src/db/seed.ts) runs the ledger jobs afterwards, so old points vest and expire.
  */
@@ -73,9 +75,10 @@ export async function seedDemoProgramme(em: EntityManager, now: Date = new Date(
     if (!existing.has(input.externalId)) await members.enroll(input);
   }
   await seedDemoLedger(em, inputs, now);
-  await seedDemoRewardsAndReferrals(em, inputs);
+  await seedDemoRewardsAndReferrals(em, inputs, now);
   const tail = await seedDemoGrowth(em, now);
   await seedDemoActivity(em, [...inputs, ...tail], now);
+  await seedDemoHistory(em, now, scope.config.baseCurrency);
 }
 
 /** Loads the demo programme; running it twice changes nothing. */

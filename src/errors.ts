@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'IDEMPOTENCY_CONFLICT'
   | 'OUT_OF_STOCK'
   | 'REFERRAL_INVALID'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  | 'LTV_FIT_FAILED';
 
 /** An expected failure: its message and code reach the client as they are. */
 export class DomainError extends GraphQLError {
@@ -120,5 +121,15 @@ export class ReferralInvalidError extends DomainError {
 export class RateLimitedError extends DomainError {
   constructor(retryAfterSeconds: number) {
     super('RATE_LIMITED', `too many failed attempts; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+  }
+}
+
+/** The LTV models could not be fitted on the data (or gave scores outside their domain); the run is recorded as FAILED. */
+export class LtvFitFailedError extends DomainError {
+  constructor(
+    readonly reason: string,
+    runId: string | null,
+  ) {
+    super('LTV_FIT_FAILED', `the LTV run failed: ${reason}; the previous scores are kept`, { reason, runId });
   }
 }

@@ -182,3 +182,34 @@ describe('LTV runs across two server processes', () => {
     }
   });
 });
+
+describe('LTV runs that cannot fit, over the API', () => {
+  let server: TestServer;
+  const RUNS = '{ ltvRuns(first: 5) { id asOf status error fittedOn membersScored startedAt finishedAt model { r } } }';
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server?.stop());
+
+  it('answers LTV_FIT_FAILED with the reason when everyone bought once, and lists the failed run to admins only', async () => {
+    for (let index = 0; index < 25; index += 1) {
+      const enrolled = await server.graphql(ENROLL, { input: memberInput() }, storefront);
+      const memberId = enrolled.body.data.enrollMember.id;
+      const placedAt = new Date(Date.UTC(2025, 0, 1 + index * 3, 10)).toISOString();
+      const recorded = await server.graphql(RECORD, { input: { memberId, externalId: `once-api-${index}`, amount: { amount: '30.00', currency: 'USD' }, placedAt } }, storefront);
+      expect(recorded.body.errors).toBeUndefined();
+    }
+    const reason = 'too few repeat buyers to fit the spend model: 0 member(s) ordered on more than one day, at least 10 needed';
+    const error = onlyError(await server.graphql(RECOMPUTE, { asOf: '2025-09-30T00:00:00Z' }, admin));
+    expect(error.message).toBe(`the LTV run failed: ${reason}; the previous scores are kept`);
+    expect(error.extensions).toMatchObject({ code: 'LTV_FIT_FAILED', reason });
+    const runs = await server.graphql<{ ltvRuns: Record<string, unknown>[] }>(RUNS, {}, admin);
+    expect(runs.body.errors).toBeUndefined();
+    expect(runs.body.data!.ltvRuns).toHaveLength(1);
+    expect(runs.body.data!.ltvRuns[0]).toMatchObject({ id: error.extensions!.runId, asOf: '2025-09-30T00:00:00.000Z', status: 'FAILED', error: reason, fittedOn: 0, membersScored: 0, model: null });
+    expect((await server.graphql(MODEL, {}, admin)).body).toEqual({ data: { ltvModel: null } });
+    for (const caller of [support, storefront]) expect(onlyError(await server.graphql(RUNS, {}, caller)).extensions?.code).toBe('FORBIDDEN');
+    expect(onlyError(await server.graphql('{ ltvRuns(first: 101) { id } }', {}, admin)).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+  });
+});

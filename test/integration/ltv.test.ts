@@ -95,7 +95,7 @@ describe('LTV pipeline', () => {
       order_count: 4,
       frequency: 2,
       recency_weeks: 10, // 2025-01-10 to 2025-03-21: 70 days
-      age_weeks: 171.5 / 7, // 2025-01-10 00:00 to 2025-06-30 12:00
+      age_weeks: 171 / 7, // whole days, 2025-01-10 to 2025-06-30 (asOf at 12:00 on that day)
       historical_minor: '25000',
       repeat_minor: '13000',
       ...acquisition,
@@ -104,7 +104,7 @@ describe('LTV pipeline', () => {
       order_count: 1,
       frequency: 0,
       recency_weeks: 0,
-      age_weeks: 56.5 / 7,
+      age_weeks: 56 / 7,
       historical_minor: '2000',
       repeat_minor: '0',
       acquisition_cost_minor: '4000',
@@ -128,8 +128,12 @@ describe('LTV pipeline', () => {
       historical_minor: '72000',
       repeat_minor: '60000',
     });
-    expect(rfmOf(now, a).age_weeks).toBeCloseTo((asOf.getTime() - firstDay) / DAY / 7, 9);
+    expect(rfmOf(now, a).age_weeks).toBeCloseTo((Math.floor(asOf.getTime() / DAY) * DAY - firstDay) / DAY / 7, 9);
     expect(rfmOf(now, d)).toMatchObject({ order_count: 1, frequency: 0, historical_minor: '1500' });
+    // A first purchase on asOf's own day: the part of the day elapsed (d-1 at 12:00, asOf 18:00 the same day).
+    const sameDay = await rfmSnapshot(db.orm.em.fork(), new Date('2025-08-01T18:00:00Z'), 'USD');
+    expect(rfmOf(sameDay, d).age_weeks).toBeCloseTo(0.75 / 7, 12);
+    expect(rfmOf(sameDay, a).age_weeks).toBe(203 / 7); // 2025-01-10 to 2025-08-01: whole days
   });
 
   describe('with a population to fit on', () => {

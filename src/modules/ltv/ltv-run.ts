@@ -6,8 +6,11 @@ import { parseDecimal } from '../../money/decimal';
 import { toBaseCurrency } from '../../money/fx';
 import {
   BgNbdParams,
+  BtydError,
+  checkEnoughCustomers,
+  checkPlausibleBgNbd,
+  checkPlausibleGammaGamma,
   expectedLifespanWeeks,
-  expectedOrderValue,
   expectedPurchases,
   fitBgNbd,
   fitGammaGamma,
@@ -16,7 +19,7 @@ import {
   MonetaryRow,
   probabilityAlive,
 } from './btyd';
-import { ChurnRisk, churnRiskOf, ltvFigures, purchasesPerYearWhileAlive, tierPercentileRanks, TierThresholds, WEEKS_PER_YEAR } from './ltv-policy';
+import { tierPercentileRanks, TierThresholds, WEEKS_PER_YEAR } from './ltv-policy';
 import { LtvRunStatus } from './ltv-run.entity';
 import { buildRfmTable, RFM_TABLE, RfmRow } from './rfm';
 import { enqueueLtvTierChanges, rememberLtvTiers } from '../webhooks/events';
@@ -30,29 +33,36 @@ import { enqueueLtvTierChanges, rememberLtvTiers } from '../webhooks/events';
  * Everything the run needs (its temporary tables, the cursor) lives on that one connection, so nothing awaits
  * a second connection inside the transaction (which would hang on the embedded PGlite).
  *
- * Memory: members are never loaded as entities. Scoring reads the RFM table through a cursor, BATCH_SIZE rows at
- * a time, and writes each batch to a temporary table; the fits read distinct weighted rows (see fitRows).
+ * Memory: members are never loaded as entities. The fits read distinct weighted rows (see fitRows); the BG/NBD
+ * closed forms are evaluated once per distinct (x, t_x, T) (scoreTriplets); every member is then scored and
+ * written back by set-based statements inside the database (scoreMembers, writeMemberLtv). Process memory
+ * grows with the distinct triplets, not with the members.
+ *
+ * Failure: data the models cannot describe (too few customers, nobody buying twice, uniformly random orders that
+ * drive the fit to the edge of the parameter space, scores that are not finite) end in a BtydError; the run is
+ * recorded FAILED with that reason, its transaction rolls back (the previous scores stay) and the caller gets an
+ * LtvFitFailure carrying the run's id.
  */
 
 /** pg_advisory_xact_lock key of the LTV run ("LTV" in ASCII). */
 export const LTV_LOCK_KEY = 0x4c5456;
-const BATCH_SIZE = 5000;
 const SCORES_TABLE = 'ltv_scores';
-/**
- * For the FITS only (scores use each member's exact values): recency and T are grouped in bins of this many weeks
- * (each at its bin's middle, so recency <= T still holds), and mean repeat values at this many significant digits.
- * The likelihood then has tens of thousands of distinct rows instead of one per member, at a time resolution
- * (half a week) far below the months of history a fit needs.
- */
-const FIT_TIME_BIN_WEEKS = 1;
-const MONETARY_FIT_DIGITS = 3;
-/** Scored BG/NBD triplets remembered within a batch run (bounded: cleared when full). */
-const TRIPLET_CACHE_LIMIT = 10_000;
 
 export class LtvNoHistoryError extends Error {
   constructor(asOf: Date, what: string) {
     super(`no ${what} at or before ${asOf.toISOString()}: the LTV models need purchase history`);
     this.name = 'LtvNoHistoryError';
+  }
+}
+
+/** A run that failed because the models do not fit the data (recorded FAILED with `reason`). */
+export class LtvFitFailure extends Error {
+  constructor(
+    readonly reason: string,
+    readonly runId: string,
+  ) {
+    super(reason);
+    this.name = 'LtvFitFailure';
   }
 }
 
@@ -67,7 +77,7 @@ export interface LtvRunOptions {
   /** Called once the lock is held (tests use it to observe serialisation). */
   onLocked?: () => void;
   /** Called as each phase ends (the bench prints them). */
-  onPhase?: (phase: 'rfm' | 'fit rows' | 'BG/NBD fit' | 'Gamma-Gamma fit' | 'score' | 'write', detail?: string) => void;
+  onPhase?: (phase: 'rfm' | 'fit rows' | 'BG/NBD fit' | 'Gamma-Gamma fit' | 'triplets' | 'score' | 'write', detail?: string) => void;
 }
 
 export interface LtvRunRecord {
@@ -111,6 +121,7 @@ export async function runLtv(em: EntityManager, options: LtvRunOptions): Promise
   } catch (error) {
     if (runId.value) countLtvRun('failed');
     if (runId.value) await recordFailure(em, runId.value, runId.startedAt!, options.asOf, error);
+    if (error instanceof BtydError && runId.value) throw new LtvFitFailure(error.message, runId.value);
     throw error;
   }
 }
@@ -122,33 +133,20 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
 
   await buildRfmTable(tx, options.asOf, options.baseCurrency);
   options.onPhase?.('rfm');
-  const { frequencyRows, monetaryRows, fittedOn } = await fitRows(tx, minorPerMajor);
+  const { frequencyRows, monetaryRows, fittedOn, repeatBuyers } = await fitRows(tx, minorPerMajor);
   if (fittedOn === 0) throw new LtvNoHistoryError(options.asOf, 'orders');
-  if (monetaryRows.length === 0) throw new LtvNoHistoryError(options.asOf, 'repeat purchases');
+  checkEnoughCustomers(fittedOn, repeatBuyers);
   options.onPhase?.('fit rows', `${frequencyRows.length} + ${monetaryRows.length} rows`);
   const bgNbd = fitBgNbd(frequencyRows);
+  checkPlausibleBgNbd(bgNbd);
   options.onPhase?.('BG/NBD fit');
   const gammaGamma = fitGammaGamma(monetaryRows);
+  checkPlausibleGammaGamma(gammaGamma);
   options.onPhase?.('Gamma-Gamma fit');
 
-  await tx.execute(
-    `create temporary table ${SCORES_TABLE} (
-       member_id uuid not null, order_count int not null, probability_alive float8 not null, expected_purchases float8 not null,
-       expected_order_value bigint not null, lifespan_weeks float8 not null, predicted_minor bigint not null,
-       formula_minor bigint, cac_minor bigint, ltv_to_cac float8, churn_risk text not null,
-       frequency int not null, recency_weeks float8 not null, age_weeks float8 not null, historical_minor bigint not null
-     ) on commit drop`,
-  );
-  await tx.execute(`declare ltv_rfm_cursor no scroll cursor for select * from ${RFM_TABLE}`);
-  const scorer = new MemberScorer(bgNbd, gammaGamma, options, minorPerMajor);
-  let membersScored = 0;
-  for (;;) {
-    const rows = await tx.execute<RfmRow[]>(`fetch forward ${BATCH_SIZE} from ltv_rfm_cursor`);
-    if (rows.length === 0) break;
-    await writeScores(tx, rows.map((row) => scorer.score(row)));
-    membersScored += rows.length;
-  }
-  await tx.execute('close ltv_rfm_cursor');
+  const triplets = await scoreTriplets(tx, bgNbd, frequencyRows);
+  options.onPhase?.('triplets', `${triplets} distinct (x, t_x, T)`);
+  const membersScored = await scoreMembers(tx, gammaGamma, bgNbd, options, minorPerMajor);
   options.onPhase?.('score');
 
   const thresholds = await tierThresholds(tx, options.settings.tierPercentiles);
@@ -172,129 +170,167 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
 }
 
 /**
- * The fitting data as distinct weighted rows (the same likelihood as one row per member, once grouped as
- * FIT_TIME_BIN_WEEKS and MONETARY_FIT_DIGITS say): BG/NBD on every member with an order, Gamma-Gamma on repeat
- * buyers with a positive repeat value, in base-currency MAJOR units (so v reads in currency units, as in the
- * literature).
+ * The fitting data as distinct weighted rows: one per distinct exact (x, t_x, T) for BG/NBD over every member
+ * with an order, one per distinct (x, repeat value) for Gamma-Gamma over repeat buyers with a positive repeat
+ * value, in base-currency MAJOR units (so v reads in currency units, as in the literature). Members are grouped
+ * only where their rows are identical, so the weighted likelihood is exactly the member-by-member one.
  */
 async function fitRows(tx: EntityManager, minorPerMajor: number) {
   const frequencyRows = (
     await tx.execute<{ frequency: number; recency: number; t: number; weight: string }[]>(
-      `select frequency,
-              case when frequency = 0 then 0 else (floor(recency_weeks / ${FIT_TIME_BIN_WEEKS}) + 0.5) * ${FIT_TIME_BIN_WEEKS} end as recency,
-              (floor(age_weeks / ${FIT_TIME_BIN_WEEKS}) + 0.5) * ${FIT_TIME_BIN_WEEKS} as t,
-              count(*) as weight
+      `select frequency, recency_weeks as recency, age_weeks as t, count(*) as weight
        from ${RFM_TABLE} where order_count > 0 group by 1, 2, 3`,
     )
   ).map((row): FrequencyRow => ({ frequency: row.frequency, recency: row.recency, T: row.t, weight: Number(row.weight) }));
   const monetaryRows = (
-    await tx.execute<{ frequency: number; monetary: string; weight: string }[]>(
-      `select frequency, round(m, ${MONETARY_FIT_DIGITS - 1} - floor(log(m))::int) as monetary, count(*) as weight
-       from (select frequency, repeat_minor::numeric / frequency / ? as m from ${RFM_TABLE} where frequency > 0 and repeat_minor > 0) repeaters
-       group by 1, 2`,
-      [minorPerMajor],
+    await tx.execute<{ frequency: number; repeat_minor: string; weight: string }[]>(
+      `select frequency, repeat_minor, count(*) as weight from ${RFM_TABLE} where frequency > 0 and repeat_minor > 0 group by 1, 2`,
     )
-  ).map((row): MonetaryRow => ({ frequency: row.frequency, monetary: Number(row.monetary), weight: Number(row.weight) }));
+  ).map((row): MonetaryRow => ({ frequency: row.frequency, monetary: Number(row.repeat_minor) / row.frequency / minorPerMajor, weight: Number(row.weight) }));
   const fittedOn = frequencyRows.reduce((sum, row) => sum + row.weight, 0);
-  return { frequencyRows, monetaryRows, fittedOn };
+  const repeatBuyers = monetaryRows.reduce((sum, row) => sum + row.weight, 0);
+  return { frequencyRows, monetaryRows, fittedOn, repeatBuyers };
 }
 
-interface MemberScore {
-  memberId: string;
-  orderCount: number;
-  probabilityAlive: number;
-  expectedPurchases: number;
-  expectedOrderValueMinor: number;
-  lifespanWeeks: number;
-  predictedMinor: bigint;
-  formulaMinor: bigint | null;
-  cacMinor: bigint | null;
-  ltvToCac: number | null;
-  churnRisk: ChurnRisk;
-  frequency: number;
-  recencyWeeks: number;
-  ageWeeks: number;
-  historicalMinor: bigint;
+/** Rows per insert of scored triplets (each a handful of arrays). */
+const TRIPLET_BATCH = 20_000;
+const TRIPLETS_TABLE = 'ltv_triplets';
+
+/**
+ * The BG/NBD closed forms (P(alive), expected purchases over a year, expected lifespan) once per distinct
+ * (x, t_x, T) among members with orders: the fit's own rows, so far fewer evaluations than members. Written to a
+ * temporary table that the set-based scoring joins on the exact values (float8 text round-trips exactly).
+ * A non-finite value fails the run (BtydError).
+ */
+async function scoreTriplets(tx: EntityManager, bgNbd: BgNbdParams, rows: FrequencyRow[]): Promise<number> {
+  await tx.execute(
+    `create temporary table ${TRIPLETS_TABLE} (frequency int not null, recency_weeks float8 not null, age_weeks float8 not null,
+       probability_alive float8 not null, expected_purchases float8 not null, lifespan_weeks float8 not null) on commit drop`,
+  );
+  for (let start = 0; start < rows.length; start += TRIPLET_BATCH) {
+    const batch = rows.slice(start, start + TRIPLET_BATCH);
+    const alive: number[] = [];
+    const purchases: number[] = [];
+    const lifespan: number[] = [];
+    for (const { frequency, recency, T } of batch) {
+      const scores = [
+        probabilityAlive(bgNbd, frequency, recency, T),
+        expectedPurchases(bgNbd, WEEKS_PER_YEAR, frequency, recency, T),
+        expectedLifespanWeeks(bgNbd, frequency, recency, T),
+      ];
+      if (!scores.every(Number.isFinite)) {
+        throw new BtydError(`scores not finite for x=${frequency}, t_x=${recency}, T=${T} (P(alive), purchases, lifespan = ${scores.join(', ')}) under ${JSON.stringify(bgNbd)}`);
+      }
+      alive.push(scores[0]);
+      purchases.push(scores[1]);
+      lifespan.push(scores[2]);
+    }
+    await executeWithBoundParameters(
+      tx,
+      `insert into ${TRIPLETS_TABLE} select * from unnest(?::int[], ?::float8[], ?::float8[], ?::float8[], ?::float8[], ?::float8[])`,
+      [
+        arrayLiteral(batch.map((row) => row.frequency)),
+        arrayLiteral(batch.map((row) => row.recency)),
+        arrayLiteral(batch.map((row) => row.T)),
+        arrayLiteral(alive),
+        arrayLiteral(purchases),
+        arrayLiteral(lifespan),
+      ],
+    );
+  }
+  await tx.execute(`analyze ${TRIPLETS_TABLE}`);
+  return rows.length;
 }
 
-/** Applies the pure model functions to one RFM row (BG/NBD results cached per distinct triplet, bounded). */
-class MemberScorer {
-  private readonly triplets = new Map<string, { alive: number; purchases: number; lifespan: number }>();
+/**
+ * Runs `sql` in the transaction with its parameters sent apart from the text (knex binds them as $1..$n), where
+ * EntityManager.execute would quote them into the statement: for the multi-megabyte array literals of the triplets
+ * that quoting took seven times as long as the insert itself.
+ */
+async function executeWithBoundParameters(tx: EntityManager, sql: string, params: string[]): Promise<void> {
+  const transaction = tx.getTransactionContext();
+  const query = tx.getKnex().raw(sql, params);
+  await (transaction ? query.transacting(transaction) : query);
+}
 
-  constructor(
-    private readonly bgNbd: BgNbdParams,
-    private readonly gammaGamma: GammaGammaParams,
-    private readonly options: LtvRunOptions,
-    private readonly minorPerMajor: number,
-  ) {}
-
-  score(row: RfmRow): MemberScore {
-    const cacMinor = acquisitionCostInBase(row, this.options.baseCurrency);
-    const common = {
-      memberId: row.member_id,
-      orderCount: row.order_count,
-      cacMinor,
-      frequency: row.frequency,
-      recencyWeeks: row.recency_weeks,
-      ageWeeks: row.age_weeks,
-      historicalMinor: BigInt(row.historical_minor),
-    };
-    if (row.order_count === 0) {
-      // Not a customer yet: BG/NBD describes members from their first purchase on (no dropout before it).
-      return {
-        ...common,
-        probabilityAlive: 1,
-        expectedPurchases: 0,
-        expectedOrderValueMinor: 0,
-        lifespanWeeks: 0,
-        predictedMinor: 0n,
-        formulaMinor: null,
-        ltvToCac: null,
-        churnRisk: ChurnRisk.LOW,
-      };
-    }
-    const bg = this.bgNbdScores(row.frequency, row.recency_weeks, row.age_weeks);
-    const monetary = row.frequency > 0 ? Number(row.repeat_minor) / row.frequency / this.minorPerMajor : 0;
-    const expectedOrderValueMinor = expectedOrderValue(this.gammaGamma, row.frequency, monetary) * this.minorPerMajor;
-    const inputs = {
-      expectedOrderValueMinor,
-      expectedPurchases12m: bg.purchases,
-      purchasesPerYear: purchasesPerYearWhileAlive(this.bgNbd, row.frequency, row.age_weeks),
-      expectedLifespanWeeks: bg.lifespan,
-      acquisitionCostMinor: cacMinor,
-    };
-    if (![bg.alive, ...Object.values(inputs).filter((value) => typeof value === 'number')].every(Number.isFinite)) {
-      const model = JSON.stringify({ ...this.bgNbd, ...this.gammaGamma });
-      throw new Error(`LTV scores not finite for member ${row.member_id} (x=${row.frequency}, t_x=${row.recency_weeks}, T=${row.age_weeks}, P(alive)=${bg.alive}, ${JSON.stringify(inputs, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}) under ${model}`);
-    }
-    const figures = ltvFigures(inputs);
-    return {
-      ...common,
-      probabilityAlive: bg.alive,
-      expectedPurchases: bg.purchases,
-      expectedOrderValueMinor,
-      lifespanWeeks: bg.lifespan,
-      predictedMinor: figures.predicted12mMinor,
-      formulaMinor: figures.formulaLtvMinor,
-      ltvToCac: figures.ltvToCac,
-      churnRisk: churnRiskOf(bg.alive, this.options.settings),
-    };
-  }
-
-  private bgNbdScores(frequency: number, recency: number, age: number) {
-    const key = `${frequency}:${recency}:${age}`;
-    let scores = this.triplets.get(key);
-    if (!scores) {
-      scores = {
-        alive: probabilityAlive(this.bgNbd, frequency, recency, age),
-        purchases: expectedPurchases(this.bgNbd, WEEKS_PER_YEAR, frequency, recency, age),
-        lifespan: expectedLifespanWeeks(this.bgNbd, frequency, recency, age),
-      };
-      if (this.triplets.size >= TRIPLET_CACHE_LIMIT) this.triplets.clear();
-      this.triplets.set(key, scores);
-    }
-    return scores;
-  }
+/**
+ * Every member's scores in ONE set-based statement over ltv_rfm joined with the scored triplets, into ltv_scores
+ * (float8 columns, floored when written). The same arithmetic, in the same order, as the pure functions of
+ * btyd/ and ltv-policy.ts (IEEE doubles in both, so the same values; test/integration/ltv.test.ts compares them):
+ * - expected order value (Gamma-Gamma) = p (v + x m) / (p x + q - 1) in major units, m = repeat / x, times
+ *   minor-per-major; the population mean p v / (q - 1) for x = 0;
+ * - predicted 12 months = expected purchases x expected order value;
+ * - purchases per year while alive = 52 (r + x) / (alpha + T);
+ * - formula LTV = order value x purchases per year x (lifespan / 52) - CAC; LTV:CAC = gross / CAC (null without CAC);
+ * - CAC in base minor units: floor(cost x 10^base digits / (rate x 10^cost digits)), exact in numeric (src/money/fx.ts);
+ * - churn risk from P(alive) and the thresholds (ltv-policy churnRiskOf).
+ * Members without orders: P(alive) 1, nothing expected, churn LOW. Non-finite results fail the run.
+ */
+async function scoreMembers(tx: EntityManager, gammaGamma: GammaGammaParams, bgNbd: BgNbdParams, options: LtvRunOptions, minorPerMajor: number): Promise<number> {
+  if (gammaGamma.q <= 1) throw new BtydError(`Gamma-Gamma: q = ${gammaGamma.q} <= 1, the expected order value is infinite`);
+  const currencies = await tx.execute<{ currency: string }[]>(`select distinct acquisition_cost_currency as currency from ${RFM_TABLE} where acquisition_cost_currency is not null`);
+  const digits = currencies.flatMap(({ currency }) => {
+    const known = minorUnitDigits(currency);
+    return known === undefined ? [] : [{ currency, digits: known }];
+  });
+  const { p, q, v } = gammaGamma;
+  const { r, alpha } = bgNbd;
+  const { churnHighBelow, churnMediumBelow } = options.settings;
+  await tx.execute(
+    `create temporary table ${SCORES_TABLE} on commit drop as
+     with digits as (
+       select currency, digits from jsonb_to_recordset(?::jsonb) as d(currency text, digits int)
+     ),
+     base as (
+       select f.member_id, f.order_count, f.frequency, f.recency_weeks, f.age_weeks, f.historical_minor,
+              coalesce(t.probability_alive, 1) as probability_alive,
+              coalesce(t.expected_purchases, 0) as expected_purchases,
+              coalesce(t.lifespan_weeks, 0) as lifespan_weeks,
+              case when f.order_count = 0 then 0::float8
+                   when f.frequency = 0 then ((?::float8 * ?::float8) / (?::float8 - 1)) * ?::float8
+                   else ((?::float8 * (?::float8 + f.frequency::float8 * ((f.repeat_minor::float8 / f.frequency::float8) / ?::float8)))
+                         / (?::float8 * f.frequency::float8 + ?::float8 - 1)) * ?::float8 end as order_value,
+              case when f.acquisition_cost_minor is null or f.acquisition_cost_currency is null then null
+                   when f.acquisition_cost_currency = ? then f.acquisition_cost_minor::bigint
+                   when f.acquisition_rate is null or cd.digits is null then null
+                   else floor(f.acquisition_cost_minor::numeric * power(10::numeric, ?::int) / (f.acquisition_rate::numeric * power(10::numeric, cd.digits)))::bigint end as cac_minor
+       from ${RFM_TABLE} f
+       left join ${TRIPLETS_TABLE} t on f.order_count > 0 and t.frequency = f.frequency and t.recency_weeks = f.recency_weeks and t.age_weeks = f.age_weeks
+       left join digits cd on cd.currency = f.acquisition_cost_currency
+     ),
+     figures as (
+       select base.*,
+              expected_purchases * order_value as predicted,
+              order_value * ((52 * (?::float8 + frequency::float8)) / (?::float8 + age_weeks)) * (lifespan_weeks / 52) as gross
+       from base
+     )
+     select member_id, order_count, probability_alive, expected_purchases, order_value as expected_order_value, lifespan_weeks,
+            predicted as predicted_minor,
+            case when order_count = 0 then null else gross - coalesce(cac_minor, 0)::float8 end as formula_minor,
+            cac_minor,
+            case when order_count = 0 or cac_minor is null or cac_minor = 0 then null else gross / cac_minor::float8 end as ltv_to_cac,
+            case when order_count = 0 then 'LOW' when probability_alive < ?::float8 then 'HIGH' when probability_alive < ?::float8 then 'MEDIUM' else 'LOW' end as churn_risk,
+            frequency, recency_weeks, age_weeks, historical_minor
+     from figures`,
+    [
+      JSON.stringify(digits),
+      p, v, q, minorPerMajor,
+      p, v, minorPerMajor, p, q, minorPerMajor,
+      options.baseCurrency, minorUnitDigits(options.baseCurrency)!,
+      r, alpha,
+      churnHighBelow, churnMediumBelow,
+    ],
+  );
+  const [check] = await tx.execute<{ members: string; missing: string; not_finite: string }[]>(
+    `select count(*) as members,
+            count(*) filter (where order_count > 0 and probability_alive is null) as missing,
+            count(*) filter (where not (abs(expected_order_value) < 'Infinity'::float8 and abs(predicted_minor) < 'Infinity'::float8
+                                        and coalesce(abs(formula_minor), 0) < 'Infinity'::float8 and coalesce(abs(ltv_to_cac), 0) < 'Infinity'::float8)) as not_finite
+     from ${SCORES_TABLE}`,
+  );
+  if (Number(check.missing) > 0) throw new Error(`${check.missing} members with orders found no scored (x, t_x, T)`);
+  if (Number(check.not_finite) > 0) throw new BtydError(`scores not finite for ${check.not_finite} member(s) under ${JSON.stringify({ ...bgNbd, ...gammaGamma })}`);
+  return Number(check.members);
 }
 
 /** CAC in base minor units at the rate in force at joined_at (as orders are converted); null when unknown. */
@@ -304,33 +340,6 @@ export function acquisitionCostInBase(row: Pick<RfmRow, 'acquisition_cost_minor'
   if (row.acquisition_cost_currency === baseCurrency) return minor;
   if (row.acquisition_rate === null || minorUnitDigits(row.acquisition_cost_currency) === undefined) return null;
   return toBaseCurrency({ minor, currency: row.acquisition_cost_currency }, baseCurrency, parseDecimal(row.acquisition_rate, 'rate')).minor;
-}
-
-/** One multi-row insert per batch, each column passed as one array. */
-async function writeScores(tx: EntityManager, scores: MemberScore[]): Promise<void> {
-  const column = (pick: (score: MemberScore) => string | number | bigint | null) => arrayLiteral(scores.map(pick));
-  await tx.execute(
-    `insert into ${SCORES_TABLE}
-     select * from unnest(?::uuid[], ?::int[], ?::float8[], ?::float8[], ?::bigint[], ?::float8[], ?::bigint[], ?::bigint[], ?::bigint[], ?::float8[], ?::text[],
-                          ?::int[], ?::float8[], ?::float8[], ?::bigint[])`,
-    [
-      column((s) => s.memberId),
-      column((s) => s.orderCount),
-      column((s) => s.probabilityAlive),
-      column((s) => s.expectedPurchases),
-      column((s) => BigInt(Math.floor(s.expectedOrderValueMinor))),
-      column((s) => s.lifespanWeeks),
-      column((s) => s.predictedMinor),
-      column((s) => s.formulaMinor),
-      column((s) => s.cacMinor),
-      column((s) => s.ltvToCac),
-      column((s) => s.churnRisk),
-      column((s) => s.frequency),
-      column((s) => s.recencyWeeks),
-      column((s) => s.ageWeeks),
-      column((s) => s.historicalMinor),
-    ],
-  );
 }
 
 /** A PostgreSQL array literal of plain values (uuids, numbers, bigints, enum words): none needs quoting. */
@@ -349,9 +358,9 @@ function numberLiteral(value: number): string {
 async function tierThresholds(tx: EntityManager, topShares: [number, number, number]): Promise<TierThresholds> {
   const [vip, high, medium] = tierPercentileRanks(topShares);
   const [row] = await tx.execute<{ vip: number | null; high: number | null; medium: number | null }[]>(
-    `select percentile_cont(?::float8) within group (order by predicted_minor) as vip,
-            percentile_cont(?::float8) within group (order by predicted_minor) as high,
-            percentile_cont(?::float8) within group (order by predicted_minor) as medium
+    `select percentile_cont(?::float8) within group (order by floor(predicted_minor)) as vip,
+            percentile_cont(?::float8) within group (order by floor(predicted_minor)) as high,
+            percentile_cont(?::float8) within group (order by floor(predicted_minor)) as medium
      from ${SCORES_TABLE} where order_count > 0`,
     [vip, high, medium],
   );
@@ -373,12 +382,12 @@ async function writeMemberLtv(tx: EntityManager, runId: string, thresholds: Tier
                              ltv_to_cac, frequency, recency_weeks, age_weeks, order_count, run_id, computed_at)
      select member_id,
             case when order_count = 0 then 'NEW'
-                 when predicted_minor >= ?::float8 then 'VIP'
-                 when predicted_minor >= ?::float8 then 'HIGH'
-                 when predicted_minor >= ?::float8 then 'MEDIUM'
+                 when floor(predicted_minor) >= ?::float8 then 'VIP'
+                 when floor(predicted_minor) >= ?::float8 then 'HIGH'
+                 when floor(predicted_minor) >= ?::float8 then 'MEDIUM'
                  else 'LOW' end,
-            churn_risk, probability_alive, expected_purchases, expected_order_value, lifespan_weeks, predicted_minor, historical_minor,
-            formula_minor, cac_minor, ltv_to_cac, frequency, recency_weeks, age_weeks, order_count, ?, ?
+            churn_risk, probability_alive, expected_purchases, floor(expected_order_value)::bigint, lifespan_weeks, floor(predicted_minor)::bigint,
+            historical_minor, floor(formula_minor)::bigint, cac_minor, ltv_to_cac, frequency, recency_weeks, age_weeks, order_count, ?, ?
      from ${SCORES_TABLE}
      on conflict (member_id) do update set
        tier = excluded.tier, churn_risk = excluded.churn_risk, probability_alive = excluded.probability_alive,

@@ -1,10 +1,11 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Authorized, Ctx, FieldResolver, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { BadUserInputError } from '../../errors';
 import type { RequestContext } from '../../graphql/context';
 import { DEFAULT_PAGE_SIZE, pageRequest } from '../../graphql/pagination';
 import type { Member } from '../members/member.entity';
 import { MemberConnection, MemberView } from '../members/member.types';
-import { LtvModelView, LtvProfileView, LtvRunView } from './ltv.types';
+import { LtvModelView, LtvProfileView, LtvRunAttemptView, LtvRunView } from './ltv.types';
 import { ltvProfileView } from './ltv.service';
 
 @Resolver(() => MemberView)
@@ -13,6 +14,14 @@ export class LtvResolver {
   @Query(() => LtvModelView, { nullable: true, description: 'The fitted population LTV model (admin): the latest successful run.' })
   ltvModel(@Ctx() context: RequestContext): Promise<LtvModelView | null> {
     return context.ltv.model();
+  }
+
+  @Authorized('admin')
+  @Query(() => [LtvRunAttemptView], { description: 'The latest LTV runs, newest first, failed ones with their error (admin). first: 1 to 100.' })
+  ltvRuns(@Ctx() context: RequestContext, @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null): Promise<LtvRunAttemptView[]> {
+    const count = first ?? 20;
+    if (!Number.isInteger(count) || count < 1 || count > 100) throw new BadUserInputError('first', 'must be between 1 and 100');
+    return context.ltv.runs(count);
   }
 
   @Authorized('admin')

@@ -1,4 +1,4 @@
-import { BadUserInputError } from '../../errors';
+import { BadUserInputError, LtvFitFailedError } from '../../errors';
 import type { RequestScope } from '../../graphql/context';
 import { MoneyView } from '../../graphql/money.types';
 import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
@@ -6,8 +6,8 @@ import type { AuditService } from '../audit/audit.service';
 import type { Member } from '../members/member.entity';
 import type { LtvScore, MemberStatusLoader } from '../status/member-status';
 import { ChurnRisk } from './ltv-policy';
-import { LtvNoHistoryError, LtvRunRecord, runLtv } from './ltv-run';
-import { LtvModelView, LtvProfileView, LtvRunView } from './ltv.types';
+import { LtvFitFailure, LtvNoHistoryError, LtvRunRecord, runLtv } from './ltv-run';
+import { LtvModelView, LtvProfileView, LtvRunAttemptView, LtvRunView } from './ltv.types';
 import { LtvRun, LtvRunStatus } from './ltv-run.entity';
 
 
@@ -36,6 +36,7 @@ export class LtvService {
       run = await runLtv(this.scope.em.fork(), { asOf: at, baseCurrency: this.scope.config.baseCurrency, settings: this.scope.config.ltv, waitForLock: true });
     } catch (error) {
       if (error instanceof LtvNoHistoryError) throw new BadUserInputError('asOf', error.message);
+      if (error instanceof LtvFitFailure) throw new LtvFitFailedError(error.reason, error.runId);
       throw error;
     }
     if (!run) throw new Error('the LTV run was skipped although it waited for the lock');
@@ -47,6 +48,26 @@ export class LtvService {
   async model(): Promise<LtvModelView | null> {
     const run = await this.scope.em.findOne(LtvRun, { status: LtvRunStatus.SUCCEEDED }, { orderBy: { finishedAt: 'desc', id: 'desc' } });
     return run ? modelView({ r: run.r!, alpha: run.alpha!, a: run.a!, b: run.b!, p: run.p!, q: run.q!, v: run.v!, fitted_on: run.fittedOn, as_of: run.asOf }) : null;
+  }
+
+  /** The latest runs, newest first, failed ones with their error (admin). */
+  async runs(first: number): Promise<LtvRunAttemptView[]> {
+    const runs = await this.scope.em.find(LtvRun, {}, { orderBy: { startedAt: 'desc', id: 'desc' }, limit: first });
+    return runs.map((run) =>
+      Object.assign(new LtvRunAttemptView(), {
+        id: run.id,
+        asOf: run.asOf,
+        status: run.status,
+        error: run.error,
+        fittedOn: run.fittedOn,
+        membersScored: run.membersScored,
+        model: run.status === LtvRunStatus.SUCCEEDED
+          ? modelView({ r: run.r!, alpha: run.alpha!, a: run.a!, b: run.b!, p: run.p!, q: run.q!, v: run.v!, fitted_on: run.fittedOn, as_of: run.asOf })
+          : null,
+        startedAt: run.startedAt,
+        finishedAt: run.finishedAt,
+      }),
+    );
   }
 
   /**
@@ -97,6 +118,7 @@ function runView(run: LtvRunRecord): LtvRunView {
   return Object.assign(new LtvRunView(), {
     id: run.id,
     asOf: run.asOf,
+    status: run.status,
     membersScored: run.membersScored,
     model: modelView({ ...run.params, fitted_on: run.fittedOn, as_of: run.asOf }),
     startedAt: run.startedAt,

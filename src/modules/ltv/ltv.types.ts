@@ -1,6 +1,9 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { MoneyView } from '../../graphql/money.types';
 import { ChurnRisk } from './ltv-policy';
+import { LtvRunStatus } from './ltv-run.entity';
+
+registerEnumType(LtvRunStatus, { name: 'LtvRunStatus', description: 'RUNNING until the run commits; FAILED runs keep their error and leave the previous scores in place.' });
 
 registerEnumType(ChurnRisk, { name: 'ChurnRisk', description: 'From the probability that the member is still active (BG/NBD).' });
 
@@ -78,11 +81,44 @@ export class LtvRunView {
   @Field()
   asOf!: Date;
 
+  @Field(() => LtvRunStatus, { description: 'SUCCEEDED here: a run that fails answers LTV_FIT_FAILED (see ltvRuns for its record).' })
+  status!: LtvRunStatus;
+
   @Field(() => Int)
   membersScored!: number;
 
   @Field(() => LtvModelView)
   model!: LtvModelView;
+
+  @Field()
+  startedAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  finishedAt!: Date | null;
+}
+
+@ObjectType('LtvRunAttempt', { description: 'One LTV run as recorded, successful or not (ltvRuns).' })
+export class LtvRunAttemptView {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  asOf!: Date;
+
+  @Field(() => LtvRunStatus)
+  status!: LtvRunStatus;
+
+  @Field(() => String, { nullable: true, description: 'Why a FAILED run failed (the LTV_FIT_FAILED reason); null otherwise.' })
+  error!: string | null;
+
+  @Field(() => Int, { description: 'Members with an order the model was fitted on (0 when the run failed).' })
+  fittedOn!: number;
+
+  @Field(() => Int)
+  membersScored!: number;
+
+  @Field(() => LtvModelView, { nullable: true, description: 'The fitted parameters; null unless SUCCEEDED.' })
+  model!: LtvModelView | null;
 
   @Field()
   startedAt!: Date;

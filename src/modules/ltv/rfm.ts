@@ -10,7 +10,9 @@ import { netBaseAmountSql } from '../orders/order.sql';
  *   same UTC day are one occasion whose value is their sum;
  * - frequency: occasions after the first (repeat purchase occasions);
  * - recency: from the first occasion's day to the last occasion's day, in weeks (0 without repeats);
- * - age T: from the start (00:00 UTC) of the first occasion's day to asOf, in weeks;
+ * - age T: whole UTC days from the first occasion's day to asOf's UTC day, in weeks, like recency (so with asOf
+ *   at any time on 1997-09-30, a first purchase on 1997-01-01 has T = 272 / 7 = 38.86 weeks, as in the literature);
+ *   a member whose first occasion is on asOf's own day gets the part of that day elapsed (at least a second);
  * - an order's net value: its base amount less the refunded share, counting only refunds made at or before
  *   asOf (base x (amount - refunded) / amount, rounded down; refunds are in the order's currency);
  * - historical: the net value of every order (realised net spend);
@@ -36,7 +38,7 @@ export function rfmStatement(): string {
   return `
 create temporary table ${RFM_TABLE} on commit drop as
 with as_of as (
-  select ?::timestamptz as at
+  select at, ((at at time zone 'UTC')::date - date '1970-01-01') as day from (select ?::timestamptz as at) given
 ),
 later_refunds as (
   -- refunds made after asOf are put back: the order was worth more then
@@ -71,8 +73,9 @@ select m.id as member_id,
        coalesce(p.order_count, 0)::int as order_count,
        coalesce(p.frequency, 0)::int as frequency,
        coalesce((p.last_day - p.first_day) / 7.0, 0)::float8 as recency_weeks,
-       -- at least one second: an order placed at 00:00 UTC exactly at asOf still has an age
        case when p.member_id is null then 0
+            when as_of.day > p.first_day then (as_of.day - p.first_day) / 7.0
+            -- first purchase on asOf's day: at least one second, so an order placed at asOf exactly still has an age
             else greatest((extract(epoch from as_of.at)::float8 / 86400 - p.first_day) / 7.0, 1.0 / (7 * 86400)) end::float8 as age_weeks,
        coalesce(p.historical_minor, 0)::bigint as historical_minor,
        coalesce(p.historical_minor - p.first_net_minor, 0)::bigint as repeat_minor,
