@@ -1,6 +1,6 @@
 import { GraphQLError, GraphQLSchema, ValidationContext, ValidationRule } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import { operationCost } from './cost';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 
@@ -12,7 +12,7 @@ export const LIMITS = {
   aliases: 15,
   /** Lexical tokens in one document (enforced by the parser). */
   tokens: 2000,
-  /** Estimated cost: one per field, lists multiplied by their page size. */
+  /** Estimated cost (src/graphql/cost.ts): object fields per row, batched ones per page, connections multiply rows by their page size. */
   cost: 1000,
   /** Request body size for express.json. */
   body: '64kb',
@@ -33,20 +33,9 @@ export function costLimitPlugin(schema: GraphQLSchema): ApolloServerPlugin {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          let cost: number;
-          try {
-            cost = getComplexity({
-              schema,
-              query: document,
-              operationName: request.operationName,
-              variables: request.variables,
-              estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-            });
-          } catch (error) {
-            // Variables that do not coerce: execution reports them as BAD_USER_INPUT; nothing runs.
-            if (error instanceof GraphQLError) return;
-            throw error;
-          }
+          const cost = operationCost(schema, document, request.operationName, request.variables);
+          // Variables that do not coerce: execution reports them as BAD_USER_INPUT; nothing runs.
+          if (cost === null) return;
           if (cost > LIMITS.cost) {
             throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${LIMITS.cost}`, {
               extensions: { code: 'GRAPHQL_VALIDATION_FAILED', cost, limit: LIMITS.cost, http: { status: 400 } },

@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Resolver, Root, Extensions } from 'type-graphql';
+import { PER_PAGE } from '../../graphql/cost';
 import type { RequestContext } from '../../graphql/context';
 import { DEFAULT_PAGE_SIZE, pageRequest } from '../../graphql/pagination';
 import type { Member } from '../members/member.entity';
@@ -9,6 +10,7 @@ import { AdjustPointsInput, CreatePointsCurrencyInput, LedgerEntryConnection, Le
 
 @Resolver(() => MemberView)
 export class LedgerResolver {
+  @Extensions({ cost: PER_PAGE }) // served by a batched loader: one read per page
   @FieldResolver(() => [PointsBalanceView], { description: 'One balance per points currency the member has touched; PTS always.' })
   async balances(@Root() member: Member, @Ctx() context: RequestContext): Promise<PointsBalanceView[]> {
     const balances = await context.balances.byMember.load(member.id);

@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Extensions } from 'type-graphql';
+import { PER_PAGE } from '../../graphql/cost';
 import type { RequestContext } from '../../graphql/context';
 import { DEFAULT_PAGE_SIZE, pageRequest } from '../../graphql/pagination';
 import type { Member } from '../members/member.entity';
@@ -35,6 +36,7 @@ export class LtvResolver {
     return context.ltv.membersAtRisk(pageRequest(first ?? DEFAULT_PAGE_SIZE, after));
   }
 
+  @Extensions({ cost: PER_PAGE }) // served by a batched loader: one read per page
   @FieldResolver(() => LtvProfileView, { nullable: true, description: 'Null until the first LTV run has scored this member.' })
   ltv(@Root() member: Member, @Ctx() context: RequestContext): Promise<LtvProfileView | null> {
     return context.ltv.profileByMember.load(member.id);

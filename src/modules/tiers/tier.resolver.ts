@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Extensions } from 'type-graphql';
+import { PER_PAGE } from '../../graphql/cost';
 import type { RequestContext } from '../../graphql/context';
 import { MoneyView } from '../../graphql/money.types';
 import type { Member } from '../members/member.entity';
@@ -31,6 +32,7 @@ export class TierResolver {
     return MoneyView.of({ minor: tier.thresholdMinor, currency: context.config.baseCurrency });
   }
 
+  @Extensions({ cost: PER_PAGE }) // served by a batched loader: one read per page
   @FieldResolver(() => [PerkView], { description: 'The perks this tier grants.' })
   async perks(@Root() tier: TierView, @Ctx() context: RequestContext): Promise<PerkView[]> {
     return (await context.tierLoaders.perksOfSource.load(`TIER:${tier.code}`)).map((perk) => PerkView.of(perk, tier.preferredLocale));
@@ -109,12 +111,14 @@ export class PerkResolver {
 /** The tier fields of Member, batched per request. */
 @Resolver(() => MemberView)
 export class MemberTierResolver {
+  @Extensions({ cost: PER_PAGE }) // served by a batched loader: one read per page
   @FieldResolver(() => TierView, { description: 'The membership tier the member holds now.' })
   async tier(@Root() member: Member, @Ctx() context: RequestContext): Promise<TierView> {
     const [ladder, standing] = await Promise.all([context.tierLoaders.ladder(), context.tierLoaders.standing.load(member.id)]);
     return TierView.of(currentRung(ladder, standing), member.locale);
   }
 
+  @Extensions({ cost: PER_PAGE }) // served by a batched loader: one read per page
   @FieldResolver(() => TierProgressView)
   async tierProgress(@Root() member: Member, @Ctx() context: RequestContext): Promise<TierProgressView> {
     const [ladder, standing, spend] = await Promise.all([
@@ -133,17 +137,20 @@ export class MemberTierResolver {
     });
   }
 
+  @Extensions({ cost: PER_PAGE }) // served by a batched loader: one read per page
   @FieldResolver(() => [PerkView], { description: 'Every perk the member holds now, from its tier and from its LTV tier.' })
   async perks(@Root() member: Member, @Ctx() context: RequestContext): Promise<PerkView[]> {
     return (await context.tierLoaders.perks.load(member.id)).map((perk) => PerkView.of(perk, member.locale));
   }
 
+  @Extensions({ cost: PER_PAGE }) // served by a batched loader: one read per page
   @FieldResolver(() => SupportPriority, { description: 'The highest support priority any of the perks grants.' })
   async supportPriority(@Root() member: Member, @Ctx() context: RequestContext): Promise<SupportPriority> {
     const perks = await context.tierLoaders.perks.load(member.id);
     return highestSupportPriority(perks.map((perk) => perk.supportPriority)) as SupportPriority;
   }
 
+  @Extensions({ cost: PER_PAGE }) // served by a batched loader: one read per page
   @FieldResolver(() => [TierChangeView], { description: 'Tier changes, newest first (at most 50).' })
   async tierHistory(@Root() member: Member, @Ctx() context: RequestContext): Promise<TierChangeView[]> {
     const rows = await context.tierLoaders.history.load(member.id);
