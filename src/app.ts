@@ -22,6 +22,7 @@ import { observabilityPlugin } from './graphql/observability.plugin';
 import { authenticationPlugin } from './graphql/authentication.plugin';
 import { ActivityRecorder } from './modules/analytics/activity-recorder';
 import { cohortCsvRoute } from './modules/analytics/cohort-csv.route';
+import { consoleRoute } from './console.route';
 import { stripeWebhookBodyParser, stripeWebhookHandler } from './modules/payments/stripe-webhook.route';
 
 export interface AppDependencies {
@@ -112,6 +113,7 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
     response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
+  app.use('/console', consoleRoute());
   app.get('/admin/cohorts.csv', cohortCsvRoute({ orm, tokens, config }));
   // Before any JSON parser: the signature is over the raw bytes.
   app.post('/webhooks/stripe', stripeWebhookBodyParser(), stripeWebhookHandler(orm, config));

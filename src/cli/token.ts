@@ -1,6 +1,7 @@
 /**
- * npm run token -- --role admin [--sub ID] [--expires 12h]
- * Prints a bearer token signed with the configured JWT_SECRET (or the development secret). The last line is the token.
+ * npm run token -- --role admin [--sub ID] [--expires 12h] [--console]
+ * Prints a bearer token signed with the configured JWT_SECRET (or the development secret). The last line is the token,
+ * or with --console a link that signs the web console in with it (http://localhost:PORT/console#token=...).
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config';
@@ -10,12 +11,12 @@ import { runCli } from './run-cli';
 
 runCli(async () => {
   const { values } = parseArgs({
-    options: { role: { type: 'string' }, sub: { type: 'string' }, expires: { type: 'string', default: '12h' } },
+    options: { role: { type: 'string' }, sub: { type: 'string' }, expires: { type: 'string', default: '12h' }, console: { type: 'boolean', default: false } },
   });
   if (!isRole(values.role)) throw new Error(`--role must be one of ${ROLES.join(', ')}`);
   if (values.role === 'member' && !values.sub) throw new Error("--sub is required for a member token (the member's externalId)");
   const config = loadConfig();
   const token = await new TokenService(config.jwtSecret).sign({ role: values.role, subject: values.sub ?? `${values.role}-cli` }, values.expires);
   if (config.usesDevelopmentSecret) console.error('(signed with the development secret: JWT_SECRET is not set)');
-  console.log(token);
+  console.log(values.console ? `http://localhost:${config.port}/console#token=${token}` : token);
 });
