@@ -25,5 +25,6 @@ module.exports = {
   // Prepares a migrated template database once; each test file clones it (test/helpers/database.ts).
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
-  projects: [project('unit'), project('integration'), project('api')],
+  // e2e drives the built console in Chromium: `npm run test:e2e` (not part of `npm test`).
+  projects: [project('unit'), project('integration'), project('api'), project('e2e')],
 };

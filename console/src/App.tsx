@@ -25,7 +25,7 @@ export function App() {
   const { i18n } = useTranslation();
   return (
     <DirectionProvider initialDirection={isRightToLeft(i18n.language) ? 'rtl' : 'ltr'}>
-      <MantineProvider>
+      <MantineProvider theme={{ primaryShade: 9 }}>
         <Notifications />
         <DirectionSync />
         {session ? (
@@ -107,7 +107,7 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
       <AppShell.Navbar p="xs" component="nav" aria-label={t('app.title')}>
         <Stack gap={2}>
           {visible.map((link) => (
-            <NavLink key={link.route.page} href={hrefFor(link.route)} label={link.label} active={route.page === link.route.page || (route.page === 'member' && link.route.page === 'members')} />
+            <NavLink key={link.route.page} href={hrefFor(link.route)} label={link.label} variant="filled" active={route.page === link.route.page || (route.page === 'member' && link.route.page === 'members')} />
           ))}
           <NavLink href="/console/graphiql.html" label={t('nav.graphiql')} target="_blank" />
         </Stack>

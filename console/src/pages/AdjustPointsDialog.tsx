@@ -43,7 +43,7 @@ export function AdjustPointsDialog({ memberId, role, onClose, onAdjusted }: { me
     errors[field] ? t(`errors.${errors[field]}`) : apiError?.field === field ? apiError.message : undefined;
 
   return (
-    <Modal opened onClose={onClose} title={t('adjust.title')}>
+    <Modal opened onClose={onClose} title={t('adjust.title')} closeButtonProps={{ 'aria-label': t('adjust.cancel') }}>
       <form
         onSubmit={(event) => {
           event.preventDefault();
@@ -51,8 +51,14 @@ export function AdjustPointsDialog({ memberId, role, onClose, onAdjusted }: { me
         }}
       >
         <Stack>
-          <TextInput label={t('adjust.points')} value={form.points} onChange={(event) => setForm({ ...form, points: event.currentTarget.value })} error={fieldError('points')} inputMode="numeric" required />
-          <TextInput label={t('adjust.reason')} value={form.reason} onChange={(event) => setForm({ ...form, reason: event.currentTarget.value })} error={fieldError('reason')} required />
+          <TextInput label={t('adjust.points')} value={form.points} onChange={(event) => {
+              setForm({ ...form, points: event.currentTarget.value });
+              setErrors({ ...errors, points: undefined });
+            }} error={fieldError('points')} inputMode="numeric" withAsterisk />
+          <TextInput label={t('adjust.reason')} value={form.reason} onChange={(event) => {
+              setForm({ ...form, reason: event.currentTarget.value });
+              setErrors({ ...errors, reason: undefined });
+            }} error={fieldError("reason")} withAsterisk />
           <Text size="sm">{limits.perAdjustment === null ? t('adjust.noLimit') : t('adjust.limit', { limit: limits.perAdjustment })}</Text>
           {apiError && !apiError.field && <Alert color="red">{apiError.message}</Alert>}
           <Group justify="flex-end">

@@ -32,7 +32,7 @@ type LedgerEntry = MemberData['ledger']['edges'][number]['node'];
 function Fact({ label, value }: { label: string; value: string }) {
   return (
     <div>
-      <Text size="xs" c="dimmed" component="dt">
+      <Text size="xs" fw={600} component="dt">
         {label}
       </Text>
       <Text component="dd" m={0}>
