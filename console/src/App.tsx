@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { AppShell, Button, DirectionProvider, Group, MantineProvider, NavLink, Select, Stack, Text, Title, useDirection } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { useTranslation } from 'react-i18next';
@@ -10,8 +10,10 @@ import { SignIn } from './pages/SignIn';
 import { MembersPage } from './pages/MembersPage';
 import { MemberPage } from './pages/MemberPage';
 import { AtRiskPage } from './pages/AtRiskPage';
-import { GrowthPage } from './pages/GrowthPage';
 import { TiersPage } from './pages/TiersPage';
+
+// ECharts loads only when the growth dashboard opens.
+const GrowthPage = lazy(() => import('./pages/GrowthPage').then((module) => ({ default: module.GrowthPage })));
 
 function initialSession(): Session | null {
   const fromHash = takeTokenFromHash(window.location, window.history);
@@ -120,7 +122,9 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
         ) : route.page === 'atRisk' ? (
           <AtRiskPage />
         ) : route.page === 'growth' ? (
-          <GrowthPage />
+          <Suspense fallback={<Text>{t('app.loading')}</Text>}>
+            <GrowthPage />
+          </Suspense>
         ) : route.page === 'tiers' ? (
           <TiersPage />
         ) : (

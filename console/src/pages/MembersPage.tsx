@@ -80,7 +80,7 @@ export function MembersPage() {
       setRows(data.searchMembers.edges.map((edge) => edge.node));
       setNext(data.searchMembers.pageInfo.hasNextPage ? data.searchMembers.pageInfo.endCursor ?? null : null);
       setLoading(false);
-    }, 250);
+    }, query === '' ? 0 : 250);
     return () => {
       current = false;
       clearTimeout(timer);
