@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { graphql } from '../gql';
 import type { ConsoleGrowthQuery } from '../gql/graphql';
 import { request } from '../api';
-import { Chart } from '../Chart';
+import { Chart, ChartOption } from '../Chart';
 import { formatMoney, formatNumber, formatPercent } from '../format';
 import { cohortHeatmapCells, defaultPeriod } from '../growth';
 import { isRightToLeft } from '../i18n';
@@ -26,6 +26,17 @@ const GROWTH = graphql(`
 `);
 
 type Growth = ConsoleGrowthQuery['growthMetrics'];
+
+function ChartCard({ title, ...chart }: { title: string; option: ChartOption; rtl: boolean; testId: string }) {
+  return (
+    <Card withBorder>
+      <Title order={3} size="h4">
+        {title}
+      </Title>
+      <Chart label={title} {...chart} />
+    </Card>
+  );
+}
 
 function Stat({ label, value }: { label: string; value: string }) {
   return (
@@ -137,25 +148,10 @@ export function GrowthPage() {
             <Stat label={t('growth.ltvToCac')} value={formatNumber(growth.value.ltvToCac.value, locale, 2)} />
           </SimpleGrid>
           <SimpleGrid cols={{ base: 1, lg: 2 }}>
-            <Card withBorder>
-              <Title order={3} size="h4">
-                {t('growth.funnel')}
-              </Title>
-              <Chart option={charts.funnel} label={t('growth.funnel')} rtl={rtl} testId="chart-funnel" />
-            </Card>
-            <Card withBorder>
-              <Title order={3} size="h4">
-                {t('growth.byChannel')}
-              </Title>
-              <Chart option={charts.byChannel} label={t('growth.byChannel')} rtl={rtl} testId="chart-channel" />
-            </Card>
+            <ChartCard title={t('growth.funnel')} option={charts.funnel} rtl={rtl} testId="chart-funnel" />
+            <ChartCard title={t('growth.byChannel')} option={charts.byChannel} rtl={rtl} testId="chart-channel" />
           </SimpleGrid>
-          <Card withBorder>
-            <Title order={3} size="h4">
-              {t('growth.cohorts')}
-            </Title>
-            <Chart option={charts.cohorts} label={t('growth.cohorts')} rtl={rtl} testId="chart-cohorts" />
-          </Card>
+          <ChartCard title={t('growth.cohorts')} option={charts.cohorts} rtl={rtl} testId="chart-cohorts" />
         </>
       )}
     </Stack>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Anchor, Badge, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import { TableHead } from '../TableHead';
 import { graphql } from '../gql';
 import type { ConsoleMemberQuery } from '../gql/graphql';
 import { request } from '../api';
@@ -129,16 +130,7 @@ export function MemberPage({ id, role }: { id: string; role: string }) {
         {t('member.balances')}
       </Title>
       <Table>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t('member.currency')}</Table.Th>
-            <Table.Th>{t('member.available')}</Table.Th>
-            <Table.Th>{t('member.posted')}</Table.Th>
-            <Table.Th>{t('member.pending')}</Table.Th>
-            <Table.Th>{t('member.held')}</Table.Th>
-            <Table.Th>{t('member.expiring')}</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead labels={[t('member.currency'), t('member.available'), t('member.posted'), t('member.pending'), t('member.held'), t('member.expiring')]} />
         <Table.Tbody>
           {member.balances.map((balance) => (
             <Table.Tr key={balance.currency} data-testid={`balance-${balance.currency}`}>
@@ -158,14 +150,7 @@ export function MemberPage({ id, role }: { id: string; role: string }) {
         {t('member.ledger')}
       </Title>
       <Table data-testid="ledger">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t('member.date')}</Table.Th>
-            <Table.Th>{t('member.kind')}</Table.Th>
-            <Table.Th>{t('member.points')}</Table.Th>
-            <Table.Th>{t('member.reason')}</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead labels={[t('member.date'), t('member.kind'), t('member.points'), t('member.reason')]} />
         <Table.Tbody>
           {ledger.map((entry) => (
             <Table.Tr key={entry.id}>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Anchor, Badge, Button, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import { TableHead } from '../TableHead';
 import { graphql } from '../gql';
 import type { MemberRowFragment } from '../gql/graphql';
 import { request } from '../api';
@@ -33,16 +34,7 @@ export function MemberTable({ rows }: { rows: MemberRowFragment[] }) {
   const { t, i18n } = useTranslation();
   return (
     <Table striped highlightOnHover>
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th>{t('members.member')}</Table.Th>
-          <Table.Th>{t('members.tier')}</Table.Th>
-          <Table.Th>{t('members.ltvTier')}</Table.Th>
-          <Table.Th>{t('members.priority')}</Table.Th>
-          <Table.Th>{t('members.available')}</Table.Th>
-          <Table.Th>{t('members.joined')}</Table.Th>
-        </Table.Tr>
-      </Table.Thead>
+      <TableHead labels={[t('members.member'), t('members.tier'), t('members.ltvTier'), t('members.priority'), t('members.available'), t('members.joined')]} />
       <Table.Tbody>
         {rows.map((member) => (
           <Table.Tr key={member.id}>

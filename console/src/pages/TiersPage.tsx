@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Stack, Table, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import { TableHead } from '../TableHead';
 import { graphql } from '../gql';
 import type { ConsoleTiersQuery } from '../gql/graphql';
 import { request } from '../api';
@@ -25,16 +26,7 @@ export function TiersPage() {
         <Text>{t('app.loading')}</Text>
       ) : (
         <Table striped>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>{t('tiers.code')}</Table.Th>
-              <Table.Th>{t('tiers.name')}</Table.Th>
-              <Table.Th>{t('tiers.rank')}</Table.Th>
-              <Table.Th>{t('tiers.threshold')}</Table.Th>
-              <Table.Th>{t('tiers.multiplier')}</Table.Th>
-              <Table.Th>{t('tiers.perks')}</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead labels={[t('tiers.code'), t('tiers.name'), t('tiers.rank'), t('tiers.threshold'), t('tiers.multiplier'), t('tiers.perks')]} />
           <Table.Tbody>
             {tiers.map((tier) => (
               <Table.Tr key={tier.code}>
