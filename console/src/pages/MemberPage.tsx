@@ -36,7 +36,7 @@ function Fact({ label, value }: { label: string; value: string }) {
       <Text size="xs" fw={600} component="dt">
         {label}
       </Text>
-      <Text component="dd" m={0}>
+      <Text component="dd" m={0} style={{ overflowWrap: "anywhere" }}>
         {value}
       </Text>
     </div>
