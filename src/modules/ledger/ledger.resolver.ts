@@ -30,7 +30,6 @@ export class LedgerResolver {
 
   @FieldResolver(() => LedgerEntryConnection, {
     description: 'Ledger entries, newest first.',
-    complexity: ({ args, childComplexity }) => (args.first ?? DEFAULT_PAGE_SIZE) * childComplexity,
   })
   async ledger(
     @Root() member: Member,

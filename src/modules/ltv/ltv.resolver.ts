@@ -26,7 +26,6 @@ export class LtvResolver {
   @Authorized('support', 'admin')
   @Query(() => MemberConnection, {
     description: 'Churn early warning (support, admin): members in the VIP or HIGH LTV tier with HIGH churn risk, highest predicted value first.',
-    complexity: ({ args, childComplexity }) => (args.first ?? DEFAULT_PAGE_SIZE) * childComplexity,
   })
   membersAtRisk(
     @Ctx() context: RequestContext,

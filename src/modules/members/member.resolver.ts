@@ -30,7 +30,6 @@ export class MemberResolver {
   @Authorized('support', 'admin')
   @Query(() => MemberConnection, {
     description: 'Support search over email, external id and referral code; an empty query lists every member. Newest first. Support and admin.',
-    complexity: ({ args, childComplexity }) => (args.first ?? 20) * childComplexity,
   })
   searchMembers(
     @Ctx() context: RequestContext,

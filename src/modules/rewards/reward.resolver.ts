@@ -64,7 +64,6 @@ export class RewardResolver {
   @Query(() => RewardConnection, {
     description:
       'The rewards catalog the caller may redeem: a member its own (tier, market, locale); other roles for memberId when given, else every reward not retired.',
-    complexity: ({ args, childComplexity }) => (args.first ?? DEFAULT_PAGE_SIZE) * childComplexity,
   })
   async rewards(
     @Ctx() context: RequestContext,
