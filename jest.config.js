@@ -26,5 +26,6 @@ module.exports = {
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   // fault: its own PostgreSQL cluster, process kills and database crashes (npm run test:fault; .ci/run runs it).
-  projects: [project('unit'), project('integration'), project('api'), project('fault', { testMatch: ['<rootDir>/test/fault/**/*.fault.test.ts'] })],
+  // e2e drives the built console in Chromium: `npm run test:e2e` (not part of `npm test`; .ci/run runs it).
+  projects: [project('unit'), project('integration'), project('api'), project('fault', { testMatch: ['<rootDir>/test/fault/**/*.fault.test.ts'] }), project('e2e')],
 };

@@ -13,6 +13,9 @@ const { spawnSync } = require('node:child_process');
 const root = path.join(__dirname, '..');
 const SOURCES = ['src', 'migrations', 'seeds', 'bench', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 const BUILT = path.join(root, 'dist', 'src', 'main.js');
+/** The web console (served by the server, so built for npm start only). */
+const CONSOLE_SOURCES = ['console', 'schema.graphql', 'package-lock.json'];
+const CONSOLE_BUILT = path.join(root, 'dist', 'console', 'index.html');
 
 /** The newest modification time under `entry` (a file or a folder), 0 when it does not exist. */
 function newest(entry) {
@@ -24,21 +27,29 @@ function newest(entry) {
   return latest;
 }
 
-function buildIsStale() {
-  if (!existsSync(BUILT)) return true;
-  const built = statSync(BUILT).mtimeMs;
-  return SOURCES.some((source) => newest(path.join(root, source)) > built);
+/** True when `built` is missing or older than a file under `sources`. */
+function isStale(built, sources) {
+  if (!existsSync(built)) return true;
+  const builtAt = statSync(built).mtimeMs;
+  return sources.some((source) => newest(path.join(root, source)) > builtAt);
 }
 
-if (process.argv.includes('--check')) process.exit(buildIsStale() ? 1 : 0);
-
-if (buildIsStale()) {
-  console.error('sources changed since the last build; building...');
+/** Runs `npm run <script>` when `stale`; exits with its status when it fails. */
+function buildIf(stale, script, what) {
+  if (!stale) return;
+  console.error(`${what} changed since the last build; building (npm run ${script})...`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const build = spawnSync(npm, ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  const build = spawnSync(npm, ['run', '--silent', script], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
-const entry = path.resolve(root, process.argv[2] ?? 'dist/src/main.js');
+
+const entry = path.resolve(root, process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : 'dist/src/main.js');
+const serving = entry === BUILT;
+if (process.argv.includes('--check')) {
+  process.exit(isStale(BUILT, SOURCES) || (serving && isStale(CONSOLE_BUILT, CONSOLE_SOURCES)) ? 1 : 0);
+}
+buildIf(isStale(BUILT, SOURCES), 'build:server', 'the server\'s sources');
+if (serving) buildIf(isStale(CONSOLE_BUILT, CONSOLE_SOURCES), 'build:console', 'the console\'s sources');
 // The entry sees the arguments it would see when run directly: node <entry> [args...].
 process.argv.splice(1, 2, entry);
 require(entry);

@@ -24,6 +24,7 @@ import { sendIfServiceUnavailable, serviceUnavailablePlugin } from './graphql/se
 import { inputGuardPlugin } from './graphql/input-guard.plugin';
 import { ActivityRecorder } from './modules/analytics/activity-recorder';
 import { cohortCsvRoute } from './modules/analytics/cohort-csv.route';
+import { consoleRoute } from './console.route';
 import { stripeWebhookBodyParser, stripeWebhookHandler } from './modules/payments/stripe-webhook.route';
 import { graphQLHttpHandler, isGraphQLPost } from './http/graphql-http';
 import { jitGateway } from './graphql/jit-executor';
@@ -148,6 +149,7 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
     response.type(metrics.registry.contentType).send(await metrics.text());
   });
 
+  app.use('/console', consoleRoute());
   app.get('/admin/cohorts.csv', cohortCsvRoute({ orm, tokens, config }));
   // Before any JSON parser: the signature is over the raw bytes.
   app.post('/webhooks/stripe', stripeWebhookBodyParser(), stripeWebhookHandler(orm, config));

@@ -1,6 +1,7 @@
 /**
- * npm run token -- --role admin [--sub ID] [--expires 12h]
- * Prints a bearer token signed with the configured JWT_SECRET (or the development secret). The last line is the token.
+ * npm run token -- --role admin [--sub ID] [--expires 12h] [--console]
+ * Prints a bearer token signed with the configured JWT_SECRET (or the development secret). The last line is the token,
+ * or with --console a link that signs the web console in with it (http://localhost:PORT/console#token=...).
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config';
@@ -20,7 +21,7 @@ The last line of the output is the token.
 
 runCli(async () => {
   const { values } = parseArgs({
-    options: { role: { type: 'string' }, sub: { type: 'string' }, expires: { type: 'string', default: '12h' }, help: { type: 'boolean', short: 'h' } },
+    options: { role: { type: 'string' }, sub: { type: 'string' }, expires: { type: 'string', default: '12h' }, help: { type: 'boolean', short: 'h' }, console: { type: 'boolean', default: false } },
   });
   if (values.help) {
     console.log(TOKEN_USAGE);
@@ -31,5 +32,5 @@ runCli(async () => {
   const config = loadConfig();
   const token = await new TokenService(config.jwtSecret).sign({ role: values.role, subject: values.sub ?? `${values.role}-cli` }, values.expires);
   if (config.usesDevelopmentSecret) console.error('(signed with the development secret: JWT_SECRET is not set)');
-  console.log(token);
+  console.log(values.console ? `http://localhost:${config.port}/console#token=${token}` : token);
 });

@@ -1,6 +1,6 @@
 import { DocumentNode, GraphQLError, GraphQLSchema, ValidationContext, ValidationRule } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import { operationCost } from './cost';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 
@@ -12,7 +12,7 @@ export const LIMITS = {
   aliases: 15,
   /** Lexical tokens in one document (enforced by the parser). */
   tokens: 2000,
-  /** Estimated cost: one per field, lists multiplied by their page size. */
+  /** Estimated cost (src/graphql/cost.ts): object fields per row, batched ones per page, connections multiply rows by their page size. */
   cost: 1000,
   /** Request body size for express.json (and its byte count for the lean GraphQL path). */
   body: '64kb',
@@ -39,19 +39,8 @@ export function costLimitPlugin(schema: GraphQLSchema): ApolloServerPlugin {
     const key = `${operationName ?? ''}\u0000${variables && Object.keys(variables).length > 0 ? JSON.stringify(variables) : ''}`;
     let cost = byVariables.get(key);
     if (cost === undefined) {
-      try {
-        cost = getComplexity({
-          schema,
-          query: document,
-          operationName: operationName ?? undefined,
-          variables,
-          estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-        });
-      } catch (error) {
-        // Variables that do not coerce: execution reports them as BAD_USER_INPUT; nothing runs.
-        if (!(error instanceof GraphQLError)) throw error;
-        cost = null;
-      }
+      // Null when the variables do not coerce: execution reports them as BAD_USER_INPUT; nothing runs.
+      cost = operationCost(schema, document, operationName, variables);
       if (byVariables.size >= 100) byVariables.clear();
       byVariables.set(key, cost);
     }

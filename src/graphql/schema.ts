@@ -8,7 +8,7 @@ import { CheckoutResolver } from '../modules/checkout/checkout.resolver';
 import { OrderResolver } from '../modules/orders/order.resolver';
 import { FxResolver } from '../modules/fx/fx.resolver';
 import { MemberReferralsResolver, ReferralResolver } from '../modules/referrals/referral.resolver';
-import { RewardResolver } from '../modules/rewards/reward.resolver';
+import { RewardNameResolver, RewardResolver } from '../modules/rewards/reward.resolver';
 import { MemberTierResolver, PerkResolver, TierResolver } from '../modules/tiers/tier.resolver';
 import { GrowthResolver } from '../modules/analytics/growth.resolver';
 import { PaymentsResolver } from '../modules/payments/payments.resolver';
@@ -33,6 +33,7 @@ export const resolvers = [
   ReferralResolver,
   MemberReferralsResolver,
   RewardResolver,
+  RewardNameResolver,
   PaymentsResolver,
   LtvResolver,
   GrowthResolver,

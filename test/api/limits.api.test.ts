@@ -40,18 +40,6 @@ describe('abuse limits', () => {
     expect(onlyError(response).message).toContain('more that 2000 tokens');
   });
 
-  it('refuses a query whose estimated cost exceeds the limit, counting page sizes', async () => {
-    const query = (first: number) => `query($first: Int) { searchMembers(query: "x", first: $first) {
-      edges { cursor node { id externalId email country locale status joinedAt birthday acquisitionChannel acquisitionCost { amount currency } } }
-      pageInfo { hasNextPage endCursor } } }`;
-    expect((await server.graphql(query(20), { first: 20 }, support)).body.errors).toBeUndefined();
-    const expensive = await server.graphql(query(100), { first: 100 }, support);
-    expect(expensive.status).toBe(400);
-    expect(onlyError(expensive).extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 1000 });
-    // first x (edges 1 + cursor 1 + node 1 + its 12 fields + pageInfo 3)
-    expect(onlyError(expensive).extensions?.cost).toBe(100 * 18);
-  });
-
   it('serves the sandbox and introspection outside production', async () => {
     const page = await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);

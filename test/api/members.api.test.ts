@@ -1,5 +1,6 @@
 import { SignJWT } from 'jose';
 import { Role } from '../../src/auth/principal';
+import { Member } from '../../src/modules/members/member.entity';
 import { AuditLog } from '../../src/modules/audit/audit-log.entity';
 import { onlyError, startTestServer, TestServer } from '../helpers/server';
 import { memberInput } from '../factories/member.factory';
@@ -183,11 +184,28 @@ describe('members over HTTP', () => {
     it('pages searchMembers with cursors and rejects a forged cursor and an oversized page', async () => {
       for (let i = 0; i < 3; i += 1) await call('admin', ENROLL, { input: memberInput({ externalId: `page-${i}` }) });
       const first = await call('support', SEARCH, { query: 'page-', first: 2 });
-      expect(first.body.data.searchMembers.edges.map((edge: any) => edge.node.externalId)).toEqual(['page-0', 'page-1']);
+      expect(first.body.data.searchMembers.edges.map((edge: any) => edge.node.externalId)).toEqual(['page-2', 'page-1']);
       const next = await call('support', SEARCH, { query: 'page-', first: 2, after: first.body.data.searchMembers.pageInfo.endCursor });
-      expect(next.body.data.searchMembers).toMatchObject({ edges: [{ node: { externalId: 'page-2' } }], pageInfo: { hasNextPage: false } });
+      expect(next.body.data.searchMembers).toMatchObject({ edges: [{ node: { externalId: 'page-0' } }], pageInfo: { hasNextPage: false } });
       expect(onlyError(await call('support', SEARCH, { query: 'page-', after: 'bm9wZQ' })).extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'after' });
       expect(onlyError(await call('support', SEARCH, { query: 'page-', first: 101 })).extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'first' });
+    });
+  });
+
+  describe('an empty query', () => {
+    it('lists every member, newest first, paged', async () => {
+      const externalIds: string[] = [];
+      let after: string | null = null;
+      do {
+        const page: any = (await call('support', SEARCH, { query: '  ', first: 2, after })).body.data.searchMembers;
+        externalIds.push(...page.edges.map((edge: any) => edge.node.externalId));
+        after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+      } while (after);
+      const everyone = await server.orm.em.fork().find(Member, {}, { orderBy: { id: 'desc' } });
+      expect(everyone.length).toBeGreaterThan(5);
+      expect(externalIds).toEqual(everyone.map((member) => member.externalId));
+      expect(externalIds.slice(0, 3)).toEqual(['page-2', 'page-1', 'page-0']);
+      expect(externalIds.slice(-2)).toEqual(['bob', 'alice']);
     });
   });
 

@@ -22,6 +22,7 @@ const CREATE_REWARD = 'mutation($input: CreateRewardInput!) { createReward(input
 const REDEEM = 'mutation($input: RedeemRewardInput!) { redeemReward(input: $input) { id voucherCode reward { id code name stockRemaining } } }';
 const BALANCE = 'query($id: ID) { member(id: $id) { balance { posted held available } } }';
 const LOOKUP = 'query($code: String!) { referralCode(code: $code) { code valid } }';
+const REWARDS_NAMED = 'query($locale: String) { rewards(first: 50) { edges { node { code en: name(locale: $locale) de: name(locale: "de-DE") fallback: name(locale: "fr") } } } }';
 const REWARDS = 'query($memberId: ID) { rewards(first: 50, memberId: $memberId) { edges { node { code name } } pageInfo { hasNextPage } } }';
 const RECORD = 'mutation($input: RecordOrderInput!) { recordOrder(input: $input) { id } }';
 const ME = '{ me { id referralCode referrals(first: 5) { edges { node { code status rejectionReason qualifiedAt } } } } }';
@@ -117,6 +118,9 @@ describe('rewards and referrals across two server processes', () => {
     expect(redeemed.reward).toMatchObject({ code: 'STICKER', name: 'Aufkleber' });
     const listed = ok(await via(0).graphql(REWARDS, {}, memberToken)).rewards.edges.map((edge: any) => edge.node);
     expect(listed).toContainEqual({ code: 'STICKER', name: 'Aufkleber' });
+    // A support agent reads names in the console's language, not the member's.
+    const named = ok(await via(0).graphql(REWARDS_NAMED, { locale: 'en' }, { role: 'support', subject: 'agent' })).rewards.edges.map((edge: any) => edge.node);
+    expect(named).toContainEqual({ code: 'STICKER', en: 'Sticker', de: 'Aufkleber', fallback: 'Sticker' });
     expect(ok(await via(1).graphql(VALIDATE, { code: redeemed.voucherCode }, storefront)).validateVoucher).toEqual({
       code: redeemed.voucherCode,
       status: 'ACTIVE',

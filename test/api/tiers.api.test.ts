@@ -121,11 +121,12 @@ describe('tiers and perks over HTTP', () => {
     await record(platinum.id, '3000.00');
     const edges = ok(await server.graphql(LIST, { query: 'tier-list-' }, support)).searchMembers.edges;
     expect(edges.map((edge: any) => edge.node)).toEqual([
+      // newest first
+      { externalId: 'tier-list-2', tier: { code: 'BRONZE' }, supportPriority: 'STANDARD', perks: [{ code: 'BIRTHDAY_GIFT' }], tierHistory: [] },
       {
         externalId: 'tier-list-1', tier: { code: 'PLATINUM' }, supportPriority: 'DEDICATED', perks: ['BIRTHDAY_GIFT', 'DEDICATED_SUPPORT', 'EARLY_ACCESS', 'EARN_BOOST', 'FREE_SHIPPING'].map((code) => ({ code })),
         tierHistory: [{ fromTier: 'BRONZE', toTier: 'PLATINUM', reason: 'UPGRADE' }],
       },
-      { externalId: 'tier-list-2', tier: { code: 'BRONZE' }, supportPriority: 'STANDARD', perks: [{ code: 'BIRTHDAY_GIFT' }], tierHistory: [] },
     ]);
   });
 

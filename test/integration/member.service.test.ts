@@ -133,7 +133,7 @@ describe('MemberService', () => {
   });
 
   describe('search', () => {
-    it('pages through email and externalId prefix matches in enrolment order', async () => {
+    it('pages through email and externalId prefix matches, newest first', async () => {
       const ctx = as();
       const created: Member[] = [];
       for (let i = 0; i < 5; i += 1) {
@@ -142,11 +142,11 @@ describe('MemberService', () => {
       await ctx.members.enroll(memberInput({ externalId: 'other-x', email: 'srch_under@shop.example' }));
       const support: Principal = { role: 'support', subject: 'agent-1' };
       const first = await as(support).members.search('srch-', pageRequest(2, undefined));
-      expect(first.edges.map((edge) => edge.node.externalId)).toEqual(['srch-0', 'srch-1']);
+      expect(first.edges.map((edge) => edge.node.externalId)).toEqual(['srch-4', 'srch-3']);
       expect(first.pageInfo.hasNextPage).toBe(true);
       const second = await as(support).members.search('srch-', pageRequest(2, first.pageInfo.endCursor));
       const third = await as(support).members.search('srch-', pageRequest(2, second.pageInfo.endCursor));
-      expect([...second.edges, ...third.edges].map((edge) => edge.node.externalId)).toEqual(['srch-2', 'srch-3', 'srch-4']);
+      expect([...second.edges, ...third.edges].map((edge) => edge.node.externalId)).toEqual(['srch-2', 'srch-1', 'srch-0']);
       expect(third.pageInfo.hasNextPage).toBe(false);
       // "_" is a LIKE wildcard: it must match only itself.
       const byEmail = await as(support).members.search('SRCH_', pageRequest(10, undefined));

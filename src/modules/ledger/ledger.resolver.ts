@@ -1,5 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Authorized, Ctx, FieldResolver, Info, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, Extensions, FieldResolver, Info, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { PER_PAGE } from '../../graphql/cost';
 import type { RequestContext } from '../../graphql/context';
 import { DEFAULT_PAGE_SIZE, pageRequest } from '../../graphql/pagination';
 import type { Member } from '../members/member.entity';
@@ -10,6 +11,7 @@ import { AdjustPointsInput, CreatePointsCurrencyInput, LedgerEntryConnection, Le
 
 @Resolver(() => MemberView)
 export class LedgerResolver {
+  @Extensions({ cost: PER_PAGE }) // served by a batched loader: one read per page
   @FieldResolver(() => [PointsBalanceView], { description: 'One balance per points currency the member has touched; PTS always.' })
   async balances(@Root() member: Member, @Ctx() context: RequestContext, @Info() info: GraphQLResolveInfo): Promise<PointsBalanceView[]> {
     const balances = (await context.memberStatus.of(member, info)).balances!;
@@ -35,7 +37,6 @@ export class LedgerResolver {
 
   @FieldResolver(() => LedgerEntryConnection, {
     description: 'Ledger entries, newest first.',
-    complexity: ({ args, childComplexity }) => (args.first ?? DEFAULT_PAGE_SIZE) * childComplexity,
   })
   async ledger(
     @Root() member: Member,

@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Authorized, Ctx, FieldResolver, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, Extensions, FieldResolver, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { BadUserInputError } from '../../errors';
+import { PER_PAGE } from '../../graphql/cost';
 import type { RequestContext } from '../../graphql/context';
 import { DEFAULT_PAGE_SIZE, pageRequest } from '../../graphql/pagination';
 import type { Member } from '../members/member.entity';
@@ -36,7 +37,6 @@ export class LtvResolver {
   @Authorized('support', 'admin')
   @Query(() => MemberConnection, {
     description: 'Churn early warning (support, admin): members in the VIP or HIGH LTV tier with HIGH churn risk, highest predicted value first.',
-    complexity: ({ args, childComplexity }) => (args.first ?? DEFAULT_PAGE_SIZE) * childComplexity,
   })
   membersAtRisk(
     @Ctx() context: RequestContext,
@@ -46,6 +46,7 @@ export class LtvResolver {
     return context.ltv.membersAtRisk(pageRequest(first ?? DEFAULT_PAGE_SIZE, after));
   }
 
+  @Extensions({ cost: PER_PAGE }) // served by a batched loader: one read per page
   @FieldResolver(() => LtvProfileView, { nullable: true, description: 'Null until the first LTV run has scored this member.' })
   async ltv(@Root() member: Member, @Ctx() context: RequestContext, @Info() info: GraphQLResolveInfo): Promise<LtvProfileView | null> {
     const { ltv } = await context.memberStatus.of(member, info);

@@ -34,8 +34,7 @@ export class MemberResolver {
 
   @Authorized('support', 'admin')
   @Query(() => MemberConnection, {
-    description: 'Support search: members whose email or external id starts with the query, or whose referral code it is (any case), in enrolment order. Support and admin.',
-    complexity: ({ args, childComplexity }) => (args.first ?? 20) * childComplexity,
+    description: 'Support search over email, external id and referral code; an empty query lists every member. Newest first. Support and admin.',
   })
   searchMembers(
     @Ctx() context: RequestContext,

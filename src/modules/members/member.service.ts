@@ -116,20 +116,22 @@ export class MemberService {
     return member;
   }
 
-  /** Prefix search over email and externalId, or an exact referral code (any case), in id order (staff only, audited per member returned). */
+  /**
+   * Prefix search over email and externalId, or an exact referral code (any case); an empty query lists every
+   * member. Newest first (ids are UUIDv7, so id order is enrolment order). Staff only, audited per member returned.
+   */
   async search(query: string, page: PageRequest): Promise<Connection<Member>> {
     const text = query.trim();
-    if (text.length === 0) throw new BadUserInputError('query', 'must not be empty');
     if (page.after) uuidOrFail(page.after, 'after', 'is not a cursor this API returned');
     const prefix = `${escapeLike(text)}%`;
+    const matches =
+      text.length === 0
+        ? {}
+        : { $or: [{ email: { $like: escapeLike(normaliseEmail(text)) + '%' } }, { externalId: { $like: prefix } }, { referralCode: normaliseReferralCode(text) }] };
     const rows = await this.scope.em.find(
       Member,
-      {
-        $or: [{ email: { $like: escapeLike(normaliseEmail(text)) + '%' } }, { externalId: { $like: prefix } }, { referralCode: normaliseReferralCode(text) }],
-        status: { $ne: MemberStatus.ERASED },
-        ...(page.after ? { id: { $gt: page.after } } : {}),
-      },
-      { orderBy: { id: 'asc' }, limit: page.first + 1 },
+      { ...matches, status: { $ne: MemberStatus.ERASED }, ...(page.after ? { id: { $lt: page.after } } : {}) },
+      { orderBy: { id: 'desc' }, limit: page.first + 1 },
     );
     const connection = toConnection(rows, page, (member) => member.id);
     await this.audit.record(

@@ -10,7 +10,6 @@ import { CreateEarningRuleInput, EarningRuleView, OrderConnection, OrderView, Re
 export class OrderResolver {
   @FieldResolver(() => OrderConnection, {
     description: 'Orders, most recently placed first.',
-    complexity: ({ args, childComplexity }) => (args.first ?? DEFAULT_PAGE_SIZE) * childComplexity,
   })
   async orders(
     @Root() member: Member,

@@ -32,7 +32,6 @@ export class MemberReferralsResolver {
 
   @FieldResolver(() => ReferralConnection, {
     description: 'Referrals this member made, newest first.',
-    complexity: ({ args, childComplexity }) => (args.first ?? 20) * childComplexity,
   })
   referrals(
     @Ctx() context: RequestContext,

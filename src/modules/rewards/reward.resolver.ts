@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../graphql/context';
 import { MoneyView } from '../../graphql/money.types';
 import { Connection, DEFAULT_PAGE_SIZE, pageRequest } from '../../graphql/pagination';
@@ -20,7 +20,9 @@ export function toRewardView({ reward, locale }: RewardForReader): RewardView {
   return {
     id: reward.id,
     code: reward.code,
-    name: localisedName(reward.name, reward.names, locale),
+    defaultName: reward.name,
+    readerLocale: locale,
+    localisedNames: reward.names,
     currency: reward.currency,
     cost: reward.cost,
     stockRemaining: reward.stockRemaining,
@@ -62,7 +64,6 @@ export class RewardResolver {
   @Query(() => RewardConnection, {
     description:
       'The rewards catalog the caller may redeem: a member its own (tier, market, locale); other roles for memberId when given, else every reward not retired.',
-    complexity: ({ args, childComplexity }) => (args.first ?? DEFAULT_PAGE_SIZE) * childComplexity,
   })
   async rewards(
     @Ctx() context: RequestContext,
@@ -109,5 +110,13 @@ export class RewardResolver {
   @Mutation(() => VoucherView, { description: 'Use a voucher for an order, once; again for the same orderRef returns it unchanged (storefront, admin).' })
   async consumeVoucher(@Ctx() context: RequestContext, @Arg('code') code: string, @Arg('orderRef') orderRef: string): Promise<VoucherView> {
     return toVoucherView(await context.rewards.consumeVoucher(code, orderRef));
+  }
+}
+
+@Resolver(() => RewardView)
+export class RewardNameResolver {
+  @FieldResolver(() => String, { description: "The name in `locale`, else in the reader's locale (a member's own), else the default name." })
+  name(@Root() reward: RewardView, @Arg('locale', () => String, { nullable: true }) locale?: string | null): string {
+    return localisedName(reward.defaultName, reward.localisedNames, locale ?? reward.readerLocale);
   }
 }

@@ -16,8 +16,10 @@ export class RewardView {
   @Field()
   code!: string;
 
-  @Field({ description: "In the reader's locale when the reward has a name for it (a member's own locale), else the default name." })
-  name!: string;
+  /** The default name and the reader's locale (a member's own); Reward.name picks from them (RewardNameResolver). */
+  defaultName!: string;
+  readerLocale!: string | null | undefined;
+  localisedNames!: Record<string, string>;
 
   @Field()
   currency!: string;

@@ -1,5 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Authorized, Ctx, FieldResolver, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, Extensions, FieldResolver, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { PER_PAGE } from '../../graphql/cost';
 import type { RequestContext } from '../../graphql/context';
 import { MoneyView } from '../../graphql/money.types';
 import type { Member } from '../members/member.entity';
@@ -32,6 +33,7 @@ export class TierResolver {
     return MoneyView.of({ minor: tier.thresholdMinor, currency: context.config.baseCurrency });
   }
 
+  @Extensions({ cost: PER_PAGE }) // served by a batched loader: one read per page
   @FieldResolver(() => [PerkView], { description: 'The perks this tier grants.' })
   async perks(@Root() tier: TierView, @Ctx() context: RequestContext): Promise<PerkView[]> {
     return (await context.tierLoaders.perksOfSource.load(`TIER:${tier.code}`)).map((perk) => PerkView.of(perk, tier.preferredLocale));
@@ -101,12 +103,14 @@ export class PerkResolver {
 /** The tier fields of Member, batched per request. */
 @Resolver(() => MemberView)
 export class MemberTierResolver {
+  @Extensions({ cost: PER_PAGE }) // served by a batched loader: one read per page
   @FieldResolver(() => TierView, { description: 'The membership tier the member holds now.' })
   async tier(@Root() member: Member, @Ctx() context: RequestContext, @Info() info: GraphQLResolveInfo): Promise<TierView> {
     const { ladder, standing } = await context.memberStatus.of(member, info);
     return TierView.of(currentRung(ladder!, standing!), member.locale);
   }
 
+  @Extensions({ cost: PER_PAGE }) // served by a batched loader: one read per page
   @FieldResolver(() => TierProgressView)
   async tierProgress(@Root() member: Member, @Ctx() context: RequestContext, @Info() info: GraphQLResolveInfo): Promise<TierProgressView> {
     const status = await context.memberStatus.of(member, info);
@@ -122,17 +126,20 @@ export class MemberTierResolver {
     });
   }
 
+  @Extensions({ cost: PER_PAGE }) // served by a batched loader: one read per page
   @FieldResolver(() => [PerkView], { description: 'Every perk the member holds now, from its tier and from its LTV tier.' })
   async perks(@Root() member: Member, @Ctx() context: RequestContext, @Info() info: GraphQLResolveInfo): Promise<PerkView[]> {
     return (await context.memberStatus.of(member, info)).perks!.map((perk) => PerkView.of(perk, member.locale));
   }
 
+  @Extensions({ cost: PER_PAGE }) // served by a batched loader: one read per page
   @FieldResolver(() => SupportPriority, { description: 'The highest support priority any of the perks grants.' })
   async supportPriority(@Root() member: Member, @Ctx() context: RequestContext, @Info() info: GraphQLResolveInfo): Promise<SupportPriority> {
     const { perks } = await context.memberStatus.of(member, info);
     return highestSupportPriority(perks!.map((perk) => perk.supportPriority)) as SupportPriority;
   }
 
+  @Extensions({ cost: PER_PAGE }) // served by a batched loader: one read per page
   @FieldResolver(() => [TierChangeView], { description: 'Tier changes, newest first (at most 50).' })
   async tierHistory(@Root() member: Member, @Ctx() context: RequestContext): Promise<TierChangeView[]> {
     const rows = await context.tierLoaders.history.load(member.id);

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { pickLanguage, isRightToLeft } from './i18n';
+import { cohortHeatmapCells, defaultPeriod } from './growth';
+import { hrefFor, parseRoute } from './route';
+import { roleOf } from './session';
+
+describe('language choice', () => {
+  it('takes the stored choice, else the first browser language we have, else English', () => {
+    expect(pickLanguage(['fr-FR', 'es-MX'], null)).toBe('es');
+    expect(pickLanguage(['zh-TW'], null)).toBe('zh-CN');
+    expect(pickLanguage(['ar-EG'], null)).toBe('ar');
+    expect(pickLanguage(['id-ID'], 'es')).toBe('es');
+    expect(pickLanguage(['fr'], 'xx')).toBe('en');
+    expect(isRightToLeft('ar')).toBe(true);
+    expect(isRightToLeft('es')).toBe(false);
+  });
+});
+
+describe('growth helpers', () => {
+  it('defaults to the twelve whole months before this month', () => {
+    expect(defaultPeriod(new Date('2026-03-15T10:00:00Z'))).toEqual({ from: '2025-03-01', to: '2026-03-01' });
+  });
+
+  it('turns cohorts into heatmap cells, leaving out cells without a value', () => {
+    const cells = cohortHeatmapCells([
+      { month: '2026-01', retention: [{ value: 1 }, { value: 0.5 }] },
+      { month: '2026-02', retention: [{ value: 1 }, { value: null }] },
+    ]);
+    expect(cells).toEqual({ rows: ['2026-01', '2026-02'], columns: [0, 1], cells: [[0, 0, 1], [1, 0, 0.5], [0, 1, 1]] });
+  });
+});
+
+describe('routes and tokens', () => {
+  it('round-trips routes through the hash', () => {
+    expect(parseRoute(hrefFor({ page: 'member', id: 'a/b' }))).toEqual({ page: 'member', id: 'a/b' });
+    expect(parseRoute('#/at-risk')).toEqual({ page: 'atRisk' });
+    expect(parseRoute('')).toEqual({ page: 'members' });
+  });
+
+  it('reads the role claim of a token and refuses what is not one', () => {
+    const payload = btoa(JSON.stringify({ role: 'support', sub: 'agent' })).replace(/=+$/, '');
+    expect(roleOf(`eyJhbGciOiJIUzI1NiJ9.${payload}.sig`)).toBe('support');
+    expect(roleOf('not a token')).toBeNull();
+  });
+});
