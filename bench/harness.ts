@@ -144,7 +144,8 @@ export function serverChildEnvironment(databaseUrl: string | undefined): { env: 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'perkgraph-bench-'));
   const removeDataDir = async () => rmSync(dataDir, { recursive: true, force: true });
   const forgetDataDir = onInterrupt(removeDataDir);
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', JWT_SECRET: jwtSecret, LOG_LEVEL: 'warn', DATA_DIR: dataDir };
+  // The ledger benches fund each member with one 10,000,000 USD order: above the default MAX_ORDER_AMOUNT.
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', JWT_SECRET: jwtSecret, LOG_LEVEL: 'warn', DATA_DIR: dataDir, MAX_ORDER_AMOUNT: '100000000.00' };
   delete env.DATABASE_URL;
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
   return {

@@ -15,6 +15,7 @@ export async function openBenchServerDatabase(): Promise<{ config: Config; logge
     DATA_DIR: process.env.DATA_DIR,
     JOB_INTERVAL_SECONDS: '0',
     STRIPE_WEBHOOK_SECRET: process.env.STRIPE_WEBHOOK_SECRET,
+    MAX_ORDER_AMOUNT: process.env.MAX_ORDER_AMOUNT,
   });
   const logger = createLogger(config.logLevel);
   const database = await openDatabase(config);
