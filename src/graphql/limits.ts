@@ -1,4 +1,4 @@
-import { DocumentNode, GraphQLError, GraphQLSchema, ValidationContext, ValidationRule } from 'graphql';
+import { DocumentNode, GraphQLError, GraphQLSchema, Kind, ValidationContext, ValidationRule, visit } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { operationCost } from './cost';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
@@ -36,7 +36,9 @@ export function costLimitPlugin(schema: GraphQLSchema): ApolloServerPlugin {
   const estimate = (document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | undefined): number | null => {
     let byVariables = costs.get(document);
     if (!byVariables) costs.set(document, (byVariables = new Map()));
-    const key = `${operationName ?? ''}\u0000${variables && Object.keys(variables).length > 0 ? JSON.stringify(variables) : ''}`;
+    // Only page sizes (`first`) and @skip/@include read variables: a mutation's input does not change its cost.
+    const varies = variables && Object.keys(variables).length > 0 && costReadsVariables(document);
+    const key = `${operationName ?? ''}\u0000${varies ? JSON.stringify(variables) : ''}`;
     let cost = byVariables.get(key);
     if (cost === undefined) {
       // Null when the variables do not coerce: execution reports them as BAD_USER_INPUT; nothing runs.
@@ -61,6 +63,26 @@ export function costLimitPlugin(schema: GraphQLSchema): ApolloServerPlugin {
       };
     },
   };
+}
+
+const readsVariables = new WeakMap<DocumentNode, boolean>();
+
+/** True when the document's cost can depend on its variables: a variable as a page size or a @skip/@include condition. */
+function costReadsVariables(document: DocumentNode): boolean {
+  let reads = readsVariables.get(document);
+  if (reads === undefined) {
+    reads = false;
+    visit(document, {
+      Argument(node) {
+        if (node.name.value === 'first' && node.value.kind === Kind.VARIABLE) reads = true;
+      },
+      Directive(node) {
+        if ((node.name.value === 'skip' || node.name.value === 'include') && node.arguments?.some((argument) => argument.value.kind === Kind.VARIABLE)) reads = true;
+      },
+    });
+    readsVariables.set(document, reads);
+  }
+  return reads;
 }
 
 /** A body-parser limit in bytes as the limits are written ("64kb", "1mb"), for 413 messages. */
