@@ -4,7 +4,7 @@ import { createLogger } from '../../src/observability/logger';
 import { Principal } from '../../src/auth/principal';
 import { birthdayGiftKey, runTierJobs } from '../../src/jobs/tier-jobs';
 import { Member } from '../../src/modules/members/member.entity';
-import { memberTierRank, tierRank } from '../../src/modules/tiers/tier.service';
+import { memberTierRank, qualifyingSpend, tierRank } from '../../src/modules/tiers/tier.service';
 import { addMonths } from '../../src/time';
 import { openTestOrm, TestOrm } from '../helpers/database';
 import { checkLedgerInvariants, NO_VIOLATIONS } from '../helpers/invariants';
@@ -35,7 +35,7 @@ describe('membership tiers', () => {
       'select from_tier, to_tier, reason, qualifying_spend_minor from member_tier_changes where member_id = ? order by id',
       [m.id],
     );
-  const spend = async (m: Member) => (await as(admin).tierLoaders.spend.load(m.id)).toString();
+  const spend = async (m: Member) => ((await qualifyingSpend(db.orm.em.fork(), [m.id], new Date(), config)).get(m.id) ?? 0n).toString();
 
   beforeAll(async () => {
     db = await openTestOrm(8);

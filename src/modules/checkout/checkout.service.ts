@@ -9,7 +9,8 @@ import { isUniqueViolation } from '../../db/errors';
 import type { FxService } from '../fx/fx.service';
 import { namedStatement, runNamed } from '../../db/sql';
 import { ledgerCommand, ledgerError } from '../ledger/ledger-errors';
-import type { BalanceService } from '../ledger/balance.service';
+import { emptyBalance } from '../ledger/balance.service';
+import type { MemberStatusLoader } from '../status/member-status';
 import { pointsCurrencyCodeOrFail, pointsCurrencyOrFail } from '../ledger/points-currency.service';
 import { Quote, quoteRedemption } from '../ledger/redemption';
 import type { MemberService } from '../members/member.service';
@@ -65,17 +66,20 @@ export class CheckoutService {
   constructor(
     private readonly scope: RequestScope,
     private readonly members: MemberService,
-    private readonly balances: BalanceService,
+    private readonly memberStatus: MemberStatusLoader,
     private readonly fx: FxService,
   ) {}
 
   /** How many points a cart accepts and what they are worth in the cart's currency, at the current rate. */
   async quote(memberId: string, cartInput: { amount: string; currency: string }, currencyCode?: string | null): Promise<Quote & { currency: string }> {
+    // The member look-up brings its balances along (the member-status read).
+    this.memberStatus.wantParts(['balances']);
     const member = await this.members.actionTargetOrFail(memberId);
     const currency = await pointsCurrencyOrFail(this.scope.em, currencyCode);
     const cart = parseMoney(cartInput.amount, cartInput.currency, 'cart');
     const fx = await this.fx.rateAt(this.scope.em, cart.currency, new Date(), 'cart.currency');
-    const balance = await this.balances.balanceOf(member.id, currency.code);
+    const balances = (await this.memberStatus.statusOf(member)).balances!;
+    const balance = balances.find((candidate) => candidate.currency === currency.code) ?? emptyBalance(currency.code);
     const quote = quoteRedemption({
       availablePoints: balance.posted - balance.held,
       cart,

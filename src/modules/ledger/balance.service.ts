@@ -1,7 +1,7 @@
-import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
 import { BadUserInputError } from '../../errors';
+import { readBalances } from '../status/member-status';
 import { LedgerEntryKind } from './points-transfer.entity';
 
 /** A member's balance in one points currency, as clients see it. */
@@ -36,30 +36,13 @@ export function emptyBalance(currency: string): Balance {
   return { currency, posted: 0n, pending: 0n, held: 0n, expiringSoon: 0n, nextExpiry: null };
 }
 
-interface BalanceRow {
-  member_id: string;
-  currency: string;
-  posted: string;
-  pending: string;
-  held: string;
-  expiring_soon: string;
-  next_expiry: Date | null;
-}
-
 /** Reads balances and ledger entries (no locks: reads never block points moving). */
 export class BalanceService {
-  /** Per request: every member's balances in one query per tick. */
-  readonly byMember: DataLoader<string, Balance[]>;
+  constructor(private readonly em: EntityManager) {}
 
-  constructor(private readonly em: EntityManager) {
-    this.byMember = new DataLoader(async (memberIds) => {
-      const rows = await this.balanceRows([...memberIds]);
-      return memberIds.map((memberId) => rows.filter((row) => row.member_id === memberId).map(toBalance));
-    });
-  }
-
+  /** One balance, by the member-status read (src/modules/status; requests get it through their status loader). */
   async balanceOf(memberId: string, currency: string): Promise<Balance> {
-    return (await this.byMember.load(memberId)).find((balance) => balance.currency === currency) ?? emptyBalance(currency);
+    return (await readBalances(this.em, memberId)).find((balance) => balance.currency === currency) ?? emptyBalance(currency);
   }
 
   /** The member's entries, newest first, optionally in one currency. */
@@ -100,34 +83,4 @@ export class BalanceService {
     return toConnection(entries, page, (entry) => entry.id);
   }
 
-  private balanceRows(memberIds: string[]): Promise<BalanceRow[]> {
-    const now = new Date();
-    const soon = new Date(now.getTime() + EXPIRING_SOON_DAYS * 24 * 60 * 60 * 1000);
-    return this.em.execute<BalanceRow[]>(
-      `select a.member_id, a.currency, a.posted, a.pending, a.held - coalesce(stale.points, 0) as held,
-              coalesce(lots.expiring_soon, 0) as expiring_soon, lots.next_expiry
-       from points_accounts a
-       left join lateral (
-         select sum(points) as points from points_holds h where h.account_id = a.id and h.status = 'HELD' and h.expires_at <= ?
-       ) stale on true
-       left join lateral (
-         select sum(remaining) filter (where expires_at <= ?) as expiring_soon, min(expires_at) as next_expiry
-         from points_lots l where l.account_id = a.id and l.remaining > 0 and not l.pending
-       ) lots on true
-       where a.member_id in (?)
-       order by a.currency`,
-      [now, soon, memberIds],
-    );
-  }
-}
-
-function toBalance(row: BalanceRow): Balance {
-  return {
-    currency: row.currency,
-    posted: BigInt(row.posted),
-    pending: BigInt(row.pending),
-    held: BigInt(row.held),
-    expiringSoon: BigInt(row.expiring_soon),
-    nextExpiry: row.next_expiry ? new Date(row.next_expiry) : null,
-  };
 }

@@ -1,5 +1,4 @@
-import { ForbiddenError, HoldNotActiveError, IdempotencyConflictError, InsufficientPointsError, NotFoundError } from '../../errors';
-import { BadUserInputError } from '../../errors';
+import { BadUserInputError, ForbiddenError, HoldNotActiveError, IdempotencyConflictError, InsufficientPointsError, NotFoundError } from '../../errors';
 
 /** What a ledger function's refusal needs to become the client's error (see the ledger_commands migration). */
 export interface LedgerErrorContext {

@@ -74,9 +74,19 @@ export class MemberStatusLoader {
     return (await this.loaders[key].load(value))?.member ?? null;
   }
 
+  /** Asks for these parts too (a service that needs them, rather than a query's selection). */
+  wantParts(parts: readonly StatusPart[]): void {
+    for (const part of parts) this.wanted.add(part);
+  }
+
   /** The wanted status parts of a member found anywhere (a look-up here, or a list query): fetched once per tick. */
   async of(member: { id: string }, info: GraphQLResolveInfo): Promise<MemberWithStatus> {
     this.want(info);
+    return this.statusOf(member);
+  }
+
+  /** The member's status with every part wanted so far, read again only when an earlier read lacked some. */
+  async statusOf(member: { id: string }): Promise<MemberWithStatus> {
     const known = this.byMemberId.get(member.id);
     if (known && [...this.wanted].every((part) => known.parts.has(part))) return known;
     // Fetched earlier with fewer parts (a mutation looked the member up first): fetch again with all of them.
@@ -136,6 +146,29 @@ export function memberOfRow(row: Row): Member {
 const big = (value: string | null | undefined): bigint => BigInt(value ?? 0);
 const date = (value: string | null | undefined): Date | null => (value ? new Date(value) : null);
 
+/** The balances part of a member-status row. */
+export function balancesOf(row: Row | undefined): Balance[] {
+  return (row?.balances ?? []).map((balance: Row) => ({
+    currency: balance.currency,
+    posted: big(balance.posted),
+    pending: big(balance.pending),
+    held: big(balance.held),
+    expiringSoon: big(balance.expiringSoon),
+    nextExpiry: date(balance.nextExpiry),
+  }));
+}
+
+/** One member's balances, read by the member-status statement alone (jobs, seeds and tests, outside a request). */
+export async function readBalances(em: EntityManager, memberId: string, now: Date = new Date()): Promise<Balance[]> {
+  const parts = new Set<StatusPart>(['balances']);
+  const [row] = await runNamed<Row>(
+    em,
+    memberStatusStatement(parts, 'id'),
+    memberStatusParameters(parts, { keys: [memberId], now, expiringBy: new Date(now.getTime() + EXPIRING_SOON_DAYS * DAY_MS), spendFrom: now }),
+  );
+  return balancesOf(row);
+}
+
 function statusOf(row: Row, parts: ReadonlySet<StatusPart>): MemberWithStatus {
   const status: MemberWithStatus = { member: memberOfRow(row), parts };
   if (parts.has('tier')) {
@@ -150,16 +183,7 @@ function statusOf(row: Row, parts: ReadonlySet<StatusPart>): MemberWithStatus {
     }));
   }
   if (parts.has('spend')) status.spendMinor = big(row.spend);
-  if (parts.has('balances')) {
-    status.balances = (row.balances ?? []).map((balance: Row) => ({
-      currency: balance.currency,
-      posted: big(balance.posted),
-      pending: big(balance.pending),
-      held: big(balance.held),
-      expiringSoon: big(balance.expiringSoon),
-      nextExpiry: date(balance.nextExpiry),
-    }));
-  }
+  if (parts.has('balances')) status.balances = balancesOf(row);
   if (parts.has('perks')) {
     status.perks = (row.perks ?? []).map((perk: Row) => ({
       code: perk.code,

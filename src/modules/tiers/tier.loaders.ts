@@ -1,8 +1,7 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { HeldPerk, perksOfMembers, perksOfSources } from './perk.service';
-import type { TierStanding } from './tier-policy';
-import { LadderTier, loadLadder, qualifyingSpend, standingsOf, TierSettings } from './tier.service';
+import { HeldPerk, perksOfSources } from './perk.service';
+import { LadderTier, loadLadder } from './tier.service';
 
 export const HISTORY_LIMIT = 50;
 
@@ -14,33 +13,14 @@ export interface TierChangeRow {
   changed_at: Date;
 }
 
-/** Per-request batching for the tier fields of members: one query per kind per tick, whatever the list. */
+/** Per-request batching for the tier reads the member-status read (src/modules/status) does not serve: the ladder, perks by source, history. */
 export class TierLoaders {
   private ladderPromise?: Promise<LadderTier[]>;
-  readonly standing: DataLoader<string, TierStanding | null>;
-  readonly spend: DataLoader<string, bigint>;
-  readonly perks: DataLoader<string, HeldPerk[]>;
   readonly perksOfSource: DataLoader<string, HeldPerk[]>;
   /** Each member's tier changes, newest first, at most HISTORY_LIMIT. */
   readonly history: DataLoader<string, TierChangeRow[]>;
 
-  constructor(
-    private readonly em: EntityManager,
-    settings: TierSettings,
-    now: Date = new Date(),
-  ) {
-    this.standing = new DataLoader(async (ids) => {
-      const found = await standingsOf(em, [...ids]);
-      return ids.map((id) => found.get(id) ?? null);
-    });
-    this.spend = new DataLoader(async (ids) => {
-      const found = await qualifyingSpend(em, [...ids], now, settings);
-      return ids.map((id) => found.get(id) ?? 0n);
-    });
-    this.perks = new DataLoader(async (ids) => {
-      const found = await perksOfMembers(em, ids);
-      return ids.map((id) => found.get(id) ?? []);
-    });
+  constructor(private readonly em: EntityManager) {
     this.history = new DataLoader(async (ids) => {
       const rows = await em.execute<(TierChangeRow & { member_id: string })[]>(
         `select member_id, from_tier, to_tier, reason, qualifying_spend_minor, changed_at from (
