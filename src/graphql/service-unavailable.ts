@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestContext } from './context';
 import { isServiceUnavailable, RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE_MESSAGE } from './errors';
@@ -22,13 +23,16 @@ export const serviceUnavailablePlugin: ApolloServerPlugin<RequestContext> = {
 };
 
 /**
- * For the plain HTTP routes (webhooks, CSV): answers 503 with Retry-After and returns true when `error` means the
- * database is away; returns false and sends nothing otherwise.
+ * For the plain HTTP routes (webhooks, CSV, the lean GraphQL path; Express responses are node:http responses): answers
+ * 503 with Retry-After and returns true when `error` means the database is away; returns false and sends nothing
+ * otherwise.
  */
-export function sendIfServiceUnavailable(error: unknown, response: { headersSent: boolean; status(code: number): { setHeader(name: string, value: string): { json(body: unknown): unknown } } }): boolean {
+export function sendIfServiceUnavailable(error: unknown, response: ServerResponse): boolean {
   if (!isServiceUnavailable(error) || response.headersSent) return false;
-  response.status(503).setHeader('retry-after', String(RETRY_AFTER_SECONDS)).json({
+  const body = JSON.stringify({
     errors: [{ message: SERVICE_UNAVAILABLE_MESSAGE, extensions: { code: SERVICE_UNAVAILABLE, retryAfterSeconds: RETRY_AFTER_SECONDS } }],
   });
+  response.writeHead(503, { 'retry-after': String(RETRY_AFTER_SECONDS), 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  response.end(body);
   return true;
 }

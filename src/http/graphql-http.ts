@@ -65,7 +65,7 @@ export function graphQLHttpHandler<Context extends object>(options: GraphQLHttpO
       }
     } catch (error) {
       // The database away (while building the context, say): 503 with Retry-After, as on every route.
-      if (sendIfServiceUnavailable(error, expressLike(response))) return;
+      if (sendIfServiceUnavailable(error, response)) return;
       logger.error({ err: error, reqId: requestId }, 'unexpected HTTP error');
       if (!response.headersSent) sendError(response, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
       else response.end();
@@ -107,26 +107,3 @@ function sendError(response: http.ServerResponse, status: number, code: string, 
   response.end(text);
 }
 
-/** The few Express response methods sendIfServiceUnavailable uses, over a plain node:http response. */
-function expressLike(response: http.ServerResponse) {
-  return {
-    get headersSent() {
-      return response.headersSent;
-    },
-    status(code: number) {
-      response.statusCode = code;
-      return {
-        setHeader(name: string, value: string) {
-          response.setHeader(name, value);
-          return {
-            json(body: unknown) {
-              const text = JSON.stringify(body);
-              response.setHeader('content-type', 'application/json; charset=utf-8');
-              response.end(text);
-            },
-          };
-        },
-      };
-    },
-  };
-}
