@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 /**
  * A hot SQL statement, sent with parameters through the extended protocol and prepared once per connection under
  * its name (PostgreSQL parses and plans it once, not on every call). Placeholders are `?`, as everywhere else;
- * `?` inside the text must be a placeholder.
+ * `?` inside the text must be a placeholder. A text that uses a value more than once numbers them itself (`$1`) and has no `?`.
  * The same name must always carry the same text: build names from everything that varies the text.
  */
 export interface NamedStatement {

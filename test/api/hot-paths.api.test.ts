@@ -17,6 +17,7 @@ const ADJUST = 'mutation($input: AdjustPointsInput!) { adjustPoints(input: $inpu
 const HOLD = 'mutation($input: HoldPointsInput!) { holdPoints(input: $input) { id status points } }';
 const CAPTURE = 'mutation($id: ID!) { capturePoints(holdId: $id) { id status points } }';
 const BALANCE = 'query($id: ID) { member(id: $id) { balance { posted pending held available } } }';
+const RECORD_ORDER = 'mutation($input: RecordOrderInput!) { recordOrder(input: $input) { externalId pointsEarned status } }';
 const CREATE_TIER = 'mutation($input: CreateTierInput!) { createTier(input: $input) { code } }';
 
 /** Counts the statements every pg client of this process sends (the test server runs in it), BEGIN/COMMIT aside. */
@@ -141,6 +142,22 @@ describe('hot paths', () => {
       const capture = await counter.during(async () => ok(await server.graphql(CAPTURE, { id: holdId }, storefront)));
       expect([hold.count, capture.count]).toEqual([1, 1]);
       expect(ok(await server.graphql(BALANCE, { id: member.id }, admin)).member.balance).toEqual({ posted: 700, pending: 0, held: 0, available: 700 });
+    });
+
+    it('records an order in four statements: the member, its tier lock, one read of what it earns, one write', async () => {
+      const member = await enrol();
+      const first = await counter.during(async () => {
+        const order = ok(await server.graphql(RECORD_ORDER, { input: { memberId: member.id, externalId: 'hot-order-1', amount: { amount: '123.45', currency: 'USD' } } }, storefront));
+        expect(order.recordOrder).toEqual({ externalId: 'hot-order-1', pointsEarned: 123, status: 'PAID' });
+      });
+      expect(first.texts.map((text) => text.match(/^\s*select \* from (\w+)|^\s*(select)/)?.slice(1).find(Boolean))).toEqual(['select', 'tier_lock_member', 'select', 'order_record']);
+      // A replay reads the order instead and changes nothing.
+      const replay = await counter.during(async () => {
+        const order = ok(await server.graphql(RECORD_ORDER, { input: { memberId: member.id, externalId: 'hot-order-1', amount: { amount: '123.45', currency: 'USD' } } }, storefront));
+        expect(order.recordOrder.pointsEarned).toBe(123);
+      });
+      expect(replay.count).toBe(5);
+      expect(ok(await server.graphql(BALANCE, { id: member.id }, admin)).member.balance).toEqual({ posted: 0, pending: 123, held: 0, available: 0 });
     });
 
     it('lets a support debit spend points whose hold expired before any sweep ran', async () => {

@@ -5,6 +5,7 @@ import { isCurrencyCode } from '../../money/currency';
 import { Decimal, formatDecimal, parseDecimal } from '../../money/decimal';
 import type { AuditService } from '../audit/audit.service';
 import { ExchangeRate } from './exchange-rate.entity';
+import { noRateInForce, rateInForceSql } from './fx.sql';
 
 export interface RateInForce {
   rate: Decimal;
@@ -43,11 +44,8 @@ export class FxService {
   /** The rate in force for `currency` at `at` (the latest effective at or before it); the base currency is 1. */
   async rateAt(em: EntityManager, currency: string, at: Date, field = 'currency'): Promise<RateInForce> {
     if (currency === this.scope.config.baseCurrency) return ONE;
-    const [row] = await em.execute<{ rate: string }[]>(
-      'select rate from exchange_rates where currency = ? and effective_at <= ? order by effective_at desc limit 1',
-      [currency, at],
-    );
-    if (!row) throw new BadUserInputError(field, `no exchange rate for ${currency} in force at ${at.toISOString()}`);
+    const [row] = await em.execute<{ rate: string | null }[]>(`select ${rateInForceSql('?', '?')} as rate`, [currency, at]);
+    if (row.rate === null) throw noRateInForce(field, currency, at);
     const rate = parseDecimal(row.rate, 'rate');
     return { rate, text: formatDecimal(rate) };
   }

@@ -17,7 +17,7 @@ export interface PointsCurrencySettings {
 
 const CODE = /^[A-Z][A-Z0-9_]{1,15}$/;
 
-export function toSettings(currency: PointsCurrency): PointsCurrencySettings {
+export function toSettings(currency: Pick<PointsCurrency, 'code' | 'name' | 'valueInBase' | 'earnRate' | 'expiryMonths' | 'earnsOnOrders'>): PointsCurrencySettings {
   return {
     code: currency.code,
     name: currency.name,

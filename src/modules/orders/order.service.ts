@@ -4,24 +4,25 @@ import type { RequestScope } from '../../graphql/context';
 import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
 import { requestHash } from '../../idempotency';
 import { minorUnitDigits } from '../../money/currency';
-import { parseDecimal } from '../../money/decimal';
+import { formatDecimal, parseDecimal } from '../../money/decimal';
 import { toBaseCurrency } from '../../money/fx';
 import { Money, parseMoney } from '../../money/money';
 import { addDays, addMonths } from '../../time';
 import { externalIdOrFail, pastTimeOrFail } from '../../validation';
 import type { AuditService } from '../audit/audit.service';
-import type { FxService } from '../fx/fx.service';
 import { Ledger } from '../ledger/ledger';
-import { DEFAULT_POINTS_CURRENCY, earningCurrencies } from '../ledger/points-currency.service';
+import { DEFAULT_POINTS_CURRENCY, toSettings } from '../ledger/points-currency.service';
 import { LedgerEntryKind, TransferBucket } from '../ledger/points-transfer.entity';
 import type { Member } from '../members/member.entity';
 import type { MemberService } from '../members/member.service';
 import { isUniqueViolation } from '../../db/errors';
-import { earnMultiplierOf, upgradeAfterOrder } from '../tiers/tier.service';
+import { applyTierDecisions, earnMultiplierOf, LadderRow, ladderTierOf, lockTierStanding, tierAfterOrder, windowStart } from '../tiers/tier.service';
 import { orderWithinCapOrFail } from './order-cap';
 import { countLedgerReplay } from '../../observability/domain-metrics';
-import { qualifyReferralOfReferee } from '../referrals/referral-qualification';
-import { EarningRule } from './earning-rule.entity';
+import { lockAccountsOfPendingReferral, qualifyReferralOfReferee } from '../referrals/referral-qualification';
+import { runNamed } from '../../db/sql';
+import { ORDER_CONTEXT, RECORD_ORDER } from './order.sql';
+import { noRateInForce } from '../fx/fx.sql';
 import { AppliedRule, CampaignRule, evaluateEarning } from './earning';
 import { Order, OrderStatus } from './order.entity';
 
@@ -68,7 +69,6 @@ export class OrderService {
   constructor(
     private readonly scope: RequestScope,
     private readonly members: MemberService,
-    private readonly fx: FxService,
     private readonly audit: AuditService,
   ) {}
 
@@ -99,71 +99,64 @@ export class OrderService {
   async recordInTransaction(tx: EntityManager, member: Member, order: NewOrder, now: Date = new Date()): Promise<Order | null> {
     const { externalId, amount, placedAt, requestHash: hash } = order;
     const { baseCurrency, returnWindowDays } = this.scope.config;
-    const fx = await this.fx.rateAt(tx, amount.currency, placedAt, 'amount.currency');
-    const base = toBaseCurrency(amount, baseCurrency, fx.rate);
-    orderWithinCapOrFail(amount, base, this.scope.config.maxOrderMinor, fx.rate);
-    const [inserted] = await tx.execute<{ id: string }[]>(
-      `insert into orders (id, member_id, external_id, amount_minor, currency, base_amount_minor, base_currency, fx_rate, placed_at,
-                           refunded_minor, status, points_earned, request_hash, created_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'PAID', 0, ?, now())
-       on conflict (external_id) do nothing returning id`,
-      [new Order().id, member.id, externalId, amount.minor.toString(), amount.currency, base.minor.toString(), baseCurrency, fx.text, placedAt, hash],
-    );
-    if (!inserted) return null; // recorded before (a replay) or by a concurrent request
+    // Three round trips: the tier row lock, one read of what the earning needs, one write (orders/order.sql.ts).
+    const standing = await lockTierStanding(tx, member.id, now);
+    const [context] = await runNamed<OrderContextRow>(tx, ORDER_CONTEXT, [member.id, windowStart(now, this.scope.config), now, placedAt, amount.currency, baseCurrency]);
+    if (context.fx_rate === null) throw noRateInForce('amount.currency', amount.currency, placedAt);
+    const rate = parseDecimal(context.fx_rate, 'rate');
+    const base = toBaseCurrency(amount, baseCurrency, rate);
+    orderWithinCapOrFail(amount, base, this.scope.config.maxOrderMinor, rate);
 
-    const [{ earlier }] = await tx.execute<{ earlier: boolean }[]>(
-      'select exists (select 1 from orders where member_id = ? and id <> ? and placed_at <= ?) as earlier',
-      [member.id, inserted.id, placedAt],
-    );
+    // This order counts towards the qualifying spend when placed inside the window (it is not in the read above).
+    const counts = placedAt > windowStart(now, this.scope.config) && placedAt <= now;
+    const spend = BigInt(context.spend) + (counts ? base.minor : 0n);
+    // Upgrades at once when this order crosses a threshold: the order already earns at the new multiplier.
+    const { tier, decision } = tierAfterOrder(context.ladder.map(ladderTierOf), standing, spend, now, this.scope.config);
+    const rules = context.rules.map(campaignRuleOf);
     const vestsAt = addDays(placedAt, returnWindowDays);
     const pending = vestsAt > now;
-    // Vested at once (placed past the return window): its referral qualifies now, before the account lock below.
-    if (!pending && order.qualifyReferralAtOnce) await qualifyReferralOfReferee(tx, this.scope.config, member.id, now);
-    const ledger = new Ledger(tx);
-    // Upgrades at once when this order crosses a threshold: the order already earns at the new multiplier.
-    const tierMultiplier = earnMultiplierOf(await upgradeAfterOrder(tx, member.id, now, this.scope.config));
-    const rules = await this.campaignRules(tx);
     const applied: Record<string, { points: string; rules: AppliedRule[] }> = {};
-    let ptsEarned = 0n;
-    for (const currency of await earningCurrencies(tx)) {
+    const earns: { currency: string; points: string; expiresAt: string; details: { rules: AppliedRule[] } }[] = [];
+    for (const currency of context.currencies.map(toSettings)) {
       const earning = evaluateEarning(
         {
           baseAmountMinor: base.minor,
           baseDigits: minorUnitDigits(baseCurrency)!,
           market: member.country,
           placedAt,
-          isFirstOrder: !earlier,
+          isFirstOrder: !context.earlier,
           earnRate: currency.earnRate,
-          tierMultiplier,
+          tierMultiplier: earnMultiplierOf(tier),
         },
         rules.filter((rule) => rule.currency === currency.code),
       );
       if (earning.points <= 0n) continue;
-      const account = await ledger.lockMemberAccount(member.id, currency.code);
-      const expiresAt = addMonths(placedAt, currency.expiryMonths);
-      await ledger.transfer(
-        {
-          account,
-          direction: 'CREDIT',
-          bucket: pending ? TransferBucket.PENDING : TransferBucket.POSTED,
-          kind: LedgerEntryKind.EARN,
-          amount: earning.points,
-          counterparty: 'ISSUANCE',
-          orderId: inserted.id,
-          reference: `order:${externalId}`,
-          details: { rules: earning.applied },
-          expiresAt,
-        },
-        { expiresAt, vestsAt: pending ? vestsAt : null },
-      );
       applied[currency.code] = { points: earning.points.toString(), rules: earning.applied };
-      if (currency.code === DEFAULT_POINTS_CURRENCY) ptsEarned = earning.points;
+      earns.push({ currency: currency.code, points: earning.points.toString(), expiresAt: addMonths(placedAt, currency.expiryMonths).toISOString(), details: { rules: earning.applied } });
     }
-    const [row] = await tx.execute<Record<string, unknown>[]>('update orders set points_earned = ?, details = ? where id = ? returning *', [
-      Number(ptsEarned),
+    // Vested at once (placed past the return window): its referral qualifies in this transaction, under the two
+    // members' account locks taken in member id order before the order's own earn locks the member's account.
+    const qualifyReferral = !pending && order.qualifyReferralAtOnce && (await lockAccountsOfPendingReferral(tx, member.id));
+    const [row] = await runNamed<Record<string, unknown>>(tx, RECORD_ORDER, [
+      new Order().id,
+      member.id,
+      externalId,
+      amount.minor.toString(),
+      amount.currency,
+      base.minor.toString(),
+      baseCurrency,
+      formatDecimal(rate),
+      placedAt,
+      hash,
+      (applied[DEFAULT_POINTS_CURRENCY]?.points ?? '0'),
       JSON.stringify({ earned: applied }),
-      inserted.id,
+      JSON.stringify(earns),
+      pending ? vestsAt : null,
+      now,
     ]);
+    if (!row) return null; // recorded before (a replay) or by a concurrent request
+    if (decision) await applyTierDecisions(tx, [{ memberId: member.id, fromTier: standing.tierCode, decision, spendMinor: spend }], now);
+    if (qualifyReferral) await qualifyReferralOfReferee(tx, this.scope.config, member.id, now);
     await this.audit.record('order.record', [member.id], { externalId }, tx);
     return tx.map(Order, row);
   }
@@ -313,21 +306,6 @@ export class OrderService {
     return existing;
   }
 
-  private async campaignRules(tx: EntityManager): Promise<CampaignRule[]> {
-    const rules = await tx.find(EarningRule, { active: true });
-    return rules.map((rule) => ({
-      code: rule.code,
-      currency: rule.currency,
-      markets: rule.markets,
-      startsAt: rule.startsAt,
-      endsAt: rule.endsAt,
-      minOrderBaseMinor: rule.minOrderBaseMinor,
-      firstOrderOnly: rule.firstOrderOnly,
-      multiplier: rule.multiplier ? parseDecimal(rule.multiplier, 'multiplier') : null,
-      bonusPoints: rule.bonusPoints,
-    }));
-  }
-
   /** Claws back, per points currency, what the refunded share of the order earned and was not yet taken back. */
   private async takeBackPoints(tx: EntityManager, orderId: string, memberId: string, orderExternalId: string, refundId: string, refunded: bigint, orderAmount: bigint) {
     const ledger = new Ledger(tx);
@@ -360,4 +338,27 @@ export class OrderService {
       if (!lot.pending) await ledger.capOrderFreezes(account, orderId, BigInt(lot.amount) - target);
     }
   }
+}
+
+interface OrderContextRow {
+  ladder: LadderRow[];
+  spend: string;
+  earlier: boolean;
+  rules: { code: string; currency: string; markets: string[] | null; starts_at: string | null; ends_at: string | null; min_order_base_minor: string | null; first_order_only: boolean; multiplier: string | null; bonus_points: number | null }[];
+  currencies: { code: string; name: string; valueInBase: string; earnRate: string; expiryMonths: number; earnsOnOrders: boolean }[];
+  fx_rate: string | null;
+}
+
+function campaignRuleOf(rule: OrderContextRow['rules'][number]): CampaignRule {
+  return {
+    code: rule.code,
+    currency: rule.currency,
+    markets: rule.markets,
+    startsAt: rule.starts_at === null ? null : new Date(rule.starts_at),
+    endsAt: rule.ends_at === null ? null : new Date(rule.ends_at),
+    minOrderBaseMinor: rule.min_order_base_minor === null ? null : BigInt(rule.min_order_base_minor),
+    firstOrderOnly: rule.first_order_only,
+    multiplier: rule.multiplier ? parseDecimal(rule.multiplier, 'multiplier') : null,
+    bonusPoints: rule.bonus_points,
+  };
 }

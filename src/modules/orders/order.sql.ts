@@ -1,3 +1,6 @@
+import { namedStatement } from '../../db/sql';
+import { rateInForceSql } from '../fx/fx.sql';
+
 /**
  * An order's amount in minor units of the base currency, net of refunds, as a bigint SQL expression:
  * floor(base amount x unrefunded share). Refunds are stored in the order's own currency (refunded_minor),
@@ -13,3 +16,35 @@ export function netBaseAmountSql(alias = '', refunded?: string): string {
   return `(case when ${refundedMinor} = 0 then ${column('base_amount_minor')}
            else div(${column('base_amount_minor')}::numeric * (${column('amount_minor')} - ${refundedMinor}), ${column('amount_minor')})::bigint end)`;
 }
+
+/**
+ * Everything recording an order needs to know, read in one statement once the member's tier row is locked (so the
+ * spend and the first-order check see every order committed before): the ladder, the member's qualifying spend
+ * before this order, whether an earlier order exists, the active campaign rules, the earning points currencies and
+ * the exchange rate in force when the order was placed (null when there is none; '1' for the base currency).
+ * Values: member id, window start (exclusive), now, placedAt, the order's currency, the base currency.
+ */
+export const ORDER_CONTEXT = namedStatement(
+  'order_context',
+  `select
+     (select json_agg(json_build_object('code', t.code, 'name', t.name, 'names', t.names, 'rank', t.rank,
+                                        'threshold_minor', t.threshold_minor::text, 'earn_multiplier', t.earn_multiplier::text) order by t.rank)
+        from tiers t) as ladder,
+     (select coalesce(sum(${netBaseAmountSql('o')}), 0)::text from orders o
+        where o.member_id = $1::uuid and o.placed_at > $2::timestamptz and o.placed_at <= $3::timestamptz) as spend,
+     exists (select 1 from orders o where o.member_id = $1::uuid and o.placed_at <= $4::timestamptz) as earlier,
+     (select coalesce(json_agg(json_build_object('code', r.code, 'currency', r.currency, 'markets', r.markets, 'starts_at', r.starts_at,
+                                                 'ends_at', r.ends_at, 'min_order_base_minor', r.min_order_base_minor::text,
+                                                 'first_order_only', r.first_order_only, 'multiplier', r.multiplier,
+                                                 'bonus_points', r.bonus_points) order by r.id), '[]')
+        from earning_rules r where r.active) as rules,
+     (select coalesce(json_agg(json_build_object('code', c.code, 'name', c.name, 'valueInBase', c.value_in_base::text,
+                                                 'earnRate', c.earn_rate::text, 'expiryMonths', c.expiry_months,
+                                                 'earnsOnOrders', c.earns_on_orders) order by c.code), '[]')
+        from points_currencies c where c.earns_on_orders) as currencies,
+     case when $5::text = $6::text then '1'
+          else ${rateInForceSql('$5::text', '$4::timestamptz')} end as fx_rate`,
+);
+
+/** Inserts the order and posts what it earns (migrations/Migration20261204060000_order_commands.ts). */
+export const RECORD_ORDER = namedStatement('order_record', 'select * from order_record(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');

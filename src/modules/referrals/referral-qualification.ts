@@ -37,6 +37,19 @@ export async function qualifyReferralOfReferee(tx: EntityManager, config: Config
 }
 
 /**
+ * When the referee has a PENDING referral: locks the referrer's and the referee's points accounts in member id order
+ * (as qualifyReferral will) and returns true. Recording an order that vests at once calls it before the order's earn
+ * locks the referee's account, then qualifyReferralOfReferee once the order is in.
+ */
+export async function lockAccountsOfPendingReferral(tx: EntityManager, refereeId: string): Promise<boolean> {
+  const [pending] = await tx.execute<{ referrer_id: string }[]>("select referrer_id from referrals where member_id = ? and status = 'PENDING'", [refereeId]);
+  if (!pending) return false;
+  const ledger = new Ledger(tx);
+  for (const memberId of [pending.referrer_id, refereeId].sort()) await ledger.lockMemberAccount(memberId, DEFAULT_POINTS_CURRENCY);
+  return true;
+}
+
+/**
  * Qualifies one PENDING referral whose referee has a qualifying order placed by `vestedBy`, under the two
  * member accounts' locks (in member id order) and the referral's row lock; null when it is no longer PENDING
  * or has no such order. A fraud rule (re-checked now, with the monthly cap) may reject it instead.

@@ -6,6 +6,7 @@ import { Decimal, formatDecimal, parseDecimal } from '../../money/decimal';
 import { parseMoney } from '../../money/money';
 import { addMonths } from '../../time';
 import { netBaseAmountSql } from '../orders/order.sql';
+import { namedStatement, runNamed } from '../../db/sql';
 import { Tier } from './tier.entity';
 import { ladderProblem, TierDecision, TierRung, TierStanding, upgradeDecision } from './tier-policy';
 import { localisedNamesOrFail, nameOrFail } from '../../localised-names';
@@ -20,19 +21,30 @@ export interface LadderTier extends TierRung {
   earnMultiplier: string;
 }
 
-/** The ladder, lowest rank first. */
-export async function loadLadder(em: EntityManager): Promise<LadderTier[]> {
-  const rows = await em.execute<{ code: string; name: string; names: Record<string, string>; rank: number; threshold_minor: string; earn_multiplier: string }[]>(
-    'select code, name, names, rank, threshold_minor, earn_multiplier from tiers order by rank',
-  );
-  return rows.map((row) => ({
+export interface LadderRow {
+  code: string;
+  name: string;
+  names: Record<string, string> | null;
+  rank: number;
+  threshold_minor: string;
+  earn_multiplier: string;
+}
+
+export function ladderTierOf(row: LadderRow): LadderTier {
+  return {
     code: row.code,
     name: row.name,
     names: row.names ?? {},
     rank: row.rank,
     thresholdMinor: BigInt(row.threshold_minor),
     earnMultiplier: row.earn_multiplier,
-  }));
+  };
+}
+
+/** The ladder, lowest rank first. */
+export async function loadLadder(em: EntityManager): Promise<LadderTier[]> {
+  const rows = await em.execute<LadderRow[]>('select code, name, names, rank, threshold_minor, earn_multiplier from tiers order by rank');
+  return rows.map(ladderTierOf);
 }
 
 /** The rank of the tier a member holds now (the lowest tier's rank when it has none stored). */
@@ -110,24 +122,32 @@ export async function applyTierDecisions(
   await enqueueTierChanges(tx, decisions.map(({ memberId, fromTier, decision }) => ({ memberId, from: fromTier, to: decision.tierCode })), now);
 }
 
+const LOCK_MEMBER_TIER = namedStatement('tier_lock_member', 'select * from tier_lock_member(?, ?)');
+
 /**
- * Inside the transaction that just recorded an order: locks the member's tier row, and upgrades the member
- * at once when its qualifying spend (including that order) reaches a higher tier. Returns the tier the member
- * now holds: the order that crosses a threshold already earns at the new tier's multiplier.
+ * Locks the member's tier row (created at the lowest tier when it has none) and returns its standing.
  * Lock order: the member's tier row before its points accounts (refunds and jobs never take them the other way).
  */
-export async function upgradeAfterOrder(tx: EntityManager, memberId: string, now: Date, settings: TierSettings): Promise<LadderTier> {
-  const ladder = await loadLadder(tx);
-  await tx.execute(
-    `insert into member_tiers (member_id, tier_code, reached_at, retain_until) values (?, ?, ?, null) on conflict (member_id) do nothing`,
-    [memberId, ladder[0].code, now],
-  );
-  const standing = (await standingsOf(tx, [memberId], { forUpdate: true })).get(memberId)!;
-  const spend = (await qualifyingSpend(tx, [memberId], now, settings)).get(memberId) ?? 0n;
-  const decision = upgradeDecision(ladder, standing, spend, now, retainUntilFrom(settings));
-  if (decision) await applyTierDecisions(tx, [{ memberId, fromTier: standing.tierCode, decision, spendMinor: spend }], now);
+export async function lockTierStanding(tx: EntityManager, memberId: string, now: Date): Promise<TierStanding> {
+  const [row] = await runNamed<{ tier_code: string; retain_until: Date | string | null }>(tx, LOCK_MEMBER_TIER, [memberId, now]);
+  return { tierCode: row.tier_code, retainUntil: row.retain_until === null ? null : new Date(row.retain_until) };
+}
+
+/**
+ * The tier a member holds once an order is recorded: upgraded at once when its qualifying spend (including that
+ * order) reaches a higher tier, so the order that crosses a threshold already earns at the new multiplier. The
+ * decision, when there is one, is for the caller to apply (applyTierDecisions) in the order's transaction.
+ */
+export function tierAfterOrder(
+  ladder: LadderTier[],
+  standing: TierStanding,
+  spendMinor: bigint,
+  now: Date,
+  settings: TierSettings,
+): { tier: LadderTier; decision: TierDecision | null } {
+  const decision = upgradeDecision(ladder, standing, spendMinor, now, retainUntilFrom(settings));
   const code = decision?.tierCode ?? standing.tierCode;
-  return ladder.find((tier) => tier.code === code) ?? ladder[0];
+  return { tier: ladder.find((tier) => tier.code === code) ?? ladder[0], decision };
 }
 
 export function earnMultiplierOf(tier: LadderTier): Decimal {
