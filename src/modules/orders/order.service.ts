@@ -18,7 +18,7 @@ import { applyTierDecisions, earnMultiplierOf, LadderRow, ladderTierOf, tierAfte
 import { orderWithinCapOrFail } from './order-cap';
 import { countLedgerReplay } from '../../observability/domain-metrics';
 import { lockAccountsOfPendingReferral, qualifyReferralOfReferee } from '../referrals/referral-qualification';
-import { runNamed } from '../../db/sql';
+import { inTransaction, runNamed } from '../../db/sql';
 import { LOCK_MEMBER, ORDER_CONTEXT, RECORD_ORDER } from './order.sql';
 import { ledgerCommand } from '../ledger/ledger-errors';
 import { onlyMemberOf } from '../../auth/principal';
@@ -88,7 +88,7 @@ export class OrderService {
 
     const member = { id: memberId, onlyExternalId: onlyMemberOf(this.scope.principal) };
     const order = { externalId, amount, placedAt, requestHash: hash, qualifyReferralAtOnce: true };
-    const recorded = await ledgerCommand(() => this.scope.em.transactional((tx) => this.recordInTransaction(tx, member, order, now)));
+    const recorded = await ledgerCommand(() => inTransaction(this.scope.em, (tx) => this.recordInTransaction(tx, member, order, now)));
     if (!recorded) countLedgerReplay('record_order');
     return recorded ?? (await this.replayOf(externalId, hash))!;
   }
