@@ -171,7 +171,9 @@ export interface ServerProcess<Info> {
  * The child's stdin stays open; closing it is how we stop the child (see `stopWhenParentGoes`).
  */
 export function startServerProcess<Info>(entry: string, env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<ServerProcess<Info>> {
-  const child = spawn(process.execPath, [entry], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+  // BENCH_PROFILE=<folder>: the servers write a V8 CPU profile there when they stop (open it in Chrome's DevTools).
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, entry], { env, stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const forget = onInterrupt(() => stopChild(child, exited));
   void exited.then(forget);

@@ -1,7 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * recordOrder in three round trips instead of twelve (issue 11): the member's tier row locked (`tier_lock_member`),
+ * recordOrder in three round trips instead of thirteen (issue 11): the member checked and its tier row locked
+ * (`order_lock_member`),
  * one read of everything the earning needs (src/modules/orders/order.sql.ts), then `order_record`, which inserts the
  * order with what it earned and posts each points currency's EARN through the ledger's own functions
  * (`ledger_lock_account`, `ledger_post`), so the ledger's command shape stays written once.
@@ -10,12 +11,17 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class Migration20261204060000_order_commands extends Migration {
   override async up(): Promise<void> {
-    // Locks the member's member_tiers row, creating it at the lowest tier first when the member has none.
+    // Checks the member may record an order (it exists and is not erased; a member token only for itself: see
+    // ledger_member_or_fail), locks its member_tiers row, creating it at the lowest tier first when the member has
+    // none, and returns the member's market with its tier standing.
     // Lock order: the tier row before any points account (orders, the tier review and the jobs all keep it).
     this.addSql(`
-create or replace function tier_lock_member(p_member uuid, p_now timestamptz, out tier_code text, out retain_until timestamptz)
+create or replace function order_lock_member(p_member uuid, p_only_external text, p_now timestamptz,
+  out country text, out tier_code text, out retain_until timestamptz)
 language plpgsql as $$
 begin
+  perform ledger_member_or_fail(p_member, p_only_external);
+  select m.country into country from members m where m.id = p_member;
   select mt.tier_code, mt.retain_until into tier_code, retain_until from member_tiers mt where mt.member_id = p_member for update;
   if not found then
     insert into member_tiers (member_id, tier_code, reached_at, retain_until)
@@ -60,6 +66,6 @@ end $$;`);
 
   override async down(): Promise<void> {
     this.addSql('drop function if exists order_record(uuid, uuid, text, bigint, text, bigint, text, text, timestamptz, text, bigint, jsonb, jsonb, timestamptz, timestamptz)');
-    this.addSql('drop function if exists tier_lock_member(uuid, timestamptz)');
+    this.addSql('drop function if exists order_lock_member(uuid, text, timestamptz)');
   }
 }

@@ -16,3 +16,11 @@ export function isRole(value: unknown): value is Role {
 export function isStaff(principal: Principal | undefined): boolean {
   return principal?.role === 'support' || principal?.role === 'admin';
 }
+
+/**
+ * The only member (externalId) a caller may act on: its own for a member token, null (any) for other roles.
+ * The ledger's database functions check it (ledger_member_or_fail).
+ */
+export function onlyMemberOf(principal: Principal | undefined): string | null {
+  return principal?.role === 'member' ? principal.subject : null;
+}

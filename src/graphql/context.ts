@@ -105,7 +105,7 @@ class LazyRequestContext implements RequestContext {
   get balances() { return this.once('balances', () => new BalanceService(this.em)); }
   get adjustments() { return this.once('adjustments', () => new AdjustmentService(this, this.members, this.audit)); }
   get checkout() { return this.once('checkout', () => new CheckoutService(this, this.members, this.memberStatus, this.fx)); }
-  get orders() { return this.once('orders', () => new OrderService(this, this.members, this.audit)); }
+  get orders() { return this.once('orders', () => new OrderService(this, this.audit)); }
   get tierLoaders() { return this.once('tierLoaders', () => new TierLoaders(this.em)); }
   get tierAdmin() { return this.once('tierAdmin', () => new TierAdmin(this.em, this.config, this.audit)); }
   get perkAdmin() { return this.once('perkAdmin', () => new PerkAdmin(this.em, this.audit)); }

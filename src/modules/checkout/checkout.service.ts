@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { onlyMemberOf } from '../../auth/principal';
 import { IdempotencyConflictError } from '../../errors';
 import type { RequestScope } from '../../graphql/context';
 import { requestHash } from '../../idempotency';
@@ -141,8 +142,7 @@ export class CheckoutService {
 
   /** A member token acts only on its own member (the ledger functions check it); other roles on any member. */
   private onlyMember(): string | null {
-    const principal = this.scope.principal;
-    return principal?.role === 'member' ? principal.subject : null;
+    return onlyMemberOf(this.scope.principal);
   }
 
   private async replayOf(idempotencyKey: string, hash: string): Promise<HoldRecord | null> {

@@ -8,20 +8,20 @@ import { formatDecimal, parseDecimal } from '../../money/decimal';
 import { toBaseCurrency } from '../../money/fx';
 import { Money, parseMoney } from '../../money/money';
 import { addDays, addMonths } from '../../time';
-import { externalIdOrFail, pastTimeOrFail } from '../../validation';
+import { externalIdOrFail, pastTimeOrFail, uuidOrFail } from '../../validation';
 import type { AuditService } from '../audit/audit.service';
 import { Ledger } from '../ledger/ledger';
 import { DEFAULT_POINTS_CURRENCY, toSettings } from '../ledger/points-currency.service';
 import { LedgerEntryKind, TransferBucket } from '../ledger/points-transfer.entity';
-import type { Member } from '../members/member.entity';
-import type { MemberService } from '../members/member.service';
 import { isUniqueViolation } from '../../db/errors';
-import { applyTierDecisions, earnMultiplierOf, LadderRow, ladderTierOf, lockTierStanding, tierAfterOrder, windowStart } from '../tiers/tier.service';
+import { applyTierDecisions, earnMultiplierOf, LadderRow, ladderTierOf, tierAfterOrder, windowStart } from '../tiers/tier.service';
 import { orderWithinCapOrFail } from './order-cap';
 import { countLedgerReplay } from '../../observability/domain-metrics';
 import { lockAccountsOfPendingReferral, qualifyReferralOfReferee } from '../referrals/referral-qualification';
-import { runNamed } from '../../db/sql';
-import { ORDER_CONTEXT, RECORD_ORDER } from './order.sql';
+import { inTransaction, runNamed } from '../../db/sql';
+import { LOCK_MEMBER, ORDER_CONTEXT, RECORD_ORDER } from './order.sql';
+import { ledgerCommand } from '../ledger/ledger-errors';
+import { onlyMemberOf } from '../../auth/principal';
 import { noRateInForce } from '../fx/fx.sql';
 import { AppliedRule, CampaignRule, evaluateEarning } from './earning';
 import { Order, OrderStatus } from './order.entity';
@@ -68,7 +68,6 @@ export interface RefundOrderInput {
 export class OrderService {
   constructor(
     private readonly scope: RequestScope,
-    private readonly members: MemberService,
     private readonly audit: AuditService,
   ) {}
 
@@ -78,16 +77,18 @@ export class OrderService {
    * (an order placed longer ago than that vests at once).
    */
   async record(input: RecordOrderInput): Promise<Order> {
-    const member = await this.members.actionTargetOrFail(input.memberId);
+    const memberId = uuidOrFail(input.memberId, 'memberId', 'is not a member id');
     const checks = new InputChecks();
     const externalId = checks.check(() => externalIdOrFail(input.externalId, 'externalId'))!;
     const amount = checks.check(() => parseMoney(input.amount.amount, input.amount.currency, 'amount'))!;
     const now = new Date();
     const placedAt = input.placedAt ? checks.check(() => pastTimeOrFail(input.placedAt!, 'placedAt', now))! : now;
     checks.throwIfAny();
-    const hash = requestHash([member.id, externalId, amount.minor, amount.currency, input.placedAt ?? null]);
+    const hash = requestHash([memberId, externalId, amount.minor, amount.currency, input.placedAt ?? null]);
 
-    const recorded = await this.scope.em.transactional((tx) => this.recordInTransaction(tx, member, { externalId, amount, placedAt, requestHash: hash, qualifyReferralAtOnce: true }, now));
+    const member = { id: memberId, onlyExternalId: onlyMemberOf(this.scope.principal) };
+    const order = { externalId, amount, placedAt, requestHash: hash, qualifyReferralAtOnce: true };
+    const recorded = await ledgerCommand(() => inTransaction(this.scope.em, (tx) => this.recordInTransaction(tx, member, order, now)));
     if (!recorded) countLedgerReplay('record_order');
     return recorded ?? (await this.replayOf(externalId, hash))!;
   }
@@ -96,11 +97,13 @@ export class OrderService {
    * The one way an order is recorded and earns points (recordOrder and Stripe's payment_intent.succeeded), inside
    * the caller's transaction. Returns null when an order with this externalId exists already (nothing changes).
    */
-  async recordInTransaction(tx: EntityManager, member: Member, order: NewOrder, now: Date = new Date()): Promise<Order | null> {
+  async recordInTransaction(tx: EntityManager, member: { id: string; onlyExternalId?: string | null }, order: NewOrder, now: Date = new Date()): Promise<Order | null> {
     const { externalId, amount, placedAt, requestHash: hash } = order;
     const { baseCurrency, returnWindowDays } = this.scope.config;
-    // Three round trips: the tier row lock, one read of what the earning needs, one write (orders/order.sql.ts).
-    const standing = await lockTierStanding(tx, member.id, now);
+    // Three round trips: the member checked and its tier row locked, one read of what the earning needs, one write
+    // (orders/order.sql.ts). Its refusals are the ledger's (ledgerCommand turns them into domain errors).
+    const [locked] = await runNamed<{ country: string; tier_code: string; retain_until: Date | string | null }>(tx, LOCK_MEMBER, [member.id, member.onlyExternalId ?? null, now]);
+    const standing = { tierCode: locked.tier_code, retainUntil: locked.retain_until === null ? null : new Date(locked.retain_until) };
     const [context] = await runNamed<OrderContextRow>(tx, ORDER_CONTEXT, [member.id, windowStart(now, this.scope.config), now, placedAt, amount.currency, baseCurrency]);
     if (context.fx_rate === null) throw noRateInForce('amount.currency', amount.currency, placedAt);
     const rate = parseDecimal(context.fx_rate, 'rate');
@@ -122,7 +125,7 @@ export class OrderService {
         {
           baseAmountMinor: base.minor,
           baseDigits: minorUnitDigits(baseCurrency)!,
-          market: member.country,
+          market: locked.country,
           placedAt,
           isFirstOrder: !context.earlier,
           earnRate: currency.earnRate,

@@ -18,6 +18,13 @@ export function netBaseAmountSql(alias = '', refunded?: string): string {
 }
 
 /**
+ * Checks the member may record an order, locks its tier row and returns its market and tier standing
+ * (migrations/Migration20261204060000_order_commands.ts). Values: member id, the only external id a member token may
+ * act on (null for other roles), now.
+ */
+export const LOCK_MEMBER = namedStatement('order_lock_member', 'select * from order_lock_member(?, ?, ?)');
+
+/**
  * Everything recording an order needs to know, read in one statement once the member's tier row is locked (so the
  * spend and the first-order check see every order committed before): the ladder, the member's qualifying spend
  * before this order, whether an earlier order exists, the active campaign rules, the earning points currencies and

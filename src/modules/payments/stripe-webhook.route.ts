@@ -4,8 +4,6 @@ import Stripe from 'stripe';
 import type { Config } from '../../config/config';
 import { systemScope } from '../../graphql/context';
 import { AuditService } from '../audit/audit.service';
-import { MemberStatusLoader } from '../status/member-status';
-import { MemberService } from '../members/member.service';
 import { OrderService } from '../orders/order.service';
 import { HANDLED_EVENT_TYPES, StripeEventInput, StripeWebhookService } from './stripe-webhook.service';
 import { countStripeEvent } from '../../observability/domain-metrics';
@@ -68,8 +66,7 @@ export function stripeWebhookHandler(orm: MikroORM, config: Config): express.Req
       const outcome = await withConflictRetry(() => {
         const scope = systemScope(orm.em.fork(), String(request.id), config, request.log);
         const audit = new AuditService(scope);
-        const members = new MemberService(scope, audit, new MemberStatusLoader(scope.em, scope.config));
-        const orders = new OrderService(scope, members, audit);
+        const orders = new OrderService(scope, audit);
         return new StripeWebhookService(scope, orders).handle(event);
       });
       request.log.info({ stripeEvent: event.id, type: event.type, outcome }, 'Stripe webhook');

@@ -6,7 +6,6 @@ import { Decimal, formatDecimal, parseDecimal } from '../../money/decimal';
 import { parseMoney } from '../../money/money';
 import { addMonths } from '../../time';
 import { netBaseAmountSql } from '../orders/order.sql';
-import { namedStatement, runNamed } from '../../db/sql';
 import { Tier } from './tier.entity';
 import { ladderProblem, TierDecision, TierRung, TierStanding, upgradeDecision } from './tier-policy';
 import { localisedNamesOrFail, nameOrFail } from '../../localised-names';
@@ -120,17 +119,6 @@ export async function applyTierDecisions(
     decisions.flatMap(({ memberId, fromTier, decision, spendMinor }) => [memberId, fromTier, decision.tierCode, decision.reason, spendMinor.toString(), now]),
   );
   await enqueueTierChanges(tx, decisions.map(({ memberId, fromTier, decision }) => ({ memberId, from: fromTier, to: decision.tierCode })), now);
-}
-
-const LOCK_MEMBER_TIER = namedStatement('tier_lock_member', 'select * from tier_lock_member(?, ?)');
-
-/**
- * Locks the member's tier row (created at the lowest tier when it has none) and returns its standing.
- * Lock order: the member's tier row before its points accounts (refunds and jobs never take them the other way).
- */
-export async function lockTierStanding(tx: EntityManager, memberId: string, now: Date): Promise<TierStanding> {
-  const [row] = await runNamed<{ tier_code: string; retain_until: Date | string | null }>(tx, LOCK_MEMBER_TIER, [memberId, now]);
-  return { tierCode: row.tier_code, retainUntil: row.retain_until === null ? null : new Date(row.retain_until) };
 }
 
 /**
