@@ -4,6 +4,7 @@ import { memberInput } from '../factories/member.factory';
 const admin = { role: 'admin' as const, subject: 'problems-admin' };
 const storefront = { role: 'storefront' as const, subject: 'problems-shop' };
 const ENROL = 'mutation($input: EnrollMemberInput!) { enrollMember(input: $input) { id } }';
+const EVENT_TYPES = 'member.enrolled, member.tier_changed, member.ltv_tier_changed, points.expiring, referral.qualified, reward.redeemed, member.erased';
 const BALANCE = 'query($id: ID) { member(id: $id) { balance { posted pending held } referralCode stripeCustomerId } }';
 
 interface Case {
@@ -22,7 +23,7 @@ const CASES: Case[] = [
     variables: (memberId) => ({ input: { memberId, points: 0, orderRef: 'has space', idempotencyKey: 'hold-1' } }),
     as: storefront,
     problems: [
-      ['points', 'points: must be a whole number of at least 1'],
+      ['points', 'points: must be a whole number of at least 100'],
       ['orderRef', 'orderRef: must be 1 to 128 printable characters without spaces'],
     ],
   },
@@ -96,7 +97,7 @@ const CASES: Case[] = [
     variables: () => ({ input: { code: 'GOLD', name: ' ', earnMultiplier: 'two' } }),
     problems: [
       ['name', 'name: must be 1 to 200 characters'],
-      ['earnMultiplier', 'earnMultiplier: "two" is not a decimal number such as 1.5'],
+      ['earnMultiplier', 'earnMultiplier: "two" is not a decimal number such as 1.25'],
     ],
   },
   {
@@ -132,7 +133,7 @@ const CASES: Case[] = [
     document: 'mutation($input: CreatePointsCurrencyInput!) { createPointsCurrency(input: $input) { code } }',
     variables: () => ({ input: { code: 'MILES', name: 'Miles', valueInBase: 'cheap', expiryMonths: 0 } }),
     problems: [
-      ['valueInBase', 'valueInBase: "cheap" is not a decimal number such as 1.5'],
+      ['valueInBase', 'valueInBase: "cheap" is not a decimal number such as 1.25'],
       ['expiryMonths', 'expiryMonths: must be a whole number of months from 1 to 120'],
     ],
   },
@@ -150,13 +151,13 @@ const CASES: Case[] = [
     document: 'mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret } }',
     variables: () => ({ input: { url: 'ftp://example.com/hook', eventTypes: ['member.enrolled', 'nope'] } }),
     problems: [
-      ['url', 'url: must be an https URL'],
-      ['eventTypes', 'eventTypes: unknown event types nope; known: ...'],
+      ['url', 'url: must be an http or https URL'],
+      ['eventTypes', `eventTypes: unknown event types nope; known: ${EVENT_TYPES}`],
     ],
   },
   {
     mutation: 'eraseMember',
-    document: 'mutation($m: ID!, $r: String!, $k: String!) { eraseMember(memberId: $m, reason: $r, idempotencyKey: $k) { status } }',
+    document: 'mutation($m: ID!, $r: String!, $k: String!) { eraseMember(memberId: $m, reason: $r, idempotencyKey: $k) { memberId } }',
     variables: (memberId) => ({ m: memberId, r: '', k: '' }),
     problems: [
       ['reason', 'reason: must be 1 to 500 characters'],
@@ -169,7 +170,7 @@ const CASES: Case[] = [
     variables: () => ({ m: 'nobody', c: 'A' }),
     problems: [
       ['memberId', 'memberId: is not a member id'],
-      ['code', 'code: must be 4 to 20 characters'],
+      ['code', 'code: must be 5 to 16 characters'],
     ],
   },
   {
