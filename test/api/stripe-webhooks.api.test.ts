@@ -198,6 +198,16 @@ describe('Stripe webhooks over HTTP', () => {
       (await server.orm.em.fork().execute<{ kind: string; amount: string }[]>("select kind, amount from points_transfers where member_id = ? and kind = 'REFERRAL_BONUS' order by id", [memberId])).map(
         (row) => `${row.kind} ${row.amount}`,
       );
+    const events = async () => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const value = (series: string) => Number(text.split('\n').find((line) => line.startsWith(`${series} `))?.split(' ')[1] ?? 0);
+      return {
+        payments: value('perkgraph_stripe_events_total{type="payment_intent.succeeded",outcome="processed"}'),
+        charges: value('perkgraph_stripe_events_total{type="charge.succeeded",outcome="processed"}'),
+        deferred: value('perkgraph_stripe_events_total{type="charge.succeeded",outcome="deferred"}'),
+      };
+    };
+    const before = await events();
     const referredPair = async () => {
       const referrer = await enrol();
       const [{ referral_code: code }] = await server.orm.em.fork().execute('select referral_code from members where id = ?', [referrer.id]);
@@ -236,6 +246,9 @@ describe('Stripe webhooks over HTTP', () => {
     const recent = await pay(fourth.referee.id, 'USD', 5000, now() - DAY);
     await send('charge.succeeded', charge({ id: id('ch'), paymentIntent: recent, amount: 5000, currency: 'USD', fingerprint: id('fp') }));
     expect(await referralOf(fourth.referee.id)).toEqual({ status: 'PENDING', rejection_reason: null });
+    // /metrics counts Stripe events by type and outcome.
+    const after = await events();
+    expect({ payments: after.payments - before.payments, charges: after.charges - before.charges, deferred: after.deferred - before.deferred }).toEqual({ payments: 5, charges: 3, deferred: 2 });
   });
 
   it('keeps a refund, a dispute and a card that arrive before their payment, and applies them when it arrives', async () => {
