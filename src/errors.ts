@@ -57,16 +57,59 @@ export class InputChecks {
     try {
       return run();
     } catch (error) {
-      if (!(error instanceof BadUserInputError)) throw error;
-      this.problems.push(error);
+      this.keep(error);
       return undefined;
     }
+  }
+
+  /** As `check`, for a check that reads the database (a code that must exist). */
+  async checkAsync<T>(run: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await run();
+    } catch (error) {
+      this.keep(error);
+      return undefined;
+    }
+  }
+
+  /** Keeps an invalid field (or each of a nested check's fields); any other error is thrown at once. */
+  private keep(error: unknown): void {
+    if (error instanceof BadUserInputError) this.problems.push(error);
+    else if (error instanceof InvalidInputError) this.problems.push(...error.problems);
+    else throw error;
   }
 
   throwIfAny(): void {
     if (this.problems.length === 1) throw this.problems[0];
     if (this.problems.length > 1) throw new InvalidInputError(this.problems);
   }
+}
+
+type FieldChecks = Record<string, () => unknown>;
+type Checked<C extends FieldChecks> = { [K in keyof C]: Awaited<ReturnType<C[K]>> };
+
+/**
+ * The one way an input is validated: runs every check (in order) and reports all the failed ones together, each
+ * with its field (InputChecks); returns each check's result under its key when none failed. A check of an optional
+ * field returns null (or its default) when the field is absent.
+ *
+ *   const { code, name } = checkFields({ code: () => codeOrFail(input.code, 'code'), name: () => nameOrFail(input.name, 'name') });
+ */
+export function checkFields<C extends FieldChecks>(checks: C): Checked<C> {
+  const problems = new InputChecks();
+  const results: Record<string, unknown> = {};
+  for (const [key, run] of Object.entries(checks)) results[key] = problems.check(run);
+  problems.throwIfAny();
+  return results as Checked<C>;
+}
+
+/** As checkFields, for checks of which some read the database; they run one after the other. */
+export async function checkFieldsAsync<C extends FieldChecks>(checks: C): Promise<Checked<C>> {
+  const problems = new InputChecks();
+  const results: Record<string, unknown> = {};
+  for (const [key, run] of Object.entries(checks)) results[key] = await problems.checkAsync(async () => run());
+  problems.throwIfAny();
+  return results as Checked<C>;
 }
 
 export class UnauthenticatedError extends DomainError {

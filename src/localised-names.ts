@@ -1,4 +1,4 @@
-import { BadUserInputError } from './errors';
+import { BadUserInputError, InputChecks } from './errors';
 import { normaliseLocale } from './modules/members/member.validation';
 
 /** Names of configuration (tiers, perks, rewards) keyed by BCP 47 locale ("de-DE") or bare language ("de"). */
@@ -31,10 +31,16 @@ export function nameOrFail(value: string, field: string): string {
 /** Localised names from input: each locale canonical and given once, each name valid. */
 export function localisedNamesOrFail(names: { locale: string; name: string }[], field = 'names'): LocalisedNames {
   const result: LocalisedNames = {};
+  const checks = new InputChecks();
   names.forEach((entry, index) => {
-    const locale = normaliseLocale(entry.locale, `${field}[${index}].locale`);
-    if (result[locale]) throw new BadUserInputError(`${field}[${index}].locale`, `${locale} is given twice`);
-    result[locale] = nameOrFail(entry.name, `${field}[${index}].name`);
+    const locale = checks.check(() => {
+      const canonical = normaliseLocale(entry.locale, `${field}[${index}].locale`);
+      if (result[canonical] !== undefined) throw new BadUserInputError(`${field}[${index}].locale`, `${canonical} is given twice`);
+      return canonical;
+    });
+    const name = checks.check(() => nameOrFail(entry.name, `${field}[${index}].name`));
+    if (locale !== undefined && name !== undefined) result[locale] = name;
   });
+  checks.throwIfAny();
   return result;
 }

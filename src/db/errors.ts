@@ -37,16 +37,44 @@ const UNAVAILABLE_MESSAGES = [
  * rather than that the request or our code is wrong. Clients should retry these later.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  return someCause(error, (candidate) => {
+    if (typeof candidate.code === 'string' && UNAVAILABLE_CODES.has(candidate.code)) return true;
+    if (candidate.name === 'KnexTimeoutError') return true;
+    return typeof candidate.message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(candidate.message as string));
+  });
+}
+
+/** A transaction that lost a serialization race (40001) or was chosen as a deadlock's victim (40P01). */
+const CONFLICT_CODES = new Set(['40001', '40P01']);
+
+/**
+ * True when `error` (raw, wrapped by MikroORM, or anywhere in its `cause` chain) is a serialization failure or a
+ * deadlock: PostgreSQL rolled the whole transaction back, and running it again may well succeed.
+ */
+export function isTransactionConflict(error: unknown): boolean {
+  return someCause(error, (candidate) => typeof candidate.code === 'string' && CONFLICT_CODES.has(candidate.code));
+}
+
+interface ErrorLike {
+  code?: unknown;
+  message?: unknown;
+  name?: unknown;
+  cause?: unknown;
+  errors?: unknown;
+  originalError?: unknown;
+  thrownValue?: unknown;
+}
+
+/** True when `test` holds for `error` or any error it wraps (cause, originalError, thrownValue, AggregateError's errors). */
+function someCause(error: unknown, test: (candidate: ErrorLike) => boolean): boolean {
   const seen = new Set<unknown>();
   const pending: unknown[] = [error];
   while (pending.length > 0) {
     const current = pending.pop();
     if (!current || typeof current !== 'object' || seen.has(current)) continue;
     seen.add(current);
-    const candidate = current as { code?: unknown; message?: unknown; name?: unknown; cause?: unknown; errors?: unknown; originalError?: unknown; thrownValue?: unknown };
-    if (typeof candidate.code === 'string' && UNAVAILABLE_CODES.has(candidate.code)) return true;
-    if (candidate.name === 'KnexTimeoutError') return true;
-    if (typeof candidate.message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(candidate.message as string))) return true;
+    const candidate = current as ErrorLike;
+    if (test(candidate)) return true;
     // graphql-js wraps a thrown non-Error (knex rejects with a bare socket error object) as thrownValue.
     pending.push(candidate.cause, candidate.originalError, candidate.thrownValue);
     if (Array.isArray(candidate.errors)) pending.push(...candidate.errors);

@@ -18,6 +18,7 @@ import { WebhookResolver } from '../modules/webhooks/webhook.resolver';
 import { PROJECT_ROOT } from '../db/paths';
 import { authChecker } from './auth-checker';
 import { scalarsMap } from './scalars';
+import { retryMutationsOnConflict } from './mutation-retry';
 
 export const SCHEMA_FILE = path.join(PROJECT_ROOT, 'schema.graphql');
 
@@ -41,14 +42,16 @@ export const resolvers = [
   WebhookResolver,
 ] as const;
 
-export function buildGraphQLSchema(): Promise<GraphQLSchema> {
-  return buildSchema({
+export async function buildGraphQLSchema(): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers,
     authChecker,
     // Inputs are validated by the services (the same rules for every caller), not by class-validator here.
     validate: false,
     scalarsMap,
   });
+  // Mutations whose transaction lost a serialization race or a deadlock run again (mutation-retry.ts).
+  return retryMutationsOnConflict(schema);
 }
 
 /** The SDL committed as schema.graphql: sorted, so that it diffs cleanly. */

@@ -56,6 +56,13 @@ const authenticationRejections = new Counter({
   registers: [domainRegistry],
 });
 
+const transactionRetries = new Counter({
+  name: 'perkgraph_transaction_retries_total',
+  help: 'Mutations run again after their transaction lost a serialization race or a deadlock, by mutation.',
+  labelNames: ['mutation'] as const,
+  registers: [domainRegistry],
+});
+
 export type LedgerCommandKind = 'hold' | 'capture' | 'release' | 'adjust' | 'record_order' | 'refund' | 'redeem';
 export type LedgerOutcome = 'ok' | 'insufficient_points' | 'conflict' | 'refused' | 'unavailable' | 'failed';
 
@@ -94,4 +101,8 @@ export function countStripeEvent(type: string, outcome: string, knownTypes: Read
 
 export function countAuthenticationRejection(reason: 'bad_token' | 'missing_token'): void {
   authenticationRejections.inc({ reason });
+}
+
+export function countTransactionRetry(mutation: string): void {
+  transactionRetries.inc({ mutation });
 }

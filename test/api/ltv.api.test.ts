@@ -201,7 +201,13 @@ describe('LTV runs that cannot fit, over the API', () => {
       expect(recorded.body.errors).toBeUndefined();
     }
     const reason = 'too few repeat buyers to fit the spend model: 0 member(s) ordered on more than one day, at least 10 needed';
+    const failedRuns = async () => {
+      const line = (await (await fetch(`${server.url}/metrics`)).text()).split('\n').find((candidate) => candidate.startsWith('perkgraph_ltv_runs_total{outcome="failed"} '));
+      return line ? Number(line.split(' ')[1]) : 0;
+    };
+    const failedBefore = await failedRuns();
     const error = onlyError(await server.graphql(RECOMPUTE, { asOf: '2025-09-30T00:00:00Z' }, admin));
+    expect((await failedRuns()) - failedBefore).toBe(1);
     expect(error.message).toBe(`the LTV run failed: ${reason}; the previous scores are kept`);
     expect(error.extensions).toMatchObject({ code: 'LTV_FIT_FAILED', reason });
     const runs = await server.graphql<{ ltvRuns: Record<string, unknown>[] }>(RUNS, {}, admin);

@@ -191,6 +191,66 @@ describe('Stripe webhooks over HTTP', () => {
     expect(await referralOf(unrelated.id)).toEqual({ status: 'PENDING', rejection_reason: null });
   });
 
+  it('qualifies the referral of a payment vested at once in the transaction that sees its card, card after or before the payment', async () => {
+    const referralOf = async (memberId: string) =>
+      (await server.orm.em.fork().execute('select status, rejection_reason from referrals where member_id = ?', [memberId]))[0];
+    const kinds = async (memberId: string) =>
+      (await server.orm.em.fork().execute<{ kind: string; amount: string }[]>("select kind, amount from points_transfers where member_id = ? and kind = 'REFERRAL_BONUS' order by id", [memberId])).map(
+        (row) => `${row.kind} ${row.amount}`,
+      );
+    const events = async () => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const value = (series: string) => Number(text.split('\n').find((line) => line.startsWith(`${series} `))?.split(' ')[1] ?? 0);
+      return {
+        payments: value('perkgraph_stripe_events_total{type="payment_intent.succeeded",outcome="processed"}'),
+        charges: value('perkgraph_stripe_events_total{type="charge.succeeded",outcome="processed"}'),
+        deferred: value('perkgraph_stripe_events_total{type="charge.succeeded",outcome="deferred"}'),
+      };
+    };
+    const before = await events();
+    const referredPair = async () => {
+      const referrer = await enrol();
+      const [{ referral_code: code }] = await server.orm.em.fork().execute('select referral_code from members where id = ?', [referrer.id]);
+      return { referrer, referee: await enrol({ referralCode: code }) };
+    };
+
+    // Payment first (30 days ago, past the 14-day window): no card yet, so the referral waits for it ...
+    const first = await referredPair();
+    const pi = await pay(first.referee.id, 'USD', 5000);
+    expect(await referralOf(first.referee.id)).toEqual({ status: 'PENDING', rejection_reason: null });
+    // ... and the charge that brings the card qualifies it in its own transaction: no job ran.
+    expect(await send('charge.succeeded', charge({ id: id('ch'), paymentIntent: pi, amount: 5000, currency: 'USD', fingerprint: id('fp') }))).toBe('processed');
+    expect(await referralOf(first.referee.id)).toEqual({ status: 'QUALIFIED', rejection_reason: null });
+    expect([await kinds(first.referrer.id), await kinds(first.referee.id)]).toEqual([['REFERRAL_BONUS 500'], ['REFERRAL_BONUS 200']]);
+
+    // Card first (the charge waits for its payment): the payment's transaction stores the card and qualifies.
+    const second = await referredPair();
+    const early = id('pi');
+    expect(await send('charge.succeeded', charge({ id: id('ch'), paymentIntent: early, amount: 5000, currency: 'USD', fingerprint: id('fp') }))).toBe('deferred');
+    expect(await send('payment_intent.succeeded', paymentIntent({ id: early, amount: 5000, currency: 'USD', memberId: second.referee.id, created: now() - 30 * DAY }))).toBe('processed');
+    expect(await referralOf(second.referee.id)).toEqual({ status: 'QUALIFIED', rejection_reason: null });
+    expect([await kinds(second.referrer.id), await kinds(second.referee.id)]).toEqual([['REFERRAL_BONUS 500'], ['REFERRAL_BONUS 200']]);
+
+    // The referrer's own card, before the payment: rejected by the fraud rule, never qualified, nothing paid.
+    const third = await referredPair();
+    const shared = id('fp');
+    await send('charge.succeeded', charge({ id: id('ch'), paymentIntent: await pay(third.referrer.id, 'USD', 2500), amount: 2500, currency: 'USD', fingerprint: shared }));
+    const copied = id('pi');
+    expect(await send('charge.succeeded', charge({ id: id('ch'), paymentIntent: copied, amount: 5000, currency: 'USD', fingerprint: shared }))).toBe('deferred');
+    expect(await send('payment_intent.succeeded', paymentIntent({ id: copied, amount: 5000, currency: 'USD', memberId: third.referee.id, created: now() - 30 * DAY }))).toBe('processed');
+    expect(await referralOf(third.referee.id)).toEqual({ status: 'REJECTED', rejection_reason: 'DUPLICATE_PAYMENT_METHOD' });
+    expect([await kinds(third.referrer.id), await kinds(third.referee.id)]).toEqual([[], []]);
+
+    // A payment inside the return window does not qualify when its card arrives: its points are still pending.
+    const fourth = await referredPair();
+    const recent = await pay(fourth.referee.id, 'USD', 5000, now() - DAY);
+    await send('charge.succeeded', charge({ id: id('ch'), paymentIntent: recent, amount: 5000, currency: 'USD', fingerprint: id('fp') }));
+    expect(await referralOf(fourth.referee.id)).toEqual({ status: 'PENDING', rejection_reason: null });
+    // /metrics counts Stripe events by type and outcome.
+    const after = await events();
+    expect({ payments: after.payments - before.payments, charges: after.charges - before.charges, deferred: after.deferred - before.deferred }).toEqual({ payments: 5, charges: 3, deferred: 2 });
+  });
+
   it('keeps a refund, a dispute and a card that arrive before their payment, and applies them when it arrives', async () => {
     const member = await enrol();
     const pi = id('pi');

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError } from '../../errors';
+import { BadUserInputError, checkFields } from '../../errors';
 import type { RequestScope } from '../../graphql/context';
 import { isCurrencyCode } from '../../money/currency';
 import { Decimal, formatDecimal, parseDecimal } from '../../money/decimal';
@@ -24,12 +24,20 @@ export class FxService {
 
   /** Records a rate (admin). A second rate for the same currency and instant replaces the first. */
   async setRate(currencyCode: string, rateText: string, effectiveAt: Date | null | undefined): Promise<ExchangeRate> {
-    const currency = currencyCode.trim().toUpperCase();
-    if (!isCurrencyCode(currency)) throw new BadUserInputError('currency', `unknown currency "${currencyCode}"`);
-    if (currency === this.scope.config.baseCurrency) throw new BadUserInputError('currency', `${currency} is the base currency; its rate is always 1`);
-    const rate = formatDecimal(parseDecimal(rateText, 'rate'));
-    const at = effectiveAt ?? new Date();
-    if (Number.isNaN(at.getTime())) throw new BadUserInputError('effectiveAt', 'is not a time');
+    const { currency, rate, at } = checkFields({
+      currency: () => {
+        const currency = currencyCode.trim().toUpperCase();
+        if (!isCurrencyCode(currency)) throw new BadUserInputError('currency', `unknown currency "${currencyCode}"`);
+        if (currency === this.scope.config.baseCurrency) throw new BadUserInputError('currency', `${currency} is the base currency; its rate is always 1`);
+        return currency;
+      },
+      rate: () => formatDecimal(parseDecimal(rateText, 'rate')),
+      at: () => {
+        const at = effectiveAt ?? new Date();
+        if (Number.isNaN(at.getTime())) throw new BadUserInputError('effectiveAt', 'is not a time');
+        return at;
+      },
+    });
     return this.scope.em.transactional(async (em) => {
       await em.execute(
         `insert into exchange_rates (currency, rate, effective_at, created_by, created_at) values (?, ?, ?, ?, now())

@@ -7,6 +7,8 @@ import type { Member } from '../members/member.entity';
 import { MemberView } from '../members/member.types';
 import { emptyBalance } from './balance.service';
 import { createPointsCurrency, DEFAULT_POINTS_CURRENCY, pointsCurrencyCodeOrFail, pointsCurrencyOrFail } from './points-currency.service';
+import { adjustInputOrFail } from './adjustment.validation';
+import { pointsCurrencyInputOrFail } from './points-currency.validation';
 import { AdjustPointsInput, CreatePointsCurrencyInput, LedgerEntryConnection, LedgerEntryType, PointsBalanceView, PointsCurrencyView } from './ledger.types';
 
 @Resolver(() => MemberView)
@@ -53,12 +55,16 @@ export class LedgerResolver {
   @Authorized('support', 'admin')
   @Mutation(() => LedgerEntryType, { description: 'Grant or remove points by hand, with a reason (support within limits, admin).' })
   async adjustPoints(@Ctx() context: RequestContext, @Arg('input') input: AdjustPointsInput): Promise<LedgerEntryType> {
+    // Every invalid field at once (the service checks the same again and reports the first).
+    adjustInputOrFail(input);
     return LedgerEntryType.of(await context.adjustments.adjust(input));
   }
 
   @Authorized('admin')
   @Mutation(() => PointsCurrencyView, { description: 'Add a points currency to the programme (admin).' })
   async createPointsCurrency(@Ctx() context: RequestContext, @Arg('input') input: CreatePointsCurrencyInput): Promise<PointsCurrencyView> {
+    // Every invalid field at once (the service checks the same again and reports the first).
+    pointsCurrencyInputOrFail(input);
     const currency = await createPointsCurrency(context.em, input, context.audit);
     return Object.assign(new PointsCurrencyView(), currency);
   }

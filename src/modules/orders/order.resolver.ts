@@ -4,6 +4,7 @@ import { DEFAULT_PAGE_SIZE, pageRequest } from '../../graphql/pagination';
 import type { Member } from '../members/member.entity';
 import { MemberView } from '../members/member.types';
 import { createEarningRule } from './earning-rule.service';
+import { refundInputOrFail } from './refund.validation';
 import { CreateEarningRuleInput, EarningRuleView, OrderConnection, OrderView, RecordOrderInput, RefundOrderInput } from './order.types';
 
 @Resolver(() => MemberView)
@@ -32,6 +33,8 @@ export class OrderResolver {
     description: 'Refund all or part of an order and take back the points it earned (storefront, admin). Idempotent on refundId.',
   })
   async refundOrder(@Ctx() context: RequestContext, @Arg('input') input: RefundOrderInput): Promise<OrderView> {
+    // Every invalid field at once (the service checks the same again and reports the first).
+    refundInputOrFail(input);
     return OrderView.of(await context.orders.refund(input));
   }
 

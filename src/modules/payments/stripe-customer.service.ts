@@ -1,5 +1,5 @@
 import { isUniqueViolation } from '../../db/errors';
-import { BadUserInputError } from '../../errors';
+import { BadUserInputError, checkFieldsAsync } from '../../errors';
 import type { RequestScope } from '../../graphql/context';
 import type { AuditService } from '../audit/audit.service';
 import { Member } from '../members/member.entity';
@@ -19,8 +19,10 @@ export class StripeCustomerService {
    * a customer already linked to another member is BAD_USER_INPUT.
    */
   async link(memberId: string, customerId: string): Promise<Member> {
-    const member = await this.members.actionTargetOrFail(memberId);
-    const customer = stripeCustomerIdOrFail(customerId, 'customerId');
+    const { member, customer } = await checkFieldsAsync({
+      member: () => this.members.actionTargetOrFail(memberId),
+      customer: () => stripeCustomerIdOrFail(customerId, 'customerId'),
+    });
     try {
       return await this.scope.em.transactional(async (tx) => {
         const [row] = await tx.execute<Record<string, unknown>[]>('update members set stripe_customer_id = ? where id = ? returning *', [customer, member.id]);

@@ -10,6 +10,7 @@ import { countStripeEvent } from '../../observability/domain-metrics';
 import { DomainError } from '../../errors';
 import { StripePayloadError } from '../../money/stripe-amounts';
 import { pathOfNulCharacter } from '../../validation';
+import { withConflictRetry } from '../../db/retry';
 
 /** Stripe's default: a signature older than this many seconds is refused (replay protection). */
 export const STRIPE_SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -61,10 +62,13 @@ export function stripeWebhookHandler(orm: MikroORM, config: Config): express.Req
       return;
     }
     try {
-      const scope = systemScope(orm.em.fork(), String(request.id), config, request.log);
-      const audit = new AuditService(scope);
-      const orders = new OrderService(scope, audit);
-      const outcome = await new StripeWebhookService(scope, orders).handle(event);
+      // One transaction per event, idempotent by event id: run again, on fresh services, after a deadlock.
+      const outcome = await withConflictRetry(() => {
+        const scope = systemScope(orm.em.fork(), String(request.id), config, request.log);
+        const audit = new AuditService(scope);
+        const orders = new OrderService(scope, audit);
+        return new StripeWebhookService(scope, orders).handle(event);
+      });
       request.log.info({ stripeEvent: event.id, type: event.type, outcome }, 'Stripe webhook');
       countStripeEvent(event.type, outcome, HANDLED_EVENT_TYPES);
       response.json({ received: true, outcome });

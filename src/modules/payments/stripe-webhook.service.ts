@@ -10,6 +10,8 @@ import type { OrderService } from '../orders/order.service';
 import { DisputeState } from './stripe-dispute.entity';
 import { StripeEventState } from './stripe-event.entity';
 import { checkReferralAfterCardSeen } from '../referrals/referral.service';
+import { qualifyReferralOfReferee } from '../referrals/referral-qualification';
+import { addDays } from '../../time';
 import { isErasedMember, isErasedPayer } from '../privacy/erased-members';
 
 /** The part of a verified Stripe event we read. */
@@ -43,6 +45,14 @@ interface OrderRow {
   member_id: string;
   amount_minor: string;
   currency: string;
+  /** As the driver gives it (a Date or an ISO string). */
+  placed_at: Date | string;
+}
+
+/** The card fingerprint of a charge, or null without one. */
+function fingerprintOf(charge: StripeObject): string | null {
+  const fingerprint = charge?.payment_method_details?.card?.fingerprint;
+  return typeof fingerprint === 'string' && fingerprint.length > 0 ? fingerprint : null;
 }
 
 /**
@@ -119,23 +129,34 @@ export class StripeWebhookService {
       this.scope.logger.warn({ paymentIntent: intent.id }, 'Stripe payment with no member: set metadata.member_id or link the customer');
       return 'no_member';
     }
+    const waiting = await tx.execute<{ id: string; type: string; payload: StripeObject }[]>(
+      `select id, type, payload from stripe_events where payment_intent_id = ? and state = 'DEFERRED' order by stripe_created_at, id`,
+      [intent.id],
+    );
     const amount = fromStripeAmount(Number(intent.amount_received ?? intent.amount), String(intent.currency));
     if (amount.minor > 0n) {
       const now = new Date();
       const created = typeof intent.created === 'number' ? new Date(intent.created * 1000) : now;
       const placedAt = created < now ? created : now;
+      // The card came first (its charge.succeeded waited): store it now, so that the fraud rules see it, and a payment
+      // that vests at once qualifies the referral in this transaction, as recordOrder does. Without a card yet, the
+      // referral waits for it (charge.succeeded qualifies it then) or for the referral job.
+      const card = waiting.find((event) => event.type === CHARGE_SUCCEEDED && fingerprintOf(event.payload) !== null);
+      if (card) await this.storeCard(tx, card.payload, member.id);
       await this.orders.recordInTransaction(
         tx,
         member,
-        { externalId: intent.id, amount, placedAt, requestHash: requestHash(['stripe', member.id, intent.id, amount.minor, amount.currency, placedAt]) },
+        {
+          externalId: intent.id,
+          amount,
+          placedAt,
+          requestHash: requestHash(['stripe', member.id, intent.id, amount.minor, amount.currency, placedAt]),
+          qualifyReferralAtOnce: card !== undefined,
+        },
         now,
       );
     }
     const order = await orderOf(tx, intent.id);
-    const waiting = await tx.execute<{ id: string; type: string; payload: StripeObject }[]>(
-      `select id, type, payload from stripe_events where payment_intent_id = ? and state = 'DEFERRED' order by stripe_created_at, id`,
-      [intent.id],
-    );
     for (const event of waiting) {
       // With no order (a zero amount), what waited has nothing to act on: it is done.
       if (order) await this.applyToOrder(tx, event.type, event.payload, order, intent.id);
@@ -144,19 +165,34 @@ export class StripeWebhookService {
     return 'processed';
   }
 
-  /** Stores the card's fingerprint on the order's member (the earliest sighting wins, so delivery order does not matter). */
+  /**
+   * Stores the card, then qualifies the member's pending referral when the order is already vested (placed past the
+   * return window): the fraud rules have the card now, so the referral need not wait for the job. No points account
+   * is locked before this in the event's transaction (or both were, in id order, by the payment's recordOrder path).
+   */
   private async cardSeen(tx: EntityManager, charge: StripeObject, order: OrderRow): Promise<void> {
-    const fingerprint = charge.payment_method_details?.card?.fingerprint;
-    if (typeof fingerprint !== 'string' || fingerprint.length === 0) return;
-    if (await isErasedMember(tx, order.member_id)) return;
+    if (!(await this.storeCard(tx, charge, order.member_id))) return;
+    const now = new Date();
+    if (new Date(order.placed_at) <= addDays(now, -this.scope.config.returnWindowDays)) await qualifyReferralOfReferee(tx, this.scope.config, order.member_id, now);
+  }
+
+  /**
+   * Stores the card's fingerprint on the member (the earliest sighting wins, so delivery order does not matter) and
+   * rejects a pending referral whose two members now share it. False when there is no card or the member is erased.
+   */
+  private async storeCard(tx: EntityManager, charge: StripeObject, memberId: string): Promise<boolean> {
+    const fingerprint = fingerprintOf(charge);
+    if (fingerprint === null) return false;
+    if (await isErasedMember(tx, memberId)) return false;
     const seenAt = typeof charge.created === 'number' ? new Date(charge.created * 1000) : new Date();
     await tx.execute(
       `insert into member_card_fingerprints (member_id, fingerprint, first_seen_at) values (?, ?, ?)
        on conflict (member_id, fingerprint) do update set first_seen_at = least(member_card_fingerprints.first_seen_at, excluded.first_seen_at)`,
-      [order.member_id, fingerprint, seenAt],
+      [memberId, fingerprint, seenAt],
     );
     // A referral whose two members now share this card is rejected at once (the qualification job checks again).
-    await checkReferralAfterCardSeen(tx, order.member_id);
+    await checkReferralAfterCardSeen(tx, memberId);
+    return true;
   }
 
   /** A refund whose status changed: failed or canceled gives back what it took; otherwise it applies, once. */
@@ -260,7 +296,7 @@ export function paymentIntentOf(type: string, object: StripeObject): string | nu
 }
 
 async function orderOf(tx: EntityManager, paymentIntentId: string): Promise<OrderRow | null> {
-  const [order] = await tx.execute<OrderRow[]>('select id, member_id, amount_minor, currency from orders where external_id = ?', [paymentIntentId]);
+  const [order] = await tx.execute<OrderRow[]>('select id, member_id, amount_minor, currency, placed_at from orders where external_id = ?', [paymentIntentId]);
   return order ?? null;
 }
 

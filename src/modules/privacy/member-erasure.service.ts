@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, IdempotencyConflictError, NotFoundError } from '../../errors';
+import { BadUserInputError, checkFields, IdempotencyConflictError, NotFoundError } from '../../errors';
 import type { RequestScope } from '../../graphql/context';
 import { requestHash } from '../../idempotency';
 import { uuidOrFail } from '../../validation';
@@ -45,11 +45,19 @@ export function erasedEmail(memberId: string): string {
  */
 export class MemberErasureService {
   async erase(scope: RequestScope, memberId: string, reason: string, idempotencyKey: string, now: Date = new Date()): Promise<ErasureResult> {
-    const id = uuidOrFail(memberId, 'memberId', 'is not a member id');
-    const why = reason.trim();
-    if (why.length === 0 || why.length > 500) throw new BadUserInputError('reason', 'must be 1 to 500 characters');
-    const key = idempotencyKey.trim();
-    if (key.length === 0 || key.length > 200) throw new BadUserInputError('idempotencyKey', 'must be 1 to 200 characters');
+    const { id, why, key } = checkFields({
+      id: () => uuidOrFail(memberId, 'memberId', 'is not a member id'),
+      why: () => {
+        const why = reason.trim();
+        if (why.length === 0 || why.length > 500) throw new BadUserInputError('reason', 'must be 1 to 500 characters');
+        return why;
+      },
+      key: () => {
+        const key = idempotencyKey.trim();
+        if (key.length === 0 || key.length > 200) throw new BadUserInputError('idempotencyKey', 'must be 1 to 200 characters');
+        return key;
+      },
+    });
     const hash = requestHash(['erase-member', id, why]);
 
     return scope.em.fork().transactional(async (tx) => {

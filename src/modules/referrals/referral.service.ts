@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isUniqueViolation } from '../../db/errors';
-import { BadUserInputError, ReferralInvalidError } from '../../errors';
+import { BadUserInputError, checkFieldsAsync, ReferralInvalidError } from '../../errors';
 import type { Config } from '../../config/config';
 import type { RequestScope } from '../../graphql/context';
 import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
@@ -150,8 +150,10 @@ export class ReferralService {
 
   /** A vanity code: admins for anyone, a member for itself. BAD_USER_INPUT when malformed, reserved or taken. */
   async setReferralCode(memberId: string, code: string): Promise<Member> {
-    const member = await this.members.actionTargetOrFail(memberId);
-    const normalised = vanityCodeOrFail(code);
+    const { member, normalised } = await checkFieldsAsync({
+      member: () => this.members.actionTargetOrFail(memberId),
+      normalised: () => vanityCodeOrFail(code),
+    });
     try {
       await this.scope.em.transactional(async (tx) => {
         await tx.execute('update members set referral_code = ? where id = ?', [normalised, member.id]);

@@ -1,6 +1,6 @@
 import { isISO31661Alpha2 } from 'class-validator';
 import { isUniqueViolation } from '../../db/errors';
-import { BadUserInputError, ForbiddenError, IdempotencyConflictError, InsufficientPointsError, NotFoundError, OutOfStockError } from '../../errors';
+import { BadUserInputError, checkFieldsAsync, InputChecks, ForbiddenError, IdempotencyConflictError, InsufficientPointsError, NotFoundError, OutOfStockError } from '../../errors';
 import type { RequestScope } from '../../graphql/context';
 import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
 import { requestHash } from '../../idempotency';
@@ -84,12 +84,18 @@ const MAX_NAME_LENGTH = 200;
 const MAX_COST = 100_000_000;
 const MAX_STOCK = 100_000_000;
 
+/** Every market an ISO 3166-1 alpha-2 code (each bad one reported); upper case, once each, sorted. */
 function marketsOrFail(markets: string[]): string[] {
-  return [...new Set(markets.map((market, index) => {
-    const code = market.trim().toUpperCase();
-    if (!isISO31661Alpha2(code)) throw new BadUserInputError(`markets[${index}]`, `"${market}" is not an ISO 3166-1 alpha-2 code`);
-    return code;
-  }))].sort();
+  const checks = new InputChecks();
+  const codes = markets.map((market, index) =>
+    checks.check(() => {
+      const code = market.trim().toUpperCase();
+      if (!isISO31661Alpha2(code)) throw new BadUserInputError(`markets[${index}]`, `"${market}" is not an ISO 3166-1 alpha-2 code`);
+      return code;
+    }),
+  );
+  checks.throwIfAny();
+  return [...new Set(codes as string[])].sort();
 }
 
 function optionalCount(value: number | null | undefined, field: string): number | null {
@@ -105,28 +111,36 @@ export class RewardService {
   ) {}
 
   async create(input: CreateRewardInput): Promise<RewardForReader> {
-    const code = input.code.trim().toUpperCase();
-    if (!CODE.test(code)) throw new BadUserInputError('code', 'must be 2 to 64 letters, digits, "_" or "-"');
-    const currency = await pointsCurrencyOrFail(this.scope.em, input.currency);
     const kind = input.kind ?? RewardKind.PRODUCT;
+    const { code, currency, ...fields } = await checkFieldsAsync({
+      code: () => {
+        const code = input.code.trim().toUpperCase();
+        if (!CODE.test(code)) throw new BadUserInputError('code', 'must be 2 to 64 letters, digits, "_" or "-"');
+        return code;
+      },
+      currency: () => pointsCurrencyOrFail(this.scope.em, input.currency),
+      name: () => nameOrFail(input.name, 'name'),
+      names: () => (input.names ? localisedNamesOrFail(input.names) : {}),
+      cost: () => wholeNumberOrFail(input.cost, 'cost', { min: 1, max: MAX_COST }),
+      stockTotal: () => (input.stock == null ? null : wholeNumberOrFail(input.stock, 'stock', { min: 0, max: MAX_STOCK })),
+      perMemberLimit: () => optionalCount(input.perMemberLimit, 'perMemberLimit'),
+      minTierCode: () => this.minTierOrFail(input.minTierCode),
+      markets: () => (input.markets ? marketsOrFail(input.markets) : []),
+      voucherValidDays: () => (input.voucherValidDays == null ? 90 : wholeNumberOrFail(input.voucherValidDays, 'voucherValidDays', { min: 1, max: 3650 })),
+      amounts: () => amountsOf(kind, input),
+      percentOff: () => percentOffOf(kind, input),
+      window: () => windowOrFail(input.startsAt ?? null, input.endsAt ?? null),
+    });
+    const { window, ...values } = fields;
     const reward = this.scope.em.create(Reward, {
+      ...values,
       code,
-      name: nameOrFail(input.name, 'name'),
-      names: input.names ? localisedNamesOrFail(input.names) : {},
       kind,
       currency: currency.code,
-      cost: wholeNumberOrFail(input.cost, 'cost', { min: 1, max: MAX_COST }),
-      stockTotal: input.stock == null ? null : wholeNumberOrFail(input.stock, 'stock', { min: 0, max: MAX_STOCK }),
       stockRemaining: input.stock == null ? null : input.stock,
-      perMemberLimit: optionalCount(input.perMemberLimit, 'perMemberLimit'),
-      minTierCode: await this.minTierOrFail(input.minTierCode),
-      startsAt: input.startsAt ?? null,
-      endsAt: input.endsAt ?? null,
-      markets: input.markets ? marketsOrFail(input.markets) : [],
-      voucherValidDays: input.voucherValidDays == null ? 90 : wholeNumberOrFail(input.voucherValidDays, 'voucherValidDays', { min: 1, max: 3650 }),
+      startsAt: window.startsAt,
+      endsAt: window.endsAt,
     });
-    this.applyKind(reward, kind, input);
-    this.checkWindow(reward);
     try {
       await this.scope.em.transactional(async (tx) => {
         tx.persist(reward);
@@ -141,26 +155,37 @@ export class RewardService {
   }
 
   async update(input: UpdateRewardInput): Promise<RewardForReader> {
-    const id = uuidOrFail(input.id, 'id', 'is not a reward id');
+    const given = await checkFieldsAsync({
+      id: () => uuidOrFail(input.id, 'id', 'is not a reward id'),
+      name: () => (input.name == null ? null : nameOrFail(input.name, 'name')),
+      names: () => (input.names == null ? null : localisedNamesOrFail(input.names)),
+      cost: () => (input.cost == null ? null : wholeNumberOrFail(input.cost, 'cost', { min: 1, max: MAX_COST })),
+      perMemberLimit: () => optionalCount(input.perMemberLimit, 'perMemberLimit'),
+      minTierCode: () => this.minTierOrFail(input.minTierCode),
+      markets: () => (input.markets == null ? null : marketsOrFail(input.markets)),
+      voucherValidDays: () => (input.voucherValidDays == null ? null : wholeNumberOrFail(input.voucherValidDays, 'voucherValidDays', { min: 1, max: 3650 })),
+      addStock: () => (input.addStock == null ? 0 : wholeNumberOrFail(input.addStock, 'addStock', { min: -MAX_STOCK, max: MAX_STOCK })),
+    });
+    const id = given.id;
     const reward = await this.scope.em.transactional(async (tx) => {
       const [row] = await tx.execute<Record<string, unknown>[]>('select * from rewards where id = ? for update', [id]);
       if (!row) throw new NotFoundError('reward');
       const reward = tx.map(Reward, row);
-      if (input.name != null) reward.name = nameOrFail(input.name, 'name');
-      if (input.names != null) reward.names = localisedNamesOrFail(input.names);
-      if (input.cost != null) reward.cost = wholeNumberOrFail(input.cost, 'cost', { min: 1, max: MAX_COST });
-      if (input.perMemberLimit !== undefined) reward.perMemberLimit = optionalCount(input.perMemberLimit, 'perMemberLimit');
-      if (input.minTierCode !== undefined) reward.minTierCode = await this.minTierOrFail(input.minTierCode);
+      if (given.name !== null) reward.name = given.name;
+      if (given.names !== null) reward.names = given.names;
+      if (given.cost !== null) reward.cost = given.cost;
+      if (input.perMemberLimit !== undefined) reward.perMemberLimit = given.perMemberLimit;
+      if (input.minTierCode !== undefined) reward.minTierCode = given.minTierCode;
       if (input.startsAt !== undefined) reward.startsAt = input.startsAt;
       if (input.endsAt !== undefined) reward.endsAt = input.endsAt;
-      if (input.markets != null) reward.markets = marketsOrFail(input.markets);
-      if (input.voucherValidDays != null) reward.voucherValidDays = wholeNumberOrFail(input.voucherValidDays, 'voucherValidDays', { min: 1, max: 3650 });
-      this.checkWindow(reward);
+      if (given.markets !== null) reward.markets = given.markets;
+      if (given.voucherValidDays !== null) reward.voucherValidDays = given.voucherValidDays;
+      windowOrFail(reward.startsAt, reward.endsAt);
       reward.updatedAt = new Date();
       await tx.flush();
-      if (input.addStock != null && input.addStock !== 0) {
+      if (given.addStock !== 0) {
         if (reward.stockRemaining === null) throw new BadUserInputError('addStock', 'the reward has unlimited stock');
-        const delta = wholeNumberOrFail(input.addStock, 'addStock', { min: -MAX_STOCK, max: MAX_STOCK });
+        const delta = given.addStock;
         // Relative, so that redemptions committed meanwhile are not overwritten; never below zero.
         const [changed] = await tx.execute<{ stock_remaining: number; stock_total: number }[]>(
           'update rewards set stock_remaining = stock_remaining + ?, stock_total = stock_total + ? where id = ? and stock_remaining + ? >= 0 returning stock_remaining, stock_total',
@@ -240,9 +265,11 @@ export class RewardService {
    * Under the member account's lock: the replay check, the per-member limit and the funds check.
    */
   async redeem(input: RedeemRewardInput): Promise<RedemptionResult> {
-    const member = await this.members.actionTargetOrFail(input.memberId);
-    const rewardId = uuidOrFail(input.rewardId, 'rewardId', 'is not a reward id');
-    const idempotencyKey = externalIdOrFail(input.idempotencyKey, 'idempotencyKey');
+    const { member, rewardId, idempotencyKey } = await checkFieldsAsync({
+      member: () => this.members.actionTargetOrFail(input.memberId),
+      rewardId: () => uuidOrFail(input.rewardId, 'rewardId', 'is not a reward id'),
+      idempotencyKey: () => externalIdOrFail(input.idempotencyKey, 'idempotencyKey'),
+    });
     const hash = requestHash([member.id, rewardId]);
     const replay = await this.replayOf(idempotencyKey, hash, member);
     if (replay) return replay;
@@ -368,28 +395,39 @@ export class RewardService {
     return normalised;
   }
 
-  private applyKind(reward: Reward, kind: RewardKind, input: CreateRewardInput): void {
-    if (kind === RewardKind.FIXED_DISCOUNT) {
-      if (!input.amounts?.length) throw new BadUserInputError('amounts', 'a FIXED_DISCOUNT needs an amount in at least one currency');
-      const amounts: Record<string, string> = {};
-      input.amounts.forEach((amount, index) => {
-        const money = parseMoney(amount.amount, amount.currency, `amounts[${index}]`);
-        if (amounts[money.currency]) throw new BadUserInputError(`amounts[${index}].currency`, `${money.currency} is given twice`);
-        amounts[money.currency] = money.minor.toString();
-      });
-      reward.amounts = amounts;
-    } else if (input.amounts?.length) {
-      throw new BadUserInputError('amounts', 'only a FIXED_DISCOUNT has amounts');
-    }
-    if (kind === RewardKind.PERCENT_DISCOUNT) {
-      if (input.percentOff == null) throw new BadUserInputError('percentOff', 'a PERCENT_DISCOUNT needs percentOff');
-      reward.percentOff = wholeNumberOrFail(input.percentOff, 'percentOff', { min: 1, max: 100 });
-    } else if (input.percentOff != null) {
-      throw new BadUserInputError('percentOff', 'only a PERCENT_DISCOUNT has percentOff');
-    }
-  }
+}
 
-  private checkWindow(reward: Reward): void {
-    if (reward.startsAt && reward.endsAt && reward.endsAt <= reward.startsAt) throw new BadUserInputError('endsAt', 'must be after startsAt');
+/** A FIXED_DISCOUNT's amounts in minor units by currency (each bad one reported); null for the other kinds. */
+function amountsOf(kind: RewardKind, input: CreateRewardInput): Record<string, string> | null {
+  if (kind !== RewardKind.FIXED_DISCOUNT) {
+    if (input.amounts?.length) throw new BadUserInputError('amounts', 'only a FIXED_DISCOUNT has amounts');
+    return null;
   }
+  if (!input.amounts?.length) throw new BadUserInputError('amounts', 'a FIXED_DISCOUNT needs an amount in at least one currency');
+  const amounts: Record<string, string> = {};
+  const checks = new InputChecks();
+  input.amounts.forEach((amount, index) =>
+    checks.check(() => {
+      const money = parseMoney(amount.amount, amount.currency, `amounts[${index}]`);
+      if (amounts[money.currency]) throw new BadUserInputError(`amounts[${index}].currency`, `${money.currency} is given twice`);
+      amounts[money.currency] = money.minor.toString();
+    }),
+  );
+  checks.throwIfAny();
+  return amounts;
+}
+
+/** A PERCENT_DISCOUNT's percentage; null for the other kinds. */
+function percentOffOf(kind: RewardKind, input: CreateRewardInput): number | null {
+  if (kind !== RewardKind.PERCENT_DISCOUNT) {
+    if (input.percentOff != null) throw new BadUserInputError('percentOff', 'only a PERCENT_DISCOUNT has percentOff');
+    return null;
+  }
+  if (input.percentOff == null) throw new BadUserInputError('percentOff', 'a PERCENT_DISCOUNT needs percentOff');
+  return wholeNumberOrFail(input.percentOff, 'percentOff', { min: 1, max: 100 });
+}
+
+function windowOrFail(startsAt: Date | null, endsAt: Date | null): { startsAt: Date | null; endsAt: Date | null } {
+  if (startsAt && endsAt && endsAt <= startsAt) throw new BadUserInputError('endsAt', 'must be after startsAt');
+  return { startsAt, endsAt };
 }

@@ -1,6 +1,6 @@
 import type { AuditService } from '../audit/audit.service';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, NotFoundError } from '../../errors';
+import { BadUserInputError, checkFields, checkFieldsAsync, NotFoundError } from '../../errors';
 import { Perk, PerkGrant, PerkSourceKind } from './perk.entity';
 import { SUPPORT_PRIORITIES, SupportPriorityLevel } from './tier-policy';
 import { codeOrFail } from './tier.service';
@@ -116,16 +116,18 @@ export class PerkAdmin {
 
   /** Each change and its audit entry commit together. */
   async create(input: PerkInput): Promise<Perk> {
-    const code = codeOrFail(input.code, 'code');
-    if (input.name == null) throw new BadUserInputError('name', 'is required for a new perk');
+    const { code, name, names, supportPriority } = checkFields({
+      code: () => codeOrFail(input.code, 'code'),
+      name: () => {
+        if (input.name == null) throw new BadUserInputError('name', 'is required for a new perk');
+        return nameOrFail(input.name, 'name');
+      },
+      names: () => localisedNamesOrFail(input.names ?? [], 'names'),
+      supportPriority: () => supportPriorityOrFail(input.supportPriority),
+    });
     return this.em.transactional(async (tx) => {
       if (await tx.findOne(Perk, { code })) throw new BadUserInputError('code', `${code} already exists`);
-      const perk = tx.create(Perk, {
-        code,
-        name: nameOrFail(input.name!, 'name'),
-        names: localisedNamesOrFail(input.names ?? [], 'names'),
-        supportPriority: supportPriorityOrFail(input.supportPriority),
-      });
+      const perk = tx.create(Perk, { code, name, names, supportPriority });
       await tx.persistAndFlush(perk);
       await this.audit.record('perk.create', [null], { code }, tx);
       return perk;
@@ -133,12 +135,17 @@ export class PerkAdmin {
   }
 
   async update(input: PerkInput): Promise<Perk> {
-    const code = codeOrFail(input.code, 'code');
+    const { code, name, names, supportPriority } = checkFields({
+      code: () => codeOrFail(input.code, 'code'),
+      name: () => (input.name == null ? null : nameOrFail(input.name, 'name')),
+      names: () => (input.names == null ? null : localisedNamesOrFail(input.names, 'names')),
+      supportPriority: () => supportPriorityOrFail(input.supportPriority),
+    });
     return this.em.transactional(async (tx) => {
       const perk = await this.perkOrFail(tx, code, 'code');
-      if (input.name != null) perk.name = nameOrFail(input.name, 'name');
-      if (input.names != null) perk.names = localisedNamesOrFail(input.names, 'names');
-      if (input.supportPriority !== undefined) perk.supportPriority = supportPriorityOrFail(input.supportPriority);
+      if (name !== null) perk.name = name;
+      if (names !== null) perk.names = names;
+      if (input.supportPriority !== undefined) perk.supportPriority = supportPriority;
       await tx.flush();
       await this.audit.record('perk.update', [null], { code }, tx);
       return perk;
@@ -148,8 +155,8 @@ export class PerkAdmin {
   /** Attaches a perk to a tier or LTV tier; granting it again changes nothing. */
   async grant(perkCode: string, source: string): Promise<Perk> {
     return this.em.transactional(async (tx) => {
-      const perk = await this.perkOrFail(tx, perkCode);
-      const { kind, code } = await sourceOrFail(tx, source);
+      const { perk, grantedBy } = await checkFieldsAsync({ perk: () => this.perkOrFail(tx, perkCode), grantedBy: () => sourceOrFail(tx, source) });
+      const { kind, code } = grantedBy;
       await tx.execute('insert into perk_grants (source_kind, source_code, perk_code) values (?, ?, ?) on conflict do nothing', [kind, code, perk.code]);
       await this.audit.record('perk.grant', [null], { perkCode: perk.code, source: `${kind}:${code}` }, tx);
       return perk;
@@ -159,8 +166,8 @@ export class PerkAdmin {
   /** Detaches a perk from a source; true when it was attached. */
   async revoke(perkCode: string, source: string): Promise<boolean> {
     return this.em.transactional(async (tx) => {
-      const perk = await this.perkOrFail(tx, perkCode);
-      const { kind, code } = await sourceOrFail(tx, source);
+      const { perk, grantedBy } = await checkFieldsAsync({ perk: () => this.perkOrFail(tx, perkCode), grantedBy: () => sourceOrFail(tx, source) });
+      const { kind, code } = grantedBy;
       const deleted = await tx.nativeDelete(PerkGrant, { sourceKind: kind, sourceCode: code, perkCode: perk.code });
       await this.audit.record('perk.revoke', [null], { perkCode: perk.code, source: `${kind}:${code}` }, tx);
       return deleted > 0;

@@ -1,6 +1,6 @@
 import type { AuditService } from '../audit/audit.service';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, NotFoundError } from '../../errors';
+import { BadUserInputError, checkFields, NotFoundError } from '../../errors';
 import type { Config } from '../../config/config';
 import { Decimal, formatDecimal, parseDecimal } from '../../money/decimal';
 import { parseMoney } from '../../money/money';
@@ -168,21 +168,22 @@ export class TierAdmin {
   ) {}
 
   async create(input: TierInput): Promise<Tier> {
-    const code = codeOrFail(input.code, 'code');
-    if (input.name == null || input.rank == null || input.threshold == null) {
-      throw new BadUserInputError(input.name == null ? 'name' : input.rank == null ? 'rank' : 'threshold', 'is required for a new tier');
-    }
+    const required = <T>(value: T | null | undefined, field: string): T => {
+      if (value == null) throw new BadUserInputError(field, 'is required for a new tier');
+      return value;
+    };
+    const { code, ...fields } = checkFields({
+      code: () => codeOrFail(input.code, 'code'),
+      name: () => nameOrFail(required(input.name, 'name'), 'name'),
+      names: () => localisedNamesOrFail(input.names ?? [], 'names'),
+      rank: () => this.rankOrFail(required(input.rank, 'rank')),
+      thresholdMinor: () => this.thresholdOrFail(required(input.threshold, 'threshold')),
+      earnMultiplier: () => formatDecimal(parseDecimal(input.earnMultiplier ?? '1', 'earnMultiplier')),
+    });
     return this.em.transactional(async (tx) => {
       await this.lockLadder(tx);
       if (await tx.findOne(Tier, { code })) throw new BadUserInputError('code', `${code} already exists`);
-      const tier = tx.create(Tier, {
-        code,
-        name: nameOrFail(input.name!, 'name'),
-        names: localisedNamesOrFail(input.names ?? [], 'names'),
-        rank: this.rankOrFail(input.rank!),
-        thresholdMinor: this.thresholdOrFail(input.threshold!),
-        earnMultiplier: formatDecimal(parseDecimal(input.earnMultiplier ?? '1', 'earnMultiplier')),
-      });
+      const tier = tx.create(Tier, { code, ...fields });
       await this.checkLadder(tx, tier);
       await tx.persistAndFlush(tier);
       await this.audit.record('tier.create', [null], { code }, tx);
@@ -191,16 +192,23 @@ export class TierAdmin {
   }
 
   async update(input: TierInput): Promise<Tier> {
-    const code = codeOrFail(input.code, 'code');
+    const { code, name, names, rank, thresholdMinor, earnMultiplier } = checkFields({
+      code: () => codeOrFail(input.code, 'code'),
+      name: () => (input.name == null ? null : nameOrFail(input.name, 'name')),
+      names: () => (input.names == null ? null : localisedNamesOrFail(input.names, 'names')),
+      rank: () => (input.rank == null ? null : this.rankOrFail(input.rank)),
+      thresholdMinor: () => (input.threshold == null ? null : this.thresholdOrFail(input.threshold)),
+      earnMultiplier: () => (input.earnMultiplier == null ? null : formatDecimal(parseDecimal(input.earnMultiplier, 'earnMultiplier'))),
+    });
     return this.em.transactional(async (tx) => {
       await this.lockLadder(tx);
       const tier = await tx.findOne(Tier, { code });
       if (!tier) throw new NotFoundError(`tier ${code}`);
-      if (input.name != null) tier.name = nameOrFail(input.name, 'name');
-      if (input.names != null) tier.names = localisedNamesOrFail(input.names, 'names');
-      if (input.rank != null) tier.rank = this.rankOrFail(input.rank);
-      if (input.threshold != null) tier.thresholdMinor = this.thresholdOrFail(input.threshold);
-      if (input.earnMultiplier != null) tier.earnMultiplier = formatDecimal(parseDecimal(input.earnMultiplier, 'earnMultiplier'));
+      if (name !== null) tier.name = name;
+      if (names !== null) tier.names = names;
+      if (rank !== null) tier.rank = rank;
+      if (thresholdMinor !== null) tier.thresholdMinor = thresholdMinor;
+      if (earnMultiplier !== null) tier.earnMultiplier = earnMultiplier;
       await this.checkLadder(tx, tier);
       await tx.flush();
       await this.audit.record('tier.update', [null], { code }, tx);

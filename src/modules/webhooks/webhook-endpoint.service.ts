@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
-import { BadUserInputError, NotFoundError } from '../../errors';
+import { BadUserInputError, checkFields, NotFoundError } from '../../errors';
 import type { RequestScope } from '../../graphql/context';
 import { bigintKeyOrFail, Connection, PageRequest, toConnection } from '../../graphql/pagination';
 import { uuidOrFail } from '../../validation';
@@ -19,14 +19,25 @@ export interface CreateWebhookEndpoint {
 export class WebhookEndpointService {
   /** Registers an endpoint; the signing secret (whsec_ + base64 of 32 random bytes) is returned here only. */
   async create(scope: RequestScope, input: CreateWebhookEndpoint): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
-    const url = input.url.trim();
-    const problem = webhookUrlProblem(url, scope.config.webhooks.allowPrivateNetworks);
-    if (problem) throw new BadUserInputError('url', problem);
-    const eventTypes = [...new Set((input.eventTypes ?? []).map((type) => type.trim()))].sort();
-    const unknown = eventTypes.filter((type) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(type));
-    if (unknown.length) throw new BadUserInputError('eventTypes', `unknown event types ${unknown.join(', ')}; known: ${WEBHOOK_EVENT_TYPES.join(', ')}`);
-    const description = input.description?.trim() || null;
-    if (description && description.length > 500) throw new BadUserInputError('description', 'must be at most 500 characters');
+    const { url, eventTypes, description } = checkFields({
+      url: () => {
+        const url = input.url.trim();
+        const problem = webhookUrlProblem(url, scope.config.webhooks.allowPrivateNetworks);
+        if (problem) throw new BadUserInputError('url', problem);
+        return url;
+      },
+      eventTypes: () => {
+        const eventTypes = [...new Set((input.eventTypes ?? []).map((type) => type.trim()))].sort();
+        const unknown = eventTypes.filter((type) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(type));
+        if (unknown.length) throw new BadUserInputError('eventTypes', `unknown event types ${unknown.join(', ')}; known: ${WEBHOOK_EVENT_TYPES.join(', ')}`);
+        return eventTypes;
+      },
+      description: () => {
+        const description = input.description?.trim() || null;
+        if (description && description.length > 500) throw new BadUserInputError('description', 'must be at most 500 characters');
+        return description;
+      },
+    });
     const secret = `whsec_${randomBytes(32).toString('base64')}`;
     return scope.em.fork().transactional(async (tx) => {
       const endpoint = tx.create(WebhookEndpoint, { url, eventTypes, description, secret });
