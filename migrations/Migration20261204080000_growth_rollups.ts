@@ -14,10 +14,13 @@ import { netBaseAmountSql } from '../src/modules/orders/order.sql';
  *   order in a month, per join month, country and channel. Both are spread over 8 shards (by member) so that
  *   concurrent orders rarely wait on the same row.
  *
+ * - growth_activity_pairs: every member's active days as (day, its previous active day), counted per country and
+ *   channel: member-days over a span, and the distinct members active in it (those whose previous day is before it).
+ *
  * Months are integers: year x 12 + month (UTC), as growthMetrics always grouped them. Net amounts use the one
  * copy of the net-of-refunds rule (netBaseAmountSql). Orders: statement-level triggers on insert, update and
  * delete read the transition tables and apply one set of deltas; members: insert, a change of join time, country
- * or channel (moves the member's rollups), delete.
+ * or channel (moves the member's rollups), delete; member_activity_days: insert and delete.
  */
 export class Migration20261204080000_growth_rollups extends Migration {
   override async up(): Promise<void> {
@@ -48,6 +51,11 @@ $$ select (date_part('year', p_at at time zone 'UTC') * 12 + date_part('month', 
     this.addSql(`create table growth_cohort_cells (
   join_month int not null, month int not null, country text not null, acquisition_channel text not null, shard smallint not null, members int not null,
   primary key (join_month, month, country, acquisition_channel, shard)
+);`);
+
+    this.addSql(`create table growth_activity_pairs (
+  day date not null, prev_day date not null, country text not null, acquisition_channel text not null, shard smallint not null, members int not null,
+  primary key (day, prev_day, country, acquisition_channel, shard)
 );`);
 
     // Rebuilds the running-total arrays of the given members from their member-months (dense: months without orders
@@ -169,12 +177,59 @@ begin
   return null;
 end $$;`);
 
+    // Activity: each member's active days as (day, the member's previous active day or -infinity) pairs, counted per
+    // country and channel. Member-days over a span: the pairs whose day is in it; distinct members active in it: those
+    // whose previous day is before it. A change only touches pairs from the member's last day before the earliest
+    // changed day: both sides of the difference below start at that day (with the same wrong previous day: it cancels).
+    const activityChange = (before: string) => `
+  insert into growth_activity_pairs as p (day, prev_day, country, acquisition_channel, shard, members)
+  select x.day, x.prev_day, g.country, coalesce(g.acquisition_channel, ''), g.shard, sum(x.step)::int
+  from (
+    select y.member_id, y.day, coalesce(lag(y.day) over w, '-infinity'::date) as prev_day, y.step
+    from (
+      select a.member_id, a.day, 1 as step from member_activity_days a join cut c on c.member_id = a.member_id where a.day >= c.day
+      union all
+      select b.member_id, b.day, -1 from (${before}) b join cut c on c.member_id = b.member_id where b.day >= c.day
+    ) y
+    window w as (partition by y.member_id, y.step order by y.day)
+  ) x join growth_members g on g.member_id = x.member_id
+  group by 1, 2, 3, 4, 5 having sum(x.step) <> 0
+  order by 1, 2, 3, 4, 5
+  on conflict (day, prev_day, country, acquisition_channel, shard) do update set members = p.members + excluded.members`;
+    const cut = (changed: string) => `with cut as (
+    select f.member_id, coalesce((select max(a.day) from member_activity_days a where a.member_id = f.member_id and a.day < f.first), '-infinity'::date) as day
+    from (select member_id, min(day) as first from ${changed} group by member_id) f
+  )`;
+    this.addSql(`create or replace function growth_activity_inserted() returns trigger language plpgsql as $$
+begin
+  ${cut('growth_new_days')}${activityChange(`select a.member_id, a.day from member_activity_days a where a.member_id in (select member_id from growth_new_days)
+                except all select n.member_id, n.day from growth_new_days n`)};
+  return null;
+end $$;`);
+    this.addSql(`create or replace function growth_activity_deleted() returns trigger language plpgsql as $$
+begin
+  ${cut('growth_old_days')}${activityChange(`select a.member_id, a.day from member_activity_days a where a.member_id in (select member_id from growth_old_days)
+                union all select o.member_id, o.day from growth_old_days o`)};
+  return null;
+end $$;`);
+
     this.addSql(`create or replace function growth_members_inserted() returns trigger language plpgsql as $$
 begin
   insert into growth_members (member_id, joined_at, country, acquisition_channel, shard)
   select n.id, n.joined_at, n.country, n.acquisition_channel, abs(hashtext(n.id::text)) % 8 from growth_new_members n;
   return null;
 end $$;`);
+    // Adds (p_sign 1) or takes out (-1) all activity pairs of the given members under their current growth_members values.
+    this.addSql(`create or replace function growth_move_activity(p_members uuid[], p_sign int) returns void language sql as $$
+  insert into growth_activity_pairs as p (day, prev_day, country, acquisition_channel, shard, members)
+  select x.day, x.prev_day, g.country, coalesce(g.acquisition_channel, ''), g.shard, p_sign * count(*)::int
+  from (select a.member_id, a.day, coalesce(lag(a.day) over (partition by a.member_id order by a.day), '-infinity'::date) as prev_day
+        from member_activity_days a join (select distinct u from unnest(p_members) u) m on m.u = a.member_id) x
+  join growth_members g on g.member_id = x.member_id
+  group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5
+  on conflict (day, prev_day, country, acquisition_channel, shard) do update set members = p.members + excluded.members;
+$$;`);
+
     // A member whose join time, country or channel changes takes its months out under the old values and back in
     // under the new ones (nothing in the service changes them today; this keeps the rollups right if it ever does).
     this.addSql(`create or replace function growth_members_updated() returns trigger language plpgsql as $$
@@ -193,12 +248,16 @@ begin
     perform growth_apply_orders(v_members, v_months, array(select -x from unnest(v_orders) x), array(select -x from unnest(v_gross) x),
                                 array(select -x from unnest(v_net) x), null, null);
   end if;
+  perform growth_move_activity(array(select n.id from growth_old_members o join growth_new_members n on n.id = o.id
+                                     where n.joined_at <> o.joined_at or n.country <> o.country or n.acquisition_channel is distinct from o.acquisition_channel), -1);
   update growth_members g set joined_at = n.joined_at, country = n.country, acquisition_channel = n.acquisition_channel
   from growth_new_members n where g.member_id = n.id
     and (g.joined_at <> n.joined_at or g.country <> n.country or g.acquisition_channel is distinct from n.acquisition_channel);
   if v_members is not null then
     perform growth_apply_orders(v_members, v_months, v_orders, v_gross, v_net, null, null);
   end if;
+  perform growth_move_activity(array(select n.id from growth_old_members o join growth_new_members n on n.id = o.id
+                                     where n.joined_at <> o.joined_at or n.country <> o.country or n.acquisition_channel is distinct from o.acquisition_channel), 1);
   return null;
 end $$;`);
     this.addSql(`create or replace function growth_members_deleted() returns trigger language plpgsql as $$
@@ -212,6 +271,8 @@ end $$;`);
     this.addSql('create trigger growth_members_inserted after insert on members referencing new table as growth_new_members for each statement execute function growth_members_inserted();');
     this.addSql('create trigger growth_members_updated after update on members referencing old table as growth_old_members new table as growth_new_members for each statement execute function growth_members_updated();');
     this.addSql('create trigger growth_members_deleted after delete on members referencing old table as growth_old_members for each statement execute function growth_members_deleted();');
+    this.addSql('create trigger growth_activity_inserted after insert on member_activity_days referencing new table as growth_new_days for each statement execute function growth_activity_inserted();');
+    this.addSql('create trigger growth_activity_deleted after delete on member_activity_days referencing old table as growth_old_days for each statement execute function growth_activity_deleted();');
     this.addSql('create trigger growth_orders_inserted after insert on orders referencing new table as growth_new_orders for each statement execute function growth_orders_inserted();');
     this.addSql('create trigger growth_orders_updated after update on orders referencing old table as growth_old_orders new table as growth_new_orders for each statement execute function growth_orders_updated();');
     this.addSql('create trigger growth_orders_deleted after delete on orders referencing old table as growth_old_orders for each statement execute function growth_orders_deleted();');
@@ -228,6 +289,10 @@ from growth_member_months mm join growth_members g on g.member_id = mm.member_id
     this.addSql(`insert into growth_cohort_cells (join_month, month, country, acquisition_channel, shard, members)
 select growth_month(g.joined_at), mm.month, g.country, coalesce(g.acquisition_channel, ''), g.shard, count(*)
 from growth_member_months mm join growth_members g on g.member_id = mm.member_id group by 1, 2, 3, 4, 5;`);
+    this.addSql(`insert into growth_activity_pairs (day, prev_day, country, acquisition_channel, shard, members)
+select x.day, x.prev_day, g.country, coalesce(g.acquisition_channel, ''), g.shard, count(*)
+from (select a.member_id, a.day, coalesce(lag(a.day) over (partition by a.member_id order by a.day), '-infinity'::date) as prev_day from member_activity_days a) x
+join growth_members g on g.member_id = x.member_id group by 1, 2, 3, 4, 5;`);
     this.addSql('select growth_refresh_members(array(select g.member_id from growth_members g where g.first_order_at is not null));');
   }
 
@@ -235,13 +300,15 @@ from growth_member_months mm join growth_members g on g.member_id = mm.member_id
     for (const [trigger, table] of [
       ['growth_members_inserted', 'members'], ['growth_members_updated', 'members'], ['growth_members_deleted', 'members'],
       ['growth_orders_inserted', 'orders'], ['growth_orders_updated', 'orders'], ['growth_orders_deleted', 'orders'],
+      ['growth_activity_inserted', 'member_activity_days'], ['growth_activity_deleted', 'member_activity_days'],
     ]) {
       this.addSql(`drop trigger if exists ${trigger} on ${table};`);
       this.addSql(`drop function if exists ${trigger}();`);
     }
     this.addSql('drop function if exists growth_apply_orders(uuid[], int[], int[], bigint[], bigint[], timestamptz[], uuid[]);');
     this.addSql('drop function if exists growth_refresh_members(uuid[]);');
-    for (const table of ['growth_cohort_cells', 'growth_month_totals', 'growth_member_months', 'growth_members']) this.addSql(`drop table if exists ${table};`);
+    this.addSql('drop function if exists growth_move_activity(uuid[], int);');
+    for (const table of ['growth_activity_pairs', 'growth_cohort_cells', 'growth_month_totals', 'growth_member_months', 'growth_members']) this.addSql(`drop table if exists ${table};`);
     this.addSql('drop function if exists growth_month(timestamptz);');
   }
 }

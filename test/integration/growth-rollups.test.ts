@@ -114,10 +114,20 @@ describe(`growth rollups against the direct statements on random data (seed ${SE
     expect(report.rejections).toEqual([]);
     // A member moving market and channel takes its rollups along.
     await db.orm.em.fork().execute("update members set country = 'GB', acquisition_channel = 'email' where id = ?", [members[5].id]);
-    await db.orm.em.fork().execute(
-      `insert into member_activity_days (member_id, day) select m.id, date '2024-01-01' + (abs(hashtext(m.id::text || g::text)) % 790) from members m, generate_series(1, 5) g
-       on conflict do nothing`,
-    );
+    // Activity days in three statements (later ones fill in days before and between earlier ones), one member-day
+    // at a time for a few, then some deleted.
+    for (const series of ['1, 3', '4, 6', '7, 8']) {
+      await db.orm.em.fork().execute(
+        `insert into member_activity_days (member_id, day)
+         select m.id, date '2024-01-01' + (abs(hashtext(m.id::text || g::text)) % 790) from members m, generate_series(${series}) g on conflict do nothing`,
+      );
+    }
+    for (const member of members.slice(0, 4)) {
+      for (const day of ['2025-06-15', '2025-06-14', '2025-07-01', '2025-06-16']) {
+        await db.orm.em.fork().execute('insert into member_activity_days (member_id, day) values (?, ?) on conflict do nothing', [member.id, day]);
+      }
+    }
+    await db.orm.em.fork().execute("delete from member_activity_days where abs(hashtext(member_id::text || day::text)) % 5 = 0");
   }, 300_000);
   afterAll(() => db.close());
 
@@ -132,8 +142,9 @@ describe(`growth rollups against the direct statements on random data (seed ${SE
         except select member_id, month, orders, gross, net from growth_member_months)`,
     );
     expect(differences).toEqual([]);
-    const [counts] = await em.execute<{ orders: string; months: string; firsts: string; cells: string; totals: string }[]>(
-      `select (select count(*) from orders) as orders, (select count(*) from growth_member_months) as months,
+    const [counts] = await em.execute<{ orders: string; months: string; firsts: string; cells: string; totals: string; activity: string; days: string }[]>(
+      `with activity as (select a.member_id, a.day, coalesce(lag(a.day) over (partition by a.member_id order by a.day), '-infinity'::date) as prev_day from member_activity_days a)
+       select (select count(*) from orders) as orders, (select count(*) from growth_member_months) as months,
               (select count(*) from members m join growth_members g on g.member_id = m.id
                 where g.joined_at = m.joined_at and g.country = m.country and g.acquisition_channel is not distinct from m.acquisition_channel
                   and g.first_order_at is not distinct from (select min(o.placed_at) from orders o where o.member_id = m.id)) as firsts,
@@ -143,11 +154,19 @@ describe(`growth rollups against the direct statements on random data (seed ${SE
               (select count(*) from (select month, country, acquisition_channel, sum(orders), sum(gross), sum(net) from growth_month_totals group by 1, 2, 3
                                      having sum(orders) <> 0 or sum(gross) <> 0 or sum(net) <> 0
                                      except select mm.month, g.country, coalesce(g.acquisition_channel, ''), sum(mm.orders), sum(mm.gross), sum(mm.net)
-                                     from growth_member_months mm join growth_members g on g.member_id = mm.member_id group by 1, 2, 3) x) as totals`,
+                                     from growth_member_months mm join growth_members g on g.member_id = mm.member_id group by 1, 2, 3) x) as totals,
+              (select count(*) from (
+                 (select day, prev_day, country, acquisition_channel, sum(members) from growth_activity_pairs group by 1, 2, 3, 4 having sum(members) <> 0
+                  except all select x.day, x.prev_day, g.country, coalesce(g.acquisition_channel, ''), count(*) from activity x join growth_members g on g.member_id = x.member_id group by 1, 2, 3, 4)
+                 union all
+                 (select x.day, x.prev_day, g.country, coalesce(g.acquisition_channel, ''), count(*) from activity x join growth_members g on g.member_id = x.member_id group by 1, 2, 3, 4
+                  except all select day, prev_day, country, acquisition_channel, sum(members) from growth_activity_pairs group by 1, 2, 3, 4 having sum(members) <> 0)) y) as activity,
+              (select count(*) from member_activity_days) as days`,
     );
     expect(Number(counts.orders)).toBeGreaterThan(120);
     expect(Number(counts.firsts)).toBe(46);
-    expect([counts.cells, counts.totals].map(Number)).toEqual([0, 0]);
+    expect([counts.cells, counts.totals, counts.activity].map(Number)).toEqual([0, 0, 0]);
+    expect(Number(counts.days)).toBeGreaterThan(100);
   });
 
   it('gives every growthMetrics number of the direct statements, for random periods and every filter', async () => {

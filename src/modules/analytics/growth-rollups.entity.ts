@@ -109,3 +109,25 @@ export class GrowthCohortCell {
   @Property({ type: 'int' })
   members!: number;
 }
+
+/** Active days as (day, the member's previous active day or -infinity), per country and channel ('' for none), over 8 shards. */
+@Entity({ tableName: 'growth_activity_pairs' })
+export class GrowthActivityPair {
+  @PrimaryKey({ type: 'date' })
+  day!: string;
+
+  @PrimaryKey({ type: 'date' })
+  prevDay!: string;
+
+  @PrimaryKey({ type: 'text' })
+  country!: string;
+
+  @PrimaryKey({ type: 'text' })
+  acquisitionChannel!: string;
+
+  @PrimaryKey({ type: 'smallint' })
+  shard!: number;
+
+  @Property({ type: 'int' })
+  members!: number;
+}

@@ -464,8 +464,8 @@ interface MemberWindows {
  * growthMetrics from the rollups the growth migration keeps by trigger (migrations/Migration20261204080000_growth_rollups.ts),
  * with the same definitions as DirectGrowthService: whole UTC months come from the rollups, and the part of a month
  * before a period edge that is not a month start is read from the orders themselves, so any [from, to) gives the
- * same numbers. Activation, cohorts, repeat purchases, churn and revenue read rollups; the sections that never
- * read orders (acquisition, referral, value, engagement) are the direct statements.
+ * same numbers. Activation, cohorts, repeat purchases, churn, revenue and engagement read rollups; acquisition,
+ * referral and value are the direct statements.
  */
 export class GrowthService extends DirectGrowthService {
   /** Retention and revenue share one scan of the members' running totals per request. */
@@ -590,6 +590,21 @@ export class GrowthService extends DirectGrowthService {
       highValueShare: ratio(windows.highValue, windows.spenders),
       highValueThresholdMinor: this.settings.highValueThresholdMinor,
     };
+  }
+
+  /** Member-days and distinct active members from the activity pairs (see the growth rollups migration). */
+  override async engagement(query: GrowthQuery): Promise<EngagementResult> {
+    const filter = memberFilter(query, 'p');
+    const period = daysStartingIn(query.from, query.to);
+    const month = mauDays(query.to);
+    const [row] = await this.read<{ member_days: string; mau: string }>(
+      `select coalesce(sum(p.members) filter (where p.day >= ?::date and p.day < ?::date), 0) as member_days,
+              coalesce(sum(p.members) filter (where p.day >= ?::date and p.day < ?::date and p.prev_day < ?::date), 0) as mau
+       from growth_activity_pairs p
+       where ((p.day >= ?::date and p.day < ?::date) or (p.day >= ?::date and p.day < ?::date))${filter.sql}`,
+      [period.first, period.end, month.first, month.end, month.first, period.first, period.end, month.first, month.end, ...filter.params],
+    );
+    return engagement(Number(row.member_days), period.days, Number(row.mau));
   }
 
   /**
