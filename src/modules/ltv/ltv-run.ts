@@ -127,16 +127,19 @@ export async function runLtv(em: EntityManager, options: LtvRunOptions): Promise
 }
 
 /**
- * Memory for each sort and hash of the run's statements (this transaction only): the RFM pass sorts the orders,
- * the scoring joins every member to the scored triplets and sorts the predicted values for the tier cut-offs.
+ * Settings for the run's transaction only. work_mem: memory for each sort and hash of its statements (the RFM pass
+ * sorts the orders, the scoring joins every member to the scored triplets and sorts the predicted values for the
+ * tier cut-offs). jit off: the statements are few and large, so the planner's costs call for JIT compilation with
+ * inlining and optimisation, which took longer than it saved (1.5 s for the webhook statement that finds no
+ * listener, measured at 100k members).
  */
-const RUN_WORK_MEM = '64MB';
+const RUN_SETTINGS = ["set local work_mem = '64MB'", 'set local jit = off'];
 
 async function score(tx: EntityManager, runId: string, startedAt: Date, options: LtvRunOptions): Promise<LtvRunRecord> {
   const digits = minorUnitDigits(options.baseCurrency);
   if (digits === undefined) throw new Error(`unknown base currency ${options.baseCurrency}`);
   const minorPerMajor = 10 ** digits;
-  await tx.execute(`set local work_mem = '${RUN_WORK_MEM}'`);
+  for (const setting of RUN_SETTINGS) await tx.execute(setting);
   const copy = await copyServed(tx);
 
   await buildRfmTable(tx, options.asOf, options.baseCurrency);
