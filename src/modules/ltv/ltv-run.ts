@@ -128,12 +128,15 @@ export async function runLtv(em: EntityManager, options: LtvRunOptions): Promise
 
 /**
  * Settings for the run's transaction only. work_mem: memory for each sort and hash of its statements (the RFM pass
- * sorts the orders, the scoring joins every member to the scored triplets and sorts the predicted values for the
- * tier cut-offs). jit off: the statements are few and large, so the planner's costs call for JIT compilation with
- * inlining and optimisation, which took longer than it saved (1.5 s for the webhook statement that finds no
- * listener, measured at 100k members).
+ * sorts the orders, the scoring hashes the scored triplets, 573k at 1M members, and sorts the predicted values for
+ * the tier cut-offs). No merge joins: the planner liked sorting every member by (x, t_x, T) to merge them with the
+ * triplets, which costs a sort and hands member_ltv its rows in random key order; hashing the triplets keeps the
+ * members in the order of ltv_rfm (by member id, as the RFM aggregate produced them), so the write-back walks
+ * member_ltv's primary key in order. jit off: the statements are few and large, so the planner's costs call for
+ * JIT compilation with inlining and optimisation, which took longer than it saved (1.5 s for the webhook
+ * statement that finds no listener, measured at 100k members).
  */
-const RUN_SETTINGS = ["set local work_mem = '64MB'", 'set local jit = off'];
+const RUN_SETTINGS = ["set local work_mem = '64MB'", 'set local enable_mergejoin = off', 'set local jit = off'];
 
 async function score(tx: EntityManager, runId: string, startedAt: Date, options: LtvRunOptions): Promise<LtvRunRecord> {
   const digits = minorUnitDigits(options.baseCurrency);
@@ -391,7 +394,7 @@ async function memberScoring(tx: EntityManager, gammaGamma: GammaGammaParams, bg
 /**
  * One pass over the members' scores: how many, that every member with orders found its triplet, that every figure
  * is finite (a BtydError otherwise, before anything is written), and the VIP, HIGH and MEDIUM cut-offs
- * (percentile_cont of the predicted value, rounded down as stored, over the members with orders).
+ * (percentile_cont of the predicted value, rounded down as stored, over the members with orders: one sort for the three).
  */
 async function checkScoresAndCut(
   tx: EntityManager,
@@ -400,24 +403,23 @@ async function checkScoresAndCut(
   params: BgNbdParams & GammaGammaParams,
 ): Promise<{ membersScored: number; thresholds: TierThresholds }> {
   const [vip, high, medium] = tierPercentileRanks(topShares);
-  const [row] = await tx.execute<{ members: string; missing: string; not_finite: string; vip: number | null; high: number | null; medium: number | null }[]>(
+  const [row] = await tx.execute<{ members: string; missing: string; not_finite: string; cuts: (number | null)[] | null }[]>(
     `select count(*) as members,
             count(*) filter (where not scored) as missing,
             count(*) filter (where not (abs(expected_order_value) < 'Infinity'::float8 and abs(predicted_minor) < 'Infinity'::float8
                                         and coalesce(abs(formula_minor), 0) < 'Infinity'::float8 and coalesce(abs(ltv_to_cac), 0) < 'Infinity'::float8)) as not_finite,
-            percentile_cont(?::float8) within group (order by floor(predicted_minor)) filter (where order_count > 0) as vip,
-            percentile_cont(?::float8) within group (order by floor(predicted_minor)) filter (where order_count > 0) as high,
-            percentile_cont(?::float8) within group (order by floor(predicted_minor)) filter (where order_count > 0) as medium
+            percentile_cont(array[?, ?, ?]::float8[]) within group (order by floor(predicted_minor)) filter (where order_count > 0) as cuts
      from (${scoring.sql}) scores`,
     [vip, high, medium, ...scoring.params],
   );
+  const [vipCut, highCut, mediumCut] = row.cuts ?? [null, null, null];
   if (Number(row.missing) > 0) throw new Error(`${row.missing} members with orders found no scored (x, t_x, T)`);
   if (Number(row.not_finite) > 0) throw new BtydError(`scores not finite for ${row.not_finite} member(s) under ${JSON.stringify(params)}`);
   const [vipShare, highShare, mediumShare] = topShares;
   const cut = (value: number | null, cumulativeShare: number) => (value === null || cumulativeShare <= 0 ? Infinity : value);
   return {
     membersScored: Number(row.members),
-    thresholds: { vip: cut(row.vip, vipShare), high: cut(row.high, vipShare + highShare), medium: cut(row.medium, vipShare + highShare + mediumShare) },
+    thresholds: { vip: cut(vipCut, vipShare), high: cut(highCut, vipShare + highShare), medium: cut(mediumCut, vipShare + highShare + mediumShare) },
   };
 }
 

@@ -98,6 +98,9 @@ left join lateral (
 export async function buildRfmTable(tx: EntityManager, asOf: Date, baseCurrency: string): Promise<void> {
   const [{ later }] = await tx.execute<{ later: boolean }[]>('select exists (select 1 from order_refunds where created_at > ?) as later', [asOf]);
   await tx.execute(rfmStatement(later), later ? [asOf, asOf, asOf, baseCurrency] : [asOf, asOf, baseCurrency]);
+  // Statistics for the statements that read it (a temporary table is never analysed on its own): without them the
+  // scoring sorted every member to merge-join the triplets instead of hashing the triplets.
+  await tx.execute(`analyze ${RFM_TABLE}`);
 }
 
 /** One row of ltv_rfm as read back. */
