@@ -51,6 +51,10 @@ orders_by_day as (
   from orders o
   ${laterRefunds ? 'left join later_refunds lr on lr.order_id = o.id' : ''}
   where o.placed_at <= ?::timestamptz
+  -- offset 0 keeps this a subquery of its own, so the scan hands the sort the three columns it needs (28 bytes a
+  -- row) instead of the five the net value is computed from: at 1M members the sort spilled half as much and the
+  -- statement took 31 s instead of 54 s
+  offset 0
 ),
 occasions as (
   select member_id, day, net_minor,
