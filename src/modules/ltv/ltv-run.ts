@@ -26,18 +26,21 @@ import { buildRfmTable, RFM_TABLE, RfmRow } from './rfm';
 import { enqueueLtvTierChanges, rememberLtvTiers } from '../webhooks/events';
 
 /*
- * The LTV run: RFM in SQL, the fits, scoring in batches, the scores written back in one statement.
+ * The LTV run: RFM in SQL, the fits, the closed forms once per distinct (x, t_x, T), every member scored and
+ * written back by set-based statements.
  *
  * One run at a time, on any number of replicas: the whole run is ONE transaction on one connection that first
  * takes a transaction-scoped PostgreSQL advisory lock (LTV_LOCK_KEY). A second run WAITS for the first to
  * finish, then runs (recomputeLtv); the nightly job only tries the lock and skips when another replica holds it.
- * Everything the run needs (its temporary tables, the cursor) lives on that one connection, so nothing awaits
- * a second connection inside the transaction (which would hang on the embedded PGlite).
+ * Everything the run needs (its temporary tables, its COPY streams) lives on that one connection, so nothing
+ * awaits a second connection inside the transaction (which would hang on the embedded PGlite).
  *
- * Memory: members are never loaded as entities. The fits read distinct weighted rows (see fitRows); the BG/NBD
- * closed forms are evaluated once per distinct (x, t_x, T) (scoreTriplets); every member is then scored and
- * written back by set-based statements inside the database (scoreMembers, writeMemberLtv). Process memory
- * grows with the distinct triplets, not with the members.
+ * Memory: members are never loaded as entities or rows. The fits read distinct weighted rows by COPY into typed
+ * arrays (fitColumns); the BG/NBD closed forms are evaluated once per distinct (x, t_x, T) and streamed back by
+ * COPY a chunk at a time (scoreTriplets); every member is then scored inside the database, twice by the same
+ * select (memberScoring): once for the checks and tier cut-offs, once by the insert that writes member_ltv.
+ * Process memory holds a few numbers per distinct row (about 30 MB at 1M members), not the members. The embedded
+ * database serves no COPY: there the same rows go by plain statements.
  *
  * Failure: data the models cannot describe (too few customers, nobody buying twice, uniformly random orders that
  * drive the fit to the edge of the parameter space, scores that are not finite) end in a BtydError; the run is
