@@ -196,7 +196,7 @@ export async function applyHistoryChunk(tx: EntityManager, settings: ApplySettin
                 + case when n.placed_at > ?::timestamptz and n.placed_at <= ?::timestamptz then n.base_amount_minor else 0 end as spend,
               p.first_placed
        from hio n join standing st on st.member_id = n.member_id left join prior p on p.member_id = n.member_id
-       window w as (partition by n.member_id order by n.placed_at, n.external_id)
+       window w as (partition by n.member_id order by n.placed_at, n.external_id collate "C")
      ), reached as (
        select s.*, (select max(l.rank) from hladder l where l.threshold <= s.spend) as reached_rank from steps s
      ), held as (

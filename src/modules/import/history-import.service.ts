@@ -215,10 +215,11 @@ export class HistoryImportService {
       timings.applyMs = performance.now() - started;
     } catch (error) {
       await staging.abort();
+      // The staged rows are dropped on the way out, but a failure to drop them must not hide why the import failed.
+      await dropStaged(this.em, importId).catch(() => undefined);
       throw error;
-    } finally {
-      await dropStaged(this.em, importId);
     }
+    await dropStaged(this.em, importId);
     return this.report.orders;
   }
 
