@@ -77,8 +77,6 @@ runCli(async () => {
       batchSize: args.batchSize,
       onProgress,
       earn: !args.historyOnly,
-      // PGlite behind its socket serves no COPY FROM STDIN: the staging rows go in as multi-row inserts there.
-      copy: !database.embedded,
     });
     const report = await service.importFiles(args.members, args.orders).finally(() => bar.stop());
     const names: Record<HistoryFile, string> = { members: basename(args.members), orders: basename(args.orders) };

@@ -115,7 +115,7 @@ describe('history import = recording the orders one by one', () => {
     await setUpProgramme(imported);
     await setUpProgramme(recorded);
 
-    const service = () => new HistoryImportService(imported.orm.em.fork(), imported.config, { now: new Date(), copy: imported.database.kind === 'postgresql', chunkOrders: 40 });
+    const service = () => new HistoryImportService(imported.orm.em.fork(), imported.config, { now: new Date(), chunkOrders: 40 });
     report = await service().importFiles(membersCsv(), ordersCsv());
 
     // The other database: the same members (imported without orders), then every order through the API.
@@ -220,7 +220,7 @@ describe('history import = recording the orders one by one', () => {
 
   it('changes nothing on a re-run: every order already present, no new ledger rows', async () => {
     const before = await snapshot(imported);
-    const again = await new HistoryImportService(imported.orm.em.fork(), imported.config, { now: new Date(), copy: imported.database.kind === 'postgresql' }).importFiles(membersCsv(), ordersCsv());
+    const again = await new HistoryImportService(imported.orm.em.fork(), imported.config, { now: new Date() }).importFiles(membersCsv(), ordersCsv());
     expect(again.orders).toEqual({ rows: orders.length, inserted: 0, alreadyPresent: orders.length, rejected: 0 });
     expect(again.tierChanges).toBe(0);
     expect(await snapshot(imported)).toEqual(before);

@@ -60,7 +60,7 @@ export interface ImportOptions {
   now?: Date;
   /** Orders earn points as recordOrder would (default); false imports them as history only (no ledger rows, no tier replay). */
   earn?: boolean;
-  /** COPY into the staging table (default); false uses multi-row inserts (the embedded database). */
+  /** COPY into the staging table where the server serves it (default: all but the embedded database); false uses multi-row inserts. */
   copy?: boolean;
   /** Staged orders applied per transaction (whole members; default DEFAULT_CHUNK_ORDERS). */
   chunkOrders?: number;

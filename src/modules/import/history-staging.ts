@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { EntityManager, PostgreSqlConnection } from '@mikro-orm/postgresql';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Writable } from 'node:stream';
+import { EMBEDDED_APPLICATION_NAME } from '../../db/sql';
 
 /*
  * Loads validated history orders into history_import_orders (the staging table), tagged with the import's id:
@@ -52,12 +53,21 @@ function copyLine(importId: string, row: StagedOrder): string {
 interface PgClient {
   query(stream: unknown): Writable;
   query(sql: string): Promise<unknown>;
+  connectionParameters?: { application_name?: string };
 }
 
-/** A COPY into the staging table on a connection of its own from the pool, or null when the server refuses COPY. */
+/**
+ * A COPY into the staging table on a connection of its own from the pool, or null on the embedded database: its
+ * socket server serves every client from one session and does not speak the COPY sub-protocol (a COPY FROM STDIN
+ * there loses the connection).
+ */
 async function openCopy(em: EntityManager, importId: string): Promise<StagingWriter | null> {
   const knex = (em.getConnection() as PostgreSqlConnection).getKnex();
   const client = (await knex.client.acquireConnection()) as PgClient;
+  if (client.connectionParameters?.application_name === EMBEDDED_APPLICATION_NAME) {
+    await knex.client.releaseConnection(client);
+    return null;
+  }
   let released = false;
   const release = async (error?: boolean) => {
     if (released) return;
@@ -131,7 +141,7 @@ function openInserts(em: EntityManager, importId: string): StagingWriter {
   };
 }
 
-/** COPY unless `copy` is false (the embedded database). */
+/** COPY where the server serves it (not the embedded database), unless `copy` is false. */
 export async function openStaging(em: EntityManager, importId: string, options: { copy: boolean }): Promise<StagingWriter> {
   if (options.copy) {
     const writer = await openCopy(em, importId);
