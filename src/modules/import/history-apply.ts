@@ -131,6 +131,8 @@ async function readChunk(tx: EntityManager, importId: string, range: ChunkRange)
   }
   if (skipped.length > 0) await tx.execute('delete from hio where member_id is null or existing_hash is not null');
   const [{ count }] = await tx.execute<{ count: number }[]>('select count(*)::int as count from hio');
+  // Temporary tables have no statistics until analysed: without them the planner takes 100k rows for a handful.
+  await tx.execute('analyze hio');
   return { outcome, count: Number(count) };
 }
 
@@ -158,6 +160,8 @@ export async function insertHistoryChunk(tx: EntityManager, importId: string, ba
 export async function applyHistoryChunk(tx: EntityManager, settings: ApplySettings, range: ChunkRange): Promise<ChunkOutcome> {
   const { importId, now, config } = settings;
   const run = <T = any>(sql: string, params: unknown[] = []) => tx.execute<T[]>(sql, params);
+  // Sorts and hashes of a 100k-order chunk stay in memory (the default 4MB spills them to disk).
+  await tx.execute("set local work_mem = '128MB'");
   const { outcome, count } = await readChunk(tx, importId, range);
   if (count === 0) return outcome;
 
@@ -173,6 +177,14 @@ export async function applyHistoryChunk(tx: EntityManager, settings: ApplySettin
   );
   await run('select count(*) from (select 1 from member_tiers where member_id in (select member_id from hio) order by member_id for update) locked');
 
+  // The ladder written into the statement (a handful of rungs; codes match /^[A-Z][A-Z0-9_]+$/, numbers are numbers):
+  // per-row lookups become CASE expressions instead of subqueries.
+  const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
+  const descending = [...settings.ladder].sort((left, right) => right.rank - left.rank);
+  const reachedRank = (spend: string) =>
+    `(case ${descending.map((tier) => `when ${spend} >= ${BigInt(tier.threshold)} then ${Number(tier.rank)}`).join(' ')} else ${Number(settings.ladder[0].rank)} end)`;
+  const byRank = (rank: string, value: (tier: ApplySettings['ladder'][number]) => string) =>
+    `(case ${rank} ${settings.ladder.map((tier) => `when ${Number(tier.rank)} then ${value(tier)}`).join(' ')} end)`;
   const ws = windowStart(now, config);
   const net = netBaseAmountSql('o');
   const netNew = netBaseAmountSql('n');
@@ -198,7 +210,7 @@ export async function applyHistoryChunk(tx: EntityManager, settings: ApplySettin
        from hio n join standing st on st.member_id = n.member_id left join prior p on p.member_id = n.member_id
        window w as (partition by n.member_id order by n.placed_at, n.external_id collate "C")
      ), reached as (
-       select s.*, (select max(l.rank) from hladder l where l.threshold <= s.spend) as reached_rank from steps s
+       select s.*, ${reachedRank('s.spend')} as reached_rank from steps s
      ), held as (
        select r.*,
               (r.rn = 1 and (r.first_placed is null or r.first_placed > r.placed_at)) as is_first,
@@ -207,9 +219,10 @@ export async function applyHistoryChunk(tx: EntityManager, settings: ApplySettin
               greatest(r.rank0, max(r.reached_rank) over (partition by r.member_id order by r.rn)) as rank_after
        from reached r
      )
-     select h.*, la.multiplier as tier_multiplier, la."multiplierText" as tier_multiplier_text, la.code as tier_after,
-            case when h.rank_before > h.rank0 then lb.code else h.stored_tier end as tier_before
-     from held h join hladder la on la.rank = h.rank_after left join hladder lb on lb.rank = h.rank_before`,
+     select h.*, ${byRank('h.rank_after', (tier) => `${tier.multiplier}::numeric`)} as tier_multiplier,
+            ${byRank('h.rank_after', (tier) => quote(tier.multiplierText))} as tier_multiplier_text, ${byRank('h.rank_after', (tier) => quote(tier.code))} as tier_after,
+            case when h.rank_before > h.rank0 then ${byRank('h.rank_before', (tier) => quote(tier.code))} else h.stored_tier end as tier_before
+     from held h`,
     [ws, now, config.returnWindowDays, ws, now, ws, now, now],
   );
 
@@ -253,17 +266,21 @@ export async function applyHistoryChunk(tx: EntityManager, settings: ApplySettin
      ) e`,
   );
 
+  await run('analyze hearn');
+
   // The orders, as recordOrder and refundOrder leave them.
   const orders = await run(
     `insert into orders (id, member_id, external_id, amount_minor, currency, base_amount_minor, base_currency, fx_rate, placed_at,
                          refunded_minor, status, points_earned, details, request_hash, created_at)
      select q.id, q.member_id, q.external_id, q.amount_minor, q.currency, q.base_amount_minor, ?, q.fx_rate, q.placed_at, q.refunded_minor,
-            ${STATUS_SQL('q')},
-            coalesce((select e.points from hearn e where e.order_id = q.id and e.currency = 'PTS' and e.points > 0), 0),
-            jsonb_build_object('earned', coalesce((select jsonb_object_agg(e.currency, jsonb_build_object('points', e.points::text, 'rules', e.applied))
-                                                   from hearn e where e.order_id = q.id and e.points > 0), '{}'::jsonb)),
-            q.request_hash, now()
-     from hseq q order by q.member_id, q.rn
+            ${STATUS_SQL('q')}, coalesce(e.pts, 0), jsonb_build_object('earned', coalesce(e.earned, '{}'::jsonb)), q.request_hash, now()
+     from hseq q
+     left join (
+       select order_id, sum(points) filter (where currency = 'PTS') as pts,
+              jsonb_object_agg(currency, jsonb_build_object('points', points::text, 'rules', applied)) as earned
+       from hearn where points > 0 group by order_id
+     ) e on e.order_id = q.id
+     order by q.member_id, q.rn
      on conflict (external_id) do nothing returning 1`,
     [config.baseCurrency],
   );
