@@ -50,10 +50,10 @@ describe('npm run import (the real CLI in a child process)', () => {
     expect(order).toEqual({ base: '5000', fx_rate: '0.9' });
     // Every member that ordered gets a tier row, as recordOrder gives it; co-2 moved cli-2 up to SILVER.
     expect(tier).toEqual([{ external_id: 'cli-1', tier_code: 'BRONZE' }, { external_id: 'cli-2', tier_code: 'SILVER' }]);
-    // co-1 (50.00 USD, long vested) posts 50 points; co-2 (444.44 USD within the return window) earns at SILVER's 1.25, pending.
+    // co-1 (50.00 USD) posts 50 points; co-2 (444.44 USD, 30 days ago: past the 14-day return window) earns at SILVER's 1.25.
     expect(earned).toEqual([
       { external_id: 'cli-1', kind: 'EARN', bucket: 'POSTED', amount: '50' },
-      { external_id: 'cli-2', kind: 'EARN', bucket: 'PENDING', amount: '555' },
+      { external_id: 'cli-2', kind: 'EARN', bucket: 'POSTED', amount: '555' },
     ]);
   });
 
