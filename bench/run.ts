@@ -12,8 +12,9 @@ import { earnBench } from './earn.bench';
 import { webhooksBench } from './webhooks.bench';
 import { ltvBench } from './ltv.bench';
 import { growthBench } from './growth.bench';
+import { importBench } from './import.bench';
 
-const BENCHES: Bench[] = [statusBench, redeemBench, earnBench, webhooksBench, ltvBench, growthBench];
+const BENCHES: Bench[] = [statusBench, redeemBench, earnBench, webhooksBench, ltvBench, growthBench, importBench];
 
 async function main(): Promise<number> {
   // Names are the arguments before the first --flag; a bench reads its own flags (e.g. ltv --members 1000000).

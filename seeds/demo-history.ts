@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Config } from '../src/config/config';
 import { minorUnitDigits } from '../src/money/currency';
 import { formatMoney } from '../src/money/money';
 import { HistoryImportService } from '../src/modules/import/history-import.service';
@@ -13,7 +14,7 @@ import { DEMO_RATES } from './demo-orders';
  * The demo programme's purchase history for the LTV models: a thousand members who joined over the last two
  * years, simulated from the models' own shape (BG/NBD purchases and dropout, Gamma-Gamma order values) with a fixed
  * seed, plus a dozen big spenders who went quiet months ago (the churn early warning's members at risk). Loaded in
- * bulk through the history import (imported orders earn no points), so the first LTV run, right after the seed,
+ * bulk through the history import as history only (`earn: false`: these orders earn no points), so the first LTV run, right after the seed,
  * fits on a real-looking population: members in every LTV tier and churn risk.
  */
 
@@ -116,7 +117,8 @@ export function demoHistoryPlan(now: Date): { members: HistoryMember[]; orders: 
  * Imports the history (idempotent: skipped when any history member exists, so a run on a later day adds
  * nothing). Its orders are in the demo currencies: a base currency the demo rates cannot reach gets none.
  */
-export async function seedDemoHistory(em: EntityManager, now: Date, baseCurrency: string): Promise<void> {
+export async function seedDemoHistory(em: EntityManager, now: Date, config: Config): Promise<void> {
+  const { baseCurrency } = config;
   if (!DEMO_RATES[baseCurrency]) return;
   const [{ seeded }] = await em.execute<{ seeded: boolean }[]>("select exists (select 1 from members where external_id like 'demo-h-%') as seeded");
   if (seeded) return;
@@ -135,7 +137,7 @@ export async function seedDemoHistory(em: EntityManager, now: Date, baseCurrency
       ['external_id,member_external_id,amount,currency,placed_at,refunded_amount',
         ...orders.map((o) => `${o.externalId},${o.memberExternalId},${o.amount},${o.currency},${o.placedAt.toISOString()},`)].join('\n'),
     );
-    const report = await new HistoryImportService(em, baseCurrency, { batchSize: 2000, now }).importFiles(membersPath, ordersPath);
+    const report = await new HistoryImportService(em, config, { batchSize: 2000, now, earn: false }).importFiles(membersPath, ordersPath);
     if (report.members.rejected + report.orders.rejected > 0) {
       throw new Error(`the demo history was refused in part: ${JSON.stringify(report.rejections.slice(0, 5))}`);
     }

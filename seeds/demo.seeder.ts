@@ -78,7 +78,7 @@ export async function seedDemoProgramme(em: EntityManager, now: Date = new Date(
   await seedDemoRewardsAndReferrals(em, inputs, now);
   const tail = await seedDemoGrowth(em, now);
   await seedDemoActivity(em, [...inputs, ...tail], now);
-  await seedDemoHistory(em, now, scope.config.baseCurrency);
+  await seedDemoHistory(em, now, scope.config);
 }
 
 /** Loads the demo programme; running it twice changes nothing. */

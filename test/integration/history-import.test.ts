@@ -47,18 +47,21 @@ describe('HistoryImportService', () => {
   afterAll(() => db.close());
 
   const run = (progress?: ImportProgress[]) =>
-    new HistoryImportService(db.orm.em.fork(), config.baseCurrency, { batchSize: 2, onProgress: (p) => progress?.push(p) }).importFiles(MEMBERS, ORDERS);
+    new HistoryImportService(db.orm.em.fork(), config, { batchSize: 2, earn: false, onProgress: (p) => progress?.push(p) }).importFiles(MEMBERS, ORDERS);
 
-  it('imports the valid rows, rejects the others with line numbers and reasons, and earns no points', async () => {
+  it('imports the valid rows, rejects the others with line numbers and reasons, and earns no points as history only', async () => {
     const progress: ImportProgress[] = [];
     const report = await run(progress);
     expect(report.members).toEqual({ rows: 9, inserted: 3, alreadyPresent: 0, rejected: 6 });
     expect(report.orders).toEqual({ rows: 12, inserted: 5, alreadyPresent: 0, rejected: 7 });
     expect(report.rejections).toEqual([...memberRejections, ...orderRejections]);
-    // Batches of 2 valid rows: progress after each, ending with the whole file read.
-    expect(progress.filter((p) => p.file === 'members').at(-1)).toMatchObject({ rows: 9 });
-    expect(progress.filter((p) => p.file === 'orders').at(-1)).toMatchObject({ rows: 12 });
-    for (const last of [progress.filter((p) => p.file === 'members').at(-1)!, progress.at(-1)!]) expect(last.bytesRead).toBe(last.totalBytes);
+    // Batches of 2 valid rows: progress after each, ending with the whole file read; then the staged orders applied.
+    const read = (file: string) => progress.filter((p) => p.file === file && p.phase === 'read');
+    expect(read('members').at(-1)).toMatchObject({ rows: 9 });
+    expect(read('orders').at(-1)).toMatchObject({ rows: 12 });
+    for (const last of [read('members').at(-1)!, read('orders').at(-1)!]) expect(last.bytesRead).toBe(last.totalBytes);
+    // The 6 orders that passed validation row by row were staged (then line 6's unknown member refused), in one chunk.
+    expect(progress.filter((p) => p.phase === 'apply')).toEqual([{ file: 'orders', phase: 'apply', rows: 6, bytesRead: 6, totalBytes: 6 }]);
 
     const em = db.orm.em.fork();
     const members = await em.execute(
@@ -117,7 +120,7 @@ describe('HistoryImportService', () => {
     const orders = join(directory, 'orders.csv');
     writeFileSync(members, 'external_id,email,country\nm-2,bo@example.com,AT\n');
     writeFileSync(orders, 'external_id,member_external_id,amount,currency,placed_at\no-4,m-2,51.00,USD,2024-08-01T12:00:00Z\n');
-    const report = await new HistoryImportService(db.orm.em.fork(), config.baseCurrency).importFiles(members, orders);
+    const report = await new HistoryImportService(db.orm.em.fork(), config, { earn: false }).importFiles(members, orders);
     expect(report.rejections).toEqual([
       { file: 'members', line: 2, reason: 'external_id m-2 is already present with other data' },
       { file: 'orders', line: 2, reason: 'external_id o-4 is already present with other data' },

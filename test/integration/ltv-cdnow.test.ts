@@ -57,7 +57,7 @@ describe('LTV on the raw CDNOW sample through the history import', () => {
         ...transactions.map((t) => `cdnow-line-${t.line},cdnow-${t.customer},${t.dollars},USD,${t.day}T12:00:00Z,`)].join('\n'),
     );
     const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
-    report = await new HistoryImportService(db.orm.em.fork(), 'USD').importFiles(join(folder, 'members.csv'), join(folder, 'orders.csv'));
+    report = await new HistoryImportService(db.orm.em.fork(), config).importFiles(join(folder, 'members.csv'), join(folder, 'orders.csv'));
     run = await runLtv(db.orm.em.fork(), { asOf: new Date('1997-09-30T23:59:59.999Z'), baseCurrency: 'USD', settings: config.ltv, waitForLock: true });
   });
   afterAll(async () => {

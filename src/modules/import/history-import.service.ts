@@ -1,21 +1,29 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
+import { performance } from 'node:perf_hooks';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { v7 as uuidv7 } from 'uuid';
+import type { Config } from '../../config/config';
+import { toBaseCurrency } from '../../money/fx';
 import { Member } from '../members/member.entity';
-import { Order } from '../orders/order.entity';
+import { orderWithinCapOrFail } from '../orders/order-cap';
 import { newReferralCode } from '../referrals/referral-code';
+import { applyHistoryChunk, insertHistoryChunk, loadApplySettings } from './history-apply';
 import {
-  columnPositions, MEMBER_COLUMNS, MemberRow, ORDER_COLUMNS, orderRequestHash, OrderRow, parseMemberRow, parseOrderRow,
-  RateHistory, RowRejection,
+  columnPositions, historyRefundHash, MEMBER_COLUMNS, MemberRow, ORDER_COLUMNS, parseMemberRow, parseOrderRow,
+  RateHistory, RowRejection, validatedRow,
 } from './history-rows';
+import { dropStaged, openStaging, StagedOrder, stagedChunks } from './history-staging';
 
 /*
  * Bootstraps a programme from history: members.csv, then orders.csv (see README, "Importing history").
- * Streams each file, validates row by row, and writes batches of multi-row
- * `insert ... on conflict do nothing`, each batch in its own transaction, so a re-run inserts nothing new
- * and reports the rows as already present. Imported orders earn NO points (no ledger transfers): the
- * history bootstraps tiers and LTV, not balances.
+ * Members: streamed, validated row by row, written in batches of multi-row `insert ... on conflict do nothing`.
+ * Orders: streamed and validated row by row (rejections keep their line numbers), converted to the base currency
+ * in process, COPYed into a staging table, then applied set-based in chunks of members, one transaction each
+ * (history-apply.ts): the same orders, ledger transfers, lots, balances and tier upgrades as recording the orders
+ * one by one through recordOrder (then refundOrder for their refunds), or, with `earn: false`, the orders alone
+ * (history for tiers and LTV, no points). A re-run inserts nothing new and reports the rows as already present.
  */
 
 export type HistoryFile = 'members' | 'orders';
@@ -35,18 +43,43 @@ export interface ImportReport {
   orders: FileReport;
   /** The rejected rows by file and line, up to MAX_LISTED_REJECTIONS (the counts above include all). */
   rejections: RejectedRow[];
+  /** Tier upgrades the orders' replay made (member_tier_changes rows). */
+  tierChanges: number;
 }
 
-export interface ImportProgress { file: HistoryFile; rows: number; bytesRead: number; totalBytes: number }
+/**
+ * Reading a file (`read`: bytesRead of totalBytes, rows read so far), then, for orders, applying the staged rows
+ * (`apply`: bytesRead and totalBytes count staged orders).
+ */
+export interface ImportProgress { file: HistoryFile; phase: 'read' | 'apply'; rows: number; bytesRead: number; totalBytes: number }
 
 export interface ImportOptions {
   batchSize?: number;
   onProgress?: (progress: ImportProgress) => void;
-  /** Times after this (plus the usual clock-skew tolerance) are rejected; empty joined_at means this. */
+  /** The import's clock: orders are recorded as of it. Times after it (plus the usual clock-skew tolerance) are rejected; empty joined_at means this. */
   now?: Date;
+  /** Orders earn points as recordOrder would (default); false imports them as history only (no ledger rows, no tier replay). */
+  earn?: boolean;
+  /** COPY into the staging table where the server serves it (default: all but the embedded database); false uses multi-row inserts. */
+  copy?: boolean;
+  /** Staged orders applied per transaction (whole members; default DEFAULT_CHUNK_ORDERS). */
+  chunkOrders?: number;
 }
 
+/** Where the time of the orders file went. */
+export interface ImportTimings {
+  /** Reading, validating and staging the orders. */
+  stageMs?: number;
+  stagedWith?: 'copy' | 'insert';
+  /** Applying the staged orders (earn rules, ledger, tiers). */
+  applyMs?: number;
+}
+
+/** The settings the import reads from Config. */
+export type HistoryImportConfig = Config;
+
 export const DEFAULT_BATCH_SIZE = 1_000;
+export const DEFAULT_CHUNK_ORDERS = 100_000;
 /** Rejections listed in the report; beyond this only counted, so a wrong file cannot fill memory. */
 export const MAX_LISTED_REJECTIONS = 10_000;
 
@@ -96,16 +129,19 @@ export async function insertMembers(tx: EntityManager, rows: MemberRow[], create
 export class HistoryImportService {
   private readonly batchSize: number;
   private readonly now: Date;
-  private readonly report: ImportReport = { members: emptyReport(), orders: emptyReport(), rejections: [] };
+  private readonly earn: boolean;
+  private readonly report: ImportReport = { members: emptyReport(), orders: emptyReport(), rejections: [], tierChanges: 0 };
+  readonly timings: ImportTimings = {};
 
   constructor(
     /** A fresh EntityManager fork per batch comes from this one. */
     private readonly em: EntityManager,
-    private readonly baseCurrency: string,
+    private readonly config: HistoryImportConfig,
     private readonly options: ImportOptions = {},
   ) {
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.now = options.now ?? new Date();
+    this.earn = options.earn ?? true;
   }
 
   /** Members first (orders refer to them), then orders. */
@@ -135,13 +171,55 @@ export class HistoryImportService {
   async importOrders(path: string): Promise<FileReport> {
     const rates = await this.loadRates();
     const seenIds = new Map<string, number>();
-    await this.readInBatches(path, 'orders', ORDER_COLUMNS, (row, positions, line) => {
-      const order = parseOrderRow(row, positions, this.now);
-      const earlier = seenIds.get(order.externalId);
-      if (earlier !== undefined) throw new RowRejection(`duplicate external_id in the file (first on line ${earlier})`);
-      seenIds.set(order.externalId, line);
-      return { order, converted: rates.convert(order.amount, order.placedAt) };
-    }, (batch) => this.writeOrders(batch));
+    const importId = uuidv7();
+    const staging = await openStaging(this.em, importId, { copy: this.options.copy ?? true });
+    const { maxOrderMinor } = this.config;
+    const timings: ImportTimings = this.timings;
+    let started = performance.now();
+    try {
+      await this.readInBatches(path, 'orders', ORDER_COLUMNS, (row, positions, line): StagedOrder => {
+        const order = parseOrderRow(row, positions, this.now);
+        const earlier = seenIds.get(order.externalId);
+        if (earlier !== undefined) throw new RowRejection(`duplicate external_id in the file (first on line ${earlier})`);
+        const { rate, text } = rates.rateAt(order.amount.currency, order.placedAt);
+        const base = toBaseCurrency(order.amount, this.config.baseCurrency, rate);
+        validatedRow(() => orderWithinCapOrFail(order.amount, base, maxOrderMinor, rate));
+        seenIds.set(order.externalId, line);
+        return {
+          line, id: uuidv7(), externalId: order.externalId, memberExternalId: order.memberExternalId, amountMinor: order.amount.minor,
+          currency: order.amount.currency, baseAmountMinor: base.minor, fxRate: text, placedAt: order.placedAt, refundedMinor: order.refundedMinor,
+          refundHash: order.refundedMinor > 0n ? historyRefundHash(order) : null,
+        };
+      }, async (batch) => {
+        await staging.write(batch.map((item) => item.row));
+      });
+      await staging.finish();
+      timings.stageMs = performance.now() - started;
+      timings.stagedWith = staging.method;
+      seenIds.clear();
+
+      started = performance.now();
+      const chunks = await stagedChunks(this.em, importId, this.options.chunkOrders ?? DEFAULT_CHUNK_ORDERS);
+      const total = chunks.reduce((sum, chunk) => sum + chunk.orders, 0);
+      const settings = this.earn ? await loadApplySettings(this.em.fork(), importId, this.now, this.config) : null;
+      let done = 0;
+      for (const chunk of chunks) {
+        const outcome = await this.em.fork().transactional((tx) => (settings ? applyHistoryChunk(tx, settings, chunk) : insertHistoryChunk(tx, importId, this.config.baseCurrency, chunk)));
+        this.report.orders.inserted += outcome.inserted;
+        this.report.orders.alreadyPresent += outcome.alreadyPresent;
+        this.report.tierChanges += outcome.tierChanges;
+        for (const rejection of outcome.rejected) this.reject('orders', rejection.line, rejection.reason);
+        done += chunk.orders;
+        this.options.onProgress?.({ file: 'orders', phase: 'apply', rows: done, bytesRead: done, totalBytes: total });
+      }
+      timings.applyMs = performance.now() - started;
+    } catch (error) {
+      await staging.abort();
+      // The staged rows are dropped on the way out, but a failure to drop them must not hide why the import failed.
+      await dropStaged(this.em, importId).catch(() => undefined);
+      throw error;
+    }
+    await dropStaged(this.em, importId);
     return this.report.orders;
   }
 
@@ -163,7 +241,7 @@ export class HistoryImportService {
     const rows = await this.em.fork().execute<{ currency: string; rate: string; effective_ms: string }[]>(
       'select currency, rate::text as rate, (extract(epoch from effective_at) * 1000)::bigint::text as effective_ms from exchange_rates',
     );
-    return new RateHistory(this.baseCurrency, rows.map((row) => ({ currency: row.currency, rate: row.rate, effectiveAt: new Date(Number(row.effective_ms)) })));
+    return new RateHistory(this.config.baseCurrency, rows.map((row) => ({ currency: row.currency, rate: row.rate, effectiveAt: new Date(Number(row.effective_ms)) })));
   }
 
   /**
@@ -183,7 +261,7 @@ export class HistoryImportService {
     const report = this.report[file];
     let positions: Map<string, number> | undefined;
     let batch: Parsed<T>[] = [];
-    const progress = () => this.options.onProgress?.({ file, rows: report.rows, bytesRead: stream.bytesRead, totalBytes });
+    const progress = () => this.options.onProgress?.({ file, phase: 'read', rows: report.rows, bytesRead: stream.bytesRead, totalBytes });
     try {
       for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
         if (!positions) {
@@ -234,51 +312,6 @@ export class HistoryImportService {
       else if (outcomes.existing.get(externalId) === row.hash) this.report.members.alreadyPresent += 1;
       else if (outcomes.existing.has(externalId)) this.reject('members', line, `external_id ${externalId} is already present with other data`);
       else this.reject('members', line, `email ${row.enrollment.email} already belongs to another member`);
-    }
-  }
-
-  private async writeOrders(batch: Parsed<{ order: OrderRow; converted: ReturnType<RateHistory['convert']> }>[]): Promise<void> {
-    const outcomes = await this.em.fork().transactional(async (tx) => {
-      const members = new Map<string, string>();
-      const memberRows = await tx.execute<{ id: string; external_id: string }[]>(
-        'select id, external_id from members where external_id in (?)',
-        [[...new Set(batch.map((item) => item.row.order.memberExternalId))]],
-      );
-      for (const row of memberRows) members.set(row.external_id, row.id);
-      const known = batch.filter((item) => members.has(item.row.order.memberExternalId));
-      const hashes = new Map(known.map((item) => [item.row.order.externalId, orderRequestHash(members.get(item.row.order.memberExternalId)!, item.row.order)]));
-      const inserted = new Set<string>();
-      if (known.length > 0) {
-        const createdAt = new Date();
-        const values = known.flatMap(({ row: { order, converted } }) => [
-          new Order().id, members.get(order.memberExternalId)!, order.externalId, order.amount.minor.toString(), order.amount.currency,
-          converted.base.minor.toString(), converted.base.currency, converted.fxRate, order.placedAt, order.refundedMinor.toString(),
-          order.status, 0, JSON.stringify({ imported: true }), hashes.get(order.externalId)!, createdAt,
-        ]);
-        const rows = await tx.execute<{ external_id: string }[]>(
-          `insert into orders (id, member_id, external_id, amount_minor, currency, base_amount_minor, base_currency, fx_rate, placed_at,
-                               refunded_minor, status, points_earned, details, request_hash, created_at)
-           values ${placeholders(15, known.length)} on conflict (external_id) do nothing returning external_id`,
-          values,
-        );
-        for (const row of rows) inserted.add(row.external_id);
-      }
-      const existing = new Map<string, string>();
-      const skipped = known.filter((item) => !inserted.has(item.row.order.externalId));
-      if (skipped.length > 0) {
-        const rows = await tx.execute<{ external_id: string; request_hash: string }[]>(
-          'select external_id, request_hash from orders where external_id in (?)',
-          [skipped.map((item) => item.row.order.externalId)],
-        );
-        for (const row of rows) existing.set(row.external_id, row.request_hash);
-      }
-      return { members, hashes, inserted, existing };
-    });
-    for (const { line, row: { order } } of batch) {
-      if (!outcomes.members.has(order.memberExternalId)) this.reject('orders', line, `unknown member ${order.memberExternalId}`);
-      else if (outcomes.inserted.has(order.externalId)) this.report.orders.inserted += 1;
-      else if (outcomes.existing.get(order.externalId) === outcomes.hashes.get(order.externalId)) this.report.orders.alreadyPresent += 1;
-      else this.reject('orders', line, `external_id ${order.externalId} is already present with other data`);
     }
   }
 }

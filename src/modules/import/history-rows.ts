@@ -65,11 +65,11 @@ function timeOrReject(value: string, column: string, now: Date): Date {
   if (!TIMESTAMP.test(value) || Number.isNaN(time.getTime())) {
     throw new RowRejection(`${column}: "${value}" is not an ISO 8601 time with a zone, such as 2024-03-01T12:00:00Z`);
   }
-  return validated(() => pastTimeOrFail(time, column, now));
+  return validatedRow(() => pastTimeOrFail(time, column, now));
 }
 
 /** Runs a shared validator and turns its BAD_USER_INPUT into a row rejection with the same message. */
-function validated<T>(check: () => T): T {
+export function validatedRow<T>(check: () => T): T {
   try {
     return check();
   } catch (error) {
@@ -94,7 +94,7 @@ export function parseMemberRow(row: string[], positions: Map<string, number>, no
     throw new RowRejection('acquisition_cost and acquisition_cost_currency are given together or not at all');
   }
   const joinedAt = fields.joined_at === null ? null : timeOrReject(fields.joined_at, 'joined_at', now);
-  const enrollment = validated(() =>
+  const enrollment = validatedRow(() =>
     normaliseEnrollment(
       {
         externalId: fields.external_id!,
@@ -123,11 +123,11 @@ export interface OrderRow {
 
 export function parseOrderRow(row: string[], positions: Map<string, number>, now: Date): OrderRow {
   const fields = fieldsOf(row, positions, ORDER_COLUMNS);
-  const externalId = validated(() => externalIdOrFail(fields.external_id!, 'external_id'));
-  const memberExternalId = validated(() => externalIdOrFail(fields.member_external_id!, 'member_external_id'));
-  const amount = validated(() => parseMoney(fields.amount!, fields.currency!, 'amount'));
+  const externalId = validatedRow(() => externalIdOrFail(fields.external_id!, 'external_id'));
+  const memberExternalId = validatedRow(() => externalIdOrFail(fields.member_external_id!, 'member_external_id'));
+  const amount = validatedRow(() => parseMoney(fields.amount!, fields.currency!, 'amount'));
   const placedAt = timeOrReject(fields.placed_at!, 'placed_at', now);
-  const refundedMinor = fields.refunded_amount === null ? 0n : validated(() => parseMoney(fields.refunded_amount!, amount.currency, 'refunded', { allowZero: true })).minor;
+  const refundedMinor = fields.refunded_amount === null ? 0n : validatedRow(() => parseMoney(fields.refunded_amount!, amount.currency, 'refunded', { allowZero: true })).minor;
   if (refundedMinor > amount.minor) throw new RowRejection('refunded_amount: exceeds the amount');
   const status = refundedMinor === 0n ? OrderStatus.PAID : refundedMinor === amount.minor ? OrderStatus.REFUNDED : OrderStatus.PARTIALLY_REFUNDED;
   return { externalId, memberExternalId, amount, placedAt, refundedMinor, status };
@@ -136,6 +136,14 @@ export function parseOrderRow(row: string[], positions: Map<string, number>, now
 /** The hash recordOrder stores for the same order, so a later recordOrder of an imported order is a replay. */
 export function orderRequestHash(memberId: string, order: OrderRow): string {
   return requestHash([memberId, order.externalId, order.amount.minor, order.amount.currency, order.placedAt]);
+}
+
+/** The refund id under which an imported order's refunded amount is recorded (one refund per order). */
+export const historyRefundId = (orderExternalId: string): string => `history:${orderExternalId}`;
+
+/** The hash refundOrder stores for that refund (requestHash([orderExternalId, refundId, amount, currency])). */
+export function historyRefundHash(order: OrderRow): string {
+  return requestHash([order.externalId, historyRefundId(order.externalId), order.refundedMinor, order.amount.currency]);
 }
 
 /**
