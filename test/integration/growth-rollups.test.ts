@@ -107,7 +107,7 @@ describe(`growth rollups against the direct statements on random data (seed ${SE
     }
     writeFileSync(join(dir, 'members.csv'), memberLines.join('\n') + '\n');
     writeFileSync(join(dir, 'orders.csv'), orderLines.join('\n') + '\n');
-    const report = await new HistoryImportService(db.orm.em.fork(), config.baseCurrency, { batchSize: 50, now: new Date('2026-06-01T00:00:00Z') }).importFiles(
+    const report = await new HistoryImportService(db.orm.em.fork(), config, { batchSize: 50, now: new Date('2026-06-01T00:00:00Z') }).importFiles(
       join(dir, 'members.csv'),
       join(dir, 'orders.csv'),
     );
