@@ -4,13 +4,21 @@ import { Notifications } from '@mantine/notifications';
 import { useTranslation } from 'react-i18next';
 import { setToken } from './api';
 import { isRightToLeft, LANGUAGES, Language, setLanguage } from './i18n';
-import { hrefFor, Route, useRoute } from './route';
+import { ADMIN_PAGES, hrefFor, Route, useRoute } from './route';
 import { clearSession, loadSession, saveSession, Session, takeTokenFromHash } from './session';
 import { SignIn } from './pages/SignIn';
 import { MembersPage } from './pages/MembersPage';
 import { MemberPage } from './pages/MemberPage';
 import { AtRiskPage } from './pages/AtRiskPage';
 import { TiersPage } from './pages/TiersPage';
+import { PerksPage } from './pages/PerksPage';
+import { EarningRulesPage } from './pages/EarningRulesPage';
+import { RewardsPage } from './pages/RewardsPage';
+import { ExchangeRatesPage } from './pages/ExchangeRatesPage';
+import { PointsCurrenciesPage } from './pages/PointsCurrenciesPage';
+import { LtvPage } from './pages/LtvPage';
+import { WebhooksPage } from './pages/WebhooksPage';
+import { AuditPage } from './pages/AuditPage';
 
 // ECharts loads only when the growth dashboard opens.
 const GrowthPage = lazy(() => import('./pages/GrowthPage').then((module) => ({ default: module.GrowthPage })));
@@ -86,10 +94,18 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
     { route: { page: 'members' }, label: t('nav.members') },
     { route: { page: 'atRisk' }, label: t('nav.atRisk') },
     { route: { page: 'growth' }, label: t('nav.growth'), admin: true },
+    { route: { page: 'ltv' }, label: t('nav.ltv'), admin: true },
     { route: { page: 'tiers' }, label: t('nav.tiers'), admin: true },
+    { route: { page: 'perks' }, label: t('nav.perks'), admin: true },
+    { route: { page: 'earningRules' }, label: t('nav.earningRules'), admin: true },
+    { route: { page: 'rewards' }, label: t('nav.rewards'), admin: true },
+    { route: { page: 'exchangeRates' }, label: t('nav.exchangeRates'), admin: true },
+    { route: { page: 'pointsCurrencies' }, label: t('nav.pointsCurrencies'), admin: true },
+    { route: { page: 'webhooks' }, label: t('nav.webhooks'), admin: true },
+    { route: { page: 'audit' }, label: t('nav.audit'), admin: true },
   ];
   const visible = links.filter((link) => !link.admin || session.role === 'admin');
-  const adminOnly = route.page === 'growth' || route.page === 'tiers';
+  const adminOnly = ADMIN_PAGES.includes(route.page);
   return (
     <AppShell header={{ height: 60 }} navbar={{ width: 220, breakpoint: 'sm' }} padding="md">
       <AppShell.Header>
@@ -127,6 +143,22 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
           </Suspense>
         ) : route.page === 'tiers' ? (
           <TiersPage />
+        ) : route.page === 'perks' ? (
+          <PerksPage />
+        ) : route.page === 'earningRules' ? (
+          <EarningRulesPage />
+        ) : route.page === 'rewards' ? (
+          <RewardsPage />
+        ) : route.page === 'exchangeRates' ? (
+          <ExchangeRatesPage />
+        ) : route.page === 'pointsCurrencies' ? (
+          <PointsCurrenciesPage />
+        ) : route.page === 'ltv' ? (
+          <LtvPage />
+        ) : route.page === 'webhooks' ? (
+          <WebhooksPage />
+        ) : route.page === 'audit' ? (
+          <AuditPage />
         ) : (
           <MembersPage />
         )}
