@@ -11,17 +11,25 @@ import { MembersPage } from './pages/MembersPage';
 import { MemberPage } from './pages/MemberPage';
 import { AtRiskPage } from './pages/AtRiskPage';
 import { TiersPage } from './pages/TiersPage';
-import { PerksPage } from './pages/PerksPage';
-import { EarningRulesPage } from './pages/EarningRulesPage';
-import { RewardsPage } from './pages/RewardsPage';
-import { ExchangeRatesPage } from './pages/ExchangeRatesPage';
-import { PointsCurrenciesPage } from './pages/PointsCurrenciesPage';
-import { LtvPage } from './pages/LtvPage';
-import { WebhooksPage } from './pages/WebhooksPage';
-import { AuditPage } from './pages/AuditPage';
 
 // ECharts loads only when the growth dashboard opens.
 const GrowthPage = lazy(() => import('./pages/GrowthPage').then((module) => ({ default: module.GrowthPage })));
+// The programme pages load when an admin opens one, so support's first load stays small.
+const PerksPage = lazy(() => import('./pages/PerksPage').then((module) => ({ default: module.PerksPage })));
+const EarningRulesPage = lazy(() => import('./pages/EarningRulesPage').then((module) => ({ default: module.EarningRulesPage })));
+const RewardsPage = lazy(() => import('./pages/RewardsPage').then((module) => ({ default: module.RewardsPage })));
+const ExchangeRatesPage = lazy(() => import('./pages/ExchangeRatesPage').then((module) => ({ default: module.ExchangeRatesPage })));
+const PointsCurrenciesPage = lazy(() => import('./pages/PointsCurrenciesPage').then((module) => ({ default: module.PointsCurrenciesPage })));
+const LtvPage = lazy(() => import('./pages/LtvPage').then((module) => ({ default: module.LtvPage })));
+const WebhooksPage = lazy(() => import('./pages/WebhooksPage').then((module) => ({ default: module.WebhooksPage })));
+const AuditPage = lazy(() => import('./pages/AuditPage').then((module) => ({ default: module.AuditPage })));
+
+/** Darker error and dimmed text than Mantine's defaults, so field errors and hints meet WCAG AA contrast. */
+const contrastVariables = () => ({
+  variables: {},
+  light: { '--mantine-color-error': 'var(--mantine-color-red-9)', '--mantine-color-dimmed': 'var(--mantine-color-gray-7)' },
+  dark: {},
+});
 
 function initialSession(): Session | null {
   const fromHash = takeTokenFromHash(window.location, window.history);
@@ -35,7 +43,7 @@ export function App() {
   const { i18n } = useTranslation();
   return (
     <DirectionProvider initialDirection={isRightToLeft(i18n.language) ? 'rtl' : 'ltr'}>
-      <MantineProvider theme={{ primaryShade: 9 }}>
+      <MantineProvider theme={{ primaryShade: 9 }} cssVariablesResolver={contrastVariables}>
         <Notifications />
         <DirectionSync />
         {session ? (
@@ -131,6 +139,7 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
         </Stack>
       </AppShell.Navbar>
       <AppShell.Main>
+        <Suspense fallback={<Text>{t('app.loading')}</Text>}>
         {!isStaff(session.role) || (adminOnly && session.role !== 'admin') ? (
           <MembersPage />
         ) : route.page === 'member' ? (
@@ -162,6 +171,7 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
         ) : (
           <MembersPage />
         )}
+        </Suspense>
       </AppShell.Main>
     </AppShell>
   );

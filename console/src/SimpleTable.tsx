@@ -6,7 +6,7 @@ import { TableHead } from './TableHead';
 /** A table of rows of cells under column labels; "nothing here yet" when empty. */
 export function SimpleTable({ labels, rows, testId, caption }: { labels: string[]; rows: { key: string; cells: ReactNode[] }[]; testId?: string; caption?: string }) {
   const { t } = useTranslation();
-  if (rows.length === 0) return <Text c="dimmed">{t('app.none')}</Text>;
+  if (rows.length === 0) return <Text>{t('app.none')}</Text>;
   return (
     <Table.ScrollContainer minWidth={500}>
       <Table striped data-testid={testId}>

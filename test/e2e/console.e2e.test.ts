@@ -129,6 +129,7 @@ describe('the web console in a browser', () => {
     // An admin page's address shows the members list to support.
     await page.goto(`${server.url}/console#/earning-rules`);
     await page.getByRole('heading', { name: 'Members' }).waitFor();
+    await page.getByLabel('Search by email, external id or referral code').fill('demo-jp-1');
     await page.getByRole('link', { name: 'demo-jp-1', exact: true }).first().click();
     for (const section of ['Orders and refunds', 'Open holds', 'Referrals', 'Reward redemptions', 'Audit trail']) await page.getByRole('heading', { name: section }).waitFor();
     // Opening the member was a support read: it is in the member's audit trail.

@@ -94,7 +94,7 @@ export function EarningRulesPage() {
               cells: [
                 rule.code,
                 rule.name,
-                <Badge variant="light" color={state === 'live' || state === 'standing' ? 'green' : state === 'scheduled' ? 'blue' : 'gray'}>{t(`rules.states.${state}`)}</Badge>,
+                <Badge variant="filled" color={state === 'live' || state === 'standing' ? 'green' : state === 'scheduled' ? 'blue' : 'gray'}>{t(`rules.states.${state}`)}</Badge>,
                 rule.startsAt || rule.endsAt ? `${formatDateTime(rule.startsAt, locale)} – ${formatDateTime(rule.endsAt, locale)}` : '—',
                 rule.markets?.join(', ') ?? t('rules.allMarkets'),
                 [rule.multiplier ? `×${rule.multiplier}` : null, rule.bonusPoints ? `+${rule.bonusPoints} ${rule.currency}` : null, rule.firstOrderOnly ? t('rules.firstOrderOnly') : null].filter(Boolean).join(' · '),
@@ -114,7 +114,7 @@ export function EarningRulesPage() {
           })}
         />
       )}
-      <Modal opened={editing !== null} onClose={() => setEditing(null)} title={creating ? t('rules.new') : t('rules.edit')} size="lg">
+      <Modal opened={editing !== null} onClose={() => setEditing(null)} closeButtonProps={{ 'aria-label': t('app.close') }} title={creating ? t('rules.new') : t('rules.edit')} size="lg">
         {editing !== null && (
           <ConfigForm
             testId="earning-rule-form"

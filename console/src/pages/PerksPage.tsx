@@ -105,7 +105,7 @@ export function PerksPage() {
           />
         </Card>
       </SimpleGrid>
-      <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing === 'new' ? t('perks.new') : t('perks.edit')}>
+      <Modal opened={editing !== null} onClose={() => setEditing(null)} closeButtonProps={{ 'aria-label': t('app.close') }} title={editing === 'new' ? t('perks.new') : t('perks.edit')}>
         {editing !== null && (
           <ConfigForm
             testId="perk-form"

@@ -89,7 +89,7 @@ export function RewardsPage() {
           }))}
         />
       )}
-      <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing === 'new' ? t('rewards.new') : t('rewards.edit')}>
+      <Modal opened={editing !== null} onClose={() => setEditing(null)} closeButtonProps={{ 'aria-label': t('app.close') }} title={editing === 'new' ? t('rewards.new') : t('rewards.edit')}>
         {editing === 'new' ? (
           <ConfigForm
             testId="reward-form"
