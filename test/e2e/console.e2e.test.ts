@@ -134,6 +134,8 @@ describe('the web console in a browser', () => {
     for (const section of ['Orders and refunds', 'Open holds', 'Referrals', 'Reward redemptions', 'Audit trail']) await page.getByRole('heading', { name: section }).waitFor();
     // Opening the member was a support read: it is in the member's audit trail.
     await page.getByTestId('member-audit').getByRole('row').filter({ hasText: 'member.read' }).first().waitFor();
+    await page.getByRole('heading', { name: 'Orders and refunds' }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(DOCS, 'console-member-activity.png'), fullPage: false });
     await page.context().close();
   });
 

@@ -70,7 +70,7 @@ export function EarningRulesPage() {
   ];
   const end = async (rule: Rule) => {
     await request(END, { id: rule.id });
-    notifications.show({ message: t('rules.ended', { code: rule.code }) });
+    notifications.show({ message: t('rules.ended', { code: rule.code, closeButtonProps: { 'aria-label': t('app.close') } }) });
     await load();
   };
   const now = new Date();
@@ -94,7 +94,7 @@ export function EarningRulesPage() {
               cells: [
                 rule.code,
                 rule.name,
-                <Badge variant="filled" color={state === 'live' || state === 'standing' ? 'green' : state === 'scheduled' ? 'blue' : 'gray'}>{t(`rules.states.${state}`)}</Badge>,
+                <Badge variant="light" color="dark">{t(`rules.states.${state}`)}</Badge>,
                 rule.startsAt || rule.endsAt ? `${formatDateTime(rule.startsAt, locale)} – ${formatDateTime(rule.endsAt, locale)}` : '—',
                 rule.markets?.join(', ') ?? t('rules.allMarkets'),
                 [rule.multiplier ? `×${rule.multiplier}` : null, rule.bonusPoints ? `+${rule.bonusPoints} ${rule.currency}` : null, rule.firstOrderOnly ? t('rules.firstOrderOnly') : null].filter(Boolean).join(' · '),
@@ -129,7 +129,7 @@ export function EarningRulesPage() {
             }}
             onSaved={() => {
               setEditing(null);
-              notifications.show({ message: t('app.saved') });
+              notifications.show({ message: t('app.saved'), closeButtonProps: { 'aria-label': t('app.close') } });
               void load();
             }}
           />

@@ -97,7 +97,7 @@ export function ExchangeRatesPage() {
             }}
             save={(input) => request(SET_RATE, input)}
             onSaved={() => {
-              notifications.show({ message: t('app.saved') });
+              notifications.show({ message: t('app.saved'), closeButtonProps: { 'aria-label': t('app.close') } });
               setFormKey((key) => key + 1);
               void load();
             }}

@@ -98,7 +98,7 @@ export function LtvPage() {
             cells: [
               formatDateTime(runRow.startedAt, locale),
               formatDate(runRow.asOf, locale),
-              <Badge variant="filled" color={runRow.status === 'FAILED' ? 'red' : runRow.status === 'RUNNING' ? 'blue' : 'green'}>{t(`ltv.statuses.${runRow.status}`)}</Badge>,
+              <Badge variant="light" color="dark">{t(`ltv.statuses.${runRow.status}`)}</Badge>,
               formatNumber(runRow.membersScored, locale),
               runRow.error ?? '',
             ],

@@ -88,7 +88,7 @@ export function MemberSections({ memberId, version }: { memberId: string; versio
             cells: [
               formatDateTime(node.createdAt, locale),
               node.referee ? <Anchor href={hrefFor({ page: 'member', id: node.referee.id })}>{`${node.referee.externalId} · ${node.referee.email}`}</Anchor> : '—',
-              <Badge variant="filled" color={node.status === 'REJECTED' ? 'red' : node.status === 'QUALIFIED' ? 'green' : 'blue'}>{t(`referralStatus.${node.status}`)}</Badge>,
+              <Badge variant="light" color="dark">{t(`referralStatus.${node.status}`)}</Badge>,
               node.rejectionReason ? t(`rejection.${node.rejectionReason}`, { defaultValue: node.rejectionReason }) : '',
             ],
           }))}

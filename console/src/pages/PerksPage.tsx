@@ -38,7 +38,7 @@ export function PerksPage() {
     void load();
   }, [load]);
   const saved = () => {
-    notifications.show({ message: t('app.saved') });
+    notifications.show({ message: t('app.saved'), closeButtonProps: { 'aria-label': t('app.close') } });
     void load();
   };
   const priorities = (['PRIORITY', 'DEDICATED'] as const).map((value) => ({ value, label: t(`priority.${value}`) }));

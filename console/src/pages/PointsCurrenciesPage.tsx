@@ -76,7 +76,7 @@ export function PointsCurrenciesPage() {
             }}
             save={(input) => request(CREATE, { input })}
             onSaved={() => {
-              notifications.show({ message: t('app.saved') });
+              notifications.show({ message: t('app.saved'), closeButtonProps: { 'aria-label': t('app.close') } });
               setFormKey((key) => key + 1);
               void load();
             }}

@@ -52,7 +52,7 @@ export function RewardsPage() {
   }, [load]);
   const saved = () => {
     setEditing(null);
-    notifications.show({ message: t('app.saved') });
+    notifications.show({ message: t('app.saved'), closeButtonProps: { 'aria-label': t('app.close') } });
     void load();
   };
   const kinds = (['PRODUCT', 'FIXED_DISCOUNT', 'PERCENT_DISCOUNT', 'FREE_SHIPPING'] as const).map((value) => ({ value, label: t(`rewards.kinds.${value}`) }));

@@ -113,7 +113,7 @@ export function WebhooksPage() {
               cells: [
                 formatDateTime(node.createdAt, locale),
                 node.eventType,
-                <Badge variant="filled" color={node.status === 'FAILED' ? 'red' : node.status === 'PENDING' ? 'blue' : 'green'}>{t(`webhooks.statuses.${node.status}`)}</Badge>,
+                <Badge variant="light" color="dark">{t(`webhooks.statuses.${node.status}`)}</Badge>,
                 node.attempts,
                 node.lastStatusCode ?? '—',
                 formatDateTime(node.nextAttemptAt, locale),
