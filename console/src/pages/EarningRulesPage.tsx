@@ -70,7 +70,7 @@ export function EarningRulesPage() {
   ];
   const end = async (rule: Rule) => {
     await request(END, { id: rule.id });
-    notifications.show({ message: t('rules.ended', { code: rule.code, closeButtonProps: { 'aria-label': t('app.close') } }) });
+    notifications.show({ message: t('rules.ended', { code: rule.code }), closeButtonProps: { 'aria-label': t('app.close') } });
     await load();
   };
   const now = new Date();
