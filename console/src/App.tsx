@@ -4,7 +4,7 @@ import { Notifications } from '@mantine/notifications';
 import { useTranslation } from 'react-i18next';
 import { setToken } from './api';
 import { isRightToLeft, LANGUAGES, Language, setLanguage } from './i18n';
-import { hrefFor, Route, useRoute } from './route';
+import { ADMIN_PAGES, hrefFor, Route, useRoute } from './route';
 import { clearSession, loadSession, saveSession, Session, takeTokenFromHash } from './session';
 import { SignIn } from './pages/SignIn';
 import { MembersPage } from './pages/MembersPage';
@@ -14,6 +14,22 @@ import { TiersPage } from './pages/TiersPage';
 
 // ECharts loads only when the growth dashboard opens.
 const GrowthPage = lazy(() => import('./pages/GrowthPage').then((module) => ({ default: module.GrowthPage })));
+// The programme pages load when an admin opens one, so support's first load stays small.
+const PerksPage = lazy(() => import('./pages/PerksPage').then((module) => ({ default: module.PerksPage })));
+const EarningRulesPage = lazy(() => import('./pages/EarningRulesPage').then((module) => ({ default: module.EarningRulesPage })));
+const RewardsPage = lazy(() => import('./pages/RewardsPage').then((module) => ({ default: module.RewardsPage })));
+const ExchangeRatesPage = lazy(() => import('./pages/ExchangeRatesPage').then((module) => ({ default: module.ExchangeRatesPage })));
+const PointsCurrenciesPage = lazy(() => import('./pages/PointsCurrenciesPage').then((module) => ({ default: module.PointsCurrenciesPage })));
+const LtvPage = lazy(() => import('./pages/LtvPage').then((module) => ({ default: module.LtvPage })));
+const WebhooksPage = lazy(() => import('./pages/WebhooksPage').then((module) => ({ default: module.WebhooksPage })));
+const AuditPage = lazy(() => import('./pages/AuditPage').then((module) => ({ default: module.AuditPage })));
+
+/** Darker error and dimmed text than Mantine's defaults, so field errors and hints meet WCAG AA contrast. */
+const contrastVariables = () => ({
+  variables: {},
+  light: { '--mantine-color-error': 'var(--mantine-color-red-9)', '--mantine-color-dimmed': 'var(--mantine-color-gray-7)' },
+  dark: {},
+});
 
 function initialSession(): Session | null {
   const fromHash = takeTokenFromHash(window.location, window.history);
@@ -27,7 +43,7 @@ export function App() {
   const { i18n } = useTranslation();
   return (
     <DirectionProvider initialDirection={isRightToLeft(i18n.language) ? 'rtl' : 'ltr'}>
-      <MantineProvider theme={{ primaryShade: 9 }}>
+      <MantineProvider theme={{ primaryShade: 9 }} cssVariablesResolver={contrastVariables}>
         <Notifications />
         <DirectionSync />
         {session ? (
@@ -86,10 +102,18 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
     { route: { page: 'members' }, label: t('nav.members') },
     { route: { page: 'atRisk' }, label: t('nav.atRisk') },
     { route: { page: 'growth' }, label: t('nav.growth'), admin: true },
+    { route: { page: 'ltv' }, label: t('nav.ltv'), admin: true },
     { route: { page: 'tiers' }, label: t('nav.tiers'), admin: true },
+    { route: { page: 'perks' }, label: t('nav.perks'), admin: true },
+    { route: { page: 'earningRules' }, label: t('nav.earningRules'), admin: true },
+    { route: { page: 'rewards' }, label: t('nav.rewards'), admin: true },
+    { route: { page: 'exchangeRates' }, label: t('nav.exchangeRates'), admin: true },
+    { route: { page: 'pointsCurrencies' }, label: t('nav.pointsCurrencies'), admin: true },
+    { route: { page: 'webhooks' }, label: t('nav.webhooks'), admin: true },
+    { route: { page: 'audit' }, label: t('nav.audit'), admin: true },
   ];
   const visible = links.filter((link) => !link.admin || session.role === 'admin');
-  const adminOnly = route.page === 'growth' || route.page === 'tiers';
+  const adminOnly = ADMIN_PAGES.includes(route.page);
   return (
     <AppShell header={{ height: 60 }} navbar={{ width: 220, breakpoint: 'sm' }} padding="md">
       <AppShell.Header>
@@ -115,6 +139,7 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
         </Stack>
       </AppShell.Navbar>
       <AppShell.Main>
+        <Suspense fallback={<Text>{t('app.loading')}</Text>}>
         {!isStaff(session.role) || (adminOnly && session.role !== 'admin') ? (
           <MembersPage />
         ) : route.page === 'member' ? (
@@ -127,9 +152,26 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
           </Suspense>
         ) : route.page === 'tiers' ? (
           <TiersPage />
+        ) : route.page === 'perks' ? (
+          <PerksPage />
+        ) : route.page === 'earningRules' ? (
+          <EarningRulesPage />
+        ) : route.page === 'rewards' ? (
+          <RewardsPage />
+        ) : route.page === 'exchangeRates' ? (
+          <ExchangeRatesPage />
+        ) : route.page === 'pointsCurrencies' ? (
+          <PointsCurrenciesPage />
+        ) : route.page === 'ltv' ? (
+          <LtvPage />
+        ) : route.page === 'webhooks' ? (
+          <WebhooksPage />
+        ) : route.page === 'audit' ? (
+          <AuditPage />
         ) : (
           <MembersPage />
         )}
+        </Suspense>
       </AppShell.Main>
     </AppShell>
   );

@@ -5,6 +5,23 @@ import zhCN from './locales/zh-CN.json';
 import es from './locales/es.json';
 import id from './locales/id.json';
 import ar from './locales/ar.json';
+import enMore from './locales/more/en.json';
+import zhCNMore from './locales/more/zh-CN.json';
+import esMore from './locales/more/es.json';
+import idMore from './locales/more/id.json';
+import arMore from './locales/more/ar.json';
+
+type Strings = { [key: string]: string | Strings };
+
+/** `base` with `more`'s keys added, nested objects merged (the admin pages' strings live in locales/more/). */
+export function mergeStrings(base: Strings, more: Strings): Strings {
+  const merged: Strings = { ...base };
+  for (const [key, value] of Object.entries(more)) {
+    const existing = merged[key];
+    merged[key] = typeof value === 'object' && typeof existing === 'object' ? mergeStrings(existing, value) : value;
+  }
+  return merged;
+}
 
 export const LANGUAGES = [
   { code: 'en', label: 'English' },
@@ -47,7 +64,13 @@ export function initI18n(): typeof i18n {
   const language = pickLanguage(navigator.languages ?? [navigator.language], localStorage.getItem(STORAGE_KEY));
   applyDocumentLanguage(language);
   void i18n.use(initReactI18next).init({
-    resources: { en: { translation: en }, 'zh-CN': { translation: zhCN }, es: { translation: es }, id: { translation: id }, ar: { translation: ar } },
+    resources: {
+      en: { translation: mergeStrings(en, enMore) },
+      'zh-CN': { translation: mergeStrings(zhCN, zhCNMore) },
+      es: { translation: mergeStrings(es, esMore) },
+      id: { translation: mergeStrings(id, idMore) },
+      ar: { translation: mergeStrings(ar, arMore) },
+    },
     lng: language,
     fallbackLng: 'en',
     interpolation: { escapeValue: false },

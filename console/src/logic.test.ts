@@ -35,6 +35,9 @@ describe('routes and tokens', () => {
     expect(parseRoute(hrefFor({ page: 'member', id: 'a/b' }))).toEqual({ page: 'member', id: 'a/b' });
     expect(parseRoute('#/at-risk')).toEqual({ page: 'atRisk' });
     expect(parseRoute('')).toEqual({ page: 'members' });
+    expect(parseRoute('#/earning-rules')).toEqual({ page: 'earningRules' });
+    expect(parseRoute(hrefFor({ page: 'exchangeRates' }))).toEqual({ page: 'exchangeRates' });
+    expect(parseRoute('#/no-such-page')).toEqual({ page: 'members' });
   });
 
   it('reads the role claim of a token and refuses what is not one', () => {

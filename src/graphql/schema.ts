@@ -6,9 +6,13 @@ import { MemberResolver } from '../modules/members/member.resolver';
 import { LedgerResolver } from '../modules/ledger/ledger.resolver';
 import { CheckoutResolver } from '../modules/checkout/checkout.resolver';
 import { OrderResolver } from '../modules/orders/order.resolver';
+import { EarningRuleResolver } from '../modules/orders/earning-rule.resolver';
+import { OrderRefundsResolver } from '../modules/orders/order-refunds.resolver';
+import { PointsCurrenciesResolver } from '../modules/programme/points-currencies.resolver';
+import { MemberHoldsResolver } from '../modules/support/member-holds.resolver';
 import { FxResolver } from '../modules/fx/fx.resolver';
-import { MemberReferralsResolver, ReferralResolver } from '../modules/referrals/referral.resolver';
-import { RewardNameResolver, RewardResolver } from '../modules/rewards/reward.resolver';
+import { MemberReferralsResolver, ReferralRefereeResolver, ReferralResolver } from '../modules/referrals/referral.resolver';
+import { MemberRedemptionsResolver, RewardNameResolver, RewardResolver } from '../modules/rewards/reward.resolver';
 import { MemberTierResolver, PerkResolver, TierResolver } from '../modules/tiers/tier.resolver';
 import { GrowthResolver } from '../modules/analytics/growth.resolver';
 import { PaymentsResolver } from '../modules/payments/payments.resolver';
@@ -26,6 +30,10 @@ export const resolvers = [
   MemberResolver,
   LedgerResolver,
   OrderResolver,
+  EarningRuleResolver,
+  OrderRefundsResolver,
+  PointsCurrenciesResolver,
+  MemberHoldsResolver,
   CheckoutResolver,
   FxResolver,
   TierResolver,
@@ -33,8 +41,10 @@ export const resolvers = [
   MemberTierResolver,
   ReferralResolver,
   MemberReferralsResolver,
+  ReferralRefereeResolver,
   RewardResolver,
   RewardNameResolver,
+  MemberRedemptionsResolver,
   PaymentsResolver,
   LtvResolver,
   GrowthResolver,

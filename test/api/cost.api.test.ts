@@ -118,7 +118,7 @@ describe('the cost limit', () => {
     const queries = fullPageQueries(schema);
     // Every connection in the schema is walked (this list grows with the schema).
     expect(queries.map((query) => query.coordinate)).toEqual(
-      expect.arrayContaining(['Query.searchMembers', 'Query.rewards', 'Query.membersAtRisk', 'Member.ledger', 'Member.orders', 'Member.referrals']),
+      expect.arrayContaining(['Query.searchMembers', 'Query.rewards', 'Query.membersAtRisk', 'Member.ledger', 'Member.orders', 'Member.referrals', 'Member.redemptions']),
     );
     for (const { coordinate, query } of queries) {
       const cost = operationCost(schema, parse(query), undefined, undefined);

@@ -121,6 +121,71 @@ describe('the web console in a browser', () => {
     await page.context().close();
   });
 
+  it('support: the member page shows orders, holds, referrals, redemptions and the audit trail; no admin pages', async () => {
+    const page = await open('support');
+    await page.getByRole('heading', { name: 'Members' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Earning rules and campaigns' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
+    // An admin page's address shows the members list to support.
+    await page.goto(`${server.url}/console#/earning-rules`);
+    await page.getByRole('heading', { name: 'Members' }).waitFor();
+    await page.getByLabel('Search by email, external id or referral code').fill('demo-jp-1');
+    await page.getByRole('link', { name: 'demo-jp-1', exact: true }).first().click();
+    for (const section of ['Orders and refunds', 'Open holds', 'Referrals', 'Reward redemptions', 'Audit trail']) await page.getByRole('heading', { name: section }).waitFor();
+    // Opening the member was a support read: it is in the member's audit trail.
+    await page.getByTestId('member-audit').getByRole('row').filter({ hasText: 'member.read' }).first().waitFor();
+    await page.getByRole('heading', { name: 'Orders and refunds' }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(DOCS, 'console-member-activity.png'), fullPage: false });
+    await page.context().close();
+  });
+
+  it('admin: every programme page opens accessibly; an earning rule shows the API error next to its field, then saves and ends', async () => {
+    const page = await open('admin');
+    await page.getByRole('heading', { name: 'Members' }).waitFor();
+    await page.getByRole('link', { name: 'Earning rules and campaigns' }).click();
+    await page.getByRole('heading', { name: 'Earning rules and campaigns' }).waitFor();
+    await page.getByRole('button', { name: 'New earning rule' }).click();
+    const form = page.getByTestId('earning-rule-form');
+    await form.getByLabel('Code').fill('E2E_CAMPAIGN');
+    await form.getByLabel('Name').fill('E2E double points');
+    await form.getByLabel('Markets').fill('DE, XX');
+    await form.getByLabel('Multiplier').fill('2');
+    await form.getByRole('button', { name: 'Save' }).click();
+    // The API's BAD_USER_INPUT for markets, shown on the Markets field.
+    await form.getByText('must be ISO 3166-1 alpha-2 codes').waitFor();
+    expect(await form.getByLabel('Markets').getAttribute('aria-invalid')).toBe('true');
+    await expectAccessible(page, 'earning rule form');
+    await form.getByLabel('Markets').fill('DE, FR');
+    await form.getByRole('button', { name: 'Save' }).click();
+    const row = page.getByTestId('earning-rules').getByRole('row').filter({ hasText: 'E2E_CAMPAIGN' });
+    await row.waitFor();
+    expect(await row.innerText()).toContain('DE, FR');
+    await expectAccessible(page, 'earning rules');
+    await page.getByRole('button', { name: 'End now E2E_CAMPAIGN' }).click();
+    await row.getByText('Ended').waitFor();
+
+    const pages: [string, string, string | null][] = [
+      ['Rewards and stock', 'Rewards and stock', null],
+      ['Exchange rates', 'Exchange rates', 'exchange-rate-form'],
+      ['Points currencies', 'Points currencies', 'points-currencies'],
+      ['Perks', 'Perks', 'perks'],
+      ['LTV', 'Customer lifetime value', 'ltv-runs'],
+      ['Webhooks', 'Webhooks', 'webhook-form'],
+      ['Audit log', 'Audit log', 'audit-log'],
+    ];
+    for (const [link, heading, testId] of pages) {
+      await page.getByRole('link', { name: link, exact: true }).click();
+      await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+      if (testId) await page.getByTestId(testId).first().waitFor();
+      else await page.getByText('Loading…').waitFor({ state: 'detached' });
+      await expectAccessible(page, heading);
+    }
+    // The audit log has the rule's creation and ending, by this admin.
+    await page.getByLabel('Action').fill('earning-rule');
+    await page.getByTestId('audit-log').getByRole('row').filter({ hasText: 'earning-rule.end' }).waitFor();
+    await page.context().close();
+  });
+
   it('logged no console errors on any page', () => {
     expect(problems).toEqual([]);
   });

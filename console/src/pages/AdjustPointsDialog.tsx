@@ -30,7 +30,7 @@ export function AdjustPointsDialog({ memberId, role, onClose, onAdjusted }: { me
     setApiError(null);
     try {
       await request(ADJUST, { input: { memberId, points: Number(form.points), reason: form.reason.trim(), idempotencyKey } });
-      notifications.show({ message: t('adjust.done') });
+      notifications.show({ message: t('adjust.done'), closeButtonProps: { 'aria-label': t('app.close') } });
       onAdjusted();
     } catch (error) {
       setApiError(error instanceof ApiError ? error : new ApiError(String(error), 'ERROR'));

@@ -8,6 +8,7 @@ import { request } from '../api';
 import { formatDate, formatDateTime, formatMoney, formatNumber, formatPercent, formatPoints } from '../format';
 import { hrefFor } from '../route';
 import { AdjustPointsDialog } from './AdjustPointsDialog';
+import { MemberSections } from './MemberSections';
 
 const MEMBER = graphql(`
   query ConsoleMember($id: ID!, $locale: String, $after: String) {
@@ -50,6 +51,7 @@ export function MemberPage({ id, role }: { id: string; role: string }) {
   const [ledger, setLedger] = useState<LedgerEntry[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [adjusting, setAdjusting] = useState(false);
+  const [version, setVersion] = useState(0);
 
   const load = useCallback(async () => {
     const data = await request(MEMBER, { id, locale });
@@ -169,6 +171,7 @@ export function MemberPage({ id, role }: { id: string; role: string }) {
           {t('app.more')}
         </Button>
       )}
+      <MemberSections memberId={member.id} version={version} />
       {adjusting && (
         <AdjustPointsDialog
           memberId={member.id}
@@ -177,6 +180,7 @@ export function MemberPage({ id, role }: { id: string; role: string }) {
           onAdjusted={() => {
             setAdjusting(false);
             void load();
+            setVersion((previous) => previous + 1);
           }}
         />
       )}

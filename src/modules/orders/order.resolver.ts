@@ -42,6 +42,6 @@ export class OrderResolver {
   @Mutation(() => EarningRuleView, { description: 'Add a campaign earning rule (admin): conditions, and a multiplier and/or fixed bonus.' })
   async createEarningRule(@Ctx() context: RequestContext, @Arg('input') input: CreateEarningRuleInput): Promise<EarningRuleView> {
     const rule = await createEarningRule(context.em, input, context.config.baseCurrency, context.audit);
-    return Object.assign(new EarningRuleView(), rule);
+    return EarningRuleView.of(rule, context.config.baseCurrency);
   }
 }

@@ -1,6 +1,7 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { MoneyInput, MoneyView } from '../../graphql/money.types';
 import { ConnectionType } from '../../graphql/pagination';
+import type { EarningRule } from './earning-rule.entity';
 import { Order, OrderStatus } from './order.entity';
 
 registerEnumType(OrderStatus, { name: 'OrderStatus' });
@@ -146,4 +147,27 @@ export class EarningRuleView {
 
   @Field()
   firstOrderOnly!: boolean;
+
+  @Field(() => MoneyView, { nullable: true, description: 'Minimum order, in the base currency; null for none.' })
+  minOrder!: MoneyView | null;
+
+  @Field()
+  createdAt!: Date;
+
+  static of(rule: EarningRule, baseCurrency: string): EarningRuleView {
+    return Object.assign(new EarningRuleView(), {
+      id: rule.id,
+      code: rule.code,
+      name: rule.name,
+      currency: rule.currency,
+      markets: rule.markets,
+      startsAt: rule.startsAt,
+      endsAt: rule.endsAt,
+      multiplier: rule.multiplier,
+      bonusPoints: rule.bonusPoints,
+      firstOrderOnly: rule.firstOrderOnly,
+      minOrder: rule.minOrderBaseMinor === null ? null : MoneyView.of({ minor: BigInt(rule.minOrderBaseMinor), currency: baseCurrency }),
+      createdAt: rule.createdAt,
+    });
+  }
 }

@@ -1,9 +1,15 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import DataLoader from 'dataloader';
+import { Arg, Authorized, Ctx, Extensions, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { isStaff } from '../../auth/principal';
+import { PER_PAGE } from '../../graphql/cost';
+import { perRequest } from '../../graphql/request-loaders';
 import type { RequestContext } from '../../graphql/context';
 import { DEFAULT_PAGE_SIZE, pageRequest } from '../../graphql/pagination';
 import type { Member } from '../members/member.entity';
 import { MemberView } from '../members/member.types';
-import { ReferralCodeInfo, ReferralConnection } from './referral.types';
+import type { Referral } from './referral.entity';
+import { refereesOf } from './referral.service';
+import { RefereeView, ReferralCodeInfo, ReferralConnection, ReferralView } from './referral.types';
 
 @Resolver()
 export class ReferralResolver {
@@ -40,5 +46,19 @@ export class MemberReferralsResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
     return context.referrals.referralsOf(member.id, pageRequest(first ?? DEFAULT_PAGE_SIZE, after));
+  }
+}
+
+@Resolver(() => ReferralView)
+export class ReferralRefereeResolver {
+  @Extensions({ cost: PER_PAGE }) // served by a batched loader: one read per page
+  @FieldResolver(() => RefereeView, { nullable: true, description: 'Who was referred (support and admin; null for other callers).' })
+  async referee(@Root() referral: Referral, @Ctx() context: RequestContext): Promise<RefereeView | null> {
+    if (!isStaff(context.principal)) return null;
+    const loader = perRequest(context, 'referees', () => new DataLoader<string, RefereeView | null>(async (ids) => {
+      const found = await refereesOf(context.em, ids);
+      return ids.map((id) => found.get(id) ?? null);
+    }));
+    return loader.load(referral.memberId);
   }
 }

@@ -177,3 +177,10 @@ export class ReferralService {
     return toConnection(rows, page, (referral) => referral.id);
   }
 }
+
+/** The id, externalId and email of each referee, one read for many. */
+export async function refereesOf(em: EntityManager, memberIds: readonly string[]): Promise<Map<string, { id: string; externalId: string; email: string }>> {
+  if (memberIds.length === 0) return new Map();
+  const rows = await em.execute<{ id: string; external_id: string; email: string }[]>('select id, external_id, email from members where id in (?)', [[...memberIds]]);
+  return new Map(rows.map((row) => [row.id, { id: row.id, externalId: row.external_id, email: row.email }]));
+}

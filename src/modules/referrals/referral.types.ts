@@ -25,6 +25,19 @@ export class ReferralView {
   qualifiedAt!: Date | null;
 }
 
+/** Who was referred, as support sees a member in a list. */
+@ObjectType('Referee')
+export class RefereeView {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  externalId!: string;
+
+  @Field()
+  email!: string;
+}
+
 export const ReferralConnection = ConnectionType('Referral', ReferralView);
 
 @ObjectType('ReferralCodeInfo')

@@ -4,11 +4,15 @@ import { MoneyView } from '../../graphql/money.types';
 import { Connection, DEFAULT_PAGE_SIZE, pageRequest } from '../../graphql/pagination';
 import { localisedName } from '../../localised-names';
 import { LocalisedNameView } from '../../graphql/localised-name.types';
+import type { Member } from '../members/member.entity';
+import { MemberView } from '../members/member.types';
+import { redemptionsOf } from './member-redemptions';
 import type { RedemptionResult, RewardForReader, RewardService } from './reward.service';
 import {
   CreateRewardInput,
   RedeemRewardInput,
   RewardConnection,
+  RewardRedemptionConnection,
   RewardRedemptionView,
   RewardView,
   UpdateRewardInput,
@@ -42,7 +46,16 @@ export function toRewardView({ reward, locale }: RewardForReader): RewardView {
 }
 
 function toRedemptionView({ redemption, reward }: RedemptionResult): RewardRedemptionView {
-  return { id: redemption.id, reward: toRewardView(reward), voucherCode: redemption.voucherCode, createdAt: redemption.createdAt, expiresAt: redemption.expiresAt };
+  return {
+    id: redemption.id,
+    reward: toRewardView(reward),
+    voucherCode: redemption.voucherCode,
+    createdAt: redemption.createdAt,
+    expiresAt: redemption.expiresAt,
+    points: redemption.points,
+    usedAt: redemption.consumedAt,
+    orderRef: redemption.consumedOrderRef,
+  };
 }
 
 function toVoucherView(voucher: Awaited<ReturnType<RewardService['consumeVoucher']>>): VoucherView {
@@ -118,5 +131,21 @@ export class RewardNameResolver {
   @FieldResolver(() => String, { description: "The name in `locale`, else in the reader's locale (a member's own), else the default name." })
   name(@Root() reward: RewardView, @Arg('locale', () => String, { nullable: true }) locale?: string | null): string {
     return localisedName(reward.defaultName, reward.localisedNames, locale ?? reward.readerLocale);
+  }
+}
+
+/** Member fields of the rewards programme (merged into Member by type-graphql). */
+@Resolver(() => MemberView)
+export class MemberRedemptionsResolver {
+  @FieldResolver(() => RewardRedemptionConnection, { description: 'Reward redemptions (vouchers issued), newest first.' })
+  async redemptions(
+    @Root() member: Member,
+    @Ctx() context: RequestContext,
+    @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+  ) {
+    const readerLocale = context.principal?.role === 'member' ? member.locale : null;
+    const connection = await redemptionsOf(context.em, member.id, pageRequest(first ?? DEFAULT_PAGE_SIZE, after), readerLocale);
+    return { ...connection, edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: toRedemptionView(edge.node) })) };
   }
 }

@@ -79,7 +79,18 @@ export class RewardRedemptionView {
 
   @Field({ description: 'The voucher cannot be used after this.' })
   expiresAt!: Date;
+
+  @Field(() => Int, { description: 'The points spent.' })
+  points!: number;
+
+  @Field(() => Date, { nullable: true, description: 'When the voucher was used at checkout, if it was.' })
+  usedAt!: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'The order that used the voucher.' })
+  orderRef!: string | null;
 }
+
+export const RewardRedemptionConnection = ConnectionType('RewardRedemption', RewardRedemptionView);
 
 @ObjectType('Voucher')
 export class VoucherView {

@@ -63,6 +63,36 @@ export async function perksOfMembers(em: EntityManager, memberIds: readonly stri
   return result;
 }
 
+/** A perk as configured, with every source it is attached to (TIER:GOLD, LTV:VIP). */
+export interface PerkWithSources extends Omit<HeldPerk, 'source'> {
+  sources: string[];
+}
+
+/** Every perk, by code, with its sources (tier ones first, then LTV, each by code), one query. */
+export async function listPerks(em: EntityManager): Promise<PerkWithSources[]> {
+  const rows = await em.execute<(Omit<PerkRow, 'member_id' | 'source_kind' | 'source_code'> & { sources: string[] })[]>(
+    `select p.code, p.name, p.names, p.support_priority,
+            coalesce(array_agg(g.source_kind || ':' || g.source_code order by g.source_kind desc, g.source_code)
+                     filter (where g.perk_code is not null), '{}') as sources
+     from perks p left join perk_grants g on g.perk_code = p.code
+     group by p.code order by p.code`,
+  );
+  return rows.map((row) => ({ ...heldPerk({ ...row, source_kind: '', source_code: '' }), sources: row.sources }));
+}
+
+/** The sources each perk is attached to, one query. */
+export async function sourcesOfPerks(em: EntityManager, perkCodes: readonly string[]): Promise<Map<string, string[]>> {
+  const result = new Map<string, string[]>(perkCodes.map((code) => [code, []]));
+  if (perkCodes.length === 0) return result;
+  const rows = await em.execute<{ perk_code: string; source: string }[]>(
+    `select perk_code, source_kind || ':' || source_code as source from perk_grants where perk_code in (?)
+     order by source_kind desc, source_code`,
+    [[...perkCodes]],
+  );
+  for (const row of rows) result.get(row.perk_code)?.push(row.source);
+  return result;
+}
+
 /** The perks attached to each source (TIER:GOLD, LTV:VIP), one query. */
 export async function perksOfSources(em: EntityManager, sources: readonly string[]): Promise<Map<string, HeldPerk[]>> {
   const result = new Map<string, HeldPerk[]>(sources.map((source) => [source, []]));

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { HeldPerk, perksOfSources } from './perk.service';
+import { HeldPerk, perksOfSources, sourcesOfPerks } from './perk.service';
 import { LadderTier, loadLadder } from './tier.service';
 
 export const HISTORY_LIMIT = 50;
@@ -17,6 +17,8 @@ export interface TierChangeRow {
 export class TierLoaders {
   private ladderPromise?: Promise<LadderTier[]>;
   readonly perksOfSource: DataLoader<string, HeldPerk[]>;
+  /** Every source (TIER:GOLD, LTV:VIP) each perk is attached to. */
+  readonly sourcesOfPerk: DataLoader<string, string[]>;
   /** Each member's tier changes, newest first, at most HISTORY_LIMIT. */
   readonly history: DataLoader<string, TierChangeRow[]>;
 
@@ -34,6 +36,10 @@ export class TierLoaders {
     this.perksOfSource = new DataLoader(async (sources) => {
       const found = await perksOfSources(em, sources);
       return sources.map((source) => found.get(source) ?? []);
+    });
+    this.sourcesOfPerk = new DataLoader(async (codes) => {
+      const found = await sourcesOfPerks(em, codes);
+      return codes.map((code) => found.get(code) ?? []);
     });
   }
 

@@ -7,6 +7,7 @@ import type { Member } from '../members/member.entity';
 import { MemberView } from '../members/member.types';
 import { localisedName } from '../../localised-names';
 import { LocalisedNameView } from '../../graphql/localised-name.types';
+import { listPerks } from './perk.service';
 import { currentRung, highestSupportPriority, tierProgress } from './tier-policy';
 import { CreateTierInput, PerkInput, PerkView, SupportPriority, TierChangeView, TierProgressView, TierView, UpdateTierInput } from './tier.types';
 
@@ -70,6 +71,18 @@ export class PerkResolver {
   @FieldResolver(() => [LocalisedNameView])
   names(@Root() perk: PerkView): LocalisedNameView[] {
     return LocalisedNameView.list(perk.names);
+  }
+
+  @Extensions({ cost: PER_PAGE }) // served by a batched loader: one read per page
+  @FieldResolver(() => [String], { description: 'Every tier and LTV tier the perk is attached to, such as TIER:GOLD and LTV:VIP.' })
+  async sources(@Root() perk: PerkView, @Ctx() context: RequestContext): Promise<string[]> {
+    return perk.sources ?? context.tierLoaders.sourcesOfPerk.load(perk.code);
+  }
+
+  @Authorized('support', 'admin')
+  @Query(() => [PerkView], { description: 'Every perk of the programme, by code, with its sources (support, admin). Its source field is empty here; see sources.' })
+  async perks(@Ctx() context: RequestContext): Promise<PerkView[]> {
+    return (await listPerks(context.em)).map((perk) => Object.assign(PerkView.of({ ...perk, source: '' }, null), { sources: perk.sources }));
   }
 
   @Authorized('admin')

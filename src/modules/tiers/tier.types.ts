@@ -31,6 +31,9 @@ export class PerkView {
   /** The locale `name` uses when the query gives none (the member's). */
   preferredLocale!: string | null;
 
+  /** Every source the perk is attached to, when already read (the perks list); else loaded by PerkResolver.sources. */
+  sources?: string[];
+
   static of(perk: HeldPerk, preferredLocale: string | null): PerkView {
     return Object.assign(new PerkView(), { ...perk, supportPriority: perk.supportPriority as SupportPriority | null, preferredLocale });
   }
