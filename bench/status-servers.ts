@@ -1,7 +1,7 @@
 /**
  * Child process of the status bench: opens the database (PostgreSQL at DATABASE_URL, or embedded PGlite under
- * DATA_DIR), migrates, seeds the demo programme, creates the floor's table, then serves three servers on free
- * ports — the full Perkgraph server, the same-SQL bare baseline (bench/bare-server.ts) and the one-row floor
+ * DATA_DIR), migrates, seeds the demo programme, creates the floor's table, then serves four servers on free
+ * ports — the full Perkgraph server (and the same with POST /graphql through Express), the same-SQL bare baseline (bench/bare-server.ts) and the one-row floor
  * (bench/floor-server.ts) — announces them on stdout, and runs until the parent closes its stdin.
  * All live here so they share one database (PGlite allows one process per data folder) and the same conditions;
  * the bench loads only one at a time. Every SQL statement the process sends is counted at the pg driver
@@ -18,6 +18,7 @@ import { countStatements, serveStatementCount } from './statement-counter';
 
 export interface StatusServersInfo {
   perkgraphPort: number;
+  expressPort: number;
   barePort: number;
   floorPort: number;
   /** GET / answers {"statements": n}: how many statements this process has sent so far. */
@@ -38,6 +39,9 @@ async function main(): Promise<void> {
 
   const app = await createApp({ config, orm: database.orm, logger });
   const perkgraphPort = await app.listen(0);
+  // The same server with POST /graphql through Express (@as-integrations/express5) instead of the lean path.
+  const viaExpress = await createApp({ config, orm: database.orm, logger, graphqlPost: 'express' });
+  const expressPort = await viaExpress.listen(0);
 
   // Same URL and pool size as the ORM: for PGlite the URL is its socket server in this process.
   const poolSize = database.orm.config.get('pool')?.max ?? (database.embedded ? 4 : 10);
@@ -48,6 +52,7 @@ async function main(): Promise<void> {
   const [{ server_version: version }] = await database.orm.em.fork().execute<{ server_version: string }[]>('show server_version');
   announceReady({
     perkgraphPort,
+    expressPort,
     barePort: bare.port,
     floorPort: floor.port,
     statementsPort: counter.port,
@@ -59,7 +64,7 @@ async function main(): Promise<void> {
 
   stopWhenParentGoes(async () => {
     counter.close();
-    await Promise.allSettled([app.stop(), bare.close(), floor.close()]);
+    await Promise.allSettled([app.stop(), viaExpress.stop(), bare.close(), floor.close()]);
     await database.close();
   });
 }

@@ -2,7 +2,9 @@
  * status: the member-status query against the full Perkgraph server and two baselines on the same database, one
  * after the other in the same run: the same-SQL bare server (bench/bare-server.ts: Perkgraph's own member-status
  * statement behind plain node:http + pg) and the one-row floor (bench/floor-server.ts: one row read by primary key,
- * holding the answer body). All three must answer byte-identical bodies.
+ * holding the answer body). All three must answer byte-identical bodies. Perkgraph runs twice: POST /graphql on its lean
+ * path (node:http straight into Apollo, what it serves) and through Express with @as-integrations/express5
+ * (perkgraph-express), which is how the lean path earns its place.
  * For each: req/s, p50, p99, server CPU ms per request (the server child's CPU time over the measured run; on the
  * embedded database that includes PGlite's) and SQL statements per request (counted at the pg driver).
  * Targets (issue 11): Perkgraph >= 0.5x the bare server's req/s and >= 0.3x the floor's, p99 at most 2x the bare
@@ -35,7 +37,7 @@ const TARGET_BARE_RATIO = 0.5;
 const TARGET_FLOOR_RATIO = 0.3;
 const TARGET_P99_RATIO = 2;
 
-const SERVERS = ['perkgraph', 'bare', 'floor'] as const;
+const SERVERS = ['perkgraph', 'perkgraph-express', 'bare', 'floor'] as const;
 type ServerName = (typeof SERVERS)[number];
 
 /** A measured run and what the server child spent on it. */
@@ -66,7 +68,12 @@ async function runStatus(settings: BenchSettings, databaseUrl: string | undefine
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ query: STATUS_QUERY }),
     });
-    const targets: Record<ServerName, LoadRequest> = { perkgraph: request(info.perkgraphPort), bare: request(info.barePort), floor: request(info.floorPort) };
+    const targets: Record<ServerName, LoadRequest> = {
+      perkgraph: request(info.perkgraphPort),
+      'perkgraph-express': request(info.expressPort),
+      bare: request(info.barePort),
+      floor: request(info.floorPort),
+    };
 
     // Perkgraph's answer must be a real one, and the bare server's the same bytes, or the comparison means nothing.
     const perkgraphAnswer = await fetchText(targets.perkgraph);
@@ -81,7 +88,7 @@ async function runStatus(settings: BenchSettings, databaseUrl: string | undefine
         perkgraphAnswer.body,
       ]),
     );
-    for (const name of ['bare', 'floor'] as const) {
+    for (const name of ['perkgraph-express', 'bare', 'floor'] as const) {
       const answer = await fetchText(targets[name]);
       if (answer.status !== 200 || answer.body !== perkgraphAnswer.body) {
         console.error(`status: the servers answer differently; not measuring.`);

@@ -34,6 +34,12 @@ export interface AppDependencies {
   config: Config;
   orm: MikroORM;
   logger: Logger;
+  /**
+   * How POST /graphql reaches Apollo: 'lean' (the default: node:http straight into Apollo, src/http/graphql-http.ts)
+   * or 'express' (Express, express.json and @as-integrations/express5, as every other route). The status bench
+   * measures both.
+   */
+  graphqlPost?: 'lean' | 'express';
 }
 
 export interface App {
@@ -56,7 +62,7 @@ interface HttpError extends Error {
 }
 
 /** Wiring only: HTTP routes, Apollo, per-request context. */
-export async function createApp({ config, orm, logger }: AppDependencies): Promise<App> {
+export async function createApp({ config, orm, logger, graphqlPost: graphqlPostPath = 'lean' }: AppDependencies): Promise<App> {
   const schema = await buildGraphQLSchema();
   const tokens = new TokenService(config.jwtSecret);
   const metrics = new Metrics();
@@ -68,7 +74,7 @@ export async function createApp({ config, orm, logger }: AppDependencies): Promi
   // POST /graphql takes the lean path (src/http/graphql-http.ts); everything else, Express.
   let graphqlPost: (request: http.IncomingMessage, response: http.ServerResponse) => Promise<void> = async () => undefined;
   const httpServer = http.createServer((request, response) => {
-    if (isGraphQLPost(request)) void graphqlPost(request, response);
+    if (graphqlPostPath === 'lean' && isGraphQLPost(request)) void graphqlPost(request, response);
     else app(request, response);
   });
 

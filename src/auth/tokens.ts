@@ -5,8 +5,16 @@ import { isRole, Principal, Role } from './principal';
 
 const ALGORITHM = 'HS256';
 
+/** How many verified tokens a process remembers (mobile apps send the same token on every screen). */
+const REMEMBERED_TOKENS = 10_000;
+
 export class TokenService {
   private readonly key: KeyObject;
+  /**
+   * Tokens whose signature verified, with their expiry (seconds): a token seen again skips the HMAC and the JSON
+   * parsing, and is still refused once it expires. Oldest first (Map order), at most REMEMBERED_TOKENS.
+   */
+  private readonly verified = new Map<string, { principal: Principal; expiresAt: number | undefined }>();
 
   constructor(secret: string) {
     // One key object for the process: jose would otherwise import the raw secret on every verification.
@@ -24,11 +32,20 @@ export class TokenService {
 
   /** Verifies signature, algorithm and expiry; any failure is UNAUTHENTICATED with HTTP 401. */
   async verify(token: string): Promise<Principal> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.expiresAt === undefined || Date.now() / 1000 < known.expiresAt) return known.principal;
+      this.verified.delete(token);
+      throw new UnauthenticatedError('token expired', 401);
+    }
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: [ALGORITHM] });
       if (!payload.sub) throw new UnauthenticatedError('token has no sub claim', 401);
       if (!isRole(payload.role)) throw new UnauthenticatedError('token role must be member, storefront, support or admin', 401);
-      return { subject: payload.sub, role: payload.role as Role };
+      const principal: Principal = { subject: payload.sub, role: payload.role as Role };
+      if (this.verified.size >= REMEMBERED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, { principal, expiresAt: payload.exp });
+      return principal;
     } catch (error) {
       if (error instanceof UnauthenticatedError) throw error;
       if (error instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('token expired', 401);

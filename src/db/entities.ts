@@ -1,3 +1,4 @@
+import { GrowthActivityPair, GrowthCohortCell, GrowthMember, GrowthMemberMonth, GrowthMonthTotal } from '../modules/analytics/growth-rollups.entity';
 import { MemberActivityDay } from '../modules/analytics/member-activity-day.entity';
 import { AuditLog } from '../modules/audit/audit-log.entity';
 import { PointsHold } from '../modules/checkout/points-hold.entity';
@@ -30,5 +31,5 @@ import { WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint, WebhookEvent 
 /** Every entity, listed explicitly: no folder scanning, same in TypeScript and compiled runs. */
 export const entities = [Member, AuditLog, ExchangeRate, PointsCurrency, PointsAccount, PointsTransfer, PointsLot, PointsHold, Order, OrderRefund, EarningRule, MemberCardFingerprint,
   Tier, MemberTier, MemberTierChange, Perk, PerkGrant, Referral, MemberSighting, RateLimitCounter, Reward, RewardRedemption, PointsFreeze, StripeEvent, StripeDispute,
-  LtvRun, MemberLtv, MemberActivityDay,
+  LtvRun, MemberLtv, MemberActivityDay, GrowthMember, GrowthMemberMonth, GrowthMonthTotal, GrowthCohortCell, GrowthActivityPair,
   MemberErasure, WebhookEndpoint, WebhookEvent, WebhookDelivery, WebhookDeliveryAttempt, PointsExpiryNotice];

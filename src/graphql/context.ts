@@ -34,6 +34,8 @@ export interface RequestScope {
   clientIp?: string;
   config: Config;
   logger: Logger;
+  /** When the request began (performance.now()), for its duration metric; when the context was made if not given. */
+  startedAt?: number;
 }
 
 /** The GraphQL context: the request scope plus the per-request services and DataLoaders built on it. */
@@ -75,6 +77,7 @@ class LazyRequestContext implements RequestContext {
   clientIp?: string;
   config: Config;
   logger: Logger;
+  startedAt: number;
   private forked?: EntityManager;
   private readonly built = new Map<string, unknown>();
 
@@ -85,6 +88,7 @@ class LazyRequestContext implements RequestContext {
     this.clientIp = input.clientIp;
     this.config = input.config;
     this.logger = input.logger;
+    this.startedAt = input.startedAt ?? performance.now();
   }
 
   get em(): EntityManager {

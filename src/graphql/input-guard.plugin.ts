@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { visit } from 'graphql';
+import { DocumentNode, visit } from 'graphql';
 import { DomainError } from '../errors';
 import { pathOfNulCharacter } from '../validation';
 
@@ -9,20 +9,33 @@ import { pathOfNulCharacter } from '../validation';
  */
 export const inputGuardPlugin: ApolloServerPlugin = {
   async requestDidStart() {
-    return {
-      async didResolveOperation({ request, document }) {
-        let path = pathOfNulCharacter(request.variables ?? {});
-        if (!path) {
-          visit(document, {
-            StringValue(node) {
-              if (!path && node.value.includes('\u0000')) path = 'a string in the document';
-            },
-          });
-        }
-        if (path) {
-          throw new DomainError('BAD_USER_INPUT', `${path}: must not contain NUL characters (U+0000)`, { field: path, http: { status: 400 } });
-        }
+    return LISTENER;
+  },
+};
+
+/** Whether a parsed document has a string literal with U+0000, worked out once per document (Apollo caches them). */
+const literalNul = new WeakMap<DocumentNode, boolean>();
+
+function hasNulLiteral(document: DocumentNode): boolean {
+  let found = literalNul.get(document);
+  if (found === undefined) {
+    let nul = false;
+    visit(document, {
+      StringValue(node) {
+        if (node.value.includes('\u0000')) nul = true;
       },
-    };
+    });
+    literalNul.set(document, (found = nul));
+  }
+  return found;
+}
+
+// One listener for every request: nothing allocated per request.
+const LISTENER: Awaited<ReturnType<NonNullable<ApolloServerPlugin['requestDidStart']>>> = {
+  async didResolveOperation({ request, document }) {
+    const path = pathOfNulCharacter(request.variables ?? {}) ?? (hasNulLiteral(document) ? 'a string in the document' : null);
+    if (path) {
+      throw new DomainError('BAD_USER_INPUT', `${path}: must not contain NUL characters (U+0000)`, { field: path, http: { status: 400 } });
+    }
   },
 };

@@ -48,19 +48,21 @@ export function costLimitPlugin(schema: GraphQLSchema): ApolloServerPlugin {
     }
     return cost;
   };
+  // One listener for every request: nothing allocated per request.
+  const listener = {
+    async didResolveOperation({ request, document }: { request: { operationName?: string; variables?: Record<string, unknown> }; document: DocumentNode }) {
+      const cost = estimate(document, request.operationName, request.variables);
+      if (cost === null) return;
+      if (cost > LIMITS.cost) {
+        throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${LIMITS.cost}`, {
+          extensions: { code: 'GRAPHQL_VALIDATION_FAILED', cost, limit: LIMITS.cost, http: { status: 400 } },
+        });
+      }
+    },
+  };
   return {
     async requestDidStart() {
-      return {
-        async didResolveOperation({ request, document }) {
-          const cost = estimate(document, request.operationName, request.variables);
-          if (cost === null) return;
-          if (cost > LIMITS.cost) {
-            throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${LIMITS.cost}`, {
-              extensions: { code: 'GRAPHQL_VALIDATION_FAILED', cost, limit: LIMITS.cost, http: { status: 400 } },
-            });
-          }
-        },
-      };
+      return listener;
     },
   };
 }

@@ -44,34 +44,39 @@ const MAX_OPERATION_LABELS = 200;
 
 /** Counts and times each operation, counts errors by code and logs unexpected errors in full. */
 export function observabilityPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
-  const seenOperations = new Set<string>();
-  const operationLabel = (name: string | null | undefined): string => {
-    if (!name) return 'anonymous';
-    if (seenOperations.has(name)) return name;
-    if (seenOperations.size >= MAX_OPERATION_LABELS) return 'other';
-    seenOperations.add(name);
-    return name;
+  // Each operation's counter and histogram, labelled once: a request only adds to them (no label objects, no timer).
+  const byOperation = new Map<string, { requests: { inc(): void }; duration: { observe(seconds: number): void } }>();
+  const metricsOf = (name: string | null | undefined) => {
+    let label = name || 'anonymous';
+    if (!byOperation.has(label) && byOperation.size >= MAX_OPERATION_LABELS) label = 'other';
+    let children = byOperation.get(label);
+    if (!children) {
+      children = { requests: metrics.graphqlRequests.labels(label), duration: metrics.graphqlDuration.labels(label) };
+      byOperation.set(label, children);
+    }
+    return children;
+  };
+  // One listener for every request; the request's start time is its context's.
+  const listener: Awaited<ReturnType<NonNullable<ApolloServerPlugin<RequestContext>['requestDidStart']>>> = {
+    async didEncounterErrors({ errors, contextValue, operationName }) {
+      for (const error of errors) {
+        metrics.graphqlErrors.inc({ code: errorCode(error) });
+        if (isUnexpectedError(error)) {
+          contextValue.logger.error({ err: error.originalError ?? error, operationName, path: error.path }, 'unexpected GraphQL error');
+        }
+      }
+    },
+    async willSendResponse({ operationName, operation: document, errors, contextValue }) {
+      if (document?.operation === 'mutation') countLedgerCommands(document, errors ?? []);
+      if (errors?.some((error) => errorCode(error) === 'UNAUTHENTICATED' && error.path)) countAuthenticationRejection('missing_token');
+      const { requests, duration } = metricsOf(operationName);
+      requests.inc();
+      duration.observe((performance.now() - (contextValue.startedAt ?? 0)) / 1000);
+    },
   };
   return {
     async requestDidStart() {
-      const stopTimer = metrics.graphqlDuration.startTimer();
-      return {
-        async didEncounterErrors({ errors, contextValue, operationName }) {
-          for (const error of errors) {
-            metrics.graphqlErrors.inc({ code: errorCode(error) });
-            if (isUnexpectedError(error)) {
-              contextValue.logger.error({ err: error.originalError ?? error, operationName, path: error.path }, 'unexpected GraphQL error');
-            }
-          }
-        },
-        async willSendResponse({ operationName, operation: document, errors }) {
-          countLedgerCommands(document, errors ?? []);
-          if (errors?.some((error) => errorCode(error) === 'UNAUTHENTICATED' && error.path)) countAuthenticationRejection('missing_token');
-          const operation = operationLabel(operationName);
-          metrics.graphqlRequests.inc({ operation });
-          stopTimer({ operation });
-        },
-      };
+      return listener;
     },
   };
 }

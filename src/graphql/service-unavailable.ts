@@ -10,15 +10,18 @@ import { isServiceUnavailable, RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, SERVICE
  */
 export const serviceUnavailablePlugin: ApolloServerPlugin<RequestContext> = {
   async requestDidStart() {
-    return {
-      async didEncounterErrors({ errors, response, contextValue, operationName }) {
-        const unavailable = errors.find(isServiceUnavailable);
-        if (!unavailable) return;
-        response.http.status = 503;
-        response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
-        contextValue.logger.warn({ err: unavailable.originalError ?? unavailable, operationName }, 'database unavailable');
-      },
-    };
+    return LISTENER;
+  },
+};
+
+// One listener for every request: nothing allocated per request.
+const LISTENER: Awaited<ReturnType<NonNullable<ApolloServerPlugin<RequestContext>['requestDidStart']>>> = {
+  async didEncounterErrors({ errors, response, contextValue, operationName }) {
+    const unavailable = errors.find(isServiceUnavailable);
+    if (!unavailable) return;
+    response.http.status = 503;
+    response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+    contextValue.logger.warn({ err: unavailable.originalError ?? unavailable, operationName }, 'database unavailable');
   },
 };
 

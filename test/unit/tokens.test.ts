@@ -1,4 +1,4 @@
-import { describe, it, expect } from '@jest/globals';
+import { describe, it, expect, jest } from '@jest/globals';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { TokenService } from '../../src/auth/tokens';
 import { UnauthenticatedError } from '../../src/errors';
@@ -52,6 +52,22 @@ describe('TokenService', () => {
     const [header, , signature] = token.split('.');
     const payload = Buffer.from(JSON.stringify({ sub: 's', role: 'admin', exp: now() + 3600 })).toString('base64url');
     expect(await unauthenticated(tokens.verify(`${header}.${payload}.${signature}`))).toBe('invalid token');
+  });
+
+  it('remembers a verified token only until it expires', async () => {
+    const service = new TokenService(SECRET);
+    const expiresAt = now() + 120;
+    const token = await craft({ sub: 'cust-7', role: 'member' }, (jwt) => jwt.setExpirationTime(expiresAt));
+    expect(await service.verify(token)).toEqual({ subject: 'cust-7', role: 'member' });
+    const clock = jest.spyOn(Date, 'now');
+    try {
+      clock.mockReturnValue(expiresAt * 1000 - 1);
+      expect(await service.verify(token)).toEqual({ subject: 'cust-7', role: 'member' });
+      clock.mockReturnValue(expiresAt * 1000);
+      expect(await unauthenticated(service.verify(token))).toBe('token expired');
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it('rejects an expired token with "token expired"', async () => {

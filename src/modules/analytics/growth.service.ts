@@ -141,20 +141,27 @@ const CURRENCY_DIGITS_JSON = JSON.stringify(
 type Settings = Pick<Config, 'baseCurrency' | 'homeMarket' | 'highValueThresholdMinor'>;
 
 /**
- * The AARRR numbers of a period, computed from the programme's own tables with a few set-based statements
- * per section (never a query per member). Counting and summing happen in SQL; every division in growth-math.
- * Everything is as of `to`: orders placed at or after `to` do not count (refunds count as recorded to date).
+ * The AARRR numbers of a period, computed directly from the programme's own tables with a few set-based
+ * statements per section (never a query per member). Counting and summing happen in SQL; every division in
+ * growth-math. Everything is as of `to`: orders placed at or after `to` do not count (refunds count as recorded
+ * to date). These statements are the definitions: GrowthService answers the order sections from the rollups,
+ * and the tests and the growth bench compare it with this class.
  */
-export class GrowthService {
+export class DirectGrowthService {
   constructor(
-    private readonly em: EntityManager,
-    private readonly settings: Settings,
+    protected readonly em: EntityManager,
+    protected readonly settings: Settings,
   ) {}
 
+  /** Whether PostgreSQL may JIT-compile the statements (its default; the direct statements scan millions of rows). */
+  protected readonly jit: boolean = true;
+
   /** Runs one read-only analytics statement in its own short transaction, with enough work_mem for its aggregates. */
-  private read<T>(sql: string, params: unknown[]): Promise<T[]> {
+  protected read<T>(sql: string, params: unknown[]): Promise<T[]> {
     return this.em.transactional(async (tx) => {
       await tx.execute(`set local work_mem = '${ANALYTICS_WORK_MEM}'`);
+      // The rollup statements are short: compiling them would cost more than it saves (0.3 s at 1M members).
+      if (!this.jit) await tx.execute('set local jit = off');
       return tx.execute<T[]>(sql, params);
     });
   }
@@ -271,7 +278,7 @@ export class GrowthService {
     return cohortGrid(sizes, active, monthOf(new Date(query.to.getTime() - 1)));
   }
 
-  private async purchaseCounts(query: GrowthQuery, previousFrom: Date): Promise<{ buyers: number; repeatBuyers: number; previousBuyers: number; churned: number }> {
+  protected async purchaseCounts(query: GrowthQuery, previousFrom: Date): Promise<{ buyers: number; repeatBuyers: number; previousBuyers: number; churned: number }> {
     const filter = memberFilter(query, 'm');
     const join = filter.sql ? ' join members m on m.id = o.member_id' : '';
     const [row] = await this.read<{ buyers: string; repeat_buyers: string; previous_buyers: string; churned: string }>(
@@ -421,7 +428,7 @@ export class GrowthService {
 const ANALYTICS_WORK_MEM = '64MB';
 
 /** The market and channel filters as extra conditions on the members table aliased `alias`. */
-function memberFilter(query: GrowthQuery, alias: string): { sql: string; params: string[] } {
+export function memberFilter(query: GrowthQuery, alias: string): { sql: string; params: string[] } {
   const conditions: string[] = [];
   const params: string[] = [];
   if (query.market !== null) {
@@ -433,4 +440,245 @@ function memberFilter(query: GrowthQuery, alias: string): { sql: string; params:
     params.push(query.channel);
   }
   return { sql: conditions.map((condition) => ` and ${condition}`).join(''), params };
+}
+
+/** A UTC month as the rollups number it: year x 12 + month (1 to 12). */
+export function monthIndex(at: Date): number {
+  return at.getUTCFullYear() * 12 + at.getUTCMonth() + 1;
+}
+
+/** The first instant of a month numbered as by monthIndex. */
+export function monthStart(index: number): Date {
+  return new Date(Date.UTC(Math.floor((index - 1) / 12), (index - 1) % 12, 1));
+}
+
+function isMonthStart(at: Date): boolean {
+  return monthStart(monthIndex(at)).getTime() === at.getTime();
+}
+
+interface MemberWindows {
+  buyers: number;
+  repeatBuyers: number;
+  previousBuyers: number;
+  churned: number;
+  spenders: number;
+  highValue: number;
+}
+
+/**
+ * growthMetrics from the rollups the growth migration keeps by trigger (migrations/Migration20261204080000_growth_rollups.ts),
+ * with the same definitions as DirectGrowthService: whole UTC months come from the rollups, and the part of a month
+ * before a period edge that is not a month start is read from the orders themselves, so any [from, to) gives the
+ * same numbers. Activation, cohorts, repeat purchases, churn, revenue and engagement read rollups; acquisition,
+ * referral and value are the direct statements.
+ */
+export class GrowthService extends DirectGrowthService {
+  protected override readonly jit = false;
+
+  /** Retention and revenue share one scan of the members' running totals per request. */
+  private readonly windows = new Map<string, Promise<MemberWindows>>();
+
+  override async activation(query: GrowthQuery): Promise<ActivationResult> {
+    const filter = memberFilter(query, 'g');
+    const rows = await this.read<{ days: number | null; members: string }>(
+      `select case when g.first_order_at < ? then greatest(floor(extract(epoch from (g.first_order_at - g.joined_at)) / 86400), 0)::int end as days,
+              count(*) as members
+       from growth_members g where g.joined_at >= ? and g.joined_at < ?${filter.sql} group by 1`,
+      [query.to, query.from, query.to, ...filter.params],
+    );
+    const histogram = rows.filter((row) => row.days !== null).map((row) => ({ value: Number(row.days), count: Number(row.members) }));
+    const newMembers = rows.reduce((sum, row) => sum + Number(row.members), 0);
+    const within = (days: number) => histogram.filter((bucket) => bucket.value < days).reduce((sum, bucket) => sum + bucket.count, 0);
+    return {
+      newMembers,
+      firstOrderWithin7Days: ratio(within(7), newMembers),
+      firstOrderWithin30Days: ratio(within(30), newMembers),
+      medianDaysToFirstOrder: medianOfHistogram(histogram),
+    };
+  }
+
+  override async cohorts(query: GrowthQuery): Promise<CohortRow[]> {
+    const members = memberFilter(query, 'g');
+    const cells = memberFilter(query, 'c');
+    const lastMonth = monthIndex(query.to); // orders in it count only before `to`
+    const firstFullMonth = isMonthStart(query.from) ? monthIndex(query.from) : monthIndex(query.from) + 1;
+    const parts: string[] = [];
+    const params: unknown[] = [];
+    // Cohort sizes.
+    parts.push(`select growth_month(g.joined_at) as month_index, -1 as month_offset, count(*) as members
+                from growth_members g where g.joined_at >= ? and g.joined_at < ?${members.sql} group by 1`);
+    params.push(query.from, query.to, ...members.params);
+    // Whole join months, whole order months: the cohort cells.
+    if (firstFullMonth < lastMonth) {
+      parts.push(`select c.join_month, c.month - c.join_month, sum(c.members)
+                  from growth_cohort_cells c
+                  where c.join_month >= ? and c.join_month < ? and c.month >= c.join_month and c.month < ?${cells.sql}
+                  group by 1, 2 having sum(c.members) > 0`);
+      params.push(firstFullMonth, lastMonth, lastMonth, ...cells.params);
+    }
+    // Members of join months only partly in the period: their member-months, whole order months.
+    const partial: [Date, Date][] =
+      firstFullMonth < lastMonth
+        ? [[query.from, monthStart(firstFullMonth)], [monthStart(lastMonth), query.to]]
+        : [[query.from, query.to]];
+    for (const [start, end] of partial.filter(([start, end]) => start < end)) {
+      parts.push(`select growth_month(g.joined_at), mm.month - growth_month(g.joined_at), count(*)
+                  from growth_members g join growth_member_months mm on mm.member_id = g.member_id
+                  where g.joined_at >= ? and g.joined_at < ? and mm.month >= growth_month(g.joined_at) and mm.month < ?${members.sql}
+                  group by 1, 2`);
+      params.push(start, end, lastMonth, ...members.params);
+    }
+    // The month of `to` up to `to`, when `to` is not a month start: from the orders.
+    if (!isMonthStart(query.to)) {
+      parts.push(`select growth_month(g.joined_at), ? - growth_month(g.joined_at), count(distinct o.member_id)
+                  from orders o join growth_members g on g.member_id = o.member_id
+                  where o.placed_at >= ? and o.placed_at < ? and g.joined_at >= ? and g.joined_at < ?${members.sql}
+                  group by 1`);
+      params.push(lastMonth, monthStart(lastMonth), query.to, query.from, query.to, ...members.params);
+    }
+    const rows = await this.read<{ month_index: number; month_offset: number; members: string }>(parts.join('\nunion all\n'), params);
+    const month = (index: number) => `${Math.floor((index - 1) / 12)}-${String(((index - 1) % 12) + 1).padStart(2, '0')}`;
+    const sizes = rows.filter((row) => row.month_offset === -1).map((row) => ({ month: month(row.month_index), members: Number(row.members) }));
+    const active = new Map<string, { month: string; offset: number; members: number }>();
+    for (const row of rows.filter((row) => row.month_offset >= 0)) {
+      const key = `${row.month_index}:${row.month_offset}`;
+      const cell = active.get(key) ?? { month: month(row.month_index), offset: row.month_offset, members: 0 };
+      cell.members += Number(row.members);
+      active.set(key, cell);
+    }
+    return cohortGrid(sizes, [...active.values()], monthOf(new Date(query.to.getTime() - 1)));
+  }
+
+  protected override async purchaseCounts(query: GrowthQuery, previousFrom: Date): Promise<{ buyers: number; repeatBuyers: number; previousBuyers: number; churned: number }> {
+    const { buyers, repeatBuyers, previousBuyers, churned } = await this.memberWindows(query);
+    void previousFrom;
+    return { buyers, repeatBuyers, previousBuyers, churned };
+  }
+
+  override async revenue(query: GrowthQuery): Promise<RevenueResult> {
+    const members = memberFilter(query, 'g');
+    const join = members.sql ? ' join growth_members g on g.member_id = o.member_id' : '';
+    const totalsFilter = memberFilter(query, 't');
+    const firstFullMonth = isMonthStart(query.from) ? monthIndex(query.from) : monthIndex(query.from) + 1;
+    const lastMonth = monthIndex(query.to);
+    // Whole months from the month totals; the rest of the period from the orders.
+    const parts: string[] = [];
+    const params: unknown[] = [];
+    const direct = (start: Date, end: Date) => {
+      parts.push(`select count(*)::numeric as orders, coalesce(sum(o.base_amount_minor), 0)::numeric as gross, coalesce(sum(${netBaseAmountSql('o')}), 0)::numeric as net
+                  from orders o${join} where o.placed_at >= ? and o.placed_at < ?${members.sql}`);
+      params.push(start, end, ...members.params);
+    };
+    if (firstFullMonth < lastMonth) {
+      parts.push(`select coalesce(sum(t.orders), 0)::numeric as orders, coalesce(sum(t.gross), 0)::numeric as gross, coalesce(sum(t.net), 0)::numeric as net
+                  from growth_month_totals t where t.month >= ? and t.month < ?${totalsFilter.sql}`);
+      params.push(firstFullMonth, lastMonth, ...totalsFilter.params);
+      if (query.from < monthStart(firstFullMonth)) direct(query.from, monthStart(firstFullMonth));
+      if (monthStart(lastMonth) < query.to) direct(monthStart(lastMonth), query.to);
+    } else {
+      direct(query.from, query.to);
+    }
+    const [[totals], [joined], windows] = await Promise.all([
+      this.read<{ orders: string; gross: string; net: string }>(
+        `select sum(orders)::text as orders, sum(gross)::text as gross, sum(net)::text as net from (${parts.join('\nunion all\n')}) x`,
+        params,
+      ),
+      this.read<{ members: string }>(`select count(*) as members from growth_members g where g.joined_at < ?${members.sql}`, [query.to, ...members.params]),
+      this.memberWindows(query),
+    ]);
+    const orders = Number(totals.orders);
+    const netMinor = BigInt(totals.net);
+    return {
+      orders,
+      gmvMinor: BigInt(totals.gross),
+      netRevenueMinor: netMinor,
+      aov: moneyRatio(netMinor, orders),
+      revenuePerMember: moneyRatio(netMinor, Number(joined.members)),
+      highValueShare: ratio(windows.highValue, windows.spenders),
+      highValueThresholdMinor: this.settings.highValueThresholdMinor,
+    };
+  }
+
+  /** Member-days and distinct active members from the activity pairs (see the growth rollups migration). */
+  override async engagement(query: GrowthQuery): Promise<EngagementResult> {
+    const filter = memberFilter(query, 'p');
+    const period = daysStartingIn(query.from, query.to);
+    const month = mauDays(query.to);
+    const [row] = await this.read<{ member_days: string; mau: string }>(
+      `select coalesce(sum(p.members) filter (where p.day >= ?::date and p.day < ?::date), 0) as member_days,
+              coalesce(sum(p.members) filter (where p.day >= ?::date and p.day < ?::date and p.prev_day < ?::date), 0) as mau
+       from growth_activity_pairs p
+       where ((p.day >= ?::date and p.day < ?::date) or (p.day >= ?::date and p.day < ?::date))${filter.sql}`,
+      [period.first, period.end, month.first, month.end, month.first, period.first, period.end, month.first, month.end, ...filter.params],
+    );
+    return engagement(Number(row.member_days), period.days, Number(row.mau));
+  }
+
+  /**
+   * Per member, from its running totals: orders in the period and in the previous one (repeat purchases, churn),
+   * orders and net spend in the 12 months before `to` (high-value share). One scan of growth_members; the part of
+   * a month before an edge that is not a month start comes from the orders of that part.
+   */
+  private memberWindows(query: GrowthQuery): Promise<MemberWindows> {
+    const key = `${query.from.toISOString()}|${query.to.toISOString()}|${query.market}|${query.channel}`;
+    let pending = this.windows.get(key);
+    if (!pending) {
+      pending = this.readMemberWindows(query);
+      this.windows.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async readMemberWindows(query: GrowthQuery): Promise<MemberWindows> {
+    const previousFrom = new Date(query.from.getTime() - (query.to.getTime() - query.from.getTime()));
+    const yearBefore = addMonths(query.to, -12);
+    const edges = { p: previousFrom, f: query.from, t: query.to, y: yearBefore };
+    const unaligned = (Object.entries(edges) as [keyof typeof edges, Date][]).filter(([, at]) => !isMonthStart(at));
+    const filter = memberFilter(query, 'g');
+    const params: unknown[] = [];
+    let edgeSql = '';
+    if (unaligned.length > 0) {
+      const columns = unaligned.map(
+        ([name]) =>
+          `count(*) filter (where o.placed_at >= ? and o.placed_at < ?) as ${name}_orders,
+           coalesce(sum(${netBaseAmountSql('o')}) filter (where o.placed_at >= ? and o.placed_at < ?), 0) as ${name}_net`,
+      );
+      const ranges = unaligned.map(() => '(o.placed_at >= ? and o.placed_at < ?)');
+      edgeSql = `with edges as (select o.member_id, ${columns.join(', ')} from orders o where ${ranges.join(' or ')} group by o.member_id)\n`;
+      for (const [, at] of unaligned) params.push(monthStart(monthIndex(at)), at, monthStart(monthIndex(at)), at);
+      for (const [, at] of unaligned) params.push(monthStart(monthIndex(at)), at);
+    }
+    // Orders (net spend) placed before an edge: whole months before its month from the running totals, plus the
+    // edge's own month up to it.
+    const before = (name: keyof typeof edges, column: 'orders' | 'net') => {
+      const month = monthIndex(edges[name]);
+      const whole = `coalesce(g.cum_${column}[least(${month} - g.base_month, cardinality(g.cum_${column}))], 0)`;
+      return unaligned.some(([edge]) => edge === name) ? `(${whole} + coalesce(e.${name}_${column}, 0))` : whole;
+    };
+    const [row] = await this.read<{ buyers: string; repeat_buyers: string; previous_buyers: string; churned: string; spenders: string; high_value: string }>(
+      `${edgeSql}select count(*) filter (where current_orders >= 1) as buyers,
+              count(*) filter (where current_orders >= 2) as repeat_buyers,
+              count(*) filter (where previous_orders >= 1) as previous_buyers,
+              count(*) filter (where previous_orders >= 1 and current_orders = 0) as churned,
+              count(*) filter (where year_orders >= 1) as spenders,
+              count(*) filter (where year_orders >= 1 and year_net > ?) as high_value
+       from (
+         select ${before('t', 'orders')} - ${before('f', 'orders')} as current_orders,
+                ${before('f', 'orders')} - ${before('p', 'orders')} as previous_orders,
+                ${before('t', 'orders')} - ${before('y', 'orders')} as year_orders,
+                ${before('t', 'net')} - ${before('y', 'net')} as year_net
+         from growth_members g${edgeSql ? ' left join edges e on e.member_id = g.member_id' : ''}
+         where g.base_month is not null${filter.sql}
+       ) w`,
+      [...params, this.settings.highValueThresholdMinor.toString(), ...filter.params],
+    );
+    return {
+      buyers: Number(row.buyers),
+      repeatBuyers: Number(row.repeat_buyers),
+      previousBuyers: Number(row.previous_buyers),
+      churned: Number(row.churned),
+      spenders: Number(row.spenders),
+      highValue: Number(row.high_value),
+    };
+  }
 }

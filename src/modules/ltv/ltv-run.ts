@@ -12,31 +12,35 @@ import {
   checkPlausibleGammaGamma,
   expectedLifespanWeeks,
   expectedPurchases,
-  fitBgNbd,
-  fitGammaGamma,
-  FrequencyRow,
+  fitBgNbdColumns,
+  fitGammaGammaColumns,
+  FrequencyColumns,
   GammaGammaParams,
-  MonetaryRow,
+  MonetaryColumns,
   probabilityAlive,
 } from './btyd';
+import { copyLinesIn, copyRowsOut, copyServed } from './ltv-copy';
 import { tierPercentileRanks, TierThresholds, WEEKS_PER_YEAR } from './ltv-policy';
 import { LtvRunStatus } from './ltv-run.entity';
 import { buildRfmTable, RFM_TABLE, RfmRow } from './rfm';
 import { enqueueLtvTierChanges, rememberLtvTiers } from '../webhooks/events';
 
 /*
- * The LTV run: RFM in SQL, the fits, scoring in batches, the scores written back in one statement.
+ * The LTV run: RFM in SQL, the fits, the closed forms once per distinct (x, t_x, T), every member scored and
+ * written back by set-based statements.
  *
  * One run at a time, on any number of replicas: the whole run is ONE transaction on one connection that first
  * takes a transaction-scoped PostgreSQL advisory lock (LTV_LOCK_KEY). A second run WAITS for the first to
  * finish, then runs (recomputeLtv); the nightly job only tries the lock and skips when another replica holds it.
- * Everything the run needs (its temporary tables, the cursor) lives on that one connection, so nothing awaits
- * a second connection inside the transaction (which would hang on the embedded PGlite).
+ * Everything the run needs (its temporary tables, its COPY streams) lives on that one connection, so nothing
+ * awaits a second connection inside the transaction (which would hang on the embedded PGlite).
  *
- * Memory: members are never loaded as entities. The fits read distinct weighted rows (see fitRows); the BG/NBD
- * closed forms are evaluated once per distinct (x, t_x, T) (scoreTriplets); every member is then scored and
- * written back by set-based statements inside the database (scoreMembers, writeMemberLtv). Process memory
- * grows with the distinct triplets, not with the members.
+ * Memory: members are never loaded as entities or rows. The fits read distinct weighted rows by COPY into typed
+ * arrays (fitColumns); the BG/NBD closed forms are evaluated once per distinct (x, t_x, T) and streamed back by
+ * COPY a chunk at a time (scoreTriplets); every member is then scored inside the database, twice by the same
+ * select (memberScoring): once for the checks and tier cut-offs, once by the insert that writes member_ltv.
+ * Process memory holds a few numbers per distinct row (about 30 MB at 1M members), not the members. The embedded
+ * database serves no COPY: there the same rows go by plain statements.
  *
  * Failure: data the models cannot describe (too few customers, nobody buying twice, uniformly random orders that
  * drive the fit to the edge of the parameter space, scores that are not finite) end in a BtydError; the run is
@@ -46,7 +50,6 @@ import { enqueueLtvTierChanges, rememberLtvTiers } from '../webhooks/events';
 
 /** pg_advisory_xact_lock key of the LTV run ("LTV" in ASCII). */
 export const LTV_LOCK_KEY = 0x4c5456;
-const SCORES_TABLE = 'ltv_scores';
 
 export class LtvNoHistoryError extends Error {
   constructor(asOf: Date, what: string) {
@@ -126,31 +129,45 @@ export async function runLtv(em: EntityManager, options: LtvRunOptions): Promise
   }
 }
 
+/**
+ * Settings for the run's transaction only. work_mem: memory for each sort and hash of its statements (the RFM pass
+ * sorts the orders, the scoring hashes the scored triplets, 573k at 1M members, and sorts the predicted values for
+ * the tier cut-offs). No merge joins: the planner liked sorting every member by (x, t_x, T) to merge them with the
+ * triplets, which costs a sort and hands member_ltv its rows in random key order; hashing the triplets keeps the
+ * members in the order of ltv_rfm (by member id, as the RFM aggregate produced them), so the write-back walks
+ * member_ltv's primary key in order. jit off: the statements are few and large, so the planner's costs call for
+ * JIT compilation with inlining and optimisation, which took longer than it saved (1.5 s for the webhook
+ * statement that finds no listener, measured at 100k members).
+ */
+const RUN_SETTINGS = ["set local work_mem = '64MB'", 'set local enable_mergejoin = off', 'set local jit = off'];
+
 async function score(tx: EntityManager, runId: string, startedAt: Date, options: LtvRunOptions): Promise<LtvRunRecord> {
   const digits = minorUnitDigits(options.baseCurrency);
   if (digits === undefined) throw new Error(`unknown base currency ${options.baseCurrency}`);
   const minorPerMajor = 10 ** digits;
+  for (const setting of RUN_SETTINGS) await tx.execute(setting);
+  const copy = await copyServed(tx);
 
   await buildRfmTable(tx, options.asOf, options.baseCurrency);
   options.onPhase?.('rfm');
-  const { frequencyRows, monetaryRows, fittedOn, repeatBuyers } = await fitRows(tx, minorPerMajor);
+  const { frequencyColumns, monetaryColumns, fittedOn, repeatBuyers } = await fitColumns(tx, minorPerMajor, copy);
   if (fittedOn === 0) throw new LtvNoHistoryError(options.asOf, 'orders');
   checkEnoughCustomers(fittedOn, repeatBuyers);
-  options.onPhase?.('fit rows', `${frequencyRows.length} + ${monetaryRows.length} rows`);
-  const bgNbd = fitBgNbd(frequencyRows);
+  options.onPhase?.('fit rows', `${frequencyColumns.frequency.length} + ${monetaryColumns.frequency.length} rows`);
+  const bgNbd = fitBgNbdColumns(frequencyColumns);
   checkPlausibleBgNbd(bgNbd);
   options.onPhase?.('BG/NBD fit');
-  const gammaGamma = fitGammaGamma(monetaryRows);
+  const gammaGamma = fitGammaGammaColumns(monetaryColumns);
   checkPlausibleGammaGamma(gammaGamma);
   options.onPhase?.('Gamma-Gamma fit');
 
-  const triplets = await scoreTriplets(tx, bgNbd, frequencyRows);
+  const triplets = await scoreTriplets(tx, bgNbd, frequencyColumns, copy);
   options.onPhase?.('triplets', `${triplets} distinct (x, t_x, T)`);
-  const membersScored = await scoreMembers(tx, gammaGamma, bgNbd, options, minorPerMajor);
+  const scoring = await memberScoring(tx, gammaGamma, bgNbd, options, minorPerMajor);
+  const { membersScored, thresholds } = await checkScoresAndCut(tx, scoring, options.settings.tierPercentiles, { ...bgNbd, ...gammaGamma });
   options.onPhase?.('score');
 
-  const thresholds = await tierThresholds(tx, options.settings.tierPercentiles);
-  const finishedAt = await writeMemberLtv(tx, runId, thresholds);
+  const finishedAt = await writeMemberLtv(tx, runId, scoring, thresholds);
   options.onPhase?.('write');
   await tx.execute(
     `update ltv_runs set status = 'SUCCEEDED', r = ?, alpha = ?, a = ?, b = ?, p = ?, q = ?, v = ?, fitted_on = ?, members_scored = ?, finished_at = ?
@@ -173,90 +190,142 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
  * The fitting data as distinct weighted rows: one per distinct exact (x, t_x, T) for BG/NBD over every member
  * with an order, one per distinct (x, repeat value) for Gamma-Gamma over repeat buyers with a positive repeat
  * value, in base-currency MAJOR units (so v reads in currency units, as in the literature). Members are grouped
- * only where their rows are identical, so the weighted likelihood is exactly the member-by-member one.
+ * only where their rows are identical, so the weighted likelihood is exactly the member-by-member one. Sorted by
+ * frequency (what the fits want), read by COPY into typed arrays (a few bytes per distinct row).
  */
-async function fitRows(tx: EntityManager, minorPerMajor: number) {
-  const frequencyRows = (
-    await tx.execute<{ frequency: number; recency: number; t: number; weight: string }[]>(
-      `select frequency, recency_weeks as recency, age_weeks as t, count(*) as weight
-       from ${RFM_TABLE} where order_count > 0 group by 1, 2, 3`,
-    )
-  ).map((row): FrequencyRow => ({ frequency: row.frequency, recency: row.recency, T: row.t, weight: Number(row.weight) }));
-  const monetaryRows = (
-    await tx.execute<{ frequency: number; repeat_minor: string; weight: string }[]>(
-      `select frequency, repeat_minor, count(*) as weight from ${RFM_TABLE} where frequency > 0 and repeat_minor > 0 group by 1, 2`,
-    )
-  ).map((row): MonetaryRow => ({ frequency: row.frequency, monetary: Number(row.repeat_minor) / row.frequency / minorPerMajor, weight: Number(row.weight) }));
-  const fittedOn = frequencyRows.reduce((sum, row) => sum + row.weight, 0);
-  const repeatBuyers = monetaryRows.reduce((sum, row) => sum + row.weight, 0);
-  return { frequencyRows, monetaryRows, fittedOn, repeatBuyers };
+async function fitColumns(tx: EntityManager, minorPerMajor: number, copy: boolean) {
+  const frequency = new GrowingColumns(4);
+  await readRows(
+    tx,
+    copy,
+    `select frequency, recency_weeks, age_weeks, count(*) from ${RFM_TABLE} where order_count > 0 group by 1, 2, 3 order by 1, 2, 3`,
+    (fields) => frequency.push(Number(fields[0]), Number(fields[1]), Number(fields[2]), Number(fields[3])),
+  );
+  const monetary = new GrowingColumns(3);
+  await readRows(
+    tx,
+    copy,
+    `select frequency, repeat_minor, count(*) from ${RFM_TABLE} where frequency > 0 and repeat_minor > 0 group by 1, 2 order by 1, 2`,
+    (fields) => monetary.push(Number(fields[0]), Number(fields[1]) / Number(fields[0]) / minorPerMajor, Number(fields[2])),
+  );
+  const [frequencies, recencies, ages, frequencyWeights] = frequency.columns();
+  const [monetaryFrequencies, values, monetaryWeights] = monetary.columns();
+  const frequencyColumns: FrequencyColumns = { frequency: frequencies, recency: recencies, T: ages, weight: frequencyWeights };
+  const monetaryColumns: MonetaryColumns = { frequency: monetaryFrequencies, monetary: values, weight: monetaryWeights };
+  const fittedOn = frequencyWeights.reduce((sum, weight) => sum + weight, 0);
+  const repeatBuyers = monetaryWeights.reduce((sum, weight) => sum + weight, 0);
+  return { frequencyColumns, monetaryColumns, fittedOn, repeatBuyers };
 }
 
-/** Rows per insert of scored triplets (each a handful of arrays). */
-const TRIPLET_BATCH = 20_000;
+/** Rows of `select` as text fields: COPY where served, a plain query (simple protocol) on the embedded database. */
+async function readRows(tx: EntityManager, copy: boolean, select: string, onRow: (fields: string[]) => void): Promise<void> {
+  if (copy) {
+    await copyRowsOut(tx, select, onRow);
+    return;
+  }
+  const rows = await tx.execute<Record<string, unknown>[]>(select);
+  for (const row of rows) onRow(Object.values(row).map(String));
+}
+
+/** Parallel Float64Array columns that double as rows are pushed. */
+class GrowingColumns {
+  private arrays: Float64Array[];
+  private length = 0;
+
+  constructor(width: number) {
+    this.arrays = Array.from({ length: width }, () => new Float64Array(1024));
+  }
+
+  push(...values: number[]): void {
+    if (this.length === this.arrays[0].length) {
+      this.arrays = this.arrays.map((array) => {
+        const larger = new Float64Array(array.length * 2);
+        larger.set(array);
+        return larger;
+      });
+    }
+    values.forEach((value, column) => (this.arrays[column][this.length] = value));
+    this.length++;
+  }
+
+  columns(): Float64Array[] {
+    return this.arrays.map((array) => array.slice(0, this.length));
+  }
+}
+
+/** Triplets scored and sent per chunk (COPY lines, or one insert of arrays on the embedded database). */
+const TRIPLET_CHUNK = 20_000;
 const TRIPLETS_TABLE = 'ltv_triplets';
 
 /**
  * The BG/NBD closed forms (P(alive), expected purchases over a year, expected lifespan) once per distinct
- * (x, t_x, T) among members with orders: the fit's own rows, so far fewer evaluations than members. Written to a
- * temporary table that the set-based scoring joins on the exact values (float8 text round-trips exactly).
- * A non-finite value fails the run (BtydError).
+ * (x, t_x, T) among members with orders: the fit's own rows, so far fewer evaluations than members. Streamed by
+ * COPY, a chunk at a time, into a temporary table that the set-based scoring joins on the exact values (float8
+ * text round-trips exactly both ways). A non-finite value fails the run (BtydError).
  */
-async function scoreTriplets(tx: EntityManager, bgNbd: BgNbdParams, rows: FrequencyRow[]): Promise<number> {
+async function scoreTriplets(tx: EntityManager, bgNbd: BgNbdParams, columns: FrequencyColumns, copy: boolean): Promise<number> {
   await tx.execute(
     `create temporary table ${TRIPLETS_TABLE} (frequency int not null, recency_weeks float8 not null, age_weeks float8 not null,
        probability_alive float8 not null, expected_purchases float8 not null, lifespan_weeks float8 not null) on commit drop`,
   );
-  for (let start = 0; start < rows.length; start += TRIPLET_BATCH) {
-    const batch = rows.slice(start, start + TRIPLET_BATCH);
-    const alive: number[] = [];
-    const purchases: number[] = [];
-    const lifespan: number[] = [];
-    for (const { frequency, recency, T } of batch) {
-      const scores = [
-        probabilityAlive(bgNbd, frequency, recency, T),
-        expectedPurchases(bgNbd, WEEKS_PER_YEAR, frequency, recency, T),
-        expectedLifespanWeeks(bgNbd, frequency, recency, T),
-      ];
-      if (!scores.every(Number.isFinite)) {
-        throw new BtydError(`scores not finite for x=${frequency}, t_x=${recency}, T=${T} (P(alive), purchases, lifespan = ${scores.join(', ')}) under ${JSON.stringify(bgNbd)}`);
+  const count = columns.frequency.length;
+  const chunks = function* () {
+    for (let start = 0; start < count; start += TRIPLET_CHUNK) yield scoreTripletChunk(bgNbd, columns, start, Math.min(count, start + TRIPLET_CHUNK));
+  };
+  if (copy) {
+    await copyLinesIn(tx, TRIPLETS_TABLE, async (write) => {
+      for (const chunk of chunks()) {
+        let lines = '';
+        for (let i = 0; i < chunk.frequency.length; i++) {
+          lines += `${chunk.frequency[i]}\t${chunk.recency[i]}\t${chunk.T[i]}\t${chunk.alive[i]}\t${chunk.purchases[i]}\t${chunk.lifespan[i]}\n`;
+        }
+        await write(lines);
       }
-      alive.push(scores[0]);
-      purchases.push(scores[1]);
-      lifespan.push(scores[2]);
+    });
+  } else {
+    for (const chunk of chunks()) {
+      await tx.execute(
+        `insert into ${TRIPLETS_TABLE} select * from unnest(?::int[], ?::float8[], ?::float8[], ?::float8[], ?::float8[], ?::float8[])`,
+        [chunk.frequency, chunk.recency, chunk.T, chunk.alive, chunk.purchases, chunk.lifespan].map((values) => arrayLiteral([...values])),
+      );
     }
-    await executeWithBoundParameters(
-      tx,
-      `insert into ${TRIPLETS_TABLE} select * from unnest(?::int[], ?::float8[], ?::float8[], ?::float8[], ?::float8[], ?::float8[])`,
-      [
-        arrayLiteral(batch.map((row) => row.frequency)),
-        arrayLiteral(batch.map((row) => row.recency)),
-        arrayLiteral(batch.map((row) => row.T)),
-        arrayLiteral(alive),
-        arrayLiteral(purchases),
-        arrayLiteral(lifespan),
-      ],
-    );
   }
   await tx.execute(`analyze ${TRIPLETS_TABLE}`);
-  return rows.length;
+  return count;
+}
+
+/** The closed forms for rows [start, end) of the fitting columns. */
+function scoreTripletChunk(bgNbd: BgNbdParams, columns: FrequencyColumns, start: number, end: number) {
+  const frequency = columns.frequency.subarray(start, end);
+  const recency = columns.recency.subarray(start, end);
+  const T = columns.T.subarray(start, end);
+  const alive = new Float64Array(end - start);
+  const purchases = new Float64Array(end - start);
+  const lifespan = new Float64Array(end - start);
+  for (let i = 0; i < frequency.length; i++) {
+    alive[i] = probabilityAlive(bgNbd, frequency[i], recency[i], T[i]);
+    purchases[i] = expectedPurchases(bgNbd, WEEKS_PER_YEAR, frequency[i], recency[i], T[i]);
+    lifespan[i] = expectedLifespanWeeks(bgNbd, frequency[i], recency[i], T[i]);
+    if (!(Number.isFinite(alive[i]) && Number.isFinite(purchases[i]) && Number.isFinite(lifespan[i]))) {
+      throw new BtydError(
+        `scores not finite for x=${frequency[i]}, t_x=${recency[i]}, T=${T[i]} (P(alive), purchases, lifespan = ${alive[i]}, ${purchases[i]}, ${lifespan[i]}) under ${JSON.stringify(bgNbd)}`,
+      );
+    }
+  }
+  return { frequency, recency, T, alive, purchases, lifespan };
+}
+
+/** A select of every member's scores (the SQL and its parameters), joined from ltv_rfm and the scored triplets. */
+interface MemberScoring {
+  sql: string;
+  params: unknown[];
 }
 
 /**
- * Runs `sql` in the transaction with its parameters sent apart from the text (knex binds them as $1..$n), where
- * EntityManager.execute would quote them into the statement: for the multi-megabyte array literals of the triplets
- * that quoting took seven times as long as the insert itself.
- */
-async function executeWithBoundParameters(tx: EntityManager, sql: string, params: string[]): Promise<void> {
-  const transaction = tx.getTransactionContext();
-  const query = tx.getKnex().raw(sql, params);
-  await (transaction ? query.transacting(transaction) : query);
-}
-
-/**
- * Every member's scores in ONE set-based statement over ltv_rfm joined with the scored triplets, into ltv_scores
- * (float8 columns, floored when written). The same arithmetic, in the same order, as the pure functions of
- * btyd/ and ltv-policy.ts (IEEE doubles in both, so the same values; test/integration/ltv.test.ts compares them):
+ * Every member's scores as ONE select over ltv_rfm joined with the scored triplets (float8, floored when written),
+ * read twice: once for the checks and the tier cut-offs, once by the write-back; nothing per member is stored in
+ * between. The same arithmetic, in the same order, as the pure functions of btyd/ and ltv-policy.ts (IEEE doubles
+ * in both, so the same values; test/integration/ltv.test.ts compares them):
  * - expected order value (Gamma-Gamma) = p (v + x m) / (p x + q - 1) in major units, m = repeat / x, times
  *   minor-per-major; the population mean p v / (q - 1) for x = 0;
  * - predicted 12 months = expected purchases x expected order value;
@@ -264,9 +333,10 @@ async function executeWithBoundParameters(tx: EntityManager, sql: string, params
  * - formula LTV = order value x purchases per year x (lifespan / 52) - CAC; LTV:CAC = gross / CAC (null without CAC);
  * - CAC in base minor units: floor(cost x 10^base digits / (rate x 10^cost digits)), exact in numeric (src/money/fx.ts);
  * - churn risk from P(alive) and the thresholds (ltv-policy churnRiskOf).
- * Members without orders: P(alive) 1, nothing expected, churn LOW. Non-finite results fail the run.
+ * Members without orders: P(alive) 1, nothing expected, churn LOW. `scored` is false for a member with orders
+ * whose (x, t_x, T) found no scored triplet (never expected; the checks fail the run on it).
  */
-async function scoreMembers(tx: EntityManager, gammaGamma: GammaGammaParams, bgNbd: BgNbdParams, options: LtvRunOptions, minorPerMajor: number): Promise<number> {
+async function memberScoring(tx: EntityManager, gammaGamma: GammaGammaParams, bgNbd: BgNbdParams, options: LtvRunOptions, minorPerMajor: number): Promise<MemberScoring> {
   if (gammaGamma.q <= 1) throw new BtydError(`Gamma-Gamma: q = ${gammaGamma.q} <= 1, the expected order value is infinite`);
   const currencies = await tx.execute<{ currency: string }[]>(`select distinct acquisition_cost_currency as currency from ${RFM_TABLE} where acquisition_cost_currency is not null`);
   const digits = currencies.flatMap(({ currency }) => {
@@ -276,13 +346,14 @@ async function scoreMembers(tx: EntityManager, gammaGamma: GammaGammaParams, bgN
   const { p, q, v } = gammaGamma;
   const { r, alpha } = bgNbd;
   const { churnHighBelow, churnMediumBelow } = options.settings;
-  await tx.execute(
-    `create temporary table ${SCORES_TABLE} on commit drop as
+  return {
+    sql: `
      with digits as (
        select currency, digits from jsonb_to_recordset(?::jsonb) as d(currency text, digits int)
      ),
      base as (
        select f.member_id, f.order_count, f.frequency, f.recency_weeks, f.age_weeks, f.historical_minor,
+              f.order_count = 0 or t.probability_alive is not null as scored,
               coalesce(t.probability_alive, 1) as probability_alive,
               coalesce(t.expected_purchases, 0) as expected_purchases,
               coalesce(t.lifespan_weeks, 0) as lifespan_weeks,
@@ -304,7 +375,7 @@ async function scoreMembers(tx: EntityManager, gammaGamma: GammaGammaParams, bgN
               order_value * ((52 * (?::float8 + frequency::float8)) / (?::float8 + age_weeks)) * (lifespan_weeks / 52) as gross
        from base
      )
-     select member_id, order_count, probability_alive, expected_purchases, order_value as expected_order_value, lifespan_weeks,
+     select member_id, order_count, scored, probability_alive, expected_purchases, order_value as expected_order_value, lifespan_weeks,
             predicted as predicted_minor,
             case when order_count = 0 then null else gross - coalesce(cac_minor, 0)::float8 end as formula_minor,
             cac_minor,
@@ -312,7 +383,7 @@ async function scoreMembers(tx: EntityManager, gammaGamma: GammaGammaParams, bgN
             case when order_count = 0 then 'LOW' when probability_alive < ?::float8 then 'HIGH' when probability_alive < ?::float8 then 'MEDIUM' else 'LOW' end as churn_risk,
             frequency, recency_weeks, age_weeks, historical_minor
      from figures`,
-    [
+    params: [
       JSON.stringify(digits),
       p, v, q, minorPerMajor,
       p, v, minorPerMajor, p, q, minorPerMajor,
@@ -320,17 +391,39 @@ async function scoreMembers(tx: EntityManager, gammaGamma: GammaGammaParams, bgN
       r, alpha,
       churnHighBelow, churnMediumBelow,
     ],
-  );
-  const [check] = await tx.execute<{ members: string; missing: string; not_finite: string }[]>(
+  };
+}
+
+/**
+ * One pass over the members' scores: how many, that every member with orders found its triplet, that every figure
+ * is finite (a BtydError otherwise, before anything is written), and the VIP, HIGH and MEDIUM cut-offs
+ * (percentile_cont of the predicted value, rounded down as stored, over the members with orders: one sort for the three).
+ */
+async function checkScoresAndCut(
+  tx: EntityManager,
+  scoring: MemberScoring,
+  topShares: [number, number, number],
+  params: BgNbdParams & GammaGammaParams,
+): Promise<{ membersScored: number; thresholds: TierThresholds }> {
+  const [vip, high, medium] = tierPercentileRanks(topShares);
+  const [row] = await tx.execute<{ members: string; missing: string; not_finite: string; cuts: (number | null)[] | null }[]>(
     `select count(*) as members,
-            count(*) filter (where order_count > 0 and probability_alive is null) as missing,
+            count(*) filter (where not scored) as missing,
             count(*) filter (where not (abs(expected_order_value) < 'Infinity'::float8 and abs(predicted_minor) < 'Infinity'::float8
-                                        and coalesce(abs(formula_minor), 0) < 'Infinity'::float8 and coalesce(abs(ltv_to_cac), 0) < 'Infinity'::float8)) as not_finite
-     from ${SCORES_TABLE}`,
+                                        and coalesce(abs(formula_minor), 0) < 'Infinity'::float8 and coalesce(abs(ltv_to_cac), 0) < 'Infinity'::float8)) as not_finite,
+            percentile_cont(array[?, ?, ?]::float8[]) within group (order by floor(predicted_minor)) filter (where order_count > 0) as cuts
+     from (${scoring.sql}) scores`,
+    [vip, high, medium, ...scoring.params],
   );
-  if (Number(check.missing) > 0) throw new Error(`${check.missing} members with orders found no scored (x, t_x, T)`);
-  if (Number(check.not_finite) > 0) throw new BtydError(`scores not finite for ${check.not_finite} member(s) under ${JSON.stringify({ ...bgNbd, ...gammaGamma })}`);
-  return Number(check.members);
+  const [vipCut, highCut, mediumCut] = row.cuts ?? [null, null, null];
+  if (Number(row.missing) > 0) throw new Error(`${row.missing} members with orders found no scored (x, t_x, T)`);
+  if (Number(row.not_finite) > 0) throw new BtydError(`scores not finite for ${row.not_finite} member(s) under ${JSON.stringify(params)}`);
+  const [vipShare, highShare, mediumShare] = topShares;
+  const cut = (value: number | null, cumulativeShare: number) => (value === null || cumulativeShare <= 0 ? Infinity : value);
+  return {
+    membersScored: Number(row.members),
+    thresholds: { vip: cut(vipCut, vipShare), high: cut(highCut, vipShare + highShare), medium: cut(mediumCut, vipShare + highShare + mediumShare) },
+  };
 }
 
 /** CAC in base minor units at the rate in force at joined_at (as orders are converted); null when unknown. */
@@ -354,26 +447,11 @@ function numberLiteral(value: number): string {
   return String(value);
 }
 
-/** The VIP, HIGH and MEDIUM cut-offs: percentile_cont of predicted value over the members with orders. */
-async function tierThresholds(tx: EntityManager, topShares: [number, number, number]): Promise<TierThresholds> {
-  const [vip, high, medium] = tierPercentileRanks(topShares);
-  const [row] = await tx.execute<{ vip: number | null; high: number | null; medium: number | null }[]>(
-    `select percentile_cont(?::float8) within group (order by floor(predicted_minor)) as vip,
-            percentile_cont(?::float8) within group (order by floor(predicted_minor)) as high,
-            percentile_cont(?::float8) within group (order by floor(predicted_minor)) as medium
-     from ${SCORES_TABLE} where order_count > 0`,
-    [vip, high, medium],
-  );
-  const [vipShare, highShare, mediumShare] = topShares;
-  const cut = (value: number | null, cumulativeShare: number) => (value === null || cumulativeShare <= 0 ? Infinity : value);
-  return { vip: cut(row.vip, vipShare), high: cut(row.high, vipShare + highShare), medium: cut(row.medium, vipShare + highShare + mediumShare) };
-}
-
 /**
  * Replaces every member's row in member_ltv in one statement, tiers included (the rule of ltv-policy tierOf).
  * A cumulative share of 0% gives no members (a cut-off above every value).
  */
-async function writeMemberLtv(tx: EntityManager, runId: string, thresholds: TierThresholds): Promise<Date> {
+async function writeMemberLtv(tx: EntityManager, runId: string, scoring: MemberScoring, thresholds: TierThresholds): Promise<Date> {
   const now = new Date();
   await rememberLtvTiers(tx);
   await tx.execute(
@@ -387,8 +465,8 @@ async function writeMemberLtv(tx: EntityManager, runId: string, thresholds: Tier
                  when floor(predicted_minor) >= ?::float8 then 'MEDIUM'
                  else 'LOW' end,
             churn_risk, probability_alive, expected_purchases, floor(expected_order_value)::bigint, lifespan_weeks, floor(predicted_minor)::bigint,
-            historical_minor, floor(formula_minor)::bigint, cac_minor, ltv_to_cac, frequency, recency_weeks, age_weeks, order_count, ?, ?
-     from ${SCORES_TABLE}
+            historical_minor, floor(formula_minor)::bigint, cac_minor, ltv_to_cac, frequency, recency_weeks, age_weeks, order_count, ?::uuid, ?::timestamptz
+     from (${scoring.sql}) scores
      on conflict (member_id) do update set
        tier = excluded.tier, churn_risk = excluded.churn_risk, probability_alive = excluded.probability_alive,
        expected_purchases_12m = excluded.expected_purchases_12m, expected_order_value_minor = excluded.expected_order_value_minor,
@@ -397,7 +475,7 @@ async function writeMemberLtv(tx: EntityManager, runId: string, thresholds: Tier
        acquisition_cost_minor = excluded.acquisition_cost_minor, ltv_to_cac = excluded.ltv_to_cac, frequency = excluded.frequency,
        recency_weeks = excluded.recency_weeks, age_weeks = excluded.age_weeks, order_count = excluded.order_count,
        run_id = excluded.run_id, computed_at = excluded.computed_at`,
-    [cutOff(thresholds.vip), cutOff(thresholds.high), cutOff(thresholds.medium), runId, now],
+    [cutOff(thresholds.vip), cutOff(thresholds.high), cutOff(thresholds.medium), runId, now, ...scoring.params],
   );
   await enqueueLtvTierChanges(tx, now);
   return now;

@@ -3,7 +3,7 @@ import digamma from '@stdlib/math-base-special-digamma';
 import gammaln from '@stdlib/math-base-special-gammaln';
 import hyp2f1 from '@stdlib/math-base-special-hyp2f1';
 import { minimiseOverLogParameters } from './optimise';
-import { BgNbdParams, BtydError, FrequencyRow } from './types';
+import { BgNbdParams, BtydError, FrequencyColumns, FrequencyRow, fromFrequencyRows, usedRowsByFrequency } from './types';
 
 /**
  * BG/NBD (Fader, Hardie and Lee 2005, "Counting your customers the easy way"). While alive a member buys
@@ -40,11 +40,12 @@ export function bgNbdLogLikelihood(params: BgNbdParams, row: Omit<FrequencyRow, 
   return rowLogLikelihood(params, frequencyTerms(params, row.frequency), row.frequency, row.recency, row.T);
 }
 
-function checkFrequencyRow(row: FrequencyRow, index: number): void {
-  const { frequency, recency, T, weight } = row;
+function checkFrequencyRow(frequency: number, recency: number, T: number, weight: number, index: number): void {
   const valid = Number.isInteger(frequency) && frequency >= 0 && Number.isFinite(recency) && Number.isFinite(T)
     && recency >= 0 && recency <= T && T > 0 && Number.isFinite(weight) && weight >= 0 && (frequency > 0 || recency === 0);
-  if (!valid) throw new BtydError(`BG/NBD: invalid row ${index}: ${JSON.stringify(row)} (need integer frequency >= 0, 0 <= recency <= T, T > 0, recency 0 when frequency is 0, weight >= 0)`);
+  if (!valid) {
+    throw new BtydError(`BG/NBD: invalid row ${index}: ${JSON.stringify({ frequency, recency, T, weight })} (need integer frequency >= 0, 0 <= recency <= T, T > 0, recency 0 when frequency is 0, weight >= 0)`);
+  }
 }
 
 /**
@@ -54,21 +55,36 @@ function checkFrequencyRow(row: FrequencyRow, index: number): void {
  * not) which keeps the optimiser's start sensible for any unit; alpha is scaled back.
  */
 export function fitBgNbd(rows: FrequencyRow[]): BgNbdParams {
-  rows.forEach(checkFrequencyRow);
-  const used = rows.filter((row) => row.weight > 0);
-  const totalWeight = used.reduce((sum, row) => sum + row.weight, 0);
+  return fitBgNbdColumns(fromFrequencyRows(rows));
+}
+
+/** fitBgNbd on columns (the LTV run's form: rows sorted by frequency cost no reordering). */
+export function fitBgNbdColumns(columns: FrequencyColumns): BgNbdParams {
+  const { frequency, recency, T, weight } = columns;
+  for (let i = 0; i < frequency.length; i++) checkFrequencyRow(frequency[i], recency[i], T[i], weight[i], i);
+  const used = usedRowsByFrequency(frequency, weight);
+  let totalWeight = 0;
+  let repeatBuyers = false;
+  let dropoutSeen = false;
+  let longest = 0;
+  for (let i = 0; i < frequency.length; i++) {
+    if (!(weight[i] > 0)) continue;
+    totalWeight += weight[i];
+    repeatBuyers ||= frequency[i] > 0;
+    dropoutSeen ||= frequency[i] === 0 || recency[i] < T[i];
+    longest = Math.max(longest, T[i]);
+  }
   if (used.length === 0 || totalWeight <= 0) throw new BtydError('BG/NBD: no members to fit');
-  if (!used.some((row) => row.frequency > 0)) throw new BtydError('BG/NBD: needs at least one member with a repeat purchase');
-  if (!used.some((row) => row.frequency === 0 || row.recency < row.T)) {
+  if (!repeatBuyers) throw new BtydError('BG/NBD: needs at least one member with a repeat purchase');
+  if (!dropoutSeen) {
     throw new BtydError('BG/NBD: every member bought again at the very end of their history; dropout is not identified');
   }
-  const scale = 10 / used.reduce((longest, row) => Math.max(longest, row.T), 0);
+  const scale = 10 / longest;
   // Rows sorted by frequency, so the frequency-only terms are computed once per distinct x per evaluation.
-  const sorted = used.slice().sort((left, right) => left.frequency - right.frequency);
-  const frequencies = Float64Array.from(sorted, (row) => row.frequency);
-  const recencies = Float64Array.from(sorted, (row) => row.recency * scale);
-  const ages = Float64Array.from(sorted, (row) => row.T * scale);
-  const weights = Float64Array.from(sorted, (row) => row.weight);
+  const frequencies = Float64Array.from(used, (i) => frequency[i]);
+  const recencies = Float64Array.from(used, (i) => recency[i] * scale);
+  const ages = Float64Array.from(used, (i) => T[i] * scale);
+  const weights = Float64Array.from(used, (i) => weight[i]);
 
   // Mean negative log-likelihood and its gradient with respect to the log-parameters. With
   // pi = P(dropped out after the last purchase | row), the derivatives of ln L are

@@ -1,7 +1,7 @@
 import digamma from '@stdlib/math-base-special-digamma';
 import gammaln from '@stdlib/math-base-special-gammaln';
 import { minimiseOverLogParameters } from './optimise';
-import { BtydError, GammaGammaParams, MonetaryRow } from './types';
+import { BtydError, fromMonetaryRows, GammaGammaParams, MonetaryColumns, MonetaryRow, usedRowsByFrequency } from './types';
 
 /**
  * Gamma-Gamma spend model (Fader, Hardie and Lee 2005, "RFM and CLV"; Colombo and Jiang 1999). Each
@@ -25,11 +25,10 @@ export function gammaGammaLogLikelihood(params: GammaGammaParams, row: Omit<Mone
   return rowLogLikelihood(params, frequencyTerm(params, row.frequency), row.frequency, row.monetary);
 }
 
-function checkMonetaryRow(row: MonetaryRow, index: number): void {
-  const { frequency, monetary, weight } = row;
+function checkMonetaryRow(frequency: number, monetary: number, weight: number, index: number): void {
   const valid = Number.isInteger(frequency) && frequency >= 1 && Number.isFinite(monetary) && monetary > 0
     && Number.isFinite(weight) && weight >= 0;
-  if (!valid) throw new BtydError(`Gamma-Gamma: invalid row ${index}: ${JSON.stringify(row)} (need integer frequency >= 1, monetary > 0, weight >= 0)`);
+  if (!valid) throw new BtydError(`Gamma-Gamma: invalid row ${index}: ${JSON.stringify({ frequency, monetary, weight })} (need integer frequency >= 1, monetary > 0, weight >= 0)`);
 }
 
 /**
@@ -37,18 +36,32 @@ function checkMonetaryRow(row: MonetaryRow, index: number): void {
  * money units; p and q are not) and v is scaled back.
  */
 export function fitGammaGamma(rows: MonetaryRow[]): GammaGammaParams {
-  rows.forEach(checkMonetaryRow);
-  const used = rows.filter((row) => row.weight > 0);
-  const totalWeight = used.reduce((sum, row) => sum + row.weight, 0);
+  return fitGammaGammaColumns(fromMonetaryRows(rows));
+}
+
+/** fitGammaGamma on columns (the LTV run's form: rows sorted by frequency cost no reordering). */
+export function fitGammaGammaColumns(columns: MonetaryColumns): GammaGammaParams {
+  const { frequency, monetary, weight } = columns;
+  for (let i = 0; i < frequency.length; i++) checkMonetaryRow(frequency[i], monetary[i], weight[i], i);
+  const used = usedRowsByFrequency(frequency, weight);
+  let totalWeight = 0;
+  let totalValue = 0;
+  let spread = false;
+  // Sums in the given order (as the rows came), so a fit does not depend on the reordering.
+  for (let i = 0; i < frequency.length; i++) {
+    if (!(weight[i] > 0)) continue;
+    totalWeight += weight[i];
+    totalValue += weight[i] * monetary[i];
+    spread ||= monetary[i] !== monetary[used[0]];
+  }
   if (used.length === 0 || totalWeight <= 0) throw new BtydError('Gamma-Gamma: needs at least one repeat buyer (frequency >= 1)');
-  if (used.every((row) => row.monetary === used[0].monetary)) {
+  if (!spread) {
     throw new BtydError('Gamma-Gamma: every repeat buyer has the same mean order value; the spread is not identified');
   }
-  const scale = totalWeight / used.reduce((sum, row) => sum + row.weight * row.monetary, 0);
-  const sorted = used.slice().sort((left, right) => left.frequency - right.frequency);
-  const frequencies = Float64Array.from(sorted, (row) => row.frequency);
-  const values = Float64Array.from(sorted, (row) => row.monetary * scale);
-  const weights = Float64Array.from(sorted, (row) => row.weight);
+  const scale = totalWeight / totalValue;
+  const frequencies = Float64Array.from(used, (i) => frequency[i]);
+  const values = Float64Array.from(used, (i) => monetary[i] * scale);
+  const weights = Float64Array.from(used, (i) => weight[i]);
 
   // Mean negative log-likelihood and its gradient with respect to the log-parameters:
   //   d/dp = x [psi(px+q) - psi(px) + ln mx + ln x - ln(v + x mx)]
