@@ -11,10 +11,11 @@ const BALANCE = 'query($id: ID) { member(id: $id) { balance { posted } } }';
 const LOCK_CLASS = 4242;
 
 /**
- * Real deadlocks on PostgreSQL: a trigger makes adjustPoints' transaction take advisory lock 1 and then wait for lock 2,
- * which the test's own session holds; the test then asks for lock 1, closing the cycle. The mutation's session
- * detects the deadlock first (its deadlock_timeout is 50 ms, the test's 60 s), so PostgreSQL aborts the mutation's
- * transaction with 40P01 each time the test plays along. PGlite has one connection and cannot deadlock.
+ * Real deadlocks on PostgreSQL: a trigger makes adjustPoints' transaction take advisory lock 1 while the test's own
+ * session holds lock 2; the test asks for lock 1, and the trigger then asks for lock 2, closing the cycle. The
+ * mutation's session waits last and checks first (its deadlock_timeout is 50 ms, the test's 60 s), so PostgreSQL
+ * aborts the mutation's transaction with 40P01 each time the test plays along. PGlite has one connection and cannot
+ * deadlock.
  */
 const describeOnPostgres = process.env.DATABASE_URL ? describe : describe.skip;
 
@@ -35,6 +36,12 @@ describeOnPostgres('a mutation whose transaction is chosen as a deadlock victim'
         if new.idempotency_key like 'deadlock-%' then
           perform set_config('deadlock_timeout', '50ms', true);
           perform pg_advisory_xact_lock(${LOCK_CLASS}, 1);
+          -- While the test holds lock 2, close the cycle only once it waits for lock 1: this session then starts
+          -- waiting last, and its deadlock check (the first to run) finds the cycle, however loaded the machine.
+          while exists (select 1 from pg_locks where locktype = 'advisory' and classid = ${LOCK_CLASS} and objid = 2 and granted and pid <> pg_backend_pid())
+            and not exists (select 1 from pg_locks where locktype = 'advisory' and classid = ${LOCK_CLASS} and objid = 1 and not granted) loop
+            perform pg_sleep(0.005);
+          end loop;
           perform pg_advisory_xact_lock(${LOCK_CLASS}, 2);
         end if;
         return new;
@@ -46,24 +53,30 @@ describeOnPostgres('a mutation whose transaction is chosen as a deadlock victim'
     await server?.stop();
   });
 
-  /** Holds lock 2 and makes the next `rounds` runs of the mutation deadlock, one after the other; then lets go. */
-  async function deadlock(rounds: number): Promise<void> {
+  /** Holds lock 2, sends the request, makes its first `rounds` runs deadlock one after the other, lets go; its answer. */
+  async function deadlocked<T>(rounds: number, request: () => Promise<T>): Promise<T> {
     await blocker.query('select pg_advisory_lock($1, 2)', [LOCK_CLASS]);
+    let answer: Promise<T>;
     try {
+      answer = request();
       for (let round = 0; round < rounds; round += 1) {
-        // Wait until the mutation holds lock 1 and waits for lock 2 ...
+        // Wait until the mutation holds lock 1 ...
         for (;;) {
-          const { rows } = await blocker.query('select count(*)::int as waiting from pg_locks where locktype = $1 and classid = $2 and objid = 2 and not granted', ['advisory', LOCK_CLASS]);
-          if (rows[0].waiting > 0) break;
+          const { rows } = await blocker.query(
+            'select count(*)::int as holders from pg_locks where locktype = $1 and classid = $2 and objid = 1 and granted and pid <> pg_backend_pid()',
+            ['advisory', LOCK_CLASS],
+          );
+          if (rows[0].holders > 0) break;
           await new Promise((resolve) => setTimeout(resolve, 10));
         }
-        // ... then close the cycle: the mutation's transaction is aborted (40P01) and lock 1 becomes ours.
+        // ... then wait for it; the mutation, asking for lock 2, closes the cycle and is aborted (40P01); lock 1 becomes ours.
         await blocker.query('select pg_advisory_lock($1, 1)', [LOCK_CLASS]);
         await blocker.query('select pg_advisory_unlock($1, 1)', [LOCK_CLASS]);
       }
     } finally {
       await blocker.query('select pg_advisory_unlock($1, 2)', [LOCK_CLASS]);
     }
+    return answer;
   }
 
   const retries = async () => {
@@ -74,9 +87,7 @@ describeOnPostgres('a mutation whose transaction is chosen as a deadlock victim'
 
   it('runs the mutation again after a deadlock and succeeds, moving the points once', async () => {
     const input = { memberId, points: 40, reason: 'goodwill', idempotencyKey: 'deadlock-once' };
-    const answer = server.graphql(ADJUST, { input }, admin);
-    await deadlock(1);
-    const response = await answer;
+    const response = await deadlocked(1, () => server.graphql(ADJUST, { input }, admin));
     expect([response.status, response.body]).toEqual([200, { data: { adjustPoints: { points: 40, reason: 'goodwill' } } }]);
     expect(await retries()).toBe(1);
     expect(await posted()).toBe(40);
@@ -85,9 +96,7 @@ describeOnPostgres('a mutation whose transaction is chosen as a deadlock victim'
 
   it('answers 503 SERVICE_UNAVAILABLE with Retry-After once three runs in a row deadlocked, with nothing moved; the client retry by key then succeeds once', async () => {
     const input = { memberId, points: 7, reason: 'goodwill', idempotencyKey: 'deadlock-thrice' };
-    const answer = server.graphql(ADJUST, { input }, admin);
-    await deadlock(3);
-    const response = await answer;
+    const response = await deadlocked(3, () => server.graphql(ADJUST, { input }, admin));
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe('2');
     expect(response.body).toEqual({
