@@ -9,6 +9,8 @@ const ADJUST = 'mutation($input: AdjustPointsInput!) { adjustPoints(input: $inpu
 const BALANCE = 'query($id: ID) { member(id: $id) { balance { posted } } }';
 /** Advisory lock keys (classid, objid) only this test takes. */
 const LOCK_CLASS = 4242;
+/** Advisory locks are per database, but pg_locks lists the whole cluster's (other test files run beside this one). */
+const THIS_DATABASE = '(select oid from pg_database where datname = current_database())';
 
 /**
  * Real deadlocks on PostgreSQL: a trigger makes adjustPoints' transaction take advisory lock 1 while the test's own
@@ -38,8 +40,8 @@ describeOnPostgres('a mutation whose transaction is chosen as a deadlock victim'
           perform pg_advisory_xact_lock(${LOCK_CLASS}, 1);
           -- While the test holds lock 2, close the cycle only once it waits for lock 1: this session then starts
           -- waiting last, and its deadlock check (the first to run) finds the cycle, however loaded the machine.
-          while exists (select 1 from pg_locks where locktype = 'advisory' and classid = ${LOCK_CLASS} and objid = 2 and granted and pid <> pg_backend_pid())
-            and not exists (select 1 from pg_locks where locktype = 'advisory' and classid = ${LOCK_CLASS} and objid = 1 and not granted) loop
+          while exists (select 1 from pg_locks where locktype = 'advisory' and database = ${THIS_DATABASE} and classid = ${LOCK_CLASS} and objid = 2 and granted and pid <> pg_backend_pid())
+            and not exists (select 1 from pg_locks where locktype = 'advisory' and database = ${THIS_DATABASE} and classid = ${LOCK_CLASS} and objid = 1 and not granted) loop
             perform pg_sleep(0.005);
           end loop;
           perform pg_advisory_xact_lock(${LOCK_CLASS}, 2);
@@ -63,7 +65,7 @@ describeOnPostgres('a mutation whose transaction is chosen as a deadlock victim'
         // Wait until the mutation holds lock 1 ...
         for (;;) {
           const { rows } = await blocker.query(
-            'select count(*)::int as holders from pg_locks where locktype = $1 and classid = $2 and objid = 1 and granted and pid <> pg_backend_pid()',
+            `select count(*)::int as holders from pg_locks where locktype = $1 and database = ${THIS_DATABASE} and classid = $2 and objid = 1 and granted and pid <> pg_backend_pid()`,
             ['advisory', LOCK_CLASS],
           );
           if (rows[0].holders > 0) break;
