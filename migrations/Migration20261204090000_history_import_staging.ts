@@ -10,7 +10,8 @@ export class Migration20261204090000_history_import_staging extends Migration {
     this.addSql(`create unlogged table "history_import_orders" (
       "import_id" uuid not null, "line" int not null, "id" uuid not null, "external_id" text not null, "member_external_id" text not null,
       "amount_minor" bigint not null, "currency" text not null, "base_amount_minor" bigint not null, "fx_rate" text not null,
-      "placed_at" timestamptz not null, "refunded_minor" bigint not null, "refund_hash" text null);`);
+      "placed_at" timestamptz not null, "refunded_minor" bigint not null, "refund_hash" text null,
+      constraint "history_import_orders_pkey" primary key ("import_id", "line"));`);
     this.addSql(`create index "history_import_orders_chunk_idx" on "history_import_orders" ("import_id", "member_external_id");`);
   }
 

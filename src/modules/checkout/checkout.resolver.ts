@@ -2,7 +2,6 @@ import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphq
 import type { RequestContext } from '../../graphql/context';
 import { MoneyInput, MoneyView } from '../../graphql/money.types';
 import { toInt } from '../ledger/ledger.types';
-import { holdInputOrFail } from './hold.validation';
 import { HoldPointsInput, PointsHoldView, RedemptionQuoteView } from './checkout.types';
 
 @Resolver()
@@ -29,7 +28,6 @@ export class CheckoutResolver {
   @Mutation(() => PointsHoldView, { description: 'Reserve points for a checkout (storefront, or the member itself).' })
   async holdPoints(@Ctx() context: RequestContext, @Arg('input') input: HoldPointsInput): Promise<PointsHoldView> {
     // Every invalid field at once (the service checks the same again and reports the first).
-    holdInputOrFail(input, context.config.redemptionMinPoints);
     return PointsHoldView.of(await context.checkout.hold(input));
   }
 

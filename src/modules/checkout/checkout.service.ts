@@ -1,3 +1,4 @@
+import { holdInputOrFail } from './hold.validation';
 import { randomUUID } from 'node:crypto';
 import { onlyMemberOf } from '../../auth/principal';
 import { IdempotencyConflictError } from '../../errors';
@@ -5,14 +6,14 @@ import type { RequestScope } from '../../graphql/context';
 import { requestHash } from '../../idempotency';
 import { parseDecimal } from '../../money/decimal';
 import { parseMoney } from '../../money/money';
-import { externalIdOrFail, uuidOrFail, wholeNumberOrFail } from '../../validation';
+import { uuidOrFail } from '../../validation';
 import { isUniqueViolation } from '../../db/errors';
 import type { FxService } from '../fx/fx.service';
 import { namedStatement, runNamed } from '../../db/sql';
 import { ledgerCommand, ledgerError } from '../ledger/ledger-errors';
 import { emptyBalance } from '../ledger/balance.service';
 import type { MemberStatusLoader } from '../status/member-status';
-import { pointsCurrencyCodeOrFail, pointsCurrencyOrFail } from '../ledger/points-currency.service';
+import { pointsCurrencyOrFail } from '../ledger/points-currency.service';
 import { Quote, quoteRedemption } from '../ledger/redemption';
 import type { MemberService } from '../members/member.service';
 import { HoldStatus, PointsHold } from './points-hold.entity';
@@ -60,7 +61,6 @@ function holdRecord(row: HoldRow): HoldRecord {
     createdAt: new Date(row.created_at),
   };
 }
-const MAX_HOLD_TTL_SECONDS = 24 * 60 * 60;
 
 /** Redeeming points at checkout: quote, then hold, then capture or release (TigerBeetle's two-phase transfers). */
 export class CheckoutService {
@@ -98,12 +98,7 @@ export class CheckoutService {
    * due holds, answers a replay, re-checks the balance and writes the hold.
    */
   async hold(input: HoldInput): Promise<HoldRecord> {
-    const memberId = uuidOrFail(input.memberId, 'memberId', 'is not a member id');
-    const currency = pointsCurrencyCodeOrFail(input.currency);
-    const points = BigInt(wholeNumberOrFail(input.points, 'points', { min: this.scope.config.redemptionMinPoints }));
-    const orderRef = externalIdOrFail(input.orderRef, 'orderRef');
-    const idempotencyKey = externalIdOrFail(input.idempotencyKey, 'idempotencyKey');
-    const ttlSeconds = wholeNumberOrFail(input.ttlSeconds ?? DEFAULT_HOLD_TTL_SECONDS, 'ttlSeconds', { min: 1, max: MAX_HOLD_TTL_SECONDS });
+    const { memberId, currency, points, orderRef, idempotencyKey, ttlSeconds } = holdInputOrFail(input, this.scope.config.redemptionMinPoints);
     const hash = requestHash([memberId, currency, points, orderRef, ttlSeconds]);
     const now = new Date();
     const expiresAt = new Date(now.getTime() + ttlSeconds * 1000);

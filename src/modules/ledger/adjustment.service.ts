@@ -1,7 +1,7 @@
-import { BadUserInputError, ForbiddenError, IdempotencyConflictError } from '../../errors';
+import { adjustInputOrFail } from './adjustment.validation';
+import { ForbiddenError, IdempotencyConflictError } from '../../errors';
 import type { RequestScope } from '../../graphql/context';
 import { requestHash } from '../../idempotency';
-import { externalIdOrFail, uuidOrFail } from '../../validation';
 import { namedStatement, runNamed } from '../../db/sql';
 import { ledgerError } from './ledger-errors';
 import { isUniqueViolation } from '../../db/errors';
@@ -9,7 +9,6 @@ import type { AuditService } from '../audit/audit.service';
 import type { MemberService } from '../members/member.service';
 import type { LedgerEntryView } from './balance.service';
 import type { TransferRow } from './ledger';
-import { pointsCurrencyCodeOrFail } from './points-currency.service';
 import { LedgerEntryKind } from './points-transfer.entity';
 
 export interface AdjustInput {
@@ -19,8 +18,6 @@ export interface AdjustInput {
   reason: string;
   idempotencyKey: string;
 }
-
-const MAX_REASON_LENGTH = 500;
 
 /** Points granted or removed by hand, with a reason: admins without limit, support within limits. Audited. */
 export class AdjustmentService {
@@ -37,13 +34,7 @@ export class AdjustmentService {
    */
   async adjust(input: AdjustInput): Promise<LedgerEntryView> {
     const principal = this.scope.principal!;
-    const memberId = uuidOrFail(input.memberId, 'memberId', 'is not a member id');
-    if (!Number.isSafeInteger(input.points) || input.points === 0) throw new BadUserInputError('points', 'must be a whole number other than zero');
-    const currencyCode = pointsCurrencyCodeOrFail(input.currency);
-    const points = BigInt(input.points);
-    const reason = input.reason.trim();
-    if (!reason || reason.length > MAX_REASON_LENGTH) throw new BadUserInputError('reason', `must be 1 to ${MAX_REASON_LENGTH} characters`);
-    const idempotencyKey = externalIdOrFail(input.idempotencyKey, 'idempotencyKey');
+    const { memberId, points, currencyCode, reason, idempotencyKey } = adjustInputOrFail(input);
     const hash = requestHash([memberId, currencyCode, points, reason]);
     const magnitude = points < 0n ? -points : points;
     const { supportAdjustmentLimit, supportDailyAdjustmentLimit } = this.scope.config;

@@ -7,7 +7,6 @@ import type { Member } from '../members/member.entity';
 import { MemberView } from '../members/member.types';
 import { emptyBalance } from './balance.service';
 import { createPointsCurrency, DEFAULT_POINTS_CURRENCY, pointsCurrencyCodeOrFail, pointsCurrencyOrFail } from './points-currency.service';
-import { adjustInputOrFail } from './adjustment.validation';
 import { pointsCurrencyInputOrFail } from './points-currency.validation';
 import { AdjustPointsInput, CreatePointsCurrencyInput, LedgerEntryConnection, LedgerEntryType, PointsBalanceView, PointsCurrencyView } from './ledger.types';
 
@@ -56,7 +55,6 @@ export class LedgerResolver {
   @Mutation(() => LedgerEntryType, { description: 'Grant or remove points by hand, with a reason (support within limits, admin).' })
   async adjustPoints(@Ctx() context: RequestContext, @Arg('input') input: AdjustPointsInput): Promise<LedgerEntryType> {
     // Every invalid field at once (the service checks the same again and reports the first).
-    adjustInputOrFail(input);
     return LedgerEntryType.of(await context.adjustments.adjust(input));
   }
 

@@ -20,6 +20,7 @@ import { countLedgerReplay } from '../../observability/domain-metrics';
 import { lockAccountsOfPendingReferral, qualifyReferralOfReferee } from '../referrals/referral-qualification';
 import { inTransaction, runNamed } from '../../db/sql';
 import { LOCK_MEMBER, ORDER_CONTEXT, RECORD_ORDER } from './order.sql';
+import { refundInputOrFail } from './refund.validation';
 import { ledgerCommand } from '../ledger/ledger-errors';
 import { onlyMemberOf } from '../../auth/principal';
 import { noRateInForce } from '../fx/fx.sql';
@@ -40,8 +41,8 @@ export interface NewOrder {
   placedAt: Date;
   requestHash: string;
   /**
-   * Qualify the member's referral in this transaction when the order vests at once (recordOrder). Stripe payments
-   * leave it to the job: their card (charge.succeeded) arrives after the payment, and the fraud rules need it.
+   * Qualify the member's referral in this transaction when the order vests at once: recordOrder always; a Stripe
+   * payment when its card is already known (the fraud rules need it; otherwise the charge or the job qualifies it).
    */
   qualifyReferralAtOnce?: boolean;
 }
@@ -170,9 +171,7 @@ export class OrderService {
    * member already spent them). A fully refunded order leaves no net points.
    */
   async refund(input: RefundOrderInput): Promise<Order> {
-    const orderExternalId = externalIdOrFail(input.orderExternalId, 'orderExternalId');
-    const refundId = externalIdOrFail(input.refundId, 'refundId');
-    const amount = parseMoney(input.amount.amount, input.amount.currency, 'amount');
+    const { orderExternalId, refundId, amount } = refundInputOrFail(input);
     const hash = requestHash([orderExternalId, refundId, amount.minor, amount.currency]);
     try {
       const orderId = await this.scope.em.transactional((tx) => this.refundInTransaction(tx, { orderExternalId, refundId, amount, requestHash: hash }));
