@@ -80,6 +80,19 @@ export interface ActivationResult {
   medianDaysToFirstOrder: number | null;
 }
 
+/** Activation from new members counted by whole days from joining to their first order (null: none in the period). */
+export function activationOf(rows: ReadonlyArray<{ days: number | null; members: string }>): ActivationResult {
+  const histogram = rows.filter((row) => row.days !== null).map((row) => ({ value: Number(row.days), count: Number(row.members) }));
+  const newMembers = rows.reduce((sum, row) => sum + Number(row.members), 0);
+  const within = (days: number) => histogram.filter((bucket) => bucket.value < days).reduce((sum, bucket) => sum + bucket.count, 0);
+  return {
+    newMembers,
+    firstOrderWithin7Days: ratio(within(7), newMembers),
+    firstOrderWithin30Days: ratio(within(30), newMembers),
+    medianDaysToFirstOrder: medianOfHistogram(histogram),
+  };
+}
+
 export interface RetentionResult {
   cohorts: CohortRow[];
   repeatPurchaseRate: RatioParts;
@@ -229,15 +242,7 @@ export class DirectGrowthService {
        from new_members n left join firsts f on f.member_id = n.id group by 1`,
       [query.from, query.to, ...filter.params, query.to],
     );
-    const histogram = rows.filter((row) => row.days !== null).map((row) => ({ value: Number(row.days), count: Number(row.members) }));
-    const newMembers = rows.reduce((sum, row) => sum + Number(row.members), 0);
-    const within = (days: number) => histogram.filter((bucket) => bucket.value < days).reduce((sum, bucket) => sum + bucket.count, 0);
-    return {
-      newMembers,
-      firstOrderWithin7Days: ratio(within(7), newMembers),
-      firstOrderWithin30Days: ratio(within(30), newMembers),
-      medianDaysToFirstOrder: medianOfHistogram(histogram),
-    };
+    return activationOf(rows);
   }
 
   async retention(query: GrowthQuery): Promise<RetentionResult> {
@@ -486,15 +491,7 @@ export class GrowthService extends DirectGrowthService {
        from growth_members g where g.joined_at >= ? and g.joined_at < ?${filter.sql} group by 1`,
       [query.to, query.from, query.to, ...filter.params],
     );
-    const histogram = rows.filter((row) => row.days !== null).map((row) => ({ value: Number(row.days), count: Number(row.members) }));
-    const newMembers = rows.reduce((sum, row) => sum + Number(row.members), 0);
-    const within = (days: number) => histogram.filter((bucket) => bucket.value < days).reduce((sum, bucket) => sum + bucket.count, 0);
-    return {
-      newMembers,
-      firstOrderWithin7Days: ratio(within(7), newMembers),
-      firstOrderWithin30Days: ratio(within(30), newMembers),
-      medianDaysToFirstOrder: medianOfHistogram(histogram),
-    };
+    return activationOf(rows);
   }
 
   override async cohorts(query: GrowthQuery): Promise<CohortRow[]> {
