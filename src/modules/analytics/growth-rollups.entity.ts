@@ -63,7 +63,7 @@ export class GrowthMemberMonth {
   net!: string;
 }
 
-/** The member-months summed per month, country and channel ('' for none), over 8 shards of members. */
+/** The member-months summed per month, country and channel ('' for none), over 64 shards of members. */
 @Entity({ tableName: 'growth_month_totals' })
 export class GrowthMonthTotal {
   @PrimaryKey({ type: 'int' })
