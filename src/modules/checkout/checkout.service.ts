@@ -104,7 +104,7 @@ export class CheckoutService {
     const expiresAt = new Date(now.getTime() + ttlSeconds * 1000);
     try {
       const holdId = randomUUID();
-      const [row] = await runNamed<HoldRow>(this.scope.em, HOLD, [holdId, memberId, this.onlyMember(), currency, points.toString(), orderRef, expiresAt, idempotencyKey, hash, now]);
+      const [row] = await runNamed<HoldRow>(this.scope.em, HOLD, [holdId, memberId, onlyMemberOf(this.scope.principal), currency, points.toString(), orderRef, expiresAt, idempotencyKey, hash, now]);
       // The function answers a replay with the hold the key made first.
       if (row.id !== holdId) countLedgerReplay('hold');
       return holdRecord(row);
@@ -131,13 +131,8 @@ export class CheckoutService {
   /** One round trip: ledger_resolve_hold locks the hold's account, expires due holds, then captures or releases. */
   private async resolve(holdId: string, outcome: HoldStatus.CAPTURED | HoldStatus.RELEASED): Promise<HoldRecord> {
     const id = uuidOrFail(holdId, 'holdId', 'is not a hold id');
-    const [row] = await ledgerCommand(() => runNamed<HoldRow>(this.scope.em, RESOLVE_HOLD, [id, outcome, this.onlyMember(), new Date()]));
+    const [row] = await ledgerCommand(() => runNamed<HoldRow>(this.scope.em, RESOLVE_HOLD, [id, outcome, onlyMemberOf(this.scope.principal), new Date()]));
     return holdRecord(row);
-  }
-
-  /** A member token acts only on its own member (the ledger functions check it); other roles on any member. */
-  private onlyMember(): string | null {
-    return onlyMemberOf(this.scope.principal);
   }
 
   private async replayOf(idempotencyKey: string, hash: string): Promise<HoldRecord | null> {
