@@ -22,3 +22,23 @@ export function cohortHeatmapCells(cohorts: { month: string; retention: { value?
   );
   return { rows: cohorts.map((cohort) => cohort.month), columns: Array.from({ length: width }, (_, index) => index), cells };
 }
+
+/** Revenue by month as chart series: month labels and GMV and net revenue as numbers of the base currency's major unit. */
+export function revenueSeries(months: { month: string; gmv: { amount: string }; netRevenue: { amount: string } }[]): {
+  months: string[];
+  gmv: number[];
+  net: number[];
+} {
+  return { months: months.map((row) => row.month), gmv: months.map((row) => Number(row.gmv.amount)), net: months.map((row) => Number(row.netRevenue.amount)) };
+}
+
+/** DAU/MAU by month as a chart series; a month without MAU has no value (a gap in the line, not 0). */
+export function dauMauSeries(months: { month: string; dauMau: { value?: number | null } }[]): { months: string[]; values: (number | null)[] } {
+  return { months: months.map((row) => row.month), values: months.map((row) => row.dauMau.value ?? null) };
+}
+
+/** A YYYY-MM month as the locale writes a short month and year ("Mar 2025", "2025年3月"). */
+export function formatMonth(month: string, locale: string): string {
+  const [year, monthNumber] = month.split('-').map(Number);
+  return new Intl.DateTimeFormat(locale, { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(year, monthNumber - 1, 1)));
+}

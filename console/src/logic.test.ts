@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pickLanguage, isRightToLeft } from './i18n';
-import { cohortHeatmapCells, defaultPeriod } from './growth';
+import { cohortHeatmapCells, dauMauSeries, defaultPeriod, formatMonth, revenueSeries } from './growth';
 import { hrefFor, parseRoute } from './route';
 import { roleOf } from './session';
 
@@ -27,6 +27,24 @@ describe('growth helpers', () => {
       { month: '2026-02', retention: [{ value: 1 }, { value: null }] },
     ]);
     expect(cells).toEqual({ rows: ['2026-01', '2026-02'], columns: [0, 1], cells: [[0, 0, 1], [1, 0, 0.5], [0, 1, 1]] });
+  });
+
+  it('turns revenue by month into GMV and net revenue series', () => {
+    expect(
+      revenueSeries([
+        { month: '2025-03', gmv: { amount: '1100.00' }, netRevenue: { amount: '1100.00' } },
+        { month: '2025-04', gmv: { amount: '172.50' }, netRevenue: { amount: '-5.25' } },
+      ]),
+    ).toEqual({ months: ['2025-03', '2025-04'], gmv: [1100, 172.5], net: [1100, -5.25] });
+  });
+
+  it('turns DAU/MAU by month into a series with gaps where a month has no MAU', () => {
+    expect(dauMauSeries([{ month: '2025-03', dauMau: { value: 0.25 } }, { month: '2025-04', dauMau: { value: null } }])).toEqual({ months: ['2025-03', '2025-04'], values: [0.25, null] });
+  });
+
+  it('writes a month in the locale', () => {
+    expect(formatMonth('2025-03', 'en')).toBe('Mar 2025');
+    expect(formatMonth('2025-12', 'zh-CN')).toBe('2025年12月');
   });
 });
 

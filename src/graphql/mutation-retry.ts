@@ -37,6 +37,7 @@ export const RETRIED_MUTATIONS: ReadonlySet<string> = new Set([
   'revokePerk',
   'createEarningRule',
   'createPointsCurrency',
+  'updatePointsCurrency',
   'setExchangeRate',
   'createWebhookEndpoint',
   'deleteWebhookEndpoint',

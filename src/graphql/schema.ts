@@ -14,7 +14,7 @@ import { FxResolver } from '../modules/fx/fx.resolver';
 import { MemberReferralsResolver, ReferralRefereeResolver, ReferralResolver } from '../modules/referrals/referral.resolver';
 import { MemberRedemptionsResolver, RewardNameResolver, RewardResolver } from '../modules/rewards/reward.resolver';
 import { MemberTierResolver, PerkResolver, TierResolver } from '../modules/tiers/tier.resolver';
-import { GrowthResolver } from '../modules/analytics/growth.resolver';
+import { EngagementByMonthResolver, GrowthResolver, RevenueByMonthResolver } from '../modules/analytics/growth.resolver';
 import { PaymentsResolver } from '../modules/payments/payments.resolver';
 import { LtvResolver } from '../modules/ltv/ltv.resolver';
 import { PrivacyResolver } from '../modules/privacy/privacy.resolver';
@@ -48,6 +48,8 @@ export const resolvers = [
   PaymentsResolver,
   LtvResolver,
   GrowthResolver,
+  RevenueByMonthResolver,
+  EngagementByMonthResolver,
   PrivacyResolver,
   WebhookResolver,
 ] as const;

@@ -16,14 +16,14 @@ import { memberInput } from '../factories/member.factory';
  * and orders recorded through the services (some placed exactly on a month start), refunds in part and in full,
  * erasures, a bulk history import (many orders in one statement), a member whose country changes; then random
  * periods (month starts and arbitrary instants, UTC) with every market and channel filter. Every number of every
- * section must be identical. The seed is fixed and printed.
+ * section (and of the monthly revenue and engagement series) must be identical. The seed is fixed and printed.
  */
 const SEED = 20261204;
 const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', HOME_MARKET: 'US', HIGH_VALUE_THRESHOLD: '150.00' });
 const logger = createLogger('silent');
 const admin: Principal = { role: 'admin', subject: 'admin-growth-rollups' };
 const shop: Principal = { role: 'storefront', subject: 'shop' };
-const SECTIONS = ['acquisition', 'activation', 'retention', 'revenue', 'referral', 'value', 'engagement'] as const;
+const SECTIONS = ['acquisition', 'activation', 'retention', 'revenue', 'referral', 'value', 'engagement', 'revenueByMonth', 'engagementByMonth'] as const;
 
 /** mulberry32: a small seeded generator, so a failure can be replayed. */
 function random(seed: number): () => number {

@@ -196,6 +196,43 @@ describe('growth metrics on a hand-counted programme', () => {
     });
   });
 
+  it('revenue by month: each UTC month of the period with the revenue section\'s orders, GMV and net revenue', async () => {
+    const month = (from: string, to: string) => ({ from: at(from), to: at(to) });
+    // March: A 100.00, D 300.00 (on `from`) and 700.00. April: A 50.00 (net 30.00), B 112.50 (net 75.00), F 10.00 (net 0).
+    // Together: the section's 6 orders, 1272.50 and 1205.00.
+    expect(await growth().revenueByMonth(period())).toEqual([
+      { month: '2025-03', ...month('2025-03-01T00:00:00Z', '2025-04-01T00:00:00Z'), orders: 3, gmvMinor: 110000n, netRevenueMinor: 110000n },
+      { month: '2025-04', ...month('2025-04-01T00:00:00Z', '2025-05-01T00:00:00Z'), orders: 3, gmvMinor: 17250n, netRevenueMinor: 10500n },
+    ]);
+    // Partial months: [03-05 10:00, 04-15): March part A 100.00 and D 700.00 (D's 300.00 is before); April part A 50.00
+    // (net 30.00) and F 10.00 (net 0); B's order at 04-15 is at the end.
+    expect(await growth().revenueByMonth(growthQueryOrFail(at('2025-03-05T10:00:00Z'), at('2025-04-15T00:00:00Z')))).toEqual([
+      { month: '2025-03', ...month('2025-03-05T10:00:00Z', '2025-04-01T00:00:00Z'), orders: 2, gmvMinor: 80000n, netRevenueMinor: 80000n },
+      { month: '2025-04', ...month('2025-04-01T00:00:00Z', '2025-04-15T00:00:00Z'), orders: 2, gmvMinor: 6000n, netRevenueMinor: 3000n },
+    ]);
+    // DE: B only, in April.
+    expect((await growth().revenueByMonth(period('DE'))).map((row) => [row.month, row.orders, row.gmvMinor, row.netRevenueMinor])).toEqual([
+      ['2025-03', 0, 0n, 0n],
+      ['2025-04', 1, 11250n, 7500n],
+    ]);
+  });
+
+  it('engagement by month: each UTC month as a period of its own (DAU over its days, MAU over the 30 days before its end)', async () => {
+    const month = (from: string, to: string) => ({ from: at(from), to: at(to) });
+    // March, 31 days: A 03-01 and 03-02 = 2 member-days; MAU over 03-02 .. 03-31: A (its 03-01 is 31 days before April).
+    // April, 30 days: A 04-30, B 04-01 and 04-30, E 04-15 = 4 member-days; MAU over 04-01 .. 04-30: A, B, E.
+    expect(await growth().engagementByMonth(period())).toEqual([
+      { month: '2025-03', ...month('2025-03-01T00:00:00Z', '2025-04-01T00:00:00Z'), dau: { value: 2 / 31, numerator: 2, denominator: 31 }, mau: 1, dauMau: { value: 2 / 31, numerator: 2, denominator: 31 } },
+      { month: '2025-04', ...month('2025-04-01T00:00:00Z', '2025-05-01T00:00:00Z'), dau: { value: 4 / 30, numerator: 4, denominator: 30 }, mau: 3, dauMau: { value: 4 / 90, numerator: 4, denominator: 90 } },
+    ]);
+    // [03-05 10:00, 04-15): March's days from 03-06 (26 days) have no activity; MAU over 03-02 .. 03-31 is A.
+    // April's days 04-01 .. 04-14: B 04-01; MAU over 03-16 .. 04-14: B (E's 04-15 is at the end).
+    expect(await growth().engagementByMonth(growthQueryOrFail(at('2025-03-05T10:00:00Z'), at('2025-04-15T00:00:00Z')))).toEqual([
+      { month: '2025-03', ...month('2025-03-05T10:00:00Z', '2025-04-01T00:00:00Z'), dau: { value: 0, numerator: 0, denominator: 26 }, mau: 1, dauMau: { value: 0, numerator: 0, denominator: 26 } },
+      { month: '2025-04', ...month('2025-04-01T00:00:00Z', '2025-04-15T00:00:00Z'), dau: { value: 1 / 14, numerator: 1, denominator: 14 }, mau: 1, dauMau: { value: 1 / 14, numerator: 1, denominator: 14 } },
+    ]);
+  });
+
   it('referral: referral rate, conversion and referrals per active referrer, as of `to`', async () => {
     // New members A, B, C, F, G; A, B, C and F joined with a code (F's was rejected): 4 of 5.
     // As of `to`: A QUALIFIED, B PENDING, C PENDING (it qualified after `to`), F REJECTED (left out): 1 of 3 convert.
@@ -285,7 +322,7 @@ describe('growth metrics on a hand-counted programme', () => {
       ['2024-12-30T00:00:00Z', '2025-03-01T00:00:00Z'],
     ];
     const filters: [string | undefined, string | undefined][] = [[undefined, undefined], ['US', undefined], ['DE', undefined], [undefined, 'ads'], [undefined, 'social'], [undefined, 'email'], ['GB', 'social']];
-    const sections = ['acquisition', 'activation', 'retention', 'revenue', 'referral', 'value', 'engagement'] as const;
+    const sections = ['acquisition', 'activation', 'retention', 'revenue', 'referral', 'value', 'engagement', 'revenueByMonth', 'engagementByMonth'] as const;
     for (const [from, to] of periods) {
       for (const [market, channel] of filters) {
         const query = growthQueryOrFail(at(from), at(to), market, channel);

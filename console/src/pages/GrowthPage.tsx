@@ -6,7 +6,7 @@ import type { ConsoleGrowthQuery } from '../gql/graphql';
 import { request } from '../api';
 import { Chart, ChartOption } from '../Chart';
 import { formatMoney, formatNumber, formatPercent } from '../format';
-import { cohortHeatmapCells, defaultPeriod } from '../growth';
+import { cohortHeatmapCells, dauMauSeries, defaultPeriod, formatMonth, revenueSeries } from '../growth';
 import { isRightToLeft } from '../i18n';
 import { loadSession } from '../session';
 
@@ -17,9 +17,9 @@ const GROWTH = graphql(`
       acquisition { newMembers }
       activation { newMembers firstOrderWithin7Days { numerator } firstOrderWithin30Days { numerator } }
       retention { cohorts { month members retention { value } } }
-      revenue { gmv { amount currency } netRevenue { amount currency } }
+      revenue { gmv { amount currency } netRevenue { amount currency } byMonth { month gmv { amount } netRevenue { amount } } }
       referral { referralRate { value } }
-      engagement { dauMau { value } }
+      engagement { dauMau { value } byMonth { month dauMau { value } } }
       value { ltvToCacBar ltvToCac { value } byChannel { channel ltvToCac { value } } }
     }
   }
@@ -101,7 +101,28 @@ export function GrowthPage() {
         },
       ],
     };
-    return { funnel, cohorts, byChannel };
+    const revenue = revenueSeries(growth.revenue.byMonth);
+    const currency = growth.baseCurrency;
+    const revenueByMonth = {
+      tooltip: { trigger: 'axis', valueFormatter: (value: number) => formatMoney(String(value), currency, locale) },
+      legend: { top: 0 },
+      grid: { containLabel: true, top: 40 },
+      xAxis: { type: 'category', inverse: rtl, data: revenue.months.map((month) => formatMonth(month, locale)) },
+      yAxis: { type: 'value', position: rtl ? 'right' : 'left', axisLabel: { formatter: (value: number) => formatNumber(value, locale) } },
+      series: [
+        { type: 'bar', name: t('growth.gmv'), data: revenue.gmv },
+        { type: 'bar', name: t('growth.netRevenue'), data: revenue.net },
+      ],
+    };
+    const engagement = dauMauSeries(growth.engagement.byMonth);
+    const dauMau = {
+      tooltip: { trigger: 'axis', valueFormatter: (value: number | null) => formatPercent(value, locale) },
+      grid: { containLabel: true },
+      xAxis: { type: 'category', inverse: rtl, data: engagement.months.map((month) => formatMonth(month, locale)) },
+      yAxis: { type: 'value', min: 0, position: rtl ? 'right' : 'left', axisLabel: { formatter: (value: number) => formatPercent(value, locale) } },
+      series: [{ type: 'line', name: t('growth.dauMau'), data: engagement.values, connectNulls: false, showSymbol: true }],
+    };
+    return { funnel, cohorts, byChannel, revenueByMonth, dauMau };
   }, [growth, locale, rtl, t]);
 
   const downloadCsv = async () => {
@@ -150,6 +171,10 @@ export function GrowthPage() {
           <SimpleGrid cols={{ base: 1, lg: 2 }}>
             <ChartCard title={t('growth.funnel')} option={charts.funnel} rtl={rtl} testId="chart-funnel" />
             <ChartCard title={t('growth.byChannel')} option={charts.byChannel} rtl={rtl} testId="chart-channel" />
+          </SimpleGrid>
+          <SimpleGrid cols={{ base: 1, lg: 2 }}>
+            <ChartCard title={t('growth.revenueByMonth')} option={charts.revenueByMonth} rtl={rtl} testId="chart-revenue" />
+            <ChartCard title={t('growth.dauMauByMonth')} option={charts.dauMau} rtl={rtl} testId="chart-daumau" />
           </SimpleGrid>
           <ChartCard title={t('growth.cohorts')} option={charts.cohorts} rtl={rtl} testId="chart-cohorts" />
         </>

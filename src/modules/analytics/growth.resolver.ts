@@ -8,6 +8,8 @@ import {
   EngagementMetricsView,
   GrowthMetricsView,
   MoneyRatioView,
+  MonthlyEngagementView,
+  MonthlyRevenueView,
   RatioView,
   ReferralMetricsView,
   RetentionMetricsView,
@@ -75,6 +77,7 @@ export class GrowthResolver {
     const result = await context.growth.revenue(root.query);
     const money = (minor: bigint) => MoneyView.of({ minor, currency: root.baseCurrency });
     return Object.assign(new RevenueMetricsView(), {
+      query: root.query,
       orders: result.orders,
       gmv: money(result.gmvMinor),
       netRevenue: money(result.netRevenueMinor),
@@ -120,6 +123,41 @@ export class GrowthResolver {
   @FieldResolver(() => EngagementMetricsView, { description: 'Engagement: DAU, MAU and DAU/MAU.' })
   async engagement(@Root() root: GrowthMetricsView, @Ctx() context: RequestContext): Promise<EngagementMetricsView> {
     const result = await context.growth.engagement(root.query);
-    return Object.assign(new EngagementMetricsView(), { dau: RatioView.of(result.dau), mau: result.mau, dauMau: RatioView.of(result.dauMau) });
+    return Object.assign(new EngagementMetricsView(), { query: root.query, dau: RatioView.of(result.dau), mau: result.mau, dauMau: RatioView.of(result.dauMau) });
+  }
+}
+
+@Resolver(() => RevenueMetricsView)
+export class RevenueByMonthResolver {
+  @FieldResolver(() => [MonthlyRevenueView], { description: 'Orders, GMV and net revenue per UTC month of the period, oldest first (the first and last months may be partial).' })
+  async byMonth(@Root() root: RevenueMetricsView, @Ctx() context: RequestContext): Promise<MonthlyRevenueView[]> {
+    const currency = context.config.baseCurrency;
+    return (await context.growth.revenueByMonth(root.query)).map((month) =>
+      Object.assign(new MonthlyRevenueView(), {
+        month: month.month,
+        from: month.from,
+        to: month.to,
+        orders: month.orders,
+        gmv: MoneyView.of({ minor: month.gmvMinor, currency }),
+        netRevenue: MoneyView.of({ minor: month.netRevenueMinor, currency }),
+      }),
+    );
+  }
+}
+
+@Resolver(() => EngagementMetricsView)
+export class EngagementByMonthResolver {
+  @FieldResolver(() => [MonthlyEngagementView], { description: 'DAU, MAU and DAU/MAU per UTC month of the period, oldest first (the first and last months may be partial).' })
+  async byMonth(@Root() root: EngagementMetricsView, @Ctx() context: RequestContext): Promise<MonthlyEngagementView[]> {
+    return (await context.growth.engagementByMonth(root.query)).map((month) =>
+      Object.assign(new MonthlyEngagementView(), {
+        month: month.month,
+        from: month.from,
+        to: month.to,
+        dau: RatioView.of(month.dau),
+        mau: month.mau,
+        dauMau: RatioView.of(month.dauMau),
+      }),
+    );
   }
 }

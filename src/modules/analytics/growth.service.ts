@@ -141,6 +141,35 @@ export interface EngagementResult {
   dauMau: RatioParts;
 }
 
+/** Orders, GMV and net revenue of the orders placed in a period (the revenue section's sums). */
+export interface RevenueTotals {
+  orders: number;
+  gmvMinor: bigint;
+  netRevenueMinor: bigint;
+}
+
+/** One UTC month of a period: the part of [from, to) in that month. */
+export interface MonthPart {
+  /** YYYY-MM. */
+  month: string;
+  from: Date;
+  to: Date;
+}
+
+export type MonthlyRevenue = MonthPart & RevenueTotals;
+export type MonthlyEngagement = MonthPart & EngagementResult;
+
+/** The UTC months [from, to) touches, oldest first, each with the part of the period in it, as a query with the same filters. */
+export function monthParts(query: GrowthQuery): (MonthPart & { query: GrowthQuery })[] {
+  const parts: (MonthPart & { query: GrowthQuery })[] = [];
+  for (let index = monthIndex(query.from); monthStart(index) < query.to; index++) {
+    const from = new Date(Math.max(monthStart(index).getTime(), query.from.getTime()));
+    const to = new Date(Math.min(monthStart(index + 1).getTime(), query.to.getTime()));
+    parts.push({ month: monthOf(from), from, to, query: { ...query, from, to } });
+  }
+  return parts;
+}
+
 /** ISO 4217 minor digits of every tender currency, as JSON for `jsonb_each_text`: converts costs in one statement. */
 const CURRENCY_DIGITS_JSON = JSON.stringify(
   Object.fromEntries(
@@ -340,6 +369,31 @@ export class DirectGrowthService {
       highValueShare: ratio(Number(row.high_value), Number(row.spenders)),
       highValueThresholdMinor: threshold,
     };
+  }
+
+  /** Orders, GMV and net revenue of the orders placed in [from, to): the revenue section's definitions. */
+  async revenueTotals(query: GrowthQuery): Promise<RevenueTotals> {
+    const filter = memberFilter(query, 'm');
+    const join = filter.sql ? ' join members m on m.id = o.member_id' : '';
+    const [row] = await this.read<{ orders: string; gmv: string; net: string }>(
+      `select count(*) as orders, coalesce(sum(o.base_amount_minor), 0)::text as gmv, coalesce(sum(${netBaseAmountSql('o')}), 0)::text as net
+       from orders o${join} where o.placed_at >= ? and o.placed_at < ?${filter.sql}`,
+      [query.from, query.to, ...filter.params],
+    );
+    return { orders: Number(row.orders), gmvMinor: BigInt(row.gmv), netRevenueMinor: BigInt(row.net) };
+  }
+
+  /** Revenue by month: each UTC month's part of the period, with the revenue section's definitions (revenueTotals). */
+  revenueByMonth(query: GrowthQuery): Promise<MonthlyRevenue[]> {
+    return Promise.all(monthParts(query).map(async ({ query: part, ...month }) => ({ ...month, ...(await this.revenueTotals(part)) })));
+  }
+
+  /**
+   * Engagement by month: each UTC month's part of the period as its own period (DAU over the days that start in it,
+   * MAU over the 30 days before its end, DAU/MAU), with the engagement section's definitions.
+   */
+  engagementByMonth(query: GrowthQuery): Promise<MonthlyEngagement[]> {
+    return Promise.all(monthParts(query).map(async ({ query: part, ...month }) => ({ ...month, ...(await this.engagement(part)) })));
   }
 
   /**
@@ -552,13 +606,13 @@ export class GrowthService extends DirectGrowthService {
     return { buyers, repeatBuyers, previousBuyers, churned };
   }
 
-  override async revenue(query: GrowthQuery): Promise<RevenueResult> {
+  /** Whole months from the month totals; the part of a month before an edge that is not a month start from the orders. */
+  override async revenueTotals(query: GrowthQuery): Promise<RevenueTotals> {
     const members = memberFilter(query, 'g');
     const join = members.sql ? ' join growth_members g on g.member_id = o.member_id' : '';
     const totalsFilter = memberFilter(query, 't');
     const firstFullMonth = isMonthStart(query.from) ? monthIndex(query.from) : monthIndex(query.from) + 1;
     const lastMonth = monthIndex(query.to);
-    // Whole months from the month totals; the rest of the period from the orders.
     const parts: string[] = [];
     const params: unknown[] = [];
     const direct = (start: Date, end: Date) => {
@@ -575,22 +629,26 @@ export class GrowthService extends DirectGrowthService {
     } else {
       direct(query.from, query.to);
     }
-    const [[totals], [joined], windows] = await Promise.all([
-      this.read<{ orders: string; gross: string; net: string }>(
-        `select sum(orders)::text as orders, sum(gross)::text as gross, sum(net)::text as net from (${parts.join('\nunion all\n')}) x`,
-        params,
-      ),
+    const [totals] = await this.read<{ orders: string; gross: string; net: string }>(
+      `select sum(orders)::text as orders, sum(gross)::text as gross, sum(net)::text as net from (${parts.join('\nunion all\n')}) x`,
+      params,
+    );
+    return { orders: Number(totals.orders), gmvMinor: BigInt(totals.gross), netRevenueMinor: BigInt(totals.net) };
+  }
+
+  override async revenue(query: GrowthQuery): Promise<RevenueResult> {
+    const members = memberFilter(query, 'g');
+    const [totals, [joined], windows] = await Promise.all([
+      this.revenueTotals(query),
       this.read<{ members: string }>(`select count(*) as members from growth_members g where g.joined_at < ?${members.sql}`, [query.to, ...members.params]),
       this.memberWindows(query),
     ]);
-    const orders = Number(totals.orders);
-    const netMinor = BigInt(totals.net);
     return {
-      orders,
-      gmvMinor: BigInt(totals.gross),
-      netRevenueMinor: netMinor,
-      aov: moneyRatio(netMinor, orders),
-      revenuePerMember: moneyRatio(netMinor, Number(joined.members)),
+      orders: totals.orders,
+      gmvMinor: totals.gmvMinor,
+      netRevenueMinor: totals.netRevenueMinor,
+      aov: moneyRatio(totals.netRevenueMinor, totals.orders),
+      revenuePerMember: moneyRatio(totals.netRevenueMinor, Number(joined.members)),
       highValueShare: ratio(windows.highValue, windows.spenders),
       highValueThresholdMinor: this.settings.highValueThresholdMinor,
     };

@@ -147,8 +147,55 @@ export class RetentionMetricsView {
   previousPeriodFrom!: Date;
 }
 
+@ObjectType('MonthlyRevenue', { description: "One UTC month's part of the period, with the revenue section's definitions." })
+export class MonthlyRevenueView {
+  @Field({ description: 'The month, YYYY-MM (UTC).' })
+  month!: string;
+
+  @Field({ description: 'Start of the part of the period in this month (the month start, or `from`).' })
+  from!: Date;
+
+  @Field({ description: 'End of the part of the period in this month, excluded (the next month start, or `to`).' })
+  to!: Date;
+
+  @Field(() => Int, { description: 'Orders placed in that part (including refunded ones).' })
+  orders!: number;
+
+  @Field(() => MoneyView, { description: 'GMV of those orders, before refunds.' })
+  gmv!: MoneyView;
+
+  @Field(() => MoneyView, { description: 'Net revenue of those orders: GMV less refunds recorded to date.' })
+  netRevenue!: MoneyView;
+}
+
+@ObjectType('MonthlyEngagement', {
+  description: "One UTC month's part of the period as a period of its own, with the engagement section's definitions: DAU over its days, MAU over the 30 days before its end.",
+})
+export class MonthlyEngagementView {
+  @Field({ description: 'The month, YYYY-MM (UTC).' })
+  month!: string;
+
+  @Field({ description: 'Start of the part of the period in this month (the month start, or `from`).' })
+  from!: Date;
+
+  @Field({ description: 'End of the part of the period in this month, excluded (the next month start, or `to`).' })
+  to!: Date;
+
+  @Field(() => RatioView, { description: 'DAU: member-days / days, over the UTC days that start in this part.' })
+  dau!: RatioView;
+
+  @Field(() => Int, { description: 'MAU: distinct members active on the 30 UTC days before the end of this part.' })
+  mau!: number;
+
+  @Field(() => RatioView, { description: 'DAU / MAU: member-days / (days x MAU).' })
+  dauMau!: RatioView;
+}
+
 @ObjectType('RevenueMetrics')
 export class RevenueMetricsView {
+  /** Not a GraphQL field: the period byMonth splits. */
+  query!: GrowthQuery;
+
   @Field(() => Int, { description: 'Orders placed in the period (including refunded ones).' })
   orders!: number;
 
@@ -243,6 +290,8 @@ export class ValueMetricsView {
 
 @ObjectType('EngagementMetrics', { description: 'Activity: a member is active on a UTC day when it made an authenticated request that day.' })
 export class EngagementMetricsView {
+  /** Not a GraphQL field: the period byMonth splits. */
+  query!: GrowthQuery;
   @Field(() => RatioView, { description: 'DAU: the mean number of distinct active members per day, over the UTC days that start in the period (member-days / days).' })
   dau!: RatioView;
 

@@ -4,6 +4,8 @@ import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/c
 @Entity({ tableName: 'audit_log' })
 @Index({ properties: ['memberId', 'at'] })
 @Index({ properties: ['memberId', 'id'] })
+@Index({ properties: ['action', 'id'] })
+@Index({ properties: ['actor', 'id'] })
 export class AuditLog {
   [OptionalProps]?: 'at' | 'memberId' | 'requestId' | 'details';
 

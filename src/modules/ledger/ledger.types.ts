@@ -131,6 +131,29 @@ export class CreatePointsCurrencyInput {
   earnRate!: string;
 }
 
+@InputType('UpdatePointsCurrencyInput', {
+  description: 'What can change after creation: settings that act from now on. Fields left out (or null) keep their value; the code never changes.',
+})
+export class UpdatePointsCurrencyInput {
+  @Field({ description: 'The points currency to change.' })
+  code!: string;
+
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'What one point is worth in the base currency, as a decimal string: redemption quotes from now on (holds already made keep their discount).' })
+  valueInBase?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Months until points expire, for points earned from now on (lots already earned keep their expiry).' })
+  expiryMonths?: number | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Whether orders recorded from now on earn this currency.' })
+  earnsOnOrders?: boolean | null;
+
+  @Field(() => String, { nullable: true, description: 'Points earned per 1.00 of the base currency, for orders recorded from now on.' })
+  earnRate?: string | null;
+}
+
 @ObjectType('PointsCurrency')
 export class PointsCurrencyView {
   @Field()

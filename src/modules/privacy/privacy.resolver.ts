@@ -8,15 +8,18 @@ export class PrivacyResolver {
   @Authorized('support', 'admin')
   @Query(() => AuditEntryConnection, {
     description:
-      'The audit trail, newest first: support and admin reads of members and every support or admin change. memberId narrows it to entries about one member. Support and admin.',
+      'The audit trail, newest first: support and admin reads of members and every support or admin change. memberId narrows it to entries about one member; action, actor and actorRole to entries with exactly that action, token subject or role. Support and admin.',
   })
   async auditLog(
     @Ctx() context: RequestContext,
     @Arg('memberId', () => ID, { nullable: true }) memberId: string | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('action', () => String, { nullable: true, description: 'Only entries with this action, such as points.adjust.' }) action?: string | null,
+    @Arg('actor', () => String, { nullable: true, description: 'Only entries by this token subject.' }) actor?: string | null,
+    @Arg('actorRole', () => String, { nullable: true, description: 'Only entries by callers of this role: admin, support, storefront, member or system.' }) actorRole?: string | null,
   ) {
-    const connection = await context.auditTrail.entries(context, memberId, pageRequest(first ?? DEFAULT_PAGE_SIZE, after));
+    const connection = await context.auditTrail.entries(context, { memberId, action, actor, actorRole }, pageRequest(first ?? DEFAULT_PAGE_SIZE, after));
     return { ...connection, edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: AuditEntryView.of(edge.node) })) };
   }
 

@@ -1,12 +1,11 @@
-import { Authorized, Ctx, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../graphql/context';
-import { formatDecimal } from '../../money/decimal';
 import { PointsCurrency } from '../ledger/points-currency.entity';
-import { toSettings } from '../ledger/points-currency.service';
-import { PointsCurrencyView } from '../ledger/ledger.types';
+import { pointsCurrencyView, updatePointsCurrency } from '../ledger/points-currency-admin';
+import { PointsCurrencyView, UpdatePointsCurrencyInput } from '../ledger/ledger.types';
 
 /**
- * Read-only programme configuration the console lists. It lives outside src/modules/ledger (which owns the table)
+ * Points currencies as the console lists and edits them. It lives outside src/modules/ledger (which owns the table)
  * only so that the ledger module's files stay untouched while they are being reworked; it reads through the
  * ledger's own entity and settings mapping.
  */
@@ -16,16 +15,15 @@ export class PointsCurrenciesResolver {
   @Query(() => [PointsCurrencyView], { description: 'Every points currency of the programme, by code (support, admin).' })
   async pointsCurrencies(@Ctx() context: RequestContext): Promise<PointsCurrencyView[]> {
     const currencies = await context.em.find(PointsCurrency, {}, { orderBy: { code: 'asc' } });
-    return currencies.map((currency) => {
-      const settings = toSettings(currency);
-      return Object.assign(new PointsCurrencyView(), {
-        code: settings.code,
-        name: settings.name,
-        valueInBase: formatDecimal(settings.valueInBase),
-        earnRate: formatDecimal(settings.earnRate),
-        expiryMonths: settings.expiryMonths,
-        earnsOnOrders: settings.earnsOnOrders,
-      });
-    });
+    return currencies.map((currency) => Object.assign(new PointsCurrencyView(), pointsCurrencyView(currency)));
+  }
+
+  @Authorized('admin')
+  @Mutation(() => PointsCurrencyView, {
+    description:
+      "Change a points currency's settings that act from now on (admin): name, valueInBase, expiryMonths, earnsOnOrders, earnRate. No ledger amount or earned lot changes. Audited.",
+  })
+  async updatePointsCurrency(@Ctx() context: RequestContext, @Arg('input') input: UpdatePointsCurrencyInput): Promise<PointsCurrencyView> {
+    return Object.assign(new PointsCurrencyView(), pointsCurrencyView(await updatePointsCurrency(context.em, input, context.audit)));
   }
 }
