@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api';
-import { auditMatches, earningRuleInput, EARNING_RULE_FIELDS, errorsFromApi, formFieldFor, instantFromLocal, localFromInstant, marketList, optionalWhole, ruleState } from './forms';
+import { auditFilterVariables, earningRuleInput, EARNING_RULE_FIELDS, errorsFromApi, formFieldFor, instantFromLocal, localFromInstant, marketList, optionalWhole, pointsCurrencyInput, ruleState } from './forms';
 import { mergeStrings } from './i18n';
 import en from './locales/en.json';
 import enMore from './locales/more/en.json';
@@ -98,12 +98,23 @@ describe('the earning-rule form', () => {
 });
 
 describe('the audit page filters', () => {
-  it('matches action and actor or role, any case', () => {
-    const entry = { action: 'points.adjust', actor: 'agent-7', actorRole: 'support' };
-    expect(auditMatches(entry, { action: 'ADJUST', actor: '' })).toBe(true);
-    expect(auditMatches(entry, { action: '', actor: 'support' })).toBe(true);
-    expect(auditMatches(entry, { action: 'tier', actor: '' })).toBe(false);
-    expect(auditMatches(entry, { action: '', actor: 'admin' })).toBe(false);
+  it('sends the filters given, trimmed, and leaves out the empty ones', () => {
+    expect(auditFilterVariables({ action: ' points.adjust ', actor: '', actorRole: 'support' })).toEqual({ action: 'points.adjust', actor: null, actorRole: 'support' });
+    expect(auditFilterVariables({ action: '  ', actor: 'agent-7', actorRole: '' })).toEqual({ action: null, actor: 'agent-7', actorRole: null });
+  });
+});
+
+describe('the points currency form', () => {
+  const values = { code: ' MILES ', name: ' Miles ', valueInBase: '0.02', earnRate: '0.5', expiryMonths: '6', earnsOnOrders: true };
+  it('turns the values into the input, trimmed, with whole expiry months', () => {
+    expect(pointsCurrencyInput(values)).toEqual({
+      input: { code: 'MILES', name: 'Miles', valueInBase: '0.02', earnRate: '0.5', expiryMonths: 6, earnsOnOrders: true },
+      errors: {},
+    });
+  });
+  it('reports what the browser can tell before sending: required fields and whole months', () => {
+    expect(pointsCurrencyInput({ ...values, name: ' ', expiryMonths: '1.5' })).toEqual({ input: null, errors: { name: 'required', expiryMonths: 'notWhole' } });
+    expect(pointsCurrencyInput({ ...values, valueInBase: '', earnsOnOrders: false })).toEqual({ input: null, errors: { valueInBase: 'required' } });
   });
 });
 

@@ -138,8 +138,27 @@ export function requireFields(values: FormValues, names: readonly string[]): Fie
   return errors;
 }
 
-/** The audit page's filters on loaded entries: action and actor (or its role) contain the text, any case. */
-export function auditMatches(entry: { action: string; actor: string; actorRole: string }, filter: { action: string; actor: string }): boolean {
-  const has = (value: string, part: string) => value.toLowerCase().includes(part.trim().toLowerCase());
-  return has(entry.action, filter.action) && (has(entry.actor, filter.actor) || has(entry.actorRole, filter.actor));
+/** The points currency form's values as createPointsCurrency's input (creating) or updatePointsCurrency's (the code fixed). */
+export function pointsCurrencyInput(values: FormValues): Parsed<{ code: string; name: string; valueInBase: string; earnRate: string; expiryMonths: number; earnsOnOrders: boolean }> {
+  const errors = requireFields(values, ['code', 'name', 'valueInBase', 'earnRate', 'expiryMonths']);
+  const expiryMonths = optionalWhole(values.expiryMonths);
+  if (expiryMonths === 'notWhole') errors.expiryMonths = 'notWhole';
+  if (Object.keys(errors).length) return { input: null, errors };
+  return {
+    input: {
+      code: text(values, 'code'),
+      name: text(values, 'name'),
+      valueInBase: text(values, 'valueInBase'),
+      earnRate: text(values, 'earnRate'),
+      expiryMonths: expiryMonths as number,
+      earnsOnOrders: values.earnsOnOrders === true,
+    },
+    errors,
+  };
+}
+
+/** The audit page's filters as auditLog's arguments: exact action and actor (trimmed), a role; empty ones left out. */
+export function auditFilterVariables(filter: { action: string; actor: string; actorRole: string }): { action: string | null; actor: string | null; actorRole: string | null } {
+  const given = (value: string) => value.trim() || null;
+  return { action: given(filter.action), actor: given(filter.actor), actorRole: given(filter.actorRole) };
 }

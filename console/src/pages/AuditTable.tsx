@@ -7,8 +7,8 @@ import { hrefFor } from '../route';
 import { SimpleTable } from '../SimpleTable';
 
 export const AUDIT = graphql(`
-  query ConsoleAudit($memberId: ID, $after: String) {
-    auditLog(memberId: $memberId, first: 100, after: $after) {
+  query ConsoleAudit($memberId: ID, $action: String, $actor: String, $actorRole: String, $after: String) {
+    auditLog(memberId: $memberId, action: $action, actor: $actor, actorRole: $actorRole, first: 100, after: $after) {
       edges { node { id at action actor actorRole memberIds details } }
       pageInfo { hasNextPage endCursor }
     }
