@@ -47,6 +47,15 @@ describe('the web console in a browser', () => {
     return page;
   }
 
+  /** Waits until `condition` holds (the page answers asynchronously), at most 15 s. */
+  async function until(condition: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error(`not reached in 15 s: ${condition.toString()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   async function expectAccessible(page: Page, name: string): Promise<void> {
     const result = await new AxeBuilder({ page }).analyze();
     const serious = result.violations
@@ -94,7 +103,7 @@ describe('the web console in a browser', () => {
     const page = await open('admin');
     await page.getByRole('link', { name: 'Growth' }).click();
     await page.getByRole('heading', { name: 'Growth' }).waitFor();
-    for (const chart of ['chart-funnel', 'chart-channel', 'chart-cohorts']) {
+    for (const chart of ['chart-funnel', 'chart-channel', 'chart-revenue', 'chart-daumau', 'chart-cohorts']) {
       const canvas = page.getByTestId(chart).locator('canvas').first();
       await canvas.waitFor();
       // Drawn: the canvas holds pixels that are not transparent.
@@ -180,9 +189,36 @@ describe('the web console in a browser', () => {
       else await page.getByText('Loading…').waitFor({ state: 'detached' });
       await expectAccessible(page, heading);
     }
-    // The audit log has the rule's creation and ending, by this admin.
-    await page.getByLabel('Action').fill('earning-rule');
-    await page.getByTestId('audit-log').getByRole('row').filter({ hasText: 'earning-rule.end' }).waitFor();
+    // The audit log, filtered by the API: the rule's ending, by an admin; nothing by storefronts.
+    const filters = page.getByTestId('audit-filters');
+    await filters.getByLabel('Action').fill('earning-rule.end');
+    await filters.getByLabel('Role').selectOption('admin');
+    await filters.getByRole('button', { name: 'Filter' }).click();
+    const audit = page.getByTestId('audit-log');
+    const actions = async () => (await audit.getByRole('row').allInnerTexts()).slice(1).map((text) => /[\w-]+\.[\w-]+/.exec(text)?.[0]);
+    await until(async () => JSON.stringify(await actions()) === JSON.stringify(['earning-rule.end']));
+    expect(await audit.getByRole('row').nth(1).innerText()).toContain('admin: admin-e2e');
+    await filters.getByLabel('Role').selectOption('storefront');
+    await filters.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('Nothing here yet').waitFor();
+    await expectAccessible(page, 'audit log filtered');
+
+    // Points currencies: editing PTS shows the API's error next to the field, then saves what acts from now on.
+    await page.getByRole('link', { name: 'Points currencies', exact: true }).click();
+    await page.getByRole('button', { name: 'Edit PTS' }).click();
+    const edit = page.getByTestId('points-currency-edit-form');
+    expect(await edit.getByLabel('Code').isDisabled()).toBe(true);
+    await edit.getByLabel('Expiry (months)').fill('121');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.getByText('must be a whole number of months from 1 to 120').waitFor();
+    expect(await edit.getByLabel('Expiry (months)').getAttribute('aria-invalid')).toBe('true');
+    await expectAccessible(page, 'points currency edit form');
+    await edit.getByLabel('Expiry (months)').fill('18');
+    await edit.getByLabel('Name').fill('Perk points');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    const pts = page.getByTestId('points-currencies').getByRole('row').filter({ hasText: 'PTS' });
+    await pts.getByText('Perk points').waitFor();
+    expect(await pts.innerText()).toContain('18');
     await page.context().close();
   });
 
