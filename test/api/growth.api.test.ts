@@ -112,6 +112,30 @@ describe('growth analytics over HTTP', () => {
 
   });
 
+  it('gives revenue and engagement by UTC month, the first and last months partial', async () => {
+    const member = await enrol({ country: 'FR', acquisitionChannel: 'monthly_test', joinedAt: new Date('2025-01-05T00:00:00Z') });
+    const record = (externalId: string, amount: string, placedAt: string) =>
+      server.graphql(RECORD, { input: { memberId: member.id, externalId, amount: { amount, currency: 'USD' }, placedAt } }, shop).then(ok);
+    await record('growth-monthly-1', '25.00', '2025-01-20T00:00:00Z');
+    await record('growth-monthly-2', '10.50', '2025-03-02T00:00:00Z');
+    await server.orm.em.fork().execute("insert into member_activity_days (member_id, day) values (?, '2025-01-30'), (?, '2025-03-01')", [member.id, member.id]);
+    const MONTHLY = `query($from: DateTime!, $to: DateTime!, $channel: String) { growthMetrics(from: $from, to: $to, channel: $channel) {
+      revenue { byMonth { month from to orders gmv { amount currency } netRevenue { amount } } }
+      engagement { byMonth { month dau { numerator denominator } mau dauMau { value numerator denominator } } } } }`;
+    const data = ok(await server.graphql(MONTHLY, { from: '2025-01-15T00:00:00Z', to: '2025-03-10T00:00:00Z', channel: 'monthly_test' }, admin)).growthMetrics;
+    expect(data.revenue.byMonth).toEqual([
+      { month: '2025-01', from: '2025-01-15T00:00:00.000Z', to: '2025-02-01T00:00:00.000Z', orders: 1, gmv: { amount: '25.00', currency: 'USD' }, netRevenue: { amount: '25.00' } },
+      { month: '2025-02', from: '2025-02-01T00:00:00.000Z', to: '2025-03-01T00:00:00.000Z', orders: 0, gmv: { amount: '0.00', currency: 'USD' }, netRevenue: { amount: '0.00' } },
+      { month: '2025-03', from: '2025-03-01T00:00:00.000Z', to: '2025-03-10T00:00:00.000Z', orders: 1, gmv: { amount: '10.50', currency: 'USD' }, netRevenue: { amount: '10.50' } },
+    ]);
+    // January's part has the 17 days from 01-15, March's the 9 days to 03-10; February's MAU (the 30 days from 01-30) counts 01-30.
+    expect(data.engagement.byMonth).toEqual([
+      { month: '2025-01', dau: { numerator: 1, denominator: 17 }, mau: 1, dauMau: { value: 1 / 17, numerator: 1, denominator: 17 } },
+      { month: '2025-02', dau: { numerator: 0, denominator: 28 }, mau: 1, dauMau: { value: 0, numerator: 0, denominator: 28 } },
+      { month: '2025-03', dau: { numerator: 1, denominator: 9 }, mau: 1, dauMau: { value: 1 / 9, numerator: 1, denominator: 9 } },
+    ]);
+  });
+
   describe('GET /admin/cohorts.csv', () => {
     const query = '?from=2025-01-01&to=2025-03-01';
 
