@@ -5,7 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import readline from 'node:readline';
 import { ChildProcess, spawn } from 'node:child_process';
 import autocannon from 'autocannon';
@@ -42,7 +42,7 @@ function positiveInteger(value: string | undefined, fallback: number, name: stri
 
 /** What every printed result carries, so figures from different machines are not compared blindly. */
 export function machineFacts() {
-  return { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown' };
+  return { node: process.version, serverNodeFlags: serverNodeFlags().join(' '), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown' };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -170,10 +170,20 @@ export interface ServerProcess<Info> {
  * Resolves with what the child announced; its other stdout lines (logs) go to our stderr.
  * The child's stdin stays open; closing it is how we stop the child (see `stopWhenParentGoes`).
  */
+/**
+ * The Node.js flags `npm start` runs the server with (package.json's start script: `node <flags> scripts/run-built.js
+ * ...`), so that benched servers run as served ones do.
+ */
+export function serverNodeFlags(): string[] {
+  const packageJson = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = packageJson.scripts.start.split(/\s+/);
+  return words.slice(1, words.findIndex((word) => word.endsWith('run-built.js'))).filter((word) => word.startsWith('--'));
+}
+
 export function startServerProcess<Info>(entry: string, env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<ServerProcess<Info>> {
   // BENCH_PROFILE=<folder>: the servers write a V8 CPU profile there when they stop (open it in Chrome's DevTools).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, entry], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...serverNodeFlags(), ...profile, entry], { env, stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const forget = onInterrupt(() => stopChild(child, exited));
   void exited.then(forget);

@@ -499,7 +499,7 @@ export function report(run: {
   }
   console.log(`database: ${run.info.database}; perkgraph pool ${run.info.poolSize} connections; pgbench ${BENCH_CLIENTS} connections, ${PGBENCH_THREADS} threads, --protocol=${run.protocol}`);
   console.log(
-    `node ${machine.node}, ${machine.cpus} CPUs (${machine.cpuModel}); ${run.settings.durationSeconds} s per runner after ${run.settings.warmupSeconds} s of warm-up, ${BENCH_CLIENTS} clients`,
+    `node ${machine.node} (servers: ${machine.serverNodeFlags}), ${machine.cpus} CPUs (${machine.cpuModel}); ${run.settings.durationSeconds} s per runner after ${run.settings.warmupSeconds} s of warm-up, ${BENCH_CLIENTS} clients`,
   );
   console.log(
     JSON.stringify({

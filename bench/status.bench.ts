@@ -191,7 +191,7 @@ function report(run: { settings: BenchSettings; info: StatusServersInfo; results
     `database: ${run.info.database}, pool ${run.info.poolSize} connections per server; server CPU is the server process's` +
       `${run.info.embedded ? ' (the embedded database runs in it)' : ''}`,
   );
-  console.log(`node ${machine.node}, ${machine.cpus} CPUs (${machine.cpuModel}); ${run.settings.durationSeconds} s per server, ${run.settings.connections} connections`);
+  console.log(`node ${machine.node} (servers: ${machine.serverNodeFlags}), ${machine.cpus} CPUs (${machine.cpuModel}); ${run.settings.durationSeconds} s per server, ${run.settings.connections} connections`);
   console.log(
     JSON.stringify({
       bench: 'status',

@@ -19,12 +19,13 @@ import { orderWithinCapOrFail } from './order-cap';
 import { countLedgerReplay } from '../../observability/domain-metrics';
 import { lockAccountsOfPendingReferral, qualifyReferralOfReferee } from '../referrals/referral-qualification';
 import { inTransaction, runNamed } from '../../db/sql';
-import { LOCK_MEMBER, ORDER_CONTEXT, RECORD_ORDER } from './order.sql';
+import { LOCK_MEMBER, ORDER_CONTEXT, orderOfRow, RECORD_ORDER } from './order.sql';
 import { refundInputOrFail } from './refund.validation';
 import { ledgerCommand } from '../ledger/ledger-errors';
 import { onlyMemberOf } from '../../auth/principal';
 import { noRateInForce } from '../fx/fx.sql';
 import { AppliedRule, CampaignRule, evaluateEarning } from './earning';
+import { v7 as uuidv7 } from 'uuid';
 import { Order, OrderStatus } from './order.entity';
 
 export interface RecordOrderInput {
@@ -143,7 +144,7 @@ export class OrderService {
     // members' account locks taken in member id order before the order's own earn locks the member's account.
     const qualifyReferral = !pending && order.qualifyReferralAtOnce && (await lockAccountsOfPendingReferral(tx, member.id));
     const [row] = await runNamed<Record<string, unknown>>(tx, RECORD_ORDER, [
-      new Order().id,
+      uuidv7(),
       member.id,
       externalId,
       amount.minor.toString(),
@@ -163,7 +164,7 @@ export class OrderService {
     if (decision) await applyTierDecisions(tx, [{ memberId: member.id, fromTier: standing.tierCode, decision, spendMinor: spend }], now);
     if (qualifyReferral) await qualifyReferralOfReferee(tx, this.scope.config, member.id, now);
     await this.audit.record('order.record', [member.id], { externalId }, tx);
-    return tx.map(Order, row);
+    return orderOfRow(row);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { namedStatement } from '../../db/sql';
+import type { Order, OrderStatus } from './order.entity';
 import { rateInForceSql } from '../fx/fx.sql';
 
 /**
@@ -55,3 +56,24 @@ export const ORDER_CONTEXT = namedStatement(
 
 /** Inserts the order and posts what it earns (migrations/Migration20261204060000_order_commands.ts). */
 export const RECORD_ORDER = namedStatement('order_record', 'select * from order_record(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+
+/** An Order from a row of the orders table (as `order_record` returns it): a plain object, no ORM entity to build. */
+export function orderOfRow(row: Record<string, any>): Order {
+  return {
+    id: row.id,
+    memberId: row.member_id,
+    externalId: row.external_id,
+    amountMinor: BigInt(row.amount_minor),
+    currency: row.currency,
+    baseAmountMinor: BigInt(row.base_amount_minor),
+    baseCurrency: row.base_currency,
+    fxRate: row.fx_rate,
+    placedAt: new Date(row.placed_at),
+    refundedMinor: BigInt(row.refunded_minor),
+    status: row.status as OrderStatus,
+    pointsEarned: Number(row.points_earned),
+    details: row.details ?? null,
+    requestHash: row.request_hash,
+    createdAt: new Date(row.created_at),
+  } as Order;
+}
