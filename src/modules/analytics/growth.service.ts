@@ -10,6 +10,7 @@ import {
   cohortGrid,
   CohortRow,
   daysStartingIn,
+  DaySpan,
   engagement,
   mauDays,
   medianOfHistogram,
@@ -159,15 +160,43 @@ export interface MonthPart {
 export type MonthlyRevenue = MonthPart & RevenueTotals;
 export type MonthlyEngagement = MonthPart & EngagementResult;
 
-/** The UTC months [from, to) touches, oldest first, each with the part of the period in it, as a query with the same filters. */
-export function monthParts(query: GrowthQuery): (MonthPart & { query: GrowthQuery })[] {
-  const parts: (MonthPart & { query: GrowthQuery })[] = [];
+/** The UTC months [from, to) touches, oldest first, each with the part of the period in it (and its month index). */
+export function monthParts(query: GrowthQuery): (MonthPart & { index: number })[] {
+  const parts: (MonthPart & { index: number })[] = [];
   for (let index = monthIndex(query.from); monthStart(index) < query.to; index++) {
     const from = new Date(Math.max(monthStart(index).getTime(), query.from.getTime()));
     const to = new Date(Math.min(monthStart(index + 1).getTime(), query.to.getTime()));
-    parts.push({ month: monthOf(from), from, to, query: { ...query, from, to } });
+    parts.push({ month: monthOf(from), from, to, index });
   }
   return parts;
+}
+
+/** The days an engagement figure counts: member-days over `period`, distinct members (MAU) over `month`. */
+interface ActivitySpan {
+  period: DaySpan;
+  month: DaySpan;
+}
+
+function activitySpan(from: Date, to: Date): ActivitySpan {
+  return { period: daysStartingIn(from, to), month: mauDays(to) };
+}
+
+/** Spans as a VALUES list (i, day_from, day_to, mau_from, mau_to) and its parameters, for one statement over all of them. */
+function spanValues(spans: ActivitySpan[]): { sql: string; params: unknown[] } {
+  return {
+    sql: `(values ${spans.map(() => '(?::int, ?::date, ?::date, ?::date, ?::date)').join(', ')}) s(i, day_from, day_to, mau_from, mau_to)`,
+    params: spans.flatMap((span, i) => [i, span.period.first, span.period.end, span.month.first, span.month.end]),
+  };
+}
+
+function sumTotals(rows: Iterable<RevenueTotals>): RevenueTotals {
+  const total = { orders: 0, gmvMinor: 0n, netRevenueMinor: 0n };
+  for (const row of rows) {
+    total.orders += row.orders;
+    total.gmvMinor += row.gmvMinor;
+    total.netRevenueMinor += row.netRevenueMinor;
+  }
+  return total;
 }
 
 /** ISO 4217 minor digits of every tender currency, as JSON for `jsonb_each_text`: converts costs in one statement. */
@@ -371,29 +400,56 @@ export class DirectGrowthService {
     };
   }
 
-  /** Orders, GMV and net revenue of the orders placed in [from, to): the revenue section's definitions. */
-  async revenueTotals(query: GrowthQuery): Promise<RevenueTotals> {
+  /**
+   * Orders, GMV and net revenue of the orders placed in [from, to), per UTC month (year x 12 + month): the revenue
+   * section's definitions. Months without orders are absent.
+   */
+  protected async revenueMonths(query: GrowthQuery): Promise<Map<number, RevenueTotals>> {
     const filter = memberFilter(query, 'm');
     const join = filter.sql ? ' join members m on m.id = o.member_id' : '';
-    const [row] = await this.read<{ orders: string; gmv: string; net: string }>(
-      `select count(*) as orders, coalesce(sum(o.base_amount_minor), 0)::text as gmv, coalesce(sum(${netBaseAmountSql('o')}), 0)::text as net
-       from orders o${join} where o.placed_at >= ? and o.placed_at < ?${filter.sql}`,
+    const rows = await this.read<{ month: number; orders: string; gmv: string; net: string }>(
+      `select (date_part('year', o.placed_at at time zone 'UTC') * 12 + date_part('month', o.placed_at at time zone 'UTC'))::int as month,
+              count(*) as orders, sum(o.base_amount_minor)::text as gmv, sum(${netBaseAmountSql('o')})::text as net
+       from orders o${join} where o.placed_at >= ? and o.placed_at < ?${filter.sql} group by 1`,
       [query.from, query.to, ...filter.params],
     );
-    return { orders: Number(row.orders), gmvMinor: BigInt(row.gmv), netRevenueMinor: BigInt(row.net) };
+    return new Map(rows.map((row) => [Number(row.month), { orders: Number(row.orders), gmvMinor: BigInt(row.gmv), netRevenueMinor: BigInt(row.net) }]));
   }
 
-  /** Revenue by month: each UTC month's part of the period, with the revenue section's definitions (revenueTotals). */
-  revenueByMonth(query: GrowthQuery): Promise<MonthlyRevenue[]> {
-    return Promise.all(monthParts(query).map(async ({ query: part, ...month }) => ({ ...month, ...(await this.revenueTotals(part)) })));
+  /** Orders, GMV and net revenue of the period: its months' sums. */
+  async revenueTotals(query: GrowthQuery): Promise<RevenueTotals> {
+    return sumTotals((await this.revenueMonths(query)).values());
+  }
+
+  /** Revenue by month: each UTC month's part of the period, oldest first, from the same statement as revenueTotals. */
+  async revenueByMonth(query: GrowthQuery): Promise<MonthlyRevenue[]> {
+    const months = await this.revenueMonths(query);
+    return monthParts(query).map(({ index, ...part }) => ({ ...part, ...(months.get(index) ?? { orders: 0, gmvMinor: 0n, netRevenueMinor: 0n }) }));
   }
 
   /**
-   * Engagement by month: each UTC month's part of the period as its own period (DAU over the days that start in it,
-   * MAU over the 30 days before its end, DAU/MAU), with the engagement section's definitions.
+   * Engagement by month: each UTC month's part of the period as a period of its own (DAU over the days that start in
+   * it, MAU over the 30 days before its end), from the same statement as engagement.
    */
-  engagementByMonth(query: GrowthQuery): Promise<MonthlyEngagement[]> {
-    return Promise.all(monthParts(query).map(async ({ query: part, ...month }) => ({ ...month, ...(await this.engagement(part)) })));
+  async engagementByMonth(query: GrowthQuery): Promise<MonthlyEngagement[]> {
+    const parts = monthParts(query);
+    const spans = parts.map((part) => activitySpan(part.from, part.to));
+    const counts = await this.activityCounts(query, spans);
+    return parts.map(({ index, ...part }, i) => ({ ...part, ...engagement(counts[i].memberDays, spans[i].period.days, counts[i].mau) }));
+  }
+
+  /** Member-days over each span's days and distinct active members over its MAU days, for the filtered members, in one statement. */
+  protected async activityCounts(query: GrowthQuery, spans: ActivitySpan[]): Promise<{ memberDays: number; mau: number }[]> {
+    const filter = memberFilter(query, 'm');
+    const join = filter.sql ? ' join members m on m.id = a.member_id' : '';
+    const values = spanValues(spans);
+    const rows = await this.read<{ member_days: string; mau: string }>(
+      `select (select count(*) from member_activity_days a${join} where a.day >= s.day_from and a.day < s.day_to${filter.sql}) as member_days,
+              (select count(distinct a.member_id) from member_activity_days a${join} where a.day >= s.mau_from and a.day < s.mau_to${filter.sql}) as mau
+       from ${values.sql} order by s.i`,
+      [...filter.params, ...filter.params, ...values.params],
+    );
+    return rows.map((row) => ({ memberDays: Number(row.member_days), mau: Number(row.mau) }));
   }
 
   /**
@@ -470,16 +526,9 @@ export class DirectGrowthService {
   }
 
   async engagement(query: GrowthQuery): Promise<EngagementResult> {
-    const filter = memberFilter(query, 'm');
-    const join = filter.sql ? ' join members m on m.id = a.member_id' : '';
-    const period = daysStartingIn(query.from, query.to);
-    const month = mauDays(query.to);
-    const [row] = await this.read<{ member_days: string; mau: string }>(
-      `select (select count(*) from member_activity_days a${join} where a.day >= ?::date and a.day < ?::date${filter.sql}) as member_days,
-              (select count(distinct a.member_id) from member_activity_days a${join} where a.day >= ?::date and a.day < ?::date${filter.sql}) as mau`,
-      [period.first, period.end, ...filter.params, month.first, month.end, ...filter.params],
-    );
-    return engagement(Number(row.member_days), period.days, Number(row.mau));
+    const span = activitySpan(query.from, query.to);
+    const [counts] = await this.activityCounts(query, [span]);
+    return engagement(counts.memberDays, span.period.days, counts.mau);
   }
 }
 
@@ -607,7 +656,7 @@ export class GrowthService extends DirectGrowthService {
   }
 
   /** Whole months from the month totals; the part of a month before an edge that is not a month start from the orders. */
-  override async revenueTotals(query: GrowthQuery): Promise<RevenueTotals> {
+  protected override async revenueMonths(query: GrowthQuery): Promise<Map<number, RevenueTotals>> {
     const members = memberFilter(query, 'g');
     const join = members.sql ? ' join growth_members g on g.member_id = o.member_id' : '';
     const totalsFilter = memberFilter(query, 't');
@@ -616,24 +665,24 @@ export class GrowthService extends DirectGrowthService {
     const parts: string[] = [];
     const params: unknown[] = [];
     const direct = (start: Date, end: Date) => {
-      parts.push(`select count(*)::numeric as orders, coalesce(sum(o.base_amount_minor), 0)::numeric as gross, coalesce(sum(${netBaseAmountSql('o')}), 0)::numeric as net
-                  from orders o${join} where o.placed_at >= ? and o.placed_at < ?${members.sql}`);
+      parts.push(`select growth_month(o.placed_at) as month, count(*)::numeric as orders, sum(o.base_amount_minor)::numeric as gross, sum(${netBaseAmountSql('o')})::numeric as net
+                  from orders o${join} where o.placed_at >= ? and o.placed_at < ?${members.sql} group by 1`);
       params.push(start, end, ...members.params);
     };
     if (firstFullMonth < lastMonth) {
-      parts.push(`select coalesce(sum(t.orders), 0)::numeric as orders, coalesce(sum(t.gross), 0)::numeric as gross, coalesce(sum(t.net), 0)::numeric as net
-                  from growth_month_totals t where t.month >= ? and t.month < ?${totalsFilter.sql}`);
+      parts.push(`select t.month, sum(t.orders)::numeric as orders, sum(t.gross)::numeric as gross, sum(t.net)::numeric as net
+                  from growth_month_totals t where t.month >= ? and t.month < ?${totalsFilter.sql} group by 1`);
       params.push(firstFullMonth, lastMonth, ...totalsFilter.params);
       if (query.from < monthStart(firstFullMonth)) direct(query.from, monthStart(firstFullMonth));
       if (monthStart(lastMonth) < query.to) direct(monthStart(lastMonth), query.to);
     } else {
       direct(query.from, query.to);
     }
-    const [totals] = await this.read<{ orders: string; gross: string; net: string }>(
-      `select sum(orders)::text as orders, sum(gross)::text as gross, sum(net)::text as net from (${parts.join('\nunion all\n')}) x`,
+    const rows = await this.read<{ month: number; orders: string; gross: string; net: string }>(
+      `select month, sum(orders)::text as orders, sum(gross)::text as gross, sum(net)::text as net from (${parts.join('\nunion all\n')}) x group by month`,
       params,
     );
-    return { orders: Number(totals.orders), gmvMinor: BigInt(totals.gross), netRevenueMinor: BigInt(totals.net) };
+    return new Map(rows.map((row) => [Number(row.month), { orders: Number(row.orders), gmvMinor: BigInt(row.gross), netRevenueMinor: BigInt(row.net) }]));
   }
 
   override async revenue(query: GrowthQuery): Promise<RevenueResult> {
@@ -654,19 +703,20 @@ export class GrowthService extends DirectGrowthService {
     };
   }
 
-  /** Member-days and distinct active members from the activity pairs (see the growth rollups migration). */
-  override async engagement(query: GrowthQuery): Promise<EngagementResult> {
+  /**
+   * Member-days and distinct active members from the activity pairs (see the growth rollups migration): a member is
+   * counted once in a span's MAU by its first active day in the span, the pair whose previous day is before the span.
+   */
+  protected override async activityCounts(query: GrowthQuery, spans: ActivitySpan[]): Promise<{ memberDays: number; mau: number }[]> {
     const filter = memberFilter(query, 'p');
-    const period = daysStartingIn(query.from, query.to);
-    const month = mauDays(query.to);
-    const [row] = await this.read<{ member_days: string; mau: string }>(
-      `select coalesce(sum(p.members) filter (where p.day >= ?::date and p.day < ?::date), 0) as member_days,
-              coalesce(sum(p.members) filter (where p.day >= ?::date and p.day < ?::date and p.prev_day < ?::date), 0) as mau
-       from growth_activity_pairs p
-       where ((p.day >= ?::date and p.day < ?::date) or (p.day >= ?::date and p.day < ?::date))${filter.sql}`,
-      [period.first, period.end, month.first, month.end, month.first, period.first, period.end, month.first, month.end, ...filter.params],
+    const values = spanValues(spans);
+    const rows = await this.read<{ member_days: string; mau: string }>(
+      `select (select coalesce(sum(p.members), 0) from growth_activity_pairs p where p.day >= s.day_from and p.day < s.day_to${filter.sql}) as member_days,
+              (select coalesce(sum(p.members), 0) from growth_activity_pairs p where p.day >= s.mau_from and p.day < s.mau_to and p.prev_day < s.mau_from${filter.sql}) as mau
+       from ${values.sql} order by s.i`,
+      [...filter.params, ...filter.params, ...values.params],
     );
-    return engagement(Number(row.member_days), period.days, Number(row.mau));
+    return rows.map((row) => ({ memberDays: Number(row.member_days), mau: Number(row.mau) }));
   }
 
   /**
