@@ -7,7 +7,6 @@ import type { Member } from '../members/member.entity';
 import { MemberView } from '../members/member.types';
 import { emptyBalance } from './balance.service';
 import { createPointsCurrency, DEFAULT_POINTS_CURRENCY, pointsCurrencyCodeOrFail, pointsCurrencyOrFail } from './points-currency.service';
-import { pointsCurrencyInputOrFail } from './points-currency.validation';
 import { AdjustPointsInput, CreatePointsCurrencyInput, LedgerEntryConnection, LedgerEntryType, PointsBalanceView, PointsCurrencyView } from './ledger.types';
 
 @Resolver(() => MemberView)
@@ -61,8 +60,6 @@ export class LedgerResolver {
   @Authorized('admin')
   @Mutation(() => PointsCurrencyView, { description: 'Add a points currency to the programme (admin).' })
   async createPointsCurrency(@Ctx() context: RequestContext, @Arg('input') input: CreatePointsCurrencyInput): Promise<PointsCurrencyView> {
-    // Every invalid field at once (the service checks the same again and reports the first).
-    pointsCurrencyInputOrFail(input);
     const currency = await createPointsCurrency(context.em, input, context.audit);
     return Object.assign(new PointsCurrencyView(), currency);
   }

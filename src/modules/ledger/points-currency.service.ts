@@ -1,8 +1,11 @@
 import type { AuditService } from '../audit/audit.service';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../../errors';
-import { Decimal, formatDecimal, parseDecimal } from '../../money/decimal';
+import { Decimal, parseDecimal } from '../../money/decimal';
 import { PointsCurrency } from './points-currency.entity';
+import { CODE, CreatePointsCurrency, pointsCurrencyInputOrFail } from './points-currency.validation';
+
+export type { CreatePointsCurrency } from './points-currency.validation';
 
 export const DEFAULT_POINTS_CURRENCY = 'PTS';
 
@@ -14,8 +17,6 @@ export interface PointsCurrencySettings {
   expiryMonths: number;
   earnsOnOrders: boolean;
 }
-
-const CODE = /^[A-Z][A-Z0-9_]{1,15}$/;
 
 export function toSettings(currency: Pick<PointsCurrency, 'code' | 'name' | 'valueInBase' | 'earnRate' | 'expiryMonths' | 'earnsOnOrders'>): PointsCurrencySettings {
   return {
@@ -48,34 +49,12 @@ export async function earningCurrencies(em: EntityManager): Promise<PointsCurren
   return (await em.find(PointsCurrency, { earnsOnOrders: true }, { orderBy: { code: 'asc' } })).map(toSettings);
 }
 
-export function validatePointsCurrencyCode(code: string): string {
-  const normalised = code.trim().toUpperCase();
-  if (!CODE.test(normalised)) throw new BadUserInputError('code', 'must be 2 to 16 upper-case letters, digits or "_", starting with a letter');
-  return normalised;
-}
-
-export interface CreatePointsCurrency {
-  code: string;
-  name: string;
-  valueInBase: string;
-  expiryMonths: number;
-  earnsOnOrders: boolean;
-  earnRate: string;
-}
-
-/** Adds a points currency (admin), audited in the same transaction. Its code must be new. */
+/** Adds a points currency (admin), audited in the same transaction. Its code must be new; every bad field is reported. */
 export async function createPointsCurrency(em: EntityManager, input: CreatePointsCurrency, audit: AuditService): Promise<PointsCurrency> {
-  const code = validatePointsCurrencyCode(input.code);
-  const name = input.name.trim();
-  if (!name || name.length > 100) throw new BadUserInputError('name', 'must be 1 to 100 characters');
-  const valueInBase = formatDecimal(parseDecimal(input.valueInBase, 'valueInBase', { allowZero: true }));
-  const earnRate = formatDecimal(parseDecimal(input.earnRate, 'earnRate', { allowZero: true }));
-  if (!Number.isInteger(input.expiryMonths) || input.expiryMonths < 1 || input.expiryMonths > 120) {
-    throw new BadUserInputError('expiryMonths', 'must be a whole number of months from 1 to 120');
-  }
+  const { code, name, valueInBase, earnRate, expiryMonths } = pointsCurrencyInputOrFail(input);
   return em.transactional(async (tx) => {
     if (await tx.findOne(PointsCurrency, { code })) throw new BadUserInputError('code', `${code} already exists`);
-    const currency = tx.create(PointsCurrency, { code, name, valueInBase, earnRate, expiryMonths: input.expiryMonths, earnsOnOrders: input.earnsOnOrders });
+    const currency = tx.create(PointsCurrency, { code, name, valueInBase, earnRate, expiryMonths, earnsOnOrders: input.earnsOnOrders });
     await tx.persistAndFlush(currency);
     await audit.record('points-currency.create', [null], { code }, tx);
     return currency;

@@ -1,6 +1,23 @@
 import { BadUserInputError, checkFields } from '../../errors';
 import { formatDecimal, parseDecimal } from '../../money/decimal';
-import { CreatePointsCurrency, validatePointsCurrencyCode } from './points-currency.service';
+
+/** A points currency code: 2 to 16 upper-case letters, digits or "_", starting with a letter (PTS, STATUS, COINS). */
+export const CODE = /^[A-Z][A-Z0-9_]{1,15}$/;
+
+export function validatePointsCurrencyCode(code: string): string {
+  const normalised = code.trim().toUpperCase();
+  if (!CODE.test(normalised)) throw new BadUserInputError('code', 'must be 2 to 16 upper-case letters, digits or "_", starting with a letter');
+  return normalised;
+}
+
+export interface CreatePointsCurrency {
+  code: string;
+  name: string;
+  valueInBase: string;
+  expiryMonths: number;
+  earnsOnOrders: boolean;
+  earnRate: string;
+}
 
 /** The checks of a points currency's settings, one per field: createPointsCurrency and updatePointsCurrency share them. */
 export const pointsCurrencyFieldChecks = {
