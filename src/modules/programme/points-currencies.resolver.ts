@@ -5,9 +5,9 @@ import { pointsCurrencyView, updatePointsCurrency } from '../ledger/points-curre
 import { PointsCurrencyView, UpdatePointsCurrencyInput } from '../ledger/ledger.types';
 
 /**
- * Points currencies as the console lists and edits them. It lives outside src/modules/ledger (which owns the table)
- * only so that the ledger module's files stay untouched while they are being reworked; it reads through the
- * ledger's own entity and settings mapping.
+ * Points currencies as the console lists and edits them (createPointsCurrency is in the ledger's resolver). The ledger
+ * module owns the table, the checks and the change (src/modules/ledger/points-currency-admin.ts); this resolver only
+ * calls them.
  */
 @Resolver()
 export class PointsCurrenciesResolver {
