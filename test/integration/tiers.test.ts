@@ -6,6 +6,7 @@ import { birthdayGiftKey, runTierJobs } from '../../src/jobs/tier-jobs';
 import { Member } from '../../src/modules/members/member.entity';
 import { memberTierRank, qualifyingSpend, tierRank } from '../../src/modules/tiers/tier.service';
 import { addMonths } from '../../src/time';
+import { inTransaction } from '../../src/db/sql';
 import { openTestOrm, TestOrm } from '../helpers/database';
 import { checkLedgerInvariants, NO_VIOLATIONS } from '../helpers/invariants';
 import { memberInput } from '../factories/member.factory';
@@ -111,6 +112,21 @@ describe('membership tiers', () => {
     expect(await history(m)).toEqual([{ from_tier: 'BRONZE', to_tier: 'SILVER', reason: 'UPGRADE', qualifying_spend_minor: '30000' }]);
     const [{ pending }] = await sql<{ pending: string }>("select pending from points_accounts where member_id = ? and currency = 'PTS'", [m.id]);
     expect(pending).toBe('430');
+  });
+
+  it('counts an order that committed while this one waited for the lock, though it was placed after this request began', async () => {
+    // Regression (seen as a flaky concurrency test above under load): the window ended at the request's own start,
+    // so an order placed a moment later by a request that took the member's lock first was left out of the spend.
+    const m = await enrol();
+    const first = await order(m, '290.00');
+    const begunEarlier = new Date(first.placedAt.getTime() - 1000);
+    const shopRequest = as(shop);
+    const second = await inTransaction(db.orm.em.fork(), (tx) =>
+      shopRequest.orders.recordInTransaction(tx, { id: m.id }, { externalId: `tier-order-${++orders}`, amount: { minor: 2000n, currency: 'USD' }, placedAt: begunEarlier, requestHash: 'waited-for-the-lock' }, begunEarlier),
+    );
+    // 290 + 20 = 310 USD crosses SILVER's 300: this order earns at 1.25x.
+    expect(second?.pointsEarned).toBe(25);
+    expect(await history(m)).toEqual([{ from_tier: 'BRONZE', to_tier: 'SILVER', reason: 'UPGRADE', qualifying_spend_minor: '31000' }]);
   });
 
   describe('tier review', () => {

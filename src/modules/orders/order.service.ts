@@ -106,15 +106,18 @@ export class OrderService {
     // (orders/order.sql.ts). Its refusals are the ledger's (ledgerCommand turns them into domain errors).
     const [locked] = await runNamed<{ country: string; tier_code: string; retain_until: Date | string | null }>(tx, LOCK_MEMBER, [member.id, member.onlyExternalId ?? null, now]);
     const standing = { tierCode: locked.tier_code, retainUntil: locked.retain_until === null ? null : new Date(locked.retain_until) };
-    const spendFrom = windowStart(now, this.scope.config);
-    const [context] = await runNamed<OrderContextRow>(tx, ORDER_CONTEXT, [member.id, spendFrom, now, placedAt, amount.currency, baseCurrency]);
+    // The qualifying window ends when the lock is held, not when the request began: an order of the same member that
+    // committed while this one waited for the lock was placed after this request's `now`, and must count.
+    const spendTo = new Date(Math.max(now.getTime(), Date.now()));
+    const spendFrom = windowStart(spendTo, this.scope.config);
+    const [context] = await runNamed<OrderContextRow>(tx, ORDER_CONTEXT, [member.id, spendFrom, spendTo, placedAt, amount.currency, baseCurrency]);
     if (context.fx_rate === null) throw noRateInForce('amount.currency', amount.currency, placedAt);
     const rate = parseDecimal(context.fx_rate, 'rate');
     const base = toBaseCurrency(amount, baseCurrency, rate);
     orderWithinCapOrFail(amount, base, this.scope.config.maxOrderMinor, rate);
 
     // This order counts towards the qualifying spend when placed inside the window (it is not in the read above).
-    const counts = placedAt > spendFrom && placedAt <= now;
+    const counts = placedAt > spendFrom && placedAt <= spendTo;
     const spend = BigInt(context.spend) + (counts ? base.minor : 0n);
     // Upgrades at once when this order crosses a threshold: the order already earns at the new multiplier.
     const { tier, decision } = tierAfterOrder(context.ladder.map(ladderTierOf), standing, spend, now, this.scope.config);
