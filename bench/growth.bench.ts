@@ -162,7 +162,7 @@ function stringify(value: unknown): string {
  * 10% rejected) from one of the first thousand members; and a finished LTV run scoring every member
  * (formula LTV from its own orders, CAC as the members table has it; synthetic, but the shape the run writes).
  */
-async function generateGrowthData(em: ReturnType<Awaited<ReturnType<typeof openDatabase>>['orm']['em']['fork']>): Promise<void> {
+export async function generateGrowthData(em: ReturnType<Awaited<ReturnType<typeof openDatabase>>['orm']['em']['fork']>): Promise<void> {
   const statements = [
     "set local work_mem = '256MB'",
     `insert into member_activity_days (member_id, day)
