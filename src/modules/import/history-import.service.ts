@@ -9,7 +9,9 @@ import { toBaseCurrency } from '../../money/fx';
 import { Member } from '../members/member.entity';
 import { orderWithinCapOrFail } from '../orders/order-cap';
 import { newReferralCode } from '../referrals/referral-code';
-import { applyHistoryChunk, insertHistoryChunk, loadApplySettings } from './history-apply';
+import { isUniqueViolation } from '../../db/errors';
+import { inTransaction } from '../../db/sql';
+import { applyHistoryChunk, ChunkOutcome, ChunkRange, loadApplySettings } from './history-apply';
 import {
   columnPositions, historyRefundHash, MEMBER_COLUMNS, MemberRow, ORDER_COLUMNS, parseMemberRow, parseOrderRow,
   RateHistory, RowRejection, validatedRow,
@@ -20,8 +22,8 @@ import { dropStaged, openStaging, StagedOrder, stagedChunks } from './history-st
  * Bootstraps a programme from history: members.csv, then orders.csv (see README, "Importing history").
  * Members: streamed, validated row by row, written in batches of multi-row `insert ... on conflict do nothing`.
  * Orders: streamed and validated row by row (rejections keep their line numbers), converted to the base currency
- * in process, COPYed into a staging table, then applied set-based in chunks of members, one transaction each
- * (history-apply.ts): the same orders, ledger transfers, lots, balances and tier upgrades as recording the orders
+ * in process, COPYed into a staging table, then applied in chunks of members, one transaction each, two at once
+ * where COPY is served (history-apply.ts: each member's orders replayed in process, the rows written set-based): the same orders, ledger transfers, lots, balances and tier upgrades as recording the orders
  * one by one through recordOrder (then refundOrder for their refunds), or, with `earn: false`, the orders alone
  * (history for tiers and LTV, no points). A re-run inserts nothing new and reports the rows as already present.
  */
@@ -79,7 +81,9 @@ export interface ImportTimings {
 export type HistoryImportConfig = Config;
 
 export const DEFAULT_BATCH_SIZE = 1_000;
-export const DEFAULT_CHUNK_ORDERS = 100_000;
+export const DEFAULT_CHUNK_ORDERS = 50_000;
+/** Chunks applied at once (on as many connections) where COPY is served. */
+export const APPLY_CONNECTIONS = 2;
 /** Rejections listed in the report; beyond this only counted, so a wrong file cannot fill memory. */
 export const MAX_LISTED_REJECTIONS = 10_000;
 
@@ -201,17 +205,31 @@ export class HistoryImportService {
       started = performance.now();
       const chunks = await stagedChunks(this.em, importId, this.options.chunkOrders ?? DEFAULT_CHUNK_ORDERS);
       const total = chunks.reduce((sum, chunk) => sum + chunk.orders, 0);
-      const settings = this.earn ? await loadApplySettings(this.em.fork(), importId, this.now, this.config) : null;
+      const settings = await loadApplySettings(this.em.fork(), importId, this.now, this.config, this.earn);
+      // Chunks hold disjoint members: two at once where COPY is served (PostgreSQL works on one while this process
+      // replays the other); one at a time on the embedded database, whose socket serves every client from one session.
+      const workers = staging.method === 'copy' ? Math.min(APPLY_CONNECTIONS, chunks.length) : 1;
+      let next = 0;
       let done = 0;
-      for (const chunk of chunks) {
-        const outcome = await this.em.fork().transactional((tx) => (settings ? applyHistoryChunk(tx, settings, chunk) : insertHistoryChunk(tx, importId, this.config.baseCurrency, chunk)));
-        this.report.orders.inserted += outcome.inserted;
-        this.report.orders.alreadyPresent += outcome.alreadyPresent;
-        this.report.tierChanges += outcome.tierChanges;
-        for (const rejection of outcome.rejected) this.reject('orders', rejection.line, rejection.reason);
-        done += chunk.orders;
-        this.options.onProgress?.({ file: 'orders', phase: 'apply', rows: done, bytesRead: done, totalBytes: total });
-      }
+      let failure: unknown;
+      const work = async () => {
+        while (failure === undefined && next < chunks.length) {
+          const chunk = chunks[next++];
+          try {
+            const outcome = await this.applyChunk(settings, chunk);
+            this.report.orders.inserted += outcome.inserted;
+            this.report.orders.alreadyPresent += outcome.alreadyPresent;
+            this.report.tierChanges += outcome.tierChanges;
+            for (const rejection of outcome.rejected) this.reject('orders', rejection.line, rejection.reason);
+            done += chunk.orders;
+            this.options.onProgress?.({ file: 'orders', phase: 'apply', rows: done, bytesRead: done, totalBytes: total });
+          } catch (error) {
+            failure ??= error;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: workers }, work));
+      if (failure !== undefined) throw failure;
       timings.applyMs = performance.now() - started;
     } catch (error) {
       await staging.abort();
@@ -221,6 +239,22 @@ export class HistoryImportService {
     }
     await dropStaged(this.em, importId);
     return this.report.orders;
+  }
+
+  /**
+   * One chunk in its own transaction. An order recorded through the API under one of the chunk's external ids after
+   * the chunk was read (its COPY then fails on the unique external id), or a deadlock with another transaction,
+   * rolls the chunk back; it is read and applied again (the order is then found present or rejected).
+   */
+  private async applyChunk(settings: Awaited<ReturnType<typeof loadApplySettings>>, chunk: ChunkRange): Promise<ChunkOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await inTransaction(this.em.fork(), (tx) => applyHistoryChunk(tx, settings, chunk));
+      } catch (error) {
+        const retry = isUniqueViolation(error, 'orders_external_id_unique') || (error as { code?: string }).code === '40P01';
+        if (!retry || attempt >= 3) throw error;
+      }
+    }
   }
 
   /** The report so far, rejections sorted by file (members first) and line. */

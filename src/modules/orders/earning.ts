@@ -1,4 +1,4 @@
-import { Decimal, floorDiv, formatDecimal } from '../../money/decimal';
+import { Decimal, floorDiv, formatDecimal, parseDecimal } from '../../money/decimal';
 
 /** A campaign rule, as plain data. */
 export interface CampaignRule {
@@ -84,4 +84,32 @@ function compare(a: Decimal, b: Decimal): number {
   const left = a.units * 10n ** BigInt(scale - a.scale);
   const right = b.units * 10n ** BigInt(scale - b.scale);
   return left === right ? 0 : left > right ? 1 : -1;
+}
+
+/** A campaign rule as the order context reads it (order.sql.ts ORDER_CONTEXT: earning_rules as JSON, by id). */
+export interface CampaignRuleRow {
+  code: string;
+  currency: string;
+  markets: string[] | null;
+  starts_at: string | null;
+  ends_at: string | null;
+  min_order_base_minor: string | null;
+  first_order_only: boolean;
+  multiplier: string | null;
+  bonus_points: number | null;
+}
+
+/** The rule of such a row, as plain data (the history import reads its rules this way; recordOrder keeps a copy). */
+export function campaignRuleOf(rule: CampaignRuleRow): CampaignRule {
+  return {
+    code: rule.code,
+    currency: rule.currency,
+    markets: rule.markets,
+    startsAt: rule.starts_at === null ? null : new Date(rule.starts_at),
+    endsAt: rule.ends_at === null ? null : new Date(rule.ends_at),
+    minOrderBaseMinor: rule.min_order_base_minor === null ? null : BigInt(rule.min_order_base_minor),
+    firstOrderOnly: rule.first_order_only,
+    multiplier: rule.multiplier ? parseDecimal(rule.multiplier, 'multiplier') : null,
+    bonusPoints: rule.bonus_points,
+  };
 }
