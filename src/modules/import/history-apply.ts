@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../../config/config';
 import { runNamed } from '../../db/sql';
@@ -47,6 +48,8 @@ export interface ChunkOutcome {
   rejected: { line: number; reason: string }[];
   tierChanges: number;
   transfers: number;
+  /** Milliseconds per step of the chunk (for the bench): read, lock, replay, accounts, ledger rows, orders, referrals. */
+  phases: Record<string, number>;
 }
 
 /** What every chunk of one import shares: loaded once, as recordOrder reads it. */
@@ -148,15 +151,22 @@ async function readChunk(connection: RawConnection, importId: string, range: Chu
 /** Applies one chunk in the caller's transaction (see the top of this file). */
 export async function applyHistoryChunk(tx: EntityManager, settings: ApplySettings, range: ChunkRange): Promise<ChunkOutcome> {
   return withRawConnection(tx, async (connection) => {
-    const outcome: ChunkOutcome = { inserted: 0, alreadyPresent: 0, rejected: [], tierChanges: 0, transfers: 0 };
+    const outcome: ChunkOutcome = { inserted: 0, alreadyPresent: 0, rejected: [], tierChanges: 0, transfers: 0, phases: {} };
+    let mark = performance.now();
+    const phase = (name: string) => {
+      const at = performance.now();
+      outcome.phases[name] = (outcome.phases[name] ?? 0) + (at - mark);
+      mark = at;
+    };
     const embedded = isEmbedded(connection);
     // A chunk lost in a crash before its commit reached the disk is applied again by a re-run: the import does not wait for the flush.
     if (!embedded) await connection.query({ text: "set local synchronous_commit = off; set local work_mem = '64MB'" });
     const members = await readChunk(connection, settings.importId, range, outcome);
+    phase('read');
     if (members.length === 0) return outcome;
     const [[createdAt]] = await rowsOf(connection, 'select now()::text');
-    const bulk = (table: string, columns: readonly string[]) => new BulkRows(table, columns, embedded);
-    const orders = bulk('orders', ORDER_COLUMNS);
+    const bulk = (table: string, columns: readonly string[], freeText: string[] = []) => new BulkRows(table, columns, embedded, freeText);
+    const orders = bulk('orders', ORDER_COLUMNS, ['external_id', 'fx_rate', 'details']);
     const { programme } = settings;
     const base = settings.config.baseCurrency;
     const orderRow = (memberId: string, order: HistoryOrder, status: string, points: string, details: string): Field[] => [
@@ -174,6 +184,7 @@ export async function applyHistoryChunk(tx: EntityManager, settings: ApplySettin
       }
       await orders.write(connection);
       outcome.inserted = orders.count;
+      phase('orders');
       return outcome;
     }
 
@@ -204,6 +215,7 @@ export async function applyHistoryChunk(tx: EntityManager, settings: ApplySettin
       stored.set(memberId, { firstMs: Number(firstMs), spend: BigInt(spend) });
     }
 
+    phase('lock');
     // Step 3: the replay, then the accounts that earn, locked, and their lots settled.
     const replays: { member: ChunkMember; replay: MemberReplay }[] = [];
     const accountKeys: { memberId: string; currency: string }[] = [];
@@ -219,6 +231,7 @@ export async function applyHistoryChunk(tx: EntityManager, settings: ApplySettin
       const currencies = [...new Set(replay.earns.map((earn) => earn.currency))].sort();
       for (const currency of currencies) accountKeys.push({ memberId: member.memberId, currency });
     }
+    phase('replay');
     const accounts = new Map<string, { id: string; posted: bigint }>();
     if (accountKeys.length > 0) {
       const keyValues = [accountKeys.map((key) => key.memberId), accountKeys.map((key) => key.currency)];
@@ -246,6 +259,7 @@ export async function applyHistoryChunk(tx: EntityManager, settings: ApplySettin
       });
     }
 
+    phase('accounts');
     // Step 4: the rows.
     const currencies = programme.programme.currencies.map((currency) => currency.code);
     const system = new Map<string, { issuance: string; reversal: string }>();
@@ -260,10 +274,10 @@ export async function applyHistoryChunk(tx: EntityManager, settings: ApplySettin
     for (const { replay } of replays) for (const earn of replay.earns) transferCount += earn.clawback > 0n ? 2 : 1;
     const transferIds: string[] = transferCount === 0 ? [] : (await rowsOf(connection, "select nextval('points_transfers_id_seq')::text from generate_series(1, $1)", [transferCount])).map((row) => row[0]);
     let nextTransfer = 0;
-    const transfers = bulk('points_transfers', TRANSFER_COLUMNS);
+    const transfers = bulk('points_transfers', TRANSFER_COLUMNS, ['reference', 'reason', 'details']);
     const lots = bulk('points_lots', LOT_COLUMNS);
-    const refunds = bulk('order_refunds', REFUND_COLUMNS);
-    const tierChanges = bulk('member_tier_changes', TIER_CHANGE_COLUMNS);
+    const refunds = bulk('order_refunds', REFUND_COLUMNS, ['refund_id']);
+    const tierChanges = bulk('member_tier_changes', TIER_CHANGE_COLUMNS, ['from_tier', 'to_tier']);
     const balances: { id: string; posted: bigint; pending: bigint }[] = [];
     const tierRows: { memberId: string; code: string; retainUntil: Date }[] = [];
     const tierEvents: { memberId: string; from: string; to: string }[] = [];
@@ -319,7 +333,9 @@ export async function applyHistoryChunk(tx: EntityManager, settings: ApplySettin
       if (replay.tierAfter) tierRows.push({ memberId, code: replay.tierAfter.code, retainUntil: replay.tierAfter.retainUntil });
       if (replay.vestedAtOnce) vestedMembers.push(memberId);
     }
+    phase('build');
     for (const rows of [transfers, lots, refunds, tierChanges]) await rows.write(connection);
+    phase('ledger');
     if (balances.length > 0) {
       await connection.query({
         text: `update points_accounts a set posted = a.posted + x.posted, pending = a.pending + x.pending
@@ -336,7 +352,9 @@ export async function applyHistoryChunk(tx: EntityManager, settings: ApplySettin
       });
       await enqueueTierChanges(tx, tierEvents, now);
     }
+    phase('tiers');
     await orders.write(connection);
+    phase('orders');
     outcome.inserted = orders.count;
     outcome.transfers = transfers.count;
     outcome.tierChanges = tierChanges.count;
@@ -346,6 +364,7 @@ export async function applyHistoryChunk(tx: EntityManager, settings: ApplySettin
       const referees = await rowsOf(connection, "select member_id from referrals where status = 'PENDING' and member_id = any($1::uuid[]) order by member_id", [vestedMembers]);
       for (const [memberId] of referees) await qualifyReferralOfReferee(tx, settings.config, memberId, now);
     }
+    phase('referrals');
     return outcome;
   });
 }

@@ -50,11 +50,17 @@ export class BulkRows {
   readonly rows: Field[][] = [];
   count = 0;
 
+  private readonly free: boolean[];
+
+  /** `freeText`: the columns whose values may hold any character (the others are never escaped: ids, numbers, times). */
   constructor(
     readonly table: string,
     readonly columns: readonly string[],
     private readonly keepValues: boolean,
-  ) {}
+    freeText: readonly string[] = [],
+  ) {
+    this.free = columns.map((column) => freeText.includes(column));
+  }
 
   add(row: Field[]): void {
     this.count += 1;
@@ -62,8 +68,12 @@ export class BulkRows {
       this.rows.push(row);
       return;
     }
-    let line = copyField(row[0]);
-    for (let index = 1; index < row.length; index++) line += '\t' + copyField(row[index]);
+    let line = '';
+    for (let index = 0; index < row.length; index++) {
+      const value = row[index];
+      if (index > 0) line += '\t';
+      line += value === null ? '\\N' : this.free[index] ? copyField(value) : value;
+    }
     this.pendingLine += line + '\n';
     if (this.pendingLine.length > 1 << 20) {
       this.text.push(this.pendingLine);

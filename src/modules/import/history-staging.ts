@@ -3,6 +3,7 @@ import type { EntityManager, PostgreSqlConnection } from '@mikro-orm/postgresql'
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Writable } from 'node:stream';
 import { EMBEDDED_APPLICATION_NAME } from '../../db/sql';
+import { copyField } from './history-bulk';
 
 /*
  * Loads validated history orders into history_import_orders (the staging table), tagged with the import's id:
@@ -35,12 +36,6 @@ export interface StagingWriter {
   finish(): Promise<void>;
   /** Gives the connection back after a failure (the COPY is abandoned). */
   abort(): Promise<void>;
-}
-
-/** COPY text format: backslash, tab, newline and carriage return escaped; \N is NULL. */
-function copyField(value: string | null): string {
-  if (value === null) return '\\N';
-  return /[\\\t\n\r]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : value;
 }
 
 function copyLine(importId: string, row: StagedOrder): string {
