@@ -1,0 +1,106 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * The growth rollups' order deltas (Migration20261204080000_growth_rollups), cheaper for big statements: a history
+ * import chunk inserts 50,000 orders of 5,000 members in one COPY, and the statement trigger was half the cost of
+ * that COPY. Same results (test/integration/growth-rollups.test.ts compares the rollups with the definitions):
+ * - each member's attributes (join month, country, channel, shard) are read once per member, by primary key, instead
+ *   of once per member-month through a scan of every growth member (which grows with the programme);
+ * - a member-month inserted by the statement is a new cohort cell without comparing it with its delta; only
+ *   member-months that existed before are compared;
+ * - the running totals are rebuilt from the touched members' months read by primary key (not a scan of all
+ *   member-months), and written by primary key.
+ */
+export class Migration20261205000000_growth_rollups_bulk extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(`create or replace function growth_refresh_members(p_members uuid[]) returns void language sql as $$
+  with p as (
+    select array(select distinct u from unnest(p_members) u where u is not null) as ids
+  ), months as (
+    select x.member_id, x.month, x.orders, x.net from growth_member_months x, p where x.member_id = any(p.ids)
+  ), bounds as (
+    select member_id, min(month) as lo, max(month) as hi from months group by member_id
+  ), run as (
+    select b.member_id, b.lo, s.m,
+           (sum(coalesce(x.orders, 0)) over w)::int as co, (sum(coalesce(x.net, 0)) over w)::bigint as cn
+    from bounds b
+    cross join lateral generate_series(b.lo, b.hi) s(m)
+    left join months x on x.member_id = b.member_id and x.month = s.m
+    window w as (partition by b.member_id order by s.m)
+  ), arrays as (
+    select member_id, lo, array_agg(co order by m) as cum_orders, array_agg(cn order by m) as cum_net from run group by member_id, lo
+  )
+  update growth_members g set base_month = a.lo, cum_orders = a.cum_orders, cum_net = a.cum_net
+  from arrays a where g.member_id = a.member_id;
+  update growth_members g set base_month = null, cum_orders = null, cum_net = null
+  from (select distinct u from unnest(p_members) u) p
+  where g.member_id = p.u and g.base_month is not null
+    and not exists (select 1 from growth_member_months x where x.member_id = g.member_id);
+$$;`);
+
+    this.addSql(`create or replace function growth_apply_orders(
+  p_member uuid[], p_month int[], p_orders int[], p_gross bigint[], p_net bigint[], p_first timestamptz[], p_recheck uuid[]
+) returns void language plpgsql as $$
+declare
+  v_members uuid[] := array(select distinct u from unnest(p_member) u);
+begin
+  with d as (
+    select * from unnest(p_member, p_month, p_orders, p_gross, p_net) as d(member_id, month, orders, gross, net)
+  ), g as materialized (
+    select g.member_id, growth_month(g.joined_at) as join_month, g.country, coalesce(g.acquisition_channel, '') as channel, g.shard
+    from growth_members g where g.member_id = any(v_members)
+  ), up as (
+    insert into growth_member_months as mm (member_id, month, orders, gross, net)
+    select d.member_id, d.month, d.orders, d.gross, d.net from d order by d.member_id, d.month
+    on conflict (member_id, month) do update
+      set orders = mm.orders + excluded.orders, gross = mm.gross + excluded.gross, net = mm.net + excluded.net
+    returning mm.member_id, mm.month, mm.orders, mm.xmin = pg_current_xact_id()::xid and mm.xmax = 0 as fresh
+  ), steps as (
+    -- A member-month the statement inserted starts with its delta: it appears when that is positive.
+    select up.member_id, up.month, case when up.orders > 0 then 1 else 0 end as step from up where up.fresh
+    union all
+    select up.member_id, up.month,
+           case when up.orders > 0 and up.orders - d.orders <= 0 then 1
+                when up.orders <= 0 and up.orders - d.orders > 0 then -1 else 0 end
+    from up join d on d.member_id = up.member_id and d.month = up.month
+    where not up.fresh
+  ), cells as (
+    insert into growth_cohort_cells as c (join_month, month, country, acquisition_channel, shard, members)
+    select g.join_month, s.month, g.country, g.channel, g.shard % 8, sum(s.step)::int
+    from steps s join g on g.member_id = s.member_id
+    where s.step <> 0
+    group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5
+    on conflict (join_month, month, country, acquisition_channel, shard) do update set members = c.members + excluded.members
+  )
+  insert into growth_month_totals as t (month, country, acquisition_channel, shard, orders, gross, net)
+  select d.month, g.country, g.channel, g.shard, sum(d.orders), sum(d.gross), sum(d.net)
+  from d join g on g.member_id = d.member_id
+  group by 1, 2, 3, 4 order by 1, 2, 3, 4
+  on conflict (month, country, acquisition_channel, shard) do update
+    set orders = t.orders + excluded.orders, gross = t.gross + excluded.gross, net = t.net + excluded.net;
+
+  if exists (select 1 from unnest(p_orders) o where o < 0) then
+    delete from growth_member_months mm using unnest(p_member, p_month) d(member_id, month)
+    where mm.member_id = d.member_id and mm.month = d.month and mm.orders <= 0;
+  end if;
+
+  if p_first is not null then
+    update growth_members g set first_order_at = f.first_at
+    from (select x.member_id, min(x.first_at) as first_at from unnest(p_member, p_first) x(member_id, first_at)
+          where x.first_at is not null group by x.member_id) f
+    where g.member_id = f.member_id and (g.first_order_at is null or f.first_at < g.first_order_at);
+  end if;
+  if cardinality(p_recheck) > 0 then
+    update growth_members g set first_order_at = (select min(o.placed_at) from orders o where o.member_id = g.member_id)
+    from (select distinct u from unnest(p_recheck) u) r where g.member_id = r.u;
+  end if;
+
+  perform growth_refresh_members(v_members);
+end $$;`);
+  }
+
+  override async down(): Promise<void> {
+    // Nothing to undo: these definitions give the same rollups as the ones they replace, and reverting
+    // Migration20261204080000_growth_rollups drops both functions.
+  }
+}
