@@ -8,35 +8,70 @@ import { Migration } from '@mikro-orm/migrations';
  *   of once per member-month through a scan of every growth member (which grows with the programme);
  * - a member-month inserted by the statement is a new cohort cell without comparing it with its delta; only
  *   member-months that existed before are compared;
- * - the running totals are rebuilt from the touched members' months read by primary key (not a scan of all
- *   member-months), and written by primary key.
+ * - the running totals are rebuilt in one ordered pass over the touched members' months, read by primary key (not a
+ *   scan of all member-months, nor a dense grid of months sorted twice), and written by primary key.
  */
 export class Migration20261205000000_growth_rollups_bulk extends Migration {
   override async up(): Promise<void> {
-    this.addSql(`create or replace function growth_refresh_members(p_members uuid[]) returns void language sql as $$
-  with p as (
-    select array(select distinct u from unnest(p_members) u where u is not null) as ids
-  ), months as (
-    select x.member_id, x.month, x.orders, x.net from growth_member_months x, p where x.member_id = any(p.ids)
-  ), bounds as (
-    select member_id, min(month) as lo, max(month) as hi from months group by member_id
-  ), run as (
-    select b.member_id, b.lo, s.m,
-           (sum(coalesce(x.orders, 0)) over w)::int as co, (sum(coalesce(x.net, 0)) over w)::bigint as cn
-    from bounds b
-    cross join lateral generate_series(b.lo, b.hi) s(m)
-    left join months x on x.member_id = b.member_id and x.month = s.m
-    window w as (partition by b.member_id order by s.m)
-  ), arrays as (
-    select member_id, lo, array_agg(co order by m) as cum_orders, array_agg(cn order by m) as cum_net from run group by member_id, lo
-  )
-  update growth_members g set base_month = a.lo, cum_orders = a.cum_orders, cum_net = a.cum_net
-  from arrays a where g.member_id = a.member_id;
+    // One ordered pass over the touched members' months (a loop here: the arrays are built as the months come,
+    // instead of a dense grid of every member's months sorted twice), then one update by primary key.
+    this.addSql(`create or replace function growth_refresh_members(p_members uuid[]) returns void language plpgsql as $$
+declare
+  v_ids uuid[] := array(select distinct u from unnest(p_members) u where u is not null);
+  v_row record;
+  v_member uuid;
+  v_lo int;
+  v_last int;
+  v_co int;
+  v_cn bigint;
+  v_orders int[];
+  v_net bigint[];
+  v_out_members uuid[] := '{}';
+  v_out_lo int[] := '{}';
+  v_out_orders text[] := '{}';
+  v_out_net text[] := '{}';
+begin
+  for v_row in select x.member_id, x.month, x.orders, x.net from growth_member_months x where x.member_id = any(v_ids) order by x.member_id, x.month loop
+    if v_member is distinct from v_row.member_id then
+      if v_member is not null then
+        v_out_members := array_append(v_out_members, v_member);
+        v_out_lo := array_append(v_out_lo, v_lo);
+        v_out_orders := array_append(v_out_orders, v_orders::text);
+        v_out_net := array_append(v_out_net, v_net::text);
+      end if;
+      v_member := v_row.member_id;
+      v_lo := v_row.month;
+      v_last := v_row.month - 1;
+      v_co := 0;
+      v_cn := 0;
+      v_orders := '{}';
+      v_net := '{}';
+    end if;
+    -- Months without orders repeat the total before them.
+    while v_last < v_row.month - 1 loop
+      v_orders := array_append(v_orders, v_co);
+      v_net := array_append(v_net, v_cn);
+      v_last := v_last + 1;
+    end loop;
+    v_co := v_co + v_row.orders;
+    v_cn := v_cn + v_row.net;
+    v_orders := array_append(v_orders, v_co);
+    v_net := array_append(v_net, v_cn);
+    v_last := v_row.month;
+  end loop;
+  if v_member is not null then
+    v_out_members := array_append(v_out_members, v_member);
+    v_out_lo := array_append(v_out_lo, v_lo);
+    v_out_orders := array_append(v_out_orders, v_orders::text);
+    v_out_net := array_append(v_out_net, v_net::text);
+  end if;
+  update growth_members g set base_month = u.lo, cum_orders = u.cum_orders::int[], cum_net = u.cum_net::bigint[]
+  from unnest(v_out_members, v_out_lo, v_out_orders, v_out_net) u(member_id, lo, cum_orders, cum_net)
+  where g.member_id = u.member_id;
   update growth_members g set base_month = null, cum_orders = null, cum_net = null
-  from (select distinct u from unnest(p_members) u) p
-  where g.member_id = p.u and g.base_month is not null
+  where g.member_id = any(v_ids) and g.base_month is not null
     and not exists (select 1 from growth_member_months x where x.member_id = g.member_id);
-$$;`);
+end $$;`);
 
     this.addSql(`create or replace function growth_apply_orders(
   p_member uuid[], p_month int[], p_orders int[], p_gross bigint[], p_net bigint[], p_first timestamptz[], p_recheck uuid[]
