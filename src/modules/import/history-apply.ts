@@ -262,11 +262,21 @@ export async function applyHistoryChunk(tx: EntityManager, settings: ApplySettin
     phase('accounts');
     // Step 4: the rows.
     const currencies = programme.programme.currencies.map((currency) => currency.code);
-    const system = new Map<string, { issuance: string; reversal: string }>();
+    // The system accounts the transfers name (created on first use, as ledger_post does).
+    const earning = new Set<string>();
+    const reversing = new Set<string>();
+    for (const { replay } of replays) {
+      for (const earn of replay.earns) {
+        earning.add(earn.currency);
+        if (earn.clawback > 0n) reversing.add(earn.currency);
+      }
+    }
+    const system = new Map<string, { issuance: string; reversal: string | null }>();
     for (const [currency, issuance, reversal] of await rowsOf(
       connection,
-      `select code, ledger_system_account('ISSUANCE', code)::text, ledger_system_account('REVERSAL', code)::text from unnest($1::text[]) code`,
-      [currencies],
+      `select code, ledger_system_account('ISSUANCE', code)::text, case when code = any($2::text[]) then ledger_system_account('REVERSAL', code)::text end
+       from unnest($1::text[]) code`,
+      [[...earning], [...reversing]],
     )) {
       system.set(currency, { issuance, reversal });
     }
@@ -320,7 +330,7 @@ export async function applyHistoryChunk(tx: EntityManager, settings: ApplySettin
           if (earn.clawback <= 0n) continue;
           const account = accounts.get(`${memberId}/${earn.currency}`)!;
           transfers.add([
-            transferIds[nextTransfer++], earn.currency, 'REVERSAL', earn.pending ? 'PENDING' : 'POSTED', account.id, system.get(earn.currency)!.reversal, earn.clawback.toString(),
+            transferIds[nextTransfer++], earn.currency, 'REVERSAL', earn.pending ? 'PENDING' : 'POSTED', account.id, system.get(earn.currency)!.reversal!, earn.clawback.toString(),
             memberId, order.id, `refund:history:${order.externalId}`, `refund of order ${order.externalId}`, null, null, createdAt,
           ]);
         }
