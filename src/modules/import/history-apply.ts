@@ -19,11 +19,13 @@ import { HistoryOrder, MemberReplay, MemberStanding, PreparedProgramme, prepareP
  * each followed by refundOrder of its refunded amount, would write (the rule: README, "Importing history").
  *   1. The chunk's staged rows are read with their member and any order already stored under their external id:
  *      unknown members are rejected, known orders counted as present (same request hash) or rejected (other data).
- *   2. The members' tier rows are created (lowest tier) and locked in member id order, the lock recordOrder takes
- *      first; then their stored state is read: qualifying spend and earliest order.
+ *   2. The members' tier rows are created (lowest tier) or locked in member id order, the lock recordOrder takes
+ *      first (a row this transaction inserts is its own until the commit: a concurrent recordOrder waits on its key);
+ *      then their stored state is read: qualifying spend and earliest order.
  *   3. Each member's orders are replayed in process (history-replay.ts: evaluateEarning, the tier policy, the lot
- *      rules). The accounts that earn are created, locked in (member, currency) order and their due holds expired
- *      (as ledger_lock_account does); each account's lots are settled on its posted balance.
+ *      rules). The accounts that earn are created (empty) or locked in (member, currency) order with their due holds
+ *      expired (as ledger_lock_account does); each account's lots are settled on its posted balance. A deadlock with
+ *      another transaction locking these accounts (a referral job) rolls the chunk back for another try.
  *   4. The rows are written set-based, COPY where the server serves it (multi-row inserts on the embedded database):
  *      transfers (ids taken from their sequence, so that lots can name them), lots, refunds, tier changes, then one
  *      update of balances and of tier rows, the member.tier_changed events, and the orders last (their growth-rollup
@@ -191,18 +193,27 @@ export async function applyHistoryChunk(tx: EntityManager, settings: ApplySettin
     // Step 2: tier rows created and locked (recordOrder's first lock), then the members' stored state.
     const { now } = settings;
     const memberIds = members.map((member) => member.memberId);
-    await connection.query({
-      text: `insert into member_tiers (member_id, tier_code, reached_at, retain_until)
-             select m, $2, $3::timestamptz, null from unnest($1::uuid[]) m order by m on conflict (member_id) do nothing`,
-      values: [memberIds, programme.programme.ladder[0].code, now],
-    });
+    // Rows this transaction inserts are its own until it commits (a concurrent recordOrder waits on their key); the
+    // others are locked.
+    const lowest = programme.programme.ladder[0].code;
     const tiers = new Map<string, { tierCode: string; retainUntil: Date | null }>();
-    for (const [memberId, tierCode, retainMs] of await rowsOf(
+    for (const [memberId] of await rowsOf(
       connection,
-      `select member_id, tier_code, (extract(epoch from retain_until) * 1000)::bigint from member_tiers where member_id = any($1::uuid[]) order by member_id for update`,
-      [memberIds],
+      `insert into member_tiers (member_id, tier_code, reached_at, retain_until)
+       select m, $2, $3::timestamptz, null from unnest($1::uuid[]) m order by m on conflict (member_id) do nothing returning member_id`,
+      [memberIds, lowest, now],
     )) {
-      tiers.set(memberId, { tierCode, retainUntil: retainMs === null ? null : new Date(Number(retainMs)) });
+      tiers.set(memberId, { tierCode: lowest, retainUntil: null });
+    }
+    const known = memberIds.filter((memberId) => !tiers.has(memberId));
+    if (known.length > 0) {
+      for (const [memberId, tierCode, retainMs] of await rowsOf(
+        connection,
+        `select member_id, tier_code, (extract(epoch from retain_until) * 1000)::bigint from member_tiers where member_id = any($1::uuid[]) order by member_id for update`,
+        [known],
+      )) {
+        tiers.set(memberId, { tierCode, retainUntil: retainMs === null ? null : new Date(Number(retainMs)) });
+      }
     }
     const stored = new Map<string, { firstMs: number; spend: bigint }>();
     for (const [memberId, firstMs, spend] of await rowsOf(
@@ -235,30 +246,38 @@ export async function applyHistoryChunk(tx: EntityManager, settings: ApplySettin
     const accounts = new Map<string, { id: string; posted: bigint }>();
     if (accountKeys.length > 0) {
       const keyValues = [accountKeys.map((key) => key.memberId), accountKeys.map((key) => key.currency)];
-      await connection.query({
-        text: `insert into points_accounts (currency, member_id) select c, m from unnest($1::uuid[], $2::text[]) x(m, c) order by m, c
-               on conflict on constraint points_accounts_member_id_currency_unique do nothing`,
-        values: keyValues,
-      });
-      for (const [id, memberId, currency, posted] of await rowsOf(
+      // New accounts start empty (and hold nothing to expire); existing ones are locked and read.
+      for (const [id, memberId, currency] of await rowsOf(
         connection,
-        `select a.id::text, a.member_id, a.currency, a.posted::text from points_accounts a join unnest($1::uuid[], $2::text[]) x(m, c) on a.member_id = x.m and a.currency = x.c
-         order by a.member_id, a.currency for update of a`,
+        `insert into points_accounts (currency, member_id) select c, m from unnest($1::uuid[], $2::text[]) x(m, c) order by m, c
+         on conflict on constraint points_accounts_member_id_currency_unique do nothing returning id::text, member_id, currency`,
         keyValues,
       )) {
-        accounts.set(`${memberId}/${currency}`, { id, posted: BigInt(posted) });
+        accounts.set(`${memberId}/${currency}`, { id, posted: 0n });
       }
-      // Locking an account expires its due holds (ledger_lock_account).
-      await connection.query({
-        text: `with expired as (
-                 update points_holds h set status = 'EXPIRED', resolved_at = $2
-                 where h.status = 'HELD' and h.expires_at <= $2 and h.account_id = any($1::bigint[])
-                 returning h.account_id, h.points
-               ) update points_accounts a set held = a.held - x.points from (select account_id, sum(points) as points from expired group by account_id) x where a.id = x.account_id`,
-        values: [[...accounts.values()].map((account) => account.id), now],
-      });
+      const existing = accountKeys.filter((key) => !accounts.has(`${key.memberId}/${key.currency}`));
+      if (existing.length > 0) {
+        const locked: string[] = [];
+        for (const [id, memberId, currency, posted] of await rowsOf(
+          connection,
+          `select a.id::text, a.member_id, a.currency, a.posted::text from points_accounts a join unnest($1::uuid[], $2::text[]) x(m, c) on a.member_id = x.m and a.currency = x.c
+           order by a.member_id, a.currency for update of a`,
+          [existing.map((key) => key.memberId), existing.map((key) => key.currency)],
+        )) {
+          accounts.set(`${memberId}/${currency}`, { id, posted: BigInt(posted) });
+          locked.push(id);
+        }
+        // Locking an account expires its due holds (ledger_lock_account).
+        await connection.query({
+          text: `with expired as (
+                   update points_holds h set status = 'EXPIRED', resolved_at = $2
+                   where h.status = 'HELD' and h.expires_at <= $2 and h.account_id = any($1::bigint[])
+                   returning h.account_id, h.points
+                 ) update points_accounts a set held = a.held - x.points from (select account_id, sum(points) as points from expired group by account_id) x where a.id = x.account_id`,
+          values: [locked, now],
+        });
+      }
     }
-
     phase('accounts');
     // Step 4: the rows.
     const currencies = programme.programme.currencies.map((currency) => currency.code);
