@@ -4,8 +4,9 @@
  * ten orders) and an orders.csv of synthetic history over three years (a fifth in EUR, one in twenty refunded in part
  * or in full, some recent enough to be pending), generated first and not timed. Then the import as `npm run import`
  * runs it (HistoryImportService, earning on), timed per phase, against a plain COPY of the same orders.csv into a
- * bare table without indexes in the same run. Target: at least 20,000 orders/s over the orders file (reading,
- * validating, staging and applying). Needs DATABASE_URL (skips otherwise).
+ * bare table without indexes in the same run, then the apply's steps summed over its chunks. Target: at least 20,000
+ * orders/s over the orders file (reading, validating, staging and applying). BENCH_IMPORT_CONNECTIONS: chunks applied
+ * at once (default the import's 2). Needs DATABASE_URL (skips otherwise).
  */
 import { createWriteStream, mkdtempSync, rmSync, statSync, createReadStream } from 'node:fs';
 import { once } from 'node:events';
