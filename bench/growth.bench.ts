@@ -11,10 +11,11 @@
 import { execute, parse } from 'graphql';
 import { loadConfig } from '../src/config/config';
 import { migrateToLatest, openDatabase } from '../src/db/database';
-import { createRequestContext } from '../src/graphql/context';
+import { createServices } from '../src/app/container';
+import { createRequestContext, systemScope } from '../src/graphql/context';
 import { buildGraphQLSchema } from '../src/graphql/schema';
 import { createLogger } from '../src/observability/logger';
-import { DirectGrowthService, growthQueryOrFail, GrowthService } from '../src/modules/analytics/growth.service';
+import { DirectGrowthService, growthQueryOrFail } from '../src/modules/analytics/growth.service';
 import { Bench, formatTable, machineFacts, round, withBenchDatabase } from './harness';
 import { generateProgramme, memberSizes } from './ltv.bench';
 
@@ -96,34 +97,38 @@ async function measure(databaseUrl: string, members: number): Promise<Measuremen
     const schema = await buildGraphQLSchema();
     const logger = createLogger('silent');
     const document = parse(GROWTH_QUERY);
+    const services = createServices();
     const runQuery = async () => {
-      const contextValue = createRequestContext({ em: database.orm.em.fork(), principal: { role: 'admin', subject: 'bench' }, requestId: 'bench', config, logger });
+      const contextValue = createRequestContext({ em: database.orm.em.fork(), principal: { role: 'admin', subject: 'bench' }, requestId: 'bench', config, logger }, services);
       const start = performance.now();
       const result = await execute({ schema, document, contextValue, variableValues: { from: FROM.toISOString(), to: TO.toISOString() } });
       return { seconds: (performance.now() - start) / 1000, result };
     };
     const cold = await runQuery();
     const warm = await runQuery();
-    const growth = new GrowthService(database.orm.em.fork(), config);
+    const { growth } = services;
+    // One scope for the sections, as one request would have (retention and revenue share a scan).
+    const scope = systemScope(database.orm.em.fork(), 'bench', config, logger);
     const query = growthQueryOrFail(FROM, TO);
     const sectionSeconds = {} as Measurement['sectionSeconds'];
     for (const section of SECTIONS) {
       const start = performance.now();
-      await growth[section](query);
+      await growth[section](scope, query);
       sectionSeconds[section] = (performance.now() - start) / 1000;
     }
 
-    const direct = new DirectGrowthService(database.orm.em.fork(), config);
+    const direct = new DirectGrowthService();
+    const directScope = systemScope(database.orm.em.fork(), 'bench', config, logger);
     const directStart = performance.now();
-    const directResults = await Promise.all(SECTIONS.map((section) => direct[section](query)));
+    const directResults = await Promise.all(SECTIONS.map((section) => direct[section](directScope, query)));
     const directSeconds = (performance.now() - directStart) / 1000;
     const directSectionSeconds = {} as Measurement['directSectionSeconds'];
     for (const section of SECTIONS) {
       const start = performance.now();
-      await direct[section](query);
+      await direct[section](directScope, query);
       directSectionSeconds[section] = (performance.now() - start) / 1000;
     }
-    const fastResults = await Promise.all(SECTIONS.map((section) => new GrowthService(database.orm.em.fork(), config)[section](query)));
+    const fastResults = await Promise.all(SECTIONS.map((section) => growth[section](systemScope(database.orm.em.fork(), 'bench', config, logger), query)));
     const differing = SECTIONS.filter((section, i) => stringify(fastResults[i]) !== stringify(directResults[i]));
     if (differing.length > 0) console.error(`the rollups and the direct statements differ in: ${differing.join(', ')}`);
 

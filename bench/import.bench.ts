@@ -18,7 +18,8 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig } from '../src/config/config';
 import { migrateToLatest, openDatabase } from '../src/db/database';
 import { HistoryImportService } from '../src/modules/import/history-import.service';
-import { createEarningRule } from '../src/modules/orders/earning-rule.service';
+import { createServices } from '../src/app/container';
+import { systemScope } from '../src/graphql/context';
 import { DAY_MS } from '../src/time';
 import { Bench, formatTable, machineFacts, round, withBenchDatabase } from './harness';
 
@@ -139,9 +140,11 @@ async function measure(databaseUrl: string, orders: number): Promise<Measurement
     const em = database.orm.em.fork();
     const now = new Date();
     await em.execute(`insert into exchange_rates (currency, rate, effective_at, created_at) values ('EUR', '0.92', '2000-01-01T00:00:00Z', now())`);
-    await createEarningRule(em.fork(), { code: 'WELCOME', name: 'First order', firstOrderOnly: true, bonusPoints: 100 }, config.baseCurrency);
-    await createEarningRule(em.fork(), { code: 'DOUBLE_DE', name: 'Double in Germany', markets: ['DE'], multiplier: '2', firstOrderOnly: false }, config.baseCurrency);
-    await createEarningRule(em.fork(), { code: 'BIG', name: 'Big baskets', minOrder: { amount: '300.00', currency: config.baseCurrency }, bonusPoints: 25, firstOrderOnly: false }, config.baseCurrency);
+    const { earningRules } = createServices();
+    const system = () => systemScope(em.fork(), 'bench', config);
+    await earningRules.create(system(), { code: 'WELCOME', name: 'First order', firstOrderOnly: true, bonusPoints: 100 });
+    await earningRules.create(system(), { code: 'DOUBLE_DE', name: 'Double in Germany', markets: ['DE'], multiplier: '2', firstOrderOnly: false });
+    await earningRules.create(system(), { code: 'BIG', name: 'Big baskets', minOrder: { amount: '300.00', currency: config.baseCurrency }, bonusPoints: 25, firstOrderOnly: false });
     console.log(`generating ${orders} orders...`);
     const files = await generateFiles(folder, orders, now);
 

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Services } from '../src/app/container';
 import { createRequestContext, systemScope } from '../src/graphql/context';
 import { minorUnitDigits } from '../src/money/currency';
 import { formatMoney } from '../src/money/money';
@@ -102,19 +103,19 @@ export function demoGrowthOrders(members: EnrollmentInput[], now: Date = new Dat
  * Enrols the tail members and records their orders through the services. Members that exist are skipped with
  * their orders: a run on a later day plans other dates, and must not add orders to members seeded before.
  */
-export async function seedDemoGrowth(em: EntityManager, now: Date): Promise<EnrollmentInput[]> {
+export async function seedDemoGrowth(em: EntityManager, now: Date, services: Services): Promise<EnrollmentInput[]> {
   const members = demoGrowthMembers(now);
-  const system = createRequestContext(systemScope(em, 'seed'));
+  const system = createRequestContext(systemScope(em, 'seed'), services);
   const existing = new Set((await em.execute<{ external_id: string }[]>("select external_id from members where external_id like 'demo-g-%'")).map((row) => row.external_id));
   const enrolled = new Map<string, string>();
   for (const member of members) {
-    if (!existing.has(member.externalId)) enrolled.set(member.externalId, (await system.members.enroll(member)).id);
+    if (!existing.has(member.externalId)) enrolled.set(member.externalId, (await system.members.enroll(system, member)).id);
   }
   // Orders are in the demo currencies: a base currency the demo rate table cannot reach gets the members only.
   if (!DEMO_RATES[system.config.baseCurrency]) return members;
   for (const order of demoGrowthOrders(members, now)) {
     const memberId = enrolled.get(order.memberExternalId);
-    if (memberId) await system.orders.record({ memberId, externalId: order.externalId, amount: order.amount, placedAt: order.placedAt });
+    if (memberId) await system.orders.record(system, { memberId, externalId: order.externalId, amount: order.amount, placedAt: order.placedAt });
   }
   return members;
 }

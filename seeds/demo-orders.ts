@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Services } from '../src/app/container';
 import { createRequestContext, RequestContext, systemScope } from '../src/graphql/context';
 import { minorUnitDigits } from '../src/money/currency';
 import { floorDiv, formatDecimal, parseDecimal } from '../src/money/decimal';
 import { formatMoney } from '../src/money/money';
 import { DEFAULT_POINTS_CURRENCY, pointsCurrencyOrFail } from '../src/modules/ledger/points-currency.service';
 import type { EnrollmentInput } from '../src/modules/members/member.validation';
-import { createEarningRule } from '../src/modules/orders/earning-rule.service';
 import { addDays, addMonths, DAY_MS } from '../src/time';
 
 /*
@@ -266,27 +266,31 @@ async function seedRates(context: RequestContext, today: Date): Promise<void> {
   for (const currency of Object.keys(DEMO_RATES)) {
     if (currency === base) continue;
     const known = earliest.get(currency);
-    if (!known || known > from) await context.fx.setRate(currency, crossRate(DEMO_RATES, currency, base), from);
+    if (!known || known > from) await context.fx.setRate(context, currency, crossRate(DEMO_RATES, currency, base), from);
     if (!known && DEMO_RECENT_RATES[currency]) {
       const recent = { ...DEMO_RATES, [currency]: DEMO_RECENT_RATES[currency] };
-      await context.fx.setRate(currency, crossRate(recent, currency, base), addDays(today, -RECENT_RATE_DAYS));
+      await context.fx.setRate(context, currency, crossRate(recent, currency, base), addDays(today, -RECENT_RATE_DAYS));
     }
   }
 }
 
 /** The two campaign rules, unless their codes exist. */
-async function seedEarningRules(em: EntityManager, today: Date, baseCurrency: string): Promise<void> {
-  const existing = new Set((await em.execute<{ code: string }[]>('select code from earning_rules')).map((row) => row.code));
+async function seedEarningRules(context: RequestContext, today: Date): Promise<void> {
+  const existing = new Set((await context.em.execute<{ code: string }[]>('select code from earning_rules')).map((row) => row.code));
   const ramadan = ramadanWindow(today);
   if (!existing.has('RAMADAN_2X')) {
-    await createEarningRule(
-      em,
-      { code: 'RAMADAN_2X', name: 'Ramadan 2x in ID, MY, SA', markets: RAMADAN_MARKETS, startsAt: ramadan.startsAt, endsAt: ramadan.endsAt, multiplier: '2', firstOrderOnly: false },
-      baseCurrency,
-    );
+    await context.earningRules.create(context, {
+      code: 'RAMADAN_2X',
+      name: 'Ramadan 2x in ID, MY, SA',
+      markets: RAMADAN_MARKETS,
+      startsAt: ramadan.startsAt,
+      endsAt: ramadan.endsAt,
+      multiplier: '2',
+      firstOrderOnly: false,
+    });
   }
   if (!existing.has('WELCOME_50')) {
-    await createEarningRule(em, { code: 'WELCOME_50', name: 'Welcome: 50 points on the first order', bonusPoints: 50, firstOrderOnly: true }, baseCurrency);
+    await context.earningRules.create(context, { code: 'WELCOME_50', name: 'Welcome: 50 points on the first order', bonusPoints: 50, firstOrderOnly: true });
   }
 }
 
@@ -297,15 +301,15 @@ export const DEMO_ADMIN = { role: 'admin' as const, subject: 'demo-seed' };
  * Loads the demo programme's rates, rules, orders, refunds, redemptions and adjustment for `members` (which
  * must be enrolled). Idempotent: what exists is skipped. Run the ledger jobs afterwards (vesting, expiry).
  */
-export async function seedDemoLedger(em: EntityManager, members: EnrollmentInput[], now: Date): Promise<void> {
+export async function seedDemoLedger(em: EntityManager, members: EnrollmentInput[], now: Date, services: Services): Promise<void> {
   const today = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
   // The system's own work: no caller, so nothing is audited...
-  const system = createRequestContext(systemScope(em, 'seed'));
+  const system = createRequestContext(systemScope(em, 'seed'), services);
   // ...except the adjustment, which only a staff member can make (one audit row).
-  const admin = createRequestContext({ ...systemScope(em, 'seed'), principal: DEMO_ADMIN });
+  const admin = createRequestContext({ ...systemScope(em, 'seed'), principal: DEMO_ADMIN }, services);
   const base = system.config.baseCurrency;
 
-  await seedEarningRules(em.fork(), today, base);
+  await seedEarningRules(createRequestContext(systemScope(em.fork(), 'seed'), services), today);
   // Demo orders are in the demo currencies; a base currency the rate table cannot reach gets members only.
   if (!DEMO_RATES[base]) return;
   await seedRates(system, today);
@@ -324,25 +328,25 @@ export async function seedDemoLedger(em: EntityManager, members: EnrollmentInput
   const recorded = new Set((await em.execute<{ external_id: string }[]>('select external_id from orders')).map((row) => row.external_id));
   for (const order of plan.orders) {
     if (recorded.has(order.externalId)) continue;
-    await system.orders.record({ memberId: idOf(order.memberExternalId), externalId: order.externalId, amount: order.amount, placedAt: order.placedAt });
+    await system.orders.record(system, { memberId: idOf(order.memberExternalId), externalId: order.externalId, amount: order.amount, placedAt: order.placedAt });
   }
 
   const refunded = new Set((await em.execute<{ refund_id: string }[]>('select refund_id from order_refunds')).map((row) => row.refund_id));
   for (const refund of plan.refunds) {
-    if (!refunded.has(refund.refundId)) await system.orders.refund(refund);
+    if (!refunded.has(refund.refundId)) await system.orders.refund(system, refund);
   }
 
   const held = new Set((await em.execute<{ idempotency_key: string }[]>('select idempotency_key from points_holds')).map((row) => row.idempotency_key));
   for (const redemption of plan.redemptions) {
     if (held.has(redemption.idempotencyKey)) continue;
     // Planned in USD points; under another base currency a member may have fewer.
-    const balance = await system.balances.balanceOf(idOf(redemption.memberExternalId), DEFAULT_POINTS_CURRENCY);
+    const balance = await system.balances.balanceOf(system, idOf(redemption.memberExternalId), DEFAULT_POINTS_CURRENCY);
     if (balance.posted - balance.held < BigInt(redemption.points)) continue;
-    const hold = await system.checkout.hold({ memberId: idOf(redemption.memberExternalId), points: redemption.points, orderRef: redemption.orderRef, idempotencyKey: redemption.idempotencyKey });
-    await system.checkout.capture(hold.id);
+    const hold = await system.checkout.hold(system, { memberId: idOf(redemption.memberExternalId), points: redemption.points, orderRef: redemption.orderRef, idempotencyKey: redemption.idempotencyKey });
+    await system.checkout.capture(system, hold.id);
   }
 
   // Replays return the first adjustment (its request hash has no time in it).
   const { adjustment } = plan;
-  await admin.adjustments.adjust({ memberId: idOf(adjustment.memberExternalId), points: adjustment.points, reason: adjustment.reason, idempotencyKey: adjustment.idempotencyKey });
+  await admin.adjustments.adjust(admin, { memberId: idOf(adjustment.memberExternalId), points: adjustment.points, reason: adjustment.reason, idempotencyKey: adjustment.idempotencyKey });
 }

@@ -1,12 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { systemScope } from '../src/graphql/context';
-import { AuditService } from '../src/modules/audit/audit.service';
-import { MemberStatusLoader } from '../src/modules/status/member-status';
-import { MemberService } from '../src/modules/members/member.service';
+import type { Services } from '../src/app/container';
+import { createRequestContext, systemScope } from '../src/graphql/context';
 import type { EnrollmentInput } from '../src/modules/members/member.validation';
 import { createReferral, recordSightings } from '../src/modules/referrals/referral.service';
 import { RewardKind } from '../src/modules/rewards/reward.entity';
-import { CreateRewardInput, RewardService } from '../src/modules/rewards/reward.service';
+import type { CreateRewardInput } from '../src/modules/rewards/reward.service';
 
 /** The demo catalog: every kind, names in the demo markets' languages, stock, limits, a market and a tier restriction. */
 export const DEMO_REWARDS: CreateRewardInput[] = [
@@ -90,12 +88,11 @@ export const DEMO_REFERRED: (EnrollmentInput & { referrerExternalId: string })[]
  * get a referral from the first US member, created as at their enrolment; the referral job (run by
  * seedDemoData) qualifies those with a vested qualifying order. Idempotent.
  */
-export async function seedDemoRewardsAndReferrals(em: EntityManager, members: EnrollmentInput[], now: Date): Promise<void> {
-  const scope = systemScope(em, 'seed');
-  const rewards = new RewardService(scope, new MemberService(scope, new AuditService(scope), new MemberStatusLoader(em, scope.config)), new AuditService(scope));
+export async function seedDemoRewardsAndReferrals(em: EntityManager, members: EnrollmentInput[], now: Date, services: Services): Promise<void> {
+  const scope = createRequestContext(systemScope(em, 'seed'), services);
   const existingRewards = new Set((await em.execute<{ code: string }[]>('select code from rewards')).map((row) => row.code));
   for (const reward of DEMO_REWARDS) {
-    if (!existingRewards.has(reward.code)) await rewards.create(reward);
+    if (!existingRewards.has(reward.code)) await services.rewards.create(scope, reward);
   }
 
   const idOf = async (externalId: string) => {
@@ -113,13 +110,12 @@ export async function seedDemoRewardsAndReferrals(em: EntityManager, members: En
     });
   }
 
-  const memberService = new MemberService(scope, new AuditService(scope), new MemberStatusLoader(em, scope.config));
   for (const { referrerExternalId, ...input } of DEMO_REFERRED) {
     const referrerRow = await idOf(referrerExternalId);
     if (input.deviceId) {
       // The referrer used this device too: the referral is rejected as DUPLICATE_DEVICE.
       await recordSightings(em, referrerRow.id, { deviceId: input.deviceId, ip: null }, scope.config.privacy.hashSecret, now);
     }
-    if (!(await idOf(input.externalId))) await memberService.enroll({ ...input, referralCode: referrerRow.referral_code });
+    if (!(await idOf(input.externalId))) await services.members.enroll(scope, { ...input, referralCode: referrerRow.referral_code });
   }
 }

@@ -1,10 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Seeder } from '@mikro-orm/seeder';
-import { AuditService } from '../src/modules/audit/audit.service';
-import { MemberStatusLoader } from '../src/modules/status/member-status';
-import { MemberService } from '../src/modules/members/member.service';
+import { createServices, Services } from '../src/app/container';
 import type { EnrollmentInput } from '../src/modules/members/member.validation';
-import { systemScope } from '../src/graphql/context';
+import { createRequestContext, systemScope } from '../src/graphql/context';
 import { seedDemoLedger } from './demo-orders';
 import { seedDemoActivity } from './demo-activity';
 import { seedDemoGrowth } from './demo-growth';
@@ -66,19 +64,18 @@ export function demoMembers(now: Date = new Date()): EnrollmentInput[] {
  * Idempotent: what exists is skipped, so running it twice changes nothing.
  * seedDemoData (src/db/seed.ts) runs the ledger jobs afterwards, so old points vest and expire.
  */
-export async function seedDemoProgramme(em: EntityManager, now: Date = new Date()): Promise<void> {
-  const scope = systemScope(em, 'seed');
-  const members = new MemberService(scope, new AuditService(scope), new MemberStatusLoader(em, scope.config));
+export async function seedDemoProgramme(em: EntityManager, now: Date = new Date(), services: Services = createServices()): Promise<void> {
+  const system = createRequestContext(systemScope(em, 'seed'), services);
   const existing = new Set((await em.getConnection().execute<{ external_id: string }[]>('select external_id from members')).map((row) => row.external_id));
   const inputs = demoMembers(now);
   for (const input of inputs) {
-    if (!existing.has(input.externalId)) await members.enroll(input);
+    if (!existing.has(input.externalId)) await services.members.enroll(system, input);
   }
-  await seedDemoLedger(em, inputs, now);
-  await seedDemoRewardsAndReferrals(em, inputs, now);
-  const tail = await seedDemoGrowth(em, now);
+  await seedDemoLedger(em, inputs, now, services);
+  await seedDemoRewardsAndReferrals(em, inputs, now, services);
+  const tail = await seedDemoGrowth(em, now, services);
   await seedDemoActivity(em, [...inputs, ...tail], now);
-  await seedDemoHistory(em, now, scope.config);
+  await seedDemoHistory(em, now, system.config);
 }
 
 /** Loads the demo programme; running it twice changes nothing. */

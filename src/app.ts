@@ -16,6 +16,7 @@ import { Metrics } from './observability/metrics';
 import { checkReadiness } from './db/database';
 import { buildGraphQLSchema } from './graphql/schema';
 import { createRequestContext, RequestContext } from './graphql/context';
+import { createServices, Services } from './app/container';
 import { formatError } from './graphql/errors';
 import { costLimitPlugin, formatByteLimit, LIMITS, limitValidationRules } from './graphql/limits';
 import { observabilityPlugin } from './graphql/observability.plugin';
@@ -40,6 +41,8 @@ export interface AppDependencies {
    * measures both.
    */
   graphqlPost?: 'lean' | 'express';
+  /** The services every request shares; built here (createServices) when not given. */
+  services?: Services;
 }
 
 export interface App {
@@ -47,6 +50,10 @@ export interface App {
   metrics: Metrics;
   /** Marks members active for the day (DAU/MAU). */
   activity: ActivityRecorder;
+  /** The services, built once: every request's context holds these same objects. */
+  services: Services;
+  /** The GraphQL context of a request (its caller from the Authorization header), as the HTTP routes make it. */
+  contextOf(request: http.IncomingMessage, requestId: string, clientIp?: string): Promise<RequestContext>;
   /** Starts listening; resolves with the bound port. */
   listen(port: number): Promise<number>;
   /** Stops accepting, lets in-flight requests finish, stops Apollo, finishes activity writes. Does not close the database. */
@@ -61,8 +68,8 @@ interface HttpError extends Error {
   limit?: number;
 }
 
-/** Wiring only: HTTP routes, Apollo, per-request context. */
-export async function createApp({ config, orm, logger, graphqlPost: graphqlPostPath = 'lean' }: AppDependencies): Promise<App> {
+/** Wiring only: the services (built once), HTTP routes, Apollo, per-request context. */
+export async function createApp({ config, orm, logger, graphqlPost: graphqlPostPath = 'lean', services = createServices() }: AppDependencies): Promise<App> {
   const schema = await buildGraphQLSchema();
   const tokens = new TokenService(config.jwtSecret);
   const metrics = new Metrics();
@@ -103,8 +110,8 @@ export async function createApp({ config, orm, logger, graphqlPost: graphqlPostP
   });
   await apollo.start();
 
-  /** The GraphQL context of one request: its scope (caller, database session, id) and its services. */
-  const contextOf = async (request: http.IncomingMessage, requestId: string, clientIp: string | undefined): Promise<RequestContext> => {
+  /** The GraphQL context of one request: its scope (caller, database session, id), the services and its loaders. */
+  const contextOf = async (request: http.IncomingMessage, requestId: string, clientIp?: string): Promise<RequestContext> => {
     let principal;
     let authenticationError: Error | undefined;
     try {
@@ -113,7 +120,7 @@ export async function createApp({ config, orm, logger, graphqlPost: graphqlPostP
       authenticationError = error as Error;
     }
     if (principal?.role === 'member') activity.touch(principal.subject);
-    return createRequestContext({ orm, principal, authenticationError, requestId, clientIp, config, logger });
+    return createRequestContext({ orm, principal, authenticationError, requestId, clientIp, config, logger }, services);
   };
   const trustProxy = app.get('trust proxy fn') as (address: string, index: number) => boolean;
   graphqlPost = graphQLHttpHandler({
@@ -156,9 +163,9 @@ export async function createApp({ config, orm, logger, graphqlPost: graphqlPostP
   });
 
   app.use('/console', consoleRoute());
-  app.get('/admin/cohorts.csv', cohortCsvRoute({ orm, tokens, config }));
+  app.get('/admin/cohorts.csv', cohortCsvRoute({ orm, tokens, config, growth: services.growth }));
   // Before any JSON parser: the signature is over the raw bytes.
-  app.post('/webhooks/stripe', stripeWebhookBodyParser(), stripeWebhookHandler(orm, config));
+  app.post('/webhooks/stripe', stripeWebhookBodyParser(), stripeWebhookHandler(orm, config, services.stripeWebhooks));
 
   app.use(
     '/graphql',
@@ -184,6 +191,8 @@ export async function createApp({ config, orm, logger, graphqlPost: graphqlPostP
     httpServer,
     metrics,
     activity,
+    services,
+    contextOf,
     listen(port) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);

@@ -3,7 +3,10 @@
  * one round trip per ledger command, every command expiring due holds under its lock, and audit entries committed in
  * the same transaction as their change.
  */
+import { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
 import { Client } from 'pg';
+import { MemberService } from '../../src/modules/members/member.service';
 import { checkLedgerInvariants, NO_VIOLATIONS } from '../helpers/invariants';
 import { onlyError, startTestServer, TestServer } from '../helpers/server';
 import { memberInput } from '../factories/member.factory';
@@ -107,6 +110,65 @@ describe('hot paths', () => {
       expect(one.count).toBe(2);
       const statusStatements = many.texts.filter((text) => /^select m\.\*/.test(text)).length;
       expect(statusStatements).toBe(1);
+    });
+  });
+
+  describe('services built once', () => {
+    /** A request as the HTTP routes see it, with only an Authorization header. */
+    const requestWith = (authorization?: string) => {
+      const request = new IncomingMessage(new Socket());
+      if (authorization) request.headers.authorization = authorization;
+      return request;
+    };
+
+    it('gives every request the same service objects, and each its own scope and loaders', async () => {
+      const services = server.app.services;
+      const first = await server.app.contextOf(requestWith(`Bearer ${await server.token('admin')}`), 'request-1');
+      const second = await server.app.contextOf(requestWith(), 'request-2', '192.0.2.1');
+      const names = Object.keys(services) as (keyof typeof services)[];
+      expect(names.length).toBeGreaterThanOrEqual(20);
+      for (const name of names) {
+        expect({ name, same: first[name] === services[name] && second[name] === services[name] }).toEqual({ name, same: true });
+      }
+      expect([first.requestId, first.principal?.role, second.requestId, second.principal, second.clientIp]).toEqual(['request-1', 'admin', 'request-2', undefined, '192.0.2.1']);
+      expect(first.memberStatus).not.toBe(second.memberStatus);
+      expect(first.tierLoaders).not.toBe(second.tierLoaders);
+      expect(first.em).not.toBe(second.em);
+    });
+
+    it('calls the one member service over HTTP, with each request scope as its first argument', async () => {
+      const member = await enrol();
+      const find = jest.spyOn(MemberService.prototype, 'find');
+      try {
+        ok(await server.graphql('query($id: ID) { member(id: $id) { id } }', { id: member.id }, admin));
+        ok(await server.graphql('query($id: ID) { member(id: $id) { id } }', { id: member.id }, support));
+        expect(find.mock.contexts).toHaveLength(2);
+        expect(find.mock.contexts[0]).toBe(server.app.services.members);
+        expect(find.mock.contexts[1]).toBe(server.app.services.members);
+        const [[firstScope], [secondScope]] = find.mock.calls;
+        expect([firstScope.principal?.subject, secondScope.principal?.subject]).toEqual([admin.subject, support.subject]);
+        expect(firstScope.requestId).not.toBe(secondScope.requestId);
+      } finally {
+        find.mockRestore();
+      }
+    });
+
+    it('forks no EntityManager for a status query (and one for a ledger command)', async () => {
+      const member = await enrol();
+      ok(await adjust(member.id, 40));
+      const token = await server.token('member', member.externalId);
+      ok(await server.graphql('{ me { id } }', {}, token)); // the day's activity mark is written once, off the request
+      await server.app.activity.drain();
+      const fork = jest.spyOn(server.orm.em, 'fork');
+      try {
+        const answer = ok(await server.graphql('{ me { id tier { code } balance { posted held available } perks { code } supportPriority } }', {}, token));
+        expect(answer.me).toMatchObject({ id: member.id, balance: { posted: 40, held: 0, available: 40 } });
+        expect(fork).toHaveBeenCalledTimes(0);
+        ok(await adjust(member.id, 5));
+        expect(fork).toHaveBeenCalledTimes(1);
+      } finally {
+        fork.mockRestore();
+      }
     });
   });
 

@@ -2,10 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config';
+import { createServices } from '../../src/app/container';
 import { createRequestContext, RequestContext } from '../../src/graphql/context';
 import { createLogger } from '../../src/observability/logger';
 import { Principal } from '../../src/auth/principal';
-import { DirectGrowthService, GrowthQuery, growthQueryOrFail, GrowthService } from '../../src/modules/analytics/growth.service';
+import { DirectGrowthService, GrowthQuery, growthQueryOrFail } from '../../src/modules/analytics/growth.service';
 import { HistoryImportService } from '../../src/modules/import/history-import.service';
 import { Member } from '../../src/modules/members/member.entity';
 import { openTestOrm, TestOrm } from '../helpers/database';
@@ -50,19 +51,21 @@ describe(`growth rollups against the direct statements on random data (seed ${SE
     const at = new Date(START + Math.floor(next() * SPAN / 1000) * 1000);
     return next() < 0.33 ? new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1)) : at;
   };
+  const services = createServices();
   const as = (principal: Principal): RequestContext =>
-    createRequestContext({ em: db.orm.em.fork(), principal, requestId: `growth-rollups-${++requests}`, config, logger });
+    createRequestContext({ em: db.orm.em.fork(), principal, requestId: `growth-rollups-${++requests}`, config, logger }, services);
 
   beforeAll(async () => {
     console.log(`growth rollups random data: seed ${SEED}`);
     db = await openTestOrm(6);
-    await as(admin).fx.setRate('EUR', '0.9', new Date('2023-01-01T00:00:00Z'));
-    await as(admin).fx.setRate('EUR', '0.8', new Date('2025-01-01T00:00:00Z'));
+    await services.fx.setRate(as(admin), 'EUR', '0.9', new Date('2023-01-01T00:00:00Z'));
+    await services.fx.setRate(as(admin), 'EUR', '0.8', new Date('2025-01-01T00:00:00Z'));
     const members: Member[] = [];
     for (let i = 0; i < 30; i++) {
       const cost = next() < 0.5 ? { amount: `${10 + Math.floor(next() * 40)}.00`, currency: pick(['USD', 'EUR']) } : null;
       members.push(
-        await as(admin).members.enroll(
+        await services.members.enroll(
+          as(admin),
           memberInput({ country: pick(['US', 'DE', 'GB']), joinedAt: instant(), acquisitionChannel: pick(['ads', 'social', 'email', null]), acquisitionCost: cost }),
         ),
       );
@@ -71,7 +74,7 @@ describe(`growth rollups against the direct statements on random data (seed ${SE
     for (let i = 0; i < 100; i++) {
       const externalId = `rollup-order-${i}`;
       const currency = pick(['USD', 'USD', 'EUR']);
-      await as(shop).orders.record({
+      await services.orders.record(as(shop), {
         memberId: pick(members).id,
         externalId,
         amount: { amount: `${1 + Math.floor(next() * 120)}.${String(Math.floor(next() * 100)).padStart(2, '0')}`, currency },
@@ -89,10 +92,10 @@ describe(`growth rollups against the direct statements on random data (seed ${SE
       const left = Number(row.amount_minor) - Number(row.refunded_minor);
       if (left <= 0) continue;
       const minor = next() < 0.3 ? left : Math.max(1, Math.floor(left * next() * 0.6));
-      await as(shop).orders.refund({ orderExternalId: externalId, refundId: `${externalId}-refund-${i}`, amount: { amount: (minor / 100).toFixed(2), currency: row.currency } });
+      await services.orders.refund(as(shop), { orderExternalId: externalId, refundId: `${externalId}-refund-${i}`, amount: { amount: (minor / 100).toFixed(2), currency: row.currency } });
     }
     // Erasures keep the member's orders (and its place in every metric).
-    for (const member of members.slice(0, 3)) await as(admin).erasure.erase(as(admin), member.id, 'asked to be forgotten', `erase-${member.id}`);
+    for (const member of members.slice(0, 3)) await services.erasure.erase(as(admin), member.id, 'asked to be forgotten', `erase-${member.id}`);
     // A bulk import: members and their orders each in multi-row statements.
     const dir = mkdtempSync(join(tmpdir(), 'growth-rollups-'));
     const memberLines = ['external_id,email,country,locale,birthday,acquisition_channel,acquisition_cost,acquisition_cost_currency,joined_at'];
@@ -189,11 +192,10 @@ describe(`growth rollups against the direct statements on random data (seed ${SE
     for (const [from, to] of periods) {
       for (const [market, channel] of filters) {
         const query: GrowthQuery = growthQueryOrFail(from, to, market, channel);
-        const fast = new GrowthService(db.orm.em.fork(), config);
-        const direct = new DirectGrowthService(db.orm.em.fork(), config);
+        const [fastScope, directScope, direct] = [as(admin), as(admin), new DirectGrowthService()];
         for (const section of SECTIONS) {
           const label = `${section} ${from.toISOString()} .. ${to.toISOString()} market ${market ?? '-'} channel ${channel ?? '-'}`;
-          expect({ label, result: await fast[section](query) }).toEqual({ label, result: await direct[section](query) });
+          expect({ label, result: await services.growth[section](fastScope, query) }).toEqual({ label, result: await direct[section](directScope, query) });
           compared++;
         }
       }

@@ -1,9 +1,10 @@
 import { loadConfig } from '../../src/config/config';
+import { createServices } from '../../src/app/container';
 import { createRequestContext, RequestContext } from '../../src/graphql/context';
 import { createLogger } from '../../src/observability/logger';
 import { Principal } from '../../src/auth/principal';
 import { Member } from '../../src/modules/members/member.entity';
-import { DirectGrowthService, growthQueryOrFail, GrowthQuery, GrowthService } from '../../src/modules/analytics/growth.service';
+import { DirectGrowthService, growthQueryOrFail, GrowthQuery } from '../../src/modules/analytics/growth.service';
 import { cohortCsv } from '../../src/modules/analytics/growth-math';
 import { openTestOrm, TestOrm } from '../helpers/database';
 import { memberInput } from '../factories/member.factory';
@@ -40,26 +41,27 @@ const TO = at('2025-05-01T00:00:00Z');
 describe('growth metrics on a hand-counted programme', () => {
   let db: TestOrm;
   let requests = 0;
+  const services = createServices();
   const as = (principal?: Principal): RequestContext =>
-    createRequestContext({ em: db.orm.em.fork(), principal, requestId: `growth-test-${++requests}`, config, logger });
-  const growth = () => as(admin).growth;
+    createRequestContext({ em: db.orm.em.fork(), principal, requestId: `growth-test-${++requests}`, config, logger }, services);
   const period = (market?: string, channel?: string): GrowthQuery => growthQueryOrFail(FROM, TO, market, channel);
   const members: Record<string, Member> = {};
   let latestRun = '';
   let orders = 0;
   const order = async (member: Member, placedAt: string, amount: string, currency: string, refund?: string) => {
     const externalId = `growth-order-${++orders}`;
-    await as(shop).orders.record({ memberId: member.id, externalId, amount: { amount, currency }, placedAt: at(placedAt) });
-    if (refund) await as(shop).orders.refund({ orderExternalId: externalId, refundId: `${externalId}-refund`, amount: { amount: refund, currency } });
+    await services.orders.record(as(shop), { memberId: member.id, externalId, amount: { amount, currency }, placedAt: at(placedAt) });
+    if (refund) await services.orders.refund(as(shop), { orderExternalId: externalId, refundId: `${externalId}-refund`, amount: { amount: refund, currency } });
   };
 
   beforeAll(async () => {
     db = await openTestOrm(6);
-    await as(admin).fx.setRate('EUR', '0.9', at('2024-01-01T00:00:00Z'));
-    await as(admin).fx.setRate('EUR', '0.8', at('2025-04-01T00:00:00Z'));
-    await as(admin).fx.setRate('JPY', '150', at('2024-01-01T00:00:00Z'));
+    await services.fx.setRate(as(admin), 'EUR', '0.9', at('2024-01-01T00:00:00Z'));
+    await services.fx.setRate(as(admin), 'EUR', '0.8', at('2025-04-01T00:00:00Z'));
+    await services.fx.setRate(as(admin), 'JPY', '150', at('2024-01-01T00:00:00Z'));
     const enrol = async (name: string, country: string, joinedAt: string, channel: string | null, cost: [string, string] | null) => {
-      members[name] = await as(admin).members.enroll(
+      members[name] = await services.members.enroll(
+        as(admin),
         memberInput({ country, joinedAt: at(joinedAt), acquisitionChannel: channel, acquisitionCost: cost && { amount: cost[0], currency: cost[1] } }),
       );
     };
@@ -122,7 +124,7 @@ describe('growth metrics on a hand-counted programme', () => {
   afterAll(() => db.close());
 
   it('acquisition: new members, costs converted at the rate in force when each joined, CAC by channel, overseas share', async () => {
-    const result = await growth().acquisition(period());
+    const result = await services.growth.acquisition(as(admin), period());
     // New: A, B, C, F, G (joined in [from, to); G exactly at from). D and E joined before, H exactly at `to`.
     expect(result.newMembers).toBe(5);
     // ads: A 30.00 USD + B 45.00 EUR / 0.9 (the March rate; 0.8 came in April) = 50.00 USD -> 80.00 over 2 = 40.00.
@@ -142,7 +144,7 @@ describe('growth metrics on a hand-counted programme', () => {
   });
 
   it('activation: first orders within 7 and 30 days of joining, median whole days to the first order', async () => {
-    const result = await growth().activation(period());
+    const result = await services.growth.activation(as(admin), period());
     // A: 03-05 10:00 -> 03-08 09:00 = 2 days 23 hours = 2 whole days. B: 03-20 -> 04-15 = 26 days. F: 1 hour = 0 days.
     // C's first order is at `to` (not counted), G has none. Within 7: A, F. Within 30: A, B, F. Median of 0, 2, 26 = 2.
     expect(result).toEqual({
@@ -154,7 +156,7 @@ describe('growth metrics on a hand-counted programme', () => {
   });
 
   it('retention: monthly cohorts, repeat purchase rate, churn against the previous period', async () => {
-    const result = await growth().retention(period());
+    const result = await services.growth.retention(as(admin), period());
     // March cohort A, B, G: March orders A (03-08) = 1 of 3; April orders A (04-10), B (04-15) = 2 of 3.
     // April cohort C, F: April orders F (04-02, refunded in full but still an order) = 1 of 2; C's order is at `to`.
     expect(result.cohorts).toEqual([
@@ -169,7 +171,7 @@ describe('growth metrics on a hand-counted programme', () => {
   });
 
   it('revenue: GMV, net revenue after refunds in order currency, AOV, revenue per member, high-value share', async () => {
-    const result = await growth().revenue(period());
+    const result = await services.growth.revenue(as(admin), period());
     // Six orders: A 100.00 + 50.00, B 90.00 EUR at 0.8 = 112.50, D 300.00 + 700.00, F 10.00 -> GMV 1272.50.
     // Net: A 100.00 + 30.00, B floor(112.50 x 60/90) = 75.00, D 1000.00, F 0.00 -> 1205.00.
     // AOV 1205.00 / 6 = 200.833 -> 200.83. Members who joined before `to`: A-G = 7 -> 172.142 -> 172.14.
@@ -186,7 +188,7 @@ describe('growth metrics on a hand-counted programme', () => {
   });
 
   it('engagement: DAU over the days of the period, MAU over the 30 days before `to`, DAU/MAU', async () => {
-    const result = await growth().engagement(period());
+    const result = await services.growth.engagement(as(admin), period());
     // Member-days from 03-01 to 04-30: A 3, B 2, E 1 = 6 (D's are on 02-28 and 05-01) over 61 days.
     // MAU, days 04-01 to 04-30: A, B, E = 3. DAU/MAU = 6 / (61 x 3).
     expect(result).toEqual({
@@ -200,18 +202,18 @@ describe('growth metrics on a hand-counted programme', () => {
     const month = (from: string, to: string) => ({ from: at(from), to: at(to) });
     // March: A 100.00, D 300.00 (on `from`) and 700.00. April: A 50.00 (net 30.00), B 112.50 (net 75.00), F 10.00 (net 0).
     // Together: the section's 6 orders, 1272.50 and 1205.00.
-    expect(await growth().revenueByMonth(period())).toEqual([
+    expect(await services.growth.revenueByMonth(as(admin), period())).toEqual([
       { month: '2025-03', ...month('2025-03-01T00:00:00Z', '2025-04-01T00:00:00Z'), orders: 3, gmvMinor: 110000n, netRevenueMinor: 110000n },
       { month: '2025-04', ...month('2025-04-01T00:00:00Z', '2025-05-01T00:00:00Z'), orders: 3, gmvMinor: 17250n, netRevenueMinor: 10500n },
     ]);
     // Partial months: [03-05 10:00, 04-15): March part A 100.00 and D 700.00 (D's 300.00 is before); April part A 50.00
     // (net 30.00) and F 10.00 (net 0); B's order at 04-15 is at the end.
-    expect(await growth().revenueByMonth(growthQueryOrFail(at('2025-03-05T10:00:00Z'), at('2025-04-15T00:00:00Z')))).toEqual([
+    expect(await services.growth.revenueByMonth(as(admin), growthQueryOrFail(at('2025-03-05T10:00:00Z'), at('2025-04-15T00:00:00Z')))).toEqual([
       { month: '2025-03', ...month('2025-03-05T10:00:00Z', '2025-04-01T00:00:00Z'), orders: 2, gmvMinor: 80000n, netRevenueMinor: 80000n },
       { month: '2025-04', ...month('2025-04-01T00:00:00Z', '2025-04-15T00:00:00Z'), orders: 2, gmvMinor: 6000n, netRevenueMinor: 3000n },
     ]);
     // DE: B only, in April.
-    expect((await growth().revenueByMonth(period('DE'))).map((row) => [row.month, row.orders, row.gmvMinor, row.netRevenueMinor])).toEqual([
+    expect((await services.growth.revenueByMonth(as(admin), period('DE'))).map((row) => [row.month, row.orders, row.gmvMinor, row.netRevenueMinor])).toEqual([
       ['2025-03', 0, 0n, 0n],
       ['2025-04', 1, 11250n, 7500n],
     ]);
@@ -221,13 +223,13 @@ describe('growth metrics on a hand-counted programme', () => {
     const month = (from: string, to: string) => ({ from: at(from), to: at(to) });
     // March, 31 days: A 03-01 and 03-02 = 2 member-days; MAU over 03-02 .. 03-31: A (its 03-01 is 31 days before April).
     // April, 30 days: A 04-30, B 04-01 and 04-30, E 04-15 = 4 member-days; MAU over 04-01 .. 04-30: A, B, E.
-    expect(await growth().engagementByMonth(period())).toEqual([
+    expect(await services.growth.engagementByMonth(as(admin), period())).toEqual([
       { month: '2025-03', ...month('2025-03-01T00:00:00Z', '2025-04-01T00:00:00Z'), dau: { value: 2 / 31, numerator: 2, denominator: 31 }, mau: 1, dauMau: { value: 2 / 31, numerator: 2, denominator: 31 } },
       { month: '2025-04', ...month('2025-04-01T00:00:00Z', '2025-05-01T00:00:00Z'), dau: { value: 4 / 30, numerator: 4, denominator: 30 }, mau: 3, dauMau: { value: 4 / 90, numerator: 4, denominator: 90 } },
     ]);
     // [03-05 10:00, 04-15): March's days from 03-06 (26 days) have no activity; MAU over 03-02 .. 03-31 is A.
     // April's days 04-01 .. 04-14: B 04-01; MAU over 03-16 .. 04-14: B (E's 04-15 is at the end).
-    expect(await growth().engagementByMonth(growthQueryOrFail(at('2025-03-05T10:00:00Z'), at('2025-04-15T00:00:00Z')))).toEqual([
+    expect(await services.growth.engagementByMonth(as(admin), growthQueryOrFail(at('2025-03-05T10:00:00Z'), at('2025-04-15T00:00:00Z')))).toEqual([
       { month: '2025-03', ...month('2025-03-05T10:00:00Z', '2025-04-01T00:00:00Z'), dau: { value: 0, numerator: 0, denominator: 26 }, mau: 1, dauMau: { value: 0, numerator: 0, denominator: 26 } },
       { month: '2025-04', ...month('2025-04-01T00:00:00Z', '2025-04-15T00:00:00Z'), dau: { value: 1 / 14, numerator: 1, denominator: 14 }, mau: 1, dauMau: { value: 1 / 14, numerator: 1, denominator: 14 } },
     ]);
@@ -237,14 +239,14 @@ describe('growth metrics on a hand-counted programme', () => {
     // New members A, B, C, F, G; A, B, C and F joined with a code (F's was rejected): 4 of 5.
     // As of `to`: A QUALIFIED, B PENDING, C PENDING (it qualified after `to`), F REJECTED (left out): 1 of 3 convert.
     // Referrals not rejected: A and B by D, C by E -> 3 over 2 referrers. H's referral is not a new member's.
-    expect(await growth().referral(period())).toEqual({
+    expect(await services.growth.referral(as(admin), period())).toEqual({
       newMembers: 5,
       referralRate: { value: 0.8, numerator: 4, denominator: 5 },
       referralConversion: { value: 1 / 3, numerator: 1, denominator: 3 },
       referralsPerActiveReferrer: { value: 1.5, numerator: 3, denominator: 2 },
     });
     // DE: B only, pending.
-    expect(await growth().referral(period('DE'))).toEqual({
+    expect(await services.growth.referral(as(admin), period('DE'))).toEqual({
       newMembers: 1,
       referralRate: { value: 1, numerator: 1, denominator: 1 },
       referralConversion: { value: 0, numerator: 0, denominator: 1 },
@@ -253,7 +255,7 @@ describe('growth metrics on a hand-counted programme', () => {
   });
 
   it('value: mean LTV and LTV:CAC by channel from the latest LTV run, against the 3.5 bar', async () => {
-    const result = await growth().value(period());
+    const result = await services.growth.value(as(admin), period());
     // Scored new members: A, B, C, F, G (D is not new). LTV (formula, -CAC without orders): A 170.00, B 100.00,
     // C -20.00, F 5.00, G 0.00 -> 255.00 / 5 = 51.00. Before CAC: A 200.00, B 150.00, C 0, F 5.00, G 0 = 355.00;
     // CAC: 30.00 + 50.00 + 20.00 = 100.00 -> 3.55.
@@ -272,43 +274,43 @@ describe('growth metrics on a hand-counted programme', () => {
 
   it('filters by market', async () => {
     // DE: B (new) and H (joined at `to`).
-    const acquisition = await growth().acquisition(period('de'));
+    const acquisition = await services.growth.acquisition(as(admin), period('de'));
     expect(acquisition.newMembers).toBe(1);
     expect(acquisition.acquisitionCostMinor).toBe(5000n);
     expect(acquisition.overseasShare).toEqual({ value: 1, numerator: 1, denominator: 1 });
-    const revenue = await growth().revenue(period('DE'));
+    const revenue = await services.growth.revenue(as(admin), period('DE'));
     expect([revenue.orders, revenue.gmvMinor, revenue.netRevenueMinor, revenue.revenuePerMember.denominator]).toEqual([1, 11250n, 7500n, 1]);
     // Nobody in DE ordered in the previous period: the churn rate has no denominator.
-    expect((await growth().retention(period('DE'))).churnRate).toEqual({ value: null, numerator: 0, denominator: 0 });
+    expect((await services.growth.retention(as(admin), period('DE'))).churnRate).toEqual({ value: null, numerator: 0, denominator: 0 });
   });
 
   it('filters by channel', async () => {
     // ads: A and B. Repeat: A 2 orders, B 1. Nobody from ads ordered in the previous period (E is email).
-    const retention = await growth().retention(period(undefined, 'ADS'));
+    const retention = await services.growth.retention(as(admin), period(undefined, 'ADS'));
     expect(retention.repeatPurchaseRate).toEqual({ value: 0.5, numerator: 1, denominator: 2 });
     expect(retention.churnRate).toEqual({ value: null, numerator: 0, denominator: 0 });
     expect(retention.cohorts.map((cohort) => [cohort.month, cohort.members])).toEqual([['2025-03', 2]]);
     // Engagement of ads members: A 3 + B 2 member-days; MAU A, B.
-    expect(await growth().engagement(period(undefined, 'ads'))).toEqual({
+    expect(await services.growth.engagement(as(admin), period(undefined, 'ads'))).toEqual({
       dau: { value: 5 / 61, numerator: 5, denominator: 61 },
       mau: 2,
       dauMau: { value: 5 / 122, numerator: 5, denominator: 122 },
     });
     // email: E churned (1 of 1); E's 1500.00 makes it high-value.
-    expect((await growth().retention(period(undefined, 'email'))).churnRate).toEqual({ value: 1, numerator: 1, denominator: 1 });
-    expect((await growth().revenue(period(undefined, 'email'))).highValueShare).toEqual({ value: 1, numerator: 1, denominator: 1 });
+    expect((await services.growth.retention(as(admin), period(undefined, 'email'))).churnRate).toEqual({ value: 1, numerator: 1, denominator: 1 });
+    expect((await services.growth.revenue(as(admin), period(undefined, 'email'))).highValueShare).toEqual({ value: 1, numerator: 1, denominator: 1 });
   });
 
   it('gives empty periods null ratios and no cohorts', async () => {
     const empty = growthQueryOrFail(at('2020-01-01T00:00:00Z'), at('2020-02-01T00:00:00Z'));
-    expect(await growth().activation(empty)).toEqual({
+    expect(await services.growth.activation(as(admin), empty)).toEqual({
       newMembers: 0,
       firstOrderWithin7Days: { value: null, numerator: 0, denominator: 0 },
       firstOrderWithin30Days: { value: null, numerator: 0, denominator: 0 },
       medianDaysToFirstOrder: null,
     });
-    expect((await growth().retention(empty)).cohorts).toEqual([]);
-    expect((await growth().revenue(empty)).aov).toEqual({ valueMinor: null, numeratorMinor: 0n, denominator: 0 });
+    expect((await services.growth.retention(as(admin), empty)).cohorts).toEqual([]);
+    expect((await services.growth.revenue(as(admin), empty)).aov).toEqual({ valueMinor: null, numeratorMinor: 0n, denominator: 0 });
   });
 
   it('gives from the rollups every number the direct statements give, for periods with edges on and off month starts', async () => {
@@ -326,18 +328,17 @@ describe('growth metrics on a hand-counted programme', () => {
     for (const [from, to] of periods) {
       for (const [market, channel] of filters) {
         const query = growthQueryOrFail(at(from), at(to), market, channel);
-        const fast = new GrowthService(db.orm.em.fork(), config);
-        const direct = new DirectGrowthService(db.orm.em.fork(), config);
+        const [fastScope, directScope, direct] = [as(admin), as(admin), new DirectGrowthService()];
         for (const section of sections) {
           const label = `${section} ${from} .. ${to} ${market ?? '-'} ${channel ?? '-'}`;
-          expect({ label, result: await fast[section](query) }).toEqual({ label, result: await direct[section](query) });
+          expect({ label, result: await services.growth[section](fastScope, query) }).toEqual({ label, result: await direct[section](directScope, query) });
         }
       }
     }
   }, 120_000);
 
   it('writes the same cohorts as CSV', async () => {
-    expect(cohortCsv(await growth().cohorts(period()))).toBe(
+    expect(cohortCsv(await services.growth.cohorts(as(admin), period()))).toBe(
       ['cohort,members,month_0,month_1', `2025-03,3,${1 / 3},${2 / 3}`, '2025-04,2,0.5,', ''].join('\r\n'),
     );
   });

@@ -1,4 +1,5 @@
 import { loadConfig } from '../../src/config/config';
+import { createServices } from '../../src/app/container';
 import { createRequestContext, RequestContext } from '../../src/graphql/context';
 import { createLogger } from '../../src/observability/logger';
 import { Principal } from '../../src/auth/principal';
@@ -20,17 +21,18 @@ describe('ledger jobs', () => {
   let db: TestOrm;
   let requests = 0;
   let orders = 0;
+  const services = createServices();
   const as = (principal?: Principal): RequestContext =>
-    createRequestContext({ em: db.orm.em.fork(), principal, requestId: `job-test-${++requests}`, config, logger });
-  const member = () => as(admin).members.enroll(memberInput());
+    createRequestContext({ em: db.orm.em.fork(), principal, requestId: `job-test-${++requests}`, config, logger }, services);
+  const member = () => services.members.enroll(as(admin), memberInput());
   const order = (m: Member, amount: string, placedAt?: Date) =>
-    as(shop).orders.record({ memberId: m.id, externalId: `job-order-${++orders}`, amount: { amount, currency: 'USD' }, placedAt });
+    services.orders.record(as(shop), { memberId: m.id, externalId: `job-order-${++orders}`, amount: { amount, currency: 'USD' }, placedAt });
   const balance = async (m: Member) => {
-    const b = await as(admin).balances.balanceOf(m.id, 'PTS');
+    const b = await services.balances.balanceOf(as(admin), m.id, 'PTS');
     return { posted: Number(b.posted), pending: Number(b.pending), held: Number(b.held), expiringSoon: Number(b.expiringSoon) };
   };
   const kinds = async (m: Member) =>
-    (await as(admin).balances.entriesOf(m.id, null, { first: 100 })).edges.map((edge) => `${edge.node.kind} ${edge.node.points}`);
+    (await services.balances.entriesOf(as(admin), m.id, null, { first: 100 })).edges.map((edge) => `${edge.node.kind} ${edge.node.points}`);
 
   beforeAll(async () => {
     db = await openTestOrm(8);
@@ -60,8 +62,8 @@ describe('ledger jobs', () => {
     await order(m, '40.00', new Date(Date.now() - 350 * DAY)); // expires in about 15 days
     await order(m, '30.00', new Date(Date.now() - 100 * DAY));
     expect(await balance(m)).toMatchObject({ posted: 170, expiringSoon: 140 });
-    const hold = await as(shop).checkout.hold({ memberId: m.id, points: 120, orderRef: 'cart', idempotencyKey: `jobs-${m.id}` });
-    await as(shop).checkout.capture(hold.id); // draws the 100 past-due lot first, then 20 of the next
+    const hold = await services.checkout.hold(as(shop), { memberId: m.id, points: 120, orderRef: 'cart', idempotencyKey: `jobs-${m.id}` });
+    await services.checkout.capture(as(shop), hold.id); // draws the 100 past-due lot first, then 20 of the next
     await runLedgerJobs(db.orm);
     expect(await balance(m)).toMatchObject({ posted: 50, expiringSoon: 20 });
     await runLedgerJobs(db.orm, new Date(Date.now() + 20 * DAY));
@@ -72,10 +74,10 @@ describe('ledger jobs', () => {
   it('never expires points reserved by an open hold; they expire once it is released', async () => {
     const m = await member();
     await order(m, '300.00', new Date(Date.now() - 400 * DAY));
-    const hold = await as(shop).checkout.hold({ memberId: m.id, points: 200, orderRef: 'cart', idempotencyKey: `reserve-${m.id}`, ttlSeconds: 3600 });
+    const hold = await services.checkout.hold(as(shop), { memberId: m.id, points: 200, orderRef: 'cart', idempotencyKey: `reserve-${m.id}`, ttlSeconds: 3600 });
     await runLedgerJobs(db.orm);
     expect(await balance(m)).toMatchObject({ posted: 200, held: 200 });
-    await as(shop).checkout.release(hold.id);
+    await services.checkout.release(as(shop), hold.id);
     await runLedgerJobs(db.orm);
     expect(await balance(m)).toMatchObject({ posted: 0, held: 0 });
     expect(await kinds(m)).toEqual(['EXPIRE -200', 'EXPIRE -100', 'EARN 300']);
@@ -84,7 +86,7 @@ describe('ledger jobs', () => {
   it('sweeps expired holds and gives their points back', async () => {
     const m = await member();
     await order(m, '500.00', new Date(Date.now() - 30 * DAY));
-    const hold = await as(shop).checkout.hold({ memberId: m.id, points: 300, orderRef: 'cart', idempotencyKey: `sweep-${m.id}`, ttlSeconds: 60 });
+    const hold = await services.checkout.hold(as(shop), { memberId: m.id, points: 300, orderRef: 'cart', idempotencyKey: `sweep-${m.id}`, ttlSeconds: 60 });
     expect(await balance(m)).toMatchObject({ posted: 500, held: 300 });
     await runLedgerJobs(db.orm, new Date(Date.now() + 61 * 1000));
     const swept = await db.orm.em.fork().findOneOrFail(PointsHold, { id: hold.id });
@@ -95,11 +97,11 @@ describe('ledger jobs', () => {
   it('lets a refund after spending leave a debt, which later earnings repay first', async () => {
     const m = await member();
     const first = await order(m, '200.00', new Date(Date.now() - 30 * DAY));
-    const hold = await as(shop).checkout.hold({ memberId: m.id, points: 150, orderRef: 'cart', idempotencyKey: `debt-${m.id}` });
-    await as(shop).checkout.capture(hold.id);
-    await as(shop).orders.refund({ orderExternalId: first.externalId, refundId: `debt-refund-${m.id}`, amount: { amount: '200.00', currency: 'USD' } });
+    const hold = await services.checkout.hold(as(shop), { memberId: m.id, points: 150, orderRef: 'cart', idempotencyKey: `debt-${m.id}` });
+    await services.checkout.capture(as(shop), hold.id);
+    await services.orders.refund(as(shop), { orderExternalId: first.externalId, refundId: `debt-refund-${m.id}`, amount: { amount: '200.00', currency: 'USD' } });
     expect(await balance(m)).toMatchObject({ posted: -150 });
-    await expect(as(shop).checkout.hold({ memberId: m.id, points: 100, orderRef: 'cart-2', idempotencyKey: `debt-2-${m.id}` })).rejects.toMatchObject({
+    await expect(services.checkout.hold(as(shop), { memberId: m.id, points: 100, orderRef: 'cart-2', idempotencyKey: `debt-2-${m.id}` })).rejects.toMatchObject({
       extensions: { code: 'INSUFFICIENT_POINTS' },
     });
     await order(m, '100.00', new Date(Date.now() - 20 * DAY));

@@ -3,6 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Principal } from '../../src/auth/principal';
 import { loadConfig } from '../../src/config/config';
 import { DomainError } from '../../src/errors';
+import { createServices } from '../../src/app/container';
 import { createRequestContext, RequestContext } from '../../src/graphql/context';
 import { runLedgerJobs } from '../../src/jobs/ledger-jobs';
 import { createLogger } from '../../src/observability/logger';
@@ -109,15 +110,16 @@ describe('the points ledger against a plain model', () => {
   let requests = 0;
   let runs = 0;
   /** A fresh request context (own EntityManager), as the server builds per request. */
+  const services = createServices();
   const as = (principal: Principal): RequestContext =>
-    createRequestContext({ em: db.orm.em.fork(), principal, requestId: `ledger-property-${++requests}`, config, logger });
+    createRequestContext({ em: db.orm.em.fork(), principal, requestId: `ledger-property-${++requests}`, config, logger }, services);
 
   beforeAll(async () => {
     db = await openTestOrm();
     await flattenTierLadder(db.orm);
     const threeYearsAgo = new Date(Date.now() - 3 * 365 * DAY);
-    await as(ADMIN).fx.setRate('EUR', '0.9', threeYearsAgo);
-    await as(ADMIN).fx.setRate('JPY', '150', threeYearsAgo);
+    await services.fx.setRate(as(ADMIN), 'EUR', '0.9', threeYearsAgo);
+    await services.fx.setRate(as(ADMIN), 'JPY', '150', threeYearsAgo);
     expect(await checkLedgerInvariants(db.orm)).toEqual(NO_VIOLATIONS);
   });
   afterAll(() => db.close());
@@ -139,7 +141,7 @@ describe('the points ledger against a plain model', () => {
     // unless an earlier sequence failed while fast-check shrinks) is what they must say after it.
     const violationsBefore = await checkLedgerInvariants(db.orm);
     const memberIds: string[] = [];
-    for (let i = 0; i < MEMBERS; i++) memberIds.push((await as(ADMIN).members.enroll(memberInput({ country: 'US' }))).id);
+    for (let i = 0; i < MEMBERS; i++) memberIds.push((await services.members.enroll(as(ADMIN), memberInput({ country: 'US' }))).id);
     const model = new LedgerModel(MEMBERS);
     let counter = 0;
     const next = (what: string) => `${run}-${what}-${++counter}`;
@@ -177,7 +179,7 @@ describe('the points ledger against a plain model', () => {
             input = { member: order.member, externalId: order.externalId, currency: order.currency, amountMinor: order.amountMinor + (op.change ? 1n : 0n), placedAtInput: placedAtInputs.get(order.externalId)! };
           }
           const result = await attempt(() =>
-            as(STOREFRONT).orders.record({
+            services.orders.record(as(STOREFRONT), {
               memberId: memberIds[input.member],
               externalId: input.externalId,
               amount: { amount: formatAmount(input.amountMinor, input.currency), currency: input.currency },
@@ -238,7 +240,7 @@ describe('the points ledger against a plain model', () => {
             }
           }
           const result = await attempt(() =>
-            as(STOREFRONT).orders.refund({
+            services.orders.refund(as(STOREFRONT), {
               orderExternalId: input.orderExternalId,
               refundId: input.refundId,
               amount: { amount: formatAmount(input.amountMinor, input.currency as OrderCurrency), currency: input.currency },
@@ -262,7 +264,7 @@ describe('the points ledger against a plain model', () => {
             input = { member: hold.member, points: hold.points + (op.change ? 1n : 0n), orderRef: hold.orderRef, key: hold.key, ttlSeconds: hold.ttlSeconds };
           }
           const result = await attempt(() =>
-            as(STOREFRONT).checkout.hold({
+            services.checkout.hold(as(STOREFRONT), {
               memberId: memberIds[input.member],
               points: Number(input.points),
               orderRef: input.orderRef,
@@ -287,8 +289,8 @@ describe('the points ledger against a plain model', () => {
           const holds = [...model.holds.values()];
           const hold = holds.length ? holds[op.hold % holds.length] : undefined;
           const holdId = hold?.id ?? uuidv7();
-          const checkout = as(STOREFRONT).checkout;
-          const result = await attempt(() => (op.kind === 'capture' ? checkout.capture(holdId) : checkout.release(holdId)));
+          const storefront = as(STOREFRONT);
+          const result = await attempt(() => (op.kind === 'capture' ? services.checkout.capture(storefront, holdId) : services.checkout.release(storefront, holdId)));
           const expected = model.resolveHold(hold?.key, op.kind === 'capture' ? 'CAPTURED' : 'RELEASED', clock);
           expectOutcome(step, op, expected, result.outcome, ` on ${show(hold)}`);
           if (result.value && result.value.status !== hold!.status) fail(step, op, `hold is ${result.value.status}, model ${hold!.status}`);
@@ -306,7 +308,7 @@ describe('the points ledger against a plain model', () => {
             input = { member: adjustment.member, points: adjustment.points, reason: op.change ? `${REASON} (again)` : REASON, key: adjustment.key };
           }
           const result = await attempt(() =>
-            as(ADMIN).adjustments.adjust({ memberId: memberIds[input.member], points: Number(input.points), reason: input.reason, idempotencyKey: input.key }),
+            services.adjustments.adjust(as(ADMIN), { memberId: memberIds[input.member], points: Number(input.points), reason: input.reason, idempotencyKey: input.key }),
           );
           const after = new Date();
           const known = model.adjustments.get(input.key);
@@ -333,8 +335,8 @@ describe('the points ledger against a plain model', () => {
     }
 
     async function expectBalances(step: number, op: Op | 'end'): Promise<void> {
-      const balances = as(ADMIN).balances;
-      const actual = await Promise.all(memberIds.map((id) => balances.balanceOf(id, 'PTS')));
+      const admin = as(ADMIN);
+      const actual = await Promise.all(memberIds.map((id) => services.balances.balanceOf(admin, id, 'PTS')));
       actual.forEach((balance, i) => {
         const got: ModelBalance = { posted: balance.posted, pending: balance.pending, held: balance.held, available: balance.posted - balance.held };
         const expected = model.balance(i);

@@ -1,4 +1,5 @@
 import { loadConfig } from '../../src/config/config';
+import { createServices } from '../../src/app/container';
 import { createRequestContext, RequestContext } from '../../src/graphql/context';
 import { createLogger } from '../../src/observability/logger';
 import { Principal } from '../../src/auth/principal';
@@ -45,10 +46,11 @@ interface StoredLtv {
 describe('LTV pipeline', () => {
   let db: TestOrm;
   let requests = 0;
+  const services = createServices();
   const as = (principal?: Principal): RequestContext =>
-    createRequestContext({ em: db.orm.em.fork(), principal, requestId: `ltv-test-${++requests}`, config, logger });
+    createRequestContext({ em: db.orm.em.fork(), principal, requestId: `ltv-test-${++requests}`, config, logger }, services);
   const order = (m: Member, externalId: string, amount: string, currency: string, placedAt: string) =>
-    as(shop).orders.record({ memberId: m.id, externalId, amount: { amount, currency }, placedAt: new Date(placedAt) });
+    services.orders.record(as(shop), { memberId: m.id, externalId, amount: { amount, currency }, placedAt: new Date(placedAt) });
   const run = (asOf: Date, settings = config.ltv) => runLtv(db.orm.em.fork(), { asOf, baseCurrency: 'USD', settings, waitForLock: true });
   const stored = async () => {
     const rows = await db.orm.em.fork().execute<StoredLtv[]>('select * from member_ltv order by member_id');
@@ -63,14 +65,14 @@ describe('LTV pipeline', () => {
 
   beforeAll(async () => {
     db = await openTestOrm(4);
-    const fx = as(admin).fx;
-    await fx.setRate('EUR', '0.9', new Date('2020-01-01T00:00:00Z'));
-    await fx.setRate('EUR', '0.8', new Date('2025-10-01T00:00:00Z'));
-    await fx.setRate('JPY', '150', new Date('2020-01-01T00:00:00Z'));
-    a = await as(admin).members.enroll(memberInput({ acquisitionCost: { amount: '50.00', currency: 'USD' } }));
-    b = await as(admin).members.enroll(memberInput({ acquisitionCost: { amount: '40.00', currency: 'EUR' } }));
-    c = await as(admin).members.enroll(memberInput());
-    d = await as(admin).members.enroll(memberInput());
+    const fx = (currency: string, rate: string, at: Date) => services.fx.setRate(as(admin), currency, rate, at);
+    await fx('EUR', '0.9', new Date('2020-01-01T00:00:00Z'));
+    await fx('EUR', '0.8', new Date('2025-10-01T00:00:00Z'));
+    await fx('JPY', '150', new Date('2020-01-01T00:00:00Z'));
+    a = await services.members.enroll(as(admin), memberInput({ acquisitionCost: { amount: '50.00', currency: 'USD' } }));
+    b = await services.members.enroll(as(admin), memberInput({ acquisitionCost: { amount: '40.00', currency: 'EUR' } }));
+    c = await services.members.enroll(as(admin), memberInput());
+    d = await services.members.enroll(as(admin), memberInput());
     // A: two orders on one UTC day (one occasion of 120.00), one in EUR (45.00 at 0.9 = 50.00), one refunded in part later,
     // and one after ASOF_PAST.
     await order(a, 'a-1', '100.00', 'USD', '2025-01-10T10:00:00Z');
@@ -78,7 +80,7 @@ describe('LTV pipeline', () => {
     await order(a, 'a-3', '45.00', 'EUR', '2025-02-14T08:00:00Z');
     await order(a, 'a-4', '80.00', 'USD', '2025-03-21T12:00:00Z');
     await order(a, 'a-5', '500.00', 'USD', '2025-09-01T12:00:00Z');
-    await as(shop).orders.refund({ orderExternalId: 'a-4', refundId: 'a-4-r1', amount: { amount: '30.00', currency: 'USD' } });
+    await services.orders.refund(as(shop), { orderExternalId: 'a-4', refundId: 'a-4-r1', amount: { amount: '30.00', currency: 'USD' } });
     // B: one order in JPY (3000 at 150 = 20.00); its cost, 40.00 EUR, is converted at the rate in force when it joined (0.8).
     await order(b, 'b-1', '3000', 'JPY', '2025-05-05T06:00:00Z');
     // D: its only order is after ASOF_PAST.
@@ -212,7 +214,7 @@ describe('LTV pipeline', () => {
       expect(scores.get(d.id)).toMatchObject({ tier: 'NEW', order_count: 0, run_id: result.id });
       expect(scores.get(a.id)).toMatchObject({ order_count: 4, frequency: 2, historical_minor: '25000', run_id: result.id });
       expect(new Set([...scores.values()].map((score) => score.run_id))).toEqual(new Set([result.id]));
-      expect(await as(admin).ltv.model()).toMatchObject({ ...result.params, fittedOn: result.fittedOn, asOf: ASOF_PAST });
+      expect(await services.ltv.model(as(admin))).toMatchObject({ ...result.params, fittedOn: result.fittedOn, asOf: ASOF_PAST });
     });
 
     it('runs one at a time: concurrent runs wait for each other and never overlap', async () => {

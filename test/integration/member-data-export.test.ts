@@ -1,4 +1,5 @@
 import { loadConfig } from '../../src/config/config';
+import { createServices } from '../../src/app/container';
 import { createRequestContext, RequestContext } from '../../src/graphql/context';
 import { createLogger } from '../../src/observability/logger';
 import type { Principal } from '../../src/auth/principal';
@@ -14,8 +15,9 @@ const admin: Principal = { role: 'admin', subject: 'admin-export' };
 describe('member data export paging', () => {
   let db: TestOrm;
   let requests = 0;
+  const services = createServices();
   const as = (principal?: Principal): RequestContext =>
-    createRequestContext({ em: db.orm.em.fork(), principal, requestId: `export-test-${++requests}`, config, logger });
+    createRequestContext({ em: db.orm.em.fork(), principal, requestId: `export-test-${++requests}`, config, logger }, services);
 
   beforeAll(async () => {
     db = await openTestOrm();
@@ -25,12 +27,12 @@ describe('member data export paging', () => {
   });
 
   it('pages 25 ledger entries 7 at a time, in order, with nothing lost or repeated', async () => {
-    const member = await as(admin).members.enroll(memberInput());
+    const member = await services.members.enroll(as(admin), memberInput());
     for (let index = 1; index <= 25; index += 1) {
-      await as(admin).adjustments.adjust({ memberId: member.id, points: index, reason: `grant ${index}`, idempotencyKey: `export-${member.id}-${index}` });
+      await services.adjustments.adjust(as(admin), { memberId: member.id, points: index, reason: `grant ${index}`, idempotencyKey: `export-${member.id}-${index}` });
     }
-    const small = JSON.parse((await new MemberDataExportService(7).export(as(admin), member.id)).json);
-    const large = JSON.parse((await new MemberDataExportService().export(as(admin), member.id)).json);
+    const small = JSON.parse((await new MemberDataExportService(services.audit, 7).export(as(admin), member.id)).json);
+    const large = JSON.parse((await services.dataExport.export(as(admin), member.id)).json);
     expect(small.ledger.map((entry: { amount: string }) => Number(entry.amount))).toEqual(Array.from({ length: 25 }, (_, index) => index + 1));
     expect(small.lots).toHaveLength(25);
     const withoutAudit = (document: Record<string, unknown>) => ({ ...document, generatedAt: null, auditEntries: null });

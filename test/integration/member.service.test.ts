@@ -1,4 +1,5 @@
 import { loadConfig } from '../../src/config/config';
+import { createServices } from '../../src/app/container';
 import { createRequestContext, RequestContext } from '../../src/graphql/context';
 import { createLogger } from '../../src/observability/logger';
 import { Principal } from '../../src/auth/principal';
@@ -15,8 +16,9 @@ describe('MemberService', () => {
   let db: TestOrm;
   let requests = 0;
   /** A fresh request context (own EntityManager), as the server builds per request. */
+  const services = createServices();
   const as = (principal?: Principal): RequestContext =>
-    createRequestContext({ em: db.orm.em.fork(), principal, requestId: `request-${++requests}`, config, logger });
+    createRequestContext({ em: db.orm.em.fork(), principal, requestId: `request-${++requests}`, config, logger }, services);
 
   beforeAll(async () => {
     db = await openTestOrm(8);
@@ -25,7 +27,8 @@ describe('MemberService', () => {
 
   describe('enroll', () => {
     it('stores the member normalised', async () => {
-      const member = await as().members.enroll(
+      const member = await services.members.enroll(
+        as(),
         memberInput({
           externalId: 'norm-1',
           email: '  Siti.Rahma@Example.COM ',
@@ -54,10 +57,10 @@ describe('MemberService', () => {
 
     it('returns the same member for the same input, and refuses other input for the same externalId', async () => {
       const input = memberInput({ externalId: 'replay-1' });
-      const first = await as().members.enroll(input);
-      const again = await as().members.enroll({ ...input, email: input.email.toUpperCase() });
+      const first = await services.members.enroll(as(), input);
+      const again = await services.members.enroll(as(), { ...input, email: input.email.toUpperCase() });
       expect(again.id).toBe(first.id);
-      await expect(as().members.enroll({ ...input, country: 'FR' })).rejects.toMatchObject({
+      await expect(services.members.enroll(as(), { ...input, country: 'FR' })).rejects.toMatchObject({
         extensions: { code: 'IDEMPOTENCY_CONFLICT' },
       });
       expect(await db.orm.em.fork().count(Member, { externalId: 'replay-1' })).toBe(1);
@@ -65,15 +68,15 @@ describe('MemberService', () => {
 
     it('enrols exactly one member when 20 callers enrol the same externalId at once', async () => {
       const input = memberInput({ externalId: 'race-1' });
-      const results = await Promise.all(Array.from({ length: 20 }, () => as().members.enroll(input)));
+      const results = await Promise.all(Array.from({ length: 20 }, () => services.members.enroll(as(), input)));
       expect(new Set(results.map((member) => member.id)).size).toBe(1);
       expect(await db.orm.em.fork().count(Member, { externalId: 'race-1' })).toBe(1);
     });
 
     it('refuses an email that belongs to another member, naming the field', async () => {
       const taken = memberInput();
-      await as().members.enroll(taken);
-      await expect(as().members.enroll(memberInput({ email: taken.email }))).rejects.toMatchObject({
+      await services.members.enroll(as(), taken);
+      await expect(services.members.enroll(as(), memberInput({ email: taken.email }))).rejects.toMatchObject({
         extensions: { code: 'BAD_USER_INPUT', field: 'email' },
       });
     });
@@ -81,9 +84,9 @@ describe('MemberService', () => {
     it('audits an admin enrolment once, and not a storefront one', async () => {
       const adminInput = memberInput();
       const admin: Principal = { role: 'admin', subject: 'alice-admin' };
-      const member = await as(admin).members.enroll(adminInput);
-      await as(admin).members.enroll(adminInput); // replay: no second row
-      const storefrontMember = await as({ role: 'storefront', subject: 'shop-1' }).members.enroll(memberInput());
+      const member = await services.members.enroll(as(admin), adminInput);
+      await services.members.enroll(as(admin), adminInput); // replay: no second row
+      const storefrontMember = await services.members.enroll(as({ role: 'storefront', subject: 'shop-1' }), memberInput());
       const em = db.orm.em.fork();
       const rows = await em.find(AuditLog, { memberId: { $in: [member.id, storefrontMember.id] } });
       expect(rows.map(({ actor, role, action, memberId }) => ({ actor, role, action, memberId }))).toEqual([
@@ -95,38 +98,38 @@ describe('MemberService', () => {
 
   describe('find', () => {
     it('finds by id, externalId or email, and null when nobody matches', async () => {
-      const member = await as().members.enroll(memberInput({ email: 'find.me@example.com' }));
+      const member = await services.members.enroll(as(), memberInput({ email: 'find.me@example.com' }));
       const support: Principal = { role: 'support', subject: 'agent-7' };
-      expect((await as(support).members.find({ id: member.id }))?.externalId).toBe(member.externalId);
-      expect((await as(support).members.find({ externalId: member.externalId }))?.id).toBe(member.id);
-      expect((await as(support).members.find({ email: 'FIND.ME@example.com' }))?.id).toBe(member.id);
-      expect(await as(support).members.find({ externalId: 'nobody' })).toBeNull();
+      expect((await services.members.find(as(support), { id: member.id }))?.externalId).toBe(member.externalId);
+      expect((await services.members.find(as(support), { externalId: member.externalId }))?.id).toBe(member.id);
+      expect((await services.members.find(as(support), { email: 'FIND.ME@example.com' }))?.id).toBe(member.id);
+      expect(await services.members.find(as(support), { externalId: 'nobody' })).toBeNull();
     });
 
     it('needs exactly one selector and a well-formed id', async () => {
       const support: Principal = { role: 'support', subject: 'agent-7' };
-      await expect(as(support).members.find({})).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
-      await expect(as(support).members.find({ externalId: 'a', email: 'b@example.com' })).rejects.toMatchObject({
+      await expect(services.members.find(as(support), {})).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+      await expect(services.members.find(as(support), { externalId: 'a', email: 'b@example.com' })).rejects.toMatchObject({
         extensions: { code: 'BAD_USER_INPUT' },
       });
-      await expect(as(support).members.find({ id: 'not-a-uuid' })).rejects.toMatchObject({
+      await expect(services.members.find(as(support), { id: 'not-a-uuid' })).rejects.toMatchObject({
         extensions: { code: 'BAD_USER_INPUT', field: 'id' },
       });
     });
 
     it('lets a member read only itself', async () => {
-      const own = await as().members.enroll(memberInput());
-      const other = await as().members.enroll(memberInput());
+      const own = await services.members.enroll(as(), memberInput());
+      const other = await services.members.enroll(as(), memberInput());
       const principal: Principal = { role: 'member', subject: own.externalId };
-      expect((await as(principal).members.find({ id: own.id }))?.id).toBe(own.id);
-      await expect(as(principal).members.find({ id: other.id })).rejects.toMatchObject({ extensions: { code: 'FORBIDDEN' } });
-      expect((await as(principal).members.me())?.id).toBe(own.id);
+      expect((await services.members.find(as(principal), { id: own.id }))?.id).toBe(own.id);
+      await expect(services.members.find(as(principal), { id: other.id })).rejects.toMatchObject({ extensions: { code: 'FORBIDDEN' } });
+      expect((await services.members.me(as(principal)))?.id).toBe(own.id);
     });
 
     it('writes one audit row per support read, none for a storefront read', async () => {
-      const member = await as().members.enroll(memberInput());
-      await as({ role: 'support', subject: 'agent-9' }).members.find({ id: member.id });
-      await as({ role: 'storefront', subject: 'shop-1' }).members.find({ id: member.id });
+      const member = await services.members.enroll(as(), memberInput());
+      await services.members.find(as({ role: 'support', subject: 'agent-9' }), { id: member.id });
+      await services.members.find(as({ role: 'storefront', subject: 'shop-1' }), { id: member.id });
       const rows = await db.orm.em.fork().find(AuditLog, { memberId: member.id });
       expect(rows.map(({ actor, role, action }) => ({ actor, role, action }))).toEqual([{ actor: 'agent-9', role: 'support', action: 'member.read' }]);
     });
@@ -137,22 +140,22 @@ describe('MemberService', () => {
       const ctx = as();
       const created: Member[] = [];
       for (let i = 0; i < 5; i += 1) {
-        created.push(await ctx.members.enroll(memberInput({ externalId: `srch-${i}`, email: `srch${i}@shop.example` })));
+        created.push(await ctx.members.enroll(ctx, memberInput({ externalId: `srch-${i}`, email: `srch${i}@shop.example` })));
       }
-      await ctx.members.enroll(memberInput({ externalId: 'other-x', email: 'srch_under@shop.example' }));
+      await ctx.members.enroll(ctx, memberInput({ externalId: 'other-x', email: 'srch_under@shop.example' }));
       const support: Principal = { role: 'support', subject: 'agent-1' };
-      const first = await as(support).members.search('srch-', pageRequest(2, undefined));
+      const first = await services.members.search(as(support), 'srch-', pageRequest(2, undefined));
       expect(first.edges.map((edge) => edge.node.externalId)).toEqual(['srch-4', 'srch-3']);
       expect(first.pageInfo.hasNextPage).toBe(true);
-      const second = await as(support).members.search('srch-', pageRequest(2, first.pageInfo.endCursor));
-      const third = await as(support).members.search('srch-', pageRequest(2, second.pageInfo.endCursor));
+      const second = await services.members.search(as(support), 'srch-', pageRequest(2, first.pageInfo.endCursor));
+      const third = await services.members.search(as(support), 'srch-', pageRequest(2, second.pageInfo.endCursor));
       expect([...second.edges, ...third.edges].map((edge) => edge.node.externalId)).toEqual(['srch-2', 'srch-1', 'srch-0']);
       expect(third.pageInfo.hasNextPage).toBe(false);
       // "_" is a LIKE wildcard: it must match only itself.
-      const byEmail = await as(support).members.search('SRCH_', pageRequest(10, undefined));
+      const byEmail = await services.members.search(as(support), 'SRCH_', pageRequest(10, undefined));
       expect(byEmail.edges.map((edge) => edge.node.externalId)).toEqual(['other-x']);
       // A referral code matches exactly, in any case.
-      const byCode = await as(support).members.search(created[3].referralCode.toLowerCase(), pageRequest(10, undefined));
+      const byCode = await services.members.search(as(support), created[3].referralCode.toLowerCase(), pageRequest(10, undefined));
       expect(byCode.edges.map((edge) => edge.node.externalId)).toEqual(['srch-3']);
       const audited = await db.orm.em.fork().count(AuditLog, { action: 'member.search', actor: 'agent-1' });
       expect(audited).toBe(2 + 2 + 1 + 1 + 1);

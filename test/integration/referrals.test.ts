@@ -1,4 +1,5 @@
 import { loadConfig } from '../../src/config/config';
+import { createServices } from '../../src/app/container';
 import { createRequestContext, RequestContext } from '../../src/graphql/context';
 import { createLogger } from '../../src/observability/logger';
 import { Principal } from '../../src/auth/principal';
@@ -22,15 +23,16 @@ describe('referrals', () => {
   let db: TestOrm;
   let requests = 0;
   let orders = 0;
+  const services = createServices();
   const as = (principal?: Principal, configuration = config, clientIp = '127.0.0.1'): RequestContext =>
-    createRequestContext({ em: db.orm.em.fork(), principal, requestId: `referral-test-${++requests}`, config: configuration, logger, clientIp });
-  const enrol = (overrides: Partial<EnrollmentInput> = {}) => as(shop).members.enroll(memberInput(overrides));
+    createRequestContext({ em: db.orm.em.fork(), principal, requestId: `referral-test-${++requests}`, config: configuration, logger, clientIp }, services);
+  const enrol = (overrides: Partial<EnrollmentInput> = {}) => services.members.enroll(as(shop), memberInput(overrides));
   const order = (m: Member, amount: string, externalId = `ref-order-${++orders}`) =>
-    as(shop).orders.record({ memberId: m.id, externalId, amount: { amount, currency: 'USD' } });
+    services.orders.record(as(shop), { memberId: m.id, externalId, amount: { amount, currency: 'USD' } });
   const referralOf = (m: Member) => db.orm.em.fork().findOneOrFail(Referral, { memberId: m.id });
   const kinds = async (m: Member) =>
-    (await as(admin).balances.entriesOf(m.id, null, { first: 100 })).edges.map((edge) => `${edge.node.kind} ${edge.node.points}`);
-  const posted = async (m: Member) => Number((await as(admin).balances.balanceOf(m.id, 'PTS')).posted);
+    (await services.balances.entriesOf(as(admin), m.id, null, { first: 100 })).edges.map((edge) => `${edge.node.kind} ${edge.node.points}`);
+  const posted = async (m: Member) => Number((await services.balances.balanceOf(as(admin), m.id, 'PTS')).posted);
   const afterWindow = () => new Date(Date.now() + (config.returnWindowDays + 1) * DAY);
   /** The error code a promise rejects with. */
   const codeOf = (promise: Promise<unknown>) =>
@@ -55,7 +57,7 @@ describe('referrals', () => {
 
   it('fails an unknown code with REFERRAL_INVALID and enrols nobody', async () => {
     const input = memberInput({ referralCode: 'ZZZZZZZZ' });
-    expect(await codeOf(as(shop).members.enroll(input))).toBe('REFERRAL_INVALID');
+    expect(await codeOf(services.members.enroll(as(shop), input))).toBe('REFERRAL_INVALID');
     expect(await db.orm.em.fork().count(Member, { externalId: input.externalId })).toBe(0);
   });
 
@@ -85,7 +87,7 @@ describe('referrals', () => {
     expect(await kinds(referee)).toEqual(['REFERRAL_BONUS 200', 'EARN 25', 'EARN 19']);
     expect(await posted(referrer)).toBe(500);
 
-    const listed = await as(admin).referrals.referralsOf(referrer.id, { first: 10 });
+    const listed = await services.referrals.referralsOf(as(admin), referrer.id, { first: 10 });
     expect(listed.edges.map((edge) => [edge.node.id, edge.node.status])).toEqual([[referral.id, ReferralStatus.QUALIFIED]]);
   });
 
@@ -94,9 +96,9 @@ describe('referrals', () => {
     const referee = await enrol({ referralCode: referrer.referralCode });
     const longAgo = new Date(Date.now() - (config.returnWindowDays + 5) * DAY);
     // Too small: nothing to qualify, even though it vests at once.
-    await as(shop).orders.record({ memberId: referee.id, externalId: `late-small-${referee.id}`, amount: { amount: '5.00', currency: 'USD' }, placedAt: longAgo });
+    await services.orders.record(as(shop), { memberId: referee.id, externalId: `late-small-${referee.id}`, amount: { amount: '5.00', currency: 'USD' }, placedAt: longAgo });
     expect((await referralOf(referee)).status).toBe(ReferralStatus.PENDING);
-    await as(shop).orders.record({ memberId: referee.id, externalId: `late-${referee.id}`, amount: { amount: '30.00', currency: 'USD' }, placedAt: longAgo });
+    await services.orders.record(as(shop), { memberId: referee.id, externalId: `late-${referee.id}`, amount: { amount: '30.00', currency: 'USD' }, placedAt: longAgo });
     // No job ran: the order's own transaction qualified it and paid both sides.
     const qualified = await referralOf(referee);
     expect(qualified.status).toBe(ReferralStatus.QUALIFIED);
@@ -110,7 +112,7 @@ describe('referrals', () => {
     const referrer = await enrol();
     const referee = await enrol({ referralCode: referrer.referralCode });
     await order(referee, '50.00', `refunded-${orders}`);
-    await as(shop).orders.refund({ orderExternalId: `refunded-${orders}`, refundId: `refund-${orders}`, amount: { amount: '35.00', currency: 'USD' } });
+    await services.orders.refund(as(shop), { orderExternalId: `refunded-${orders}`, refundId: `refund-${orders}`, amount: { amount: '35.00', currency: 'USD' } });
     expect(await runReferralJobs(db.orm, config, afterWindow())).toEqual({ qualified: 0, rejected: 0 });
     expect((await referralOf(referee)).status).toBe(ReferralStatus.PENDING);
 
@@ -203,17 +205,17 @@ describe('referrals', () => {
   it('limits failed look-ups per client (RATE_LIMITED), for the public query and for enrolment, and other clients are unaffected', async () => {
     const limited = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', REFERRAL_LOOKUP_FAILURES: '3' });
     const referrer = await enrol();
-    const anonymous = () => as(undefined, limited, '192.0.2.50').referrals;
-    expect(await anonymous().lookup(referrer.referralCode.toLowerCase())).toEqual({ code: referrer.referralCode, valid: true });
-    for (let attempt = 0; attempt < 3; attempt += 1) expect(await anonymous().lookup(`WRONG${attempt}ZZ`)).toEqual({ code: `WRONG${attempt}ZZ`, valid: false });
-    expect(await codeOf(anonymous().lookup('WRONG9ZZ'))).toBe('RATE_LIMITED');
+    const anonymous = () => as(undefined, limited, '192.0.2.50');
+    expect(await services.referrals.lookup(anonymous(), referrer.referralCode.toLowerCase())).toEqual({ code: referrer.referralCode, valid: true });
+    for (let attempt = 0; attempt < 3; attempt += 1) expect(await services.referrals.lookup(anonymous(), `WRONG${attempt}ZZ`)).toEqual({ code: `WRONG${attempt}ZZ`, valid: false });
+    expect(await codeOf(services.referrals.lookup(anonymous(), 'WRONG9ZZ'))).toBe('RATE_LIMITED');
     // Once limited, even a valid code gets no answer (no oracle for guessing).
-    expect(await codeOf(anonymous().lookup(referrer.referralCode))).toBe('RATE_LIMITED');
-    expect((await as(undefined, limited, '192.0.2.51').referrals.lookup(referrer.referralCode)).valid).toBe(true);
+    expect(await codeOf(services.referrals.lookup(anonymous(), referrer.referralCode))).toBe('RATE_LIMITED');
+    expect((await services.referrals.lookup(as(undefined, limited, '192.0.2.51'), referrer.referralCode)).valid).toBe(true);
 
     // Enrolment: counted per shopper IP when the storefront passes one.
     const enrolFrom = (ip: string, referralCode: string) =>
-      codeOf(as(shop, limited).members.enroll(memberInput({ ip, referralCode })));
+      codeOf(services.members.enroll(as(shop, limited), memberInput({ ip, referralCode })));
     for (let attempt = 0; attempt < 3; attempt += 1) expect(await enrolFrom('192.0.2.60', 'NOPE2345')).toBe('REFERRAL_INVALID');
     expect(await enrolFrom('192.0.2.60', 'NOPE2345')).toBe('RATE_LIMITED');
     expect(await enrolFrom('192.0.2.60', referrer.referralCode)).toBe('RATE_LIMITED');
@@ -225,11 +227,11 @@ describe('referrals', () => {
     const bob = await enrol();
     const adaToken: Principal = { role: 'member', subject: ada.externalId };
     const code = `ADA${'X'.repeat(orders % 5)}VANITY`.slice(0, 16);
-    expect((await as(adaToken).referrals.setReferralCode(ada.id, code.toLowerCase())).referralCode).toBe(code);
-    expect(await codeOf(as(adaToken).referrals.setReferralCode(bob.id, 'BOBSCODE'))).toBe('FORBIDDEN');
-    expect(await codeOf(as(admin).referrals.setReferralCode(bob.id, code))).toBe('BAD_USER_INPUT');
-    expect(await codeOf(as(admin).referrals.setReferralCode(bob.id, 'ADMINBOB'))).toBe('BAD_USER_INPUT');
-    expect((await as(admin).referrals.setReferralCode(bob.id, 'bobs-code')).referralCode).toBe('BOBSCODE');
+    expect((await services.referrals.setReferralCode(as(adaToken), ada.id, code.toLowerCase())).referralCode).toBe(code);
+    expect(await codeOf(services.referrals.setReferralCode(as(adaToken), bob.id, 'BOBSCODE'))).toBe('FORBIDDEN');
+    expect(await codeOf(services.referrals.setReferralCode(as(admin), bob.id, code))).toBe('BAD_USER_INPUT');
+    expect(await codeOf(services.referrals.setReferralCode(as(admin), bob.id, 'ADMINBOB'))).toBe('BAD_USER_INPUT');
+    expect((await services.referrals.setReferralCode(as(admin), bob.id, 'bobs-code')).referralCode).toBe('BOBSCODE');
     const referee = await enrol({ referralCode: code.toLowerCase() });
     expect(await referralOf(referee)).toMatchObject({ referrerId: ada.id, code, status: ReferralStatus.PENDING });
   });
@@ -238,13 +240,13 @@ describe('referrals', () => {
     const referrer = await enrol();
     const other = await enrol();
     const input = memberInput({ referralCode: referrer.referralCode });
-    const first = await as(shop).members.enroll(input);
-    expect((await as(shop).members.enroll({ ...input, referralCode: referrer.referralCode.toLowerCase() })).id).toBe(first.id);
-    expect(await codeOf(as(shop).members.enroll({ ...input, referralCode: other.referralCode }))).toBe('IDEMPOTENCY_CONFLICT');
+    const first = await services.members.enroll(as(shop), input);
+    expect((await services.members.enroll(as(shop), { ...input, referralCode: referrer.referralCode.toLowerCase() })).id).toBe(first.id);
+    expect(await codeOf(services.members.enroll(as(shop), { ...input, referralCode: other.referralCode }))).toBe('IDEMPOTENCY_CONFLICT');
     expect(await db.orm.em.fork().count(Referral, { memberId: first.id })).toBe(1);
     // The referrer leaves the programme: its code is no longer valid, but the replay still answers.
     await db.orm.em.fork().execute("update members set status = 'SUSPENDED' where id = ?", [referrer.id]);
     expect(await codeOf(enrol({ referralCode: referrer.referralCode }))).toBe('REFERRAL_INVALID');
-    expect((await as(shop).members.enroll(input)).id).toBe(first.id);
+    expect((await services.members.enroll(as(shop), input)).id).toBe(first.id);
   });
 });

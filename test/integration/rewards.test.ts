@@ -1,4 +1,5 @@
 import { loadConfig } from '../../src/config/config';
+import { createServices } from '../../src/app/container';
 import { createRequestContext, RequestContext } from '../../src/graphql/context';
 import { createLogger } from '../../src/observability/logger';
 import { Principal } from '../../src/auth/principal';
@@ -21,23 +22,24 @@ describe('rewards', () => {
   let requests = 0;
   let keys = 0;
   let codes = 0;
+  const services = createServices();
   const as = (principal?: Principal): RequestContext =>
-    createRequestContext({ em: db.orm.em.fork(), principal, requestId: `reward-test-${++requests}`, config, logger });
-  const enrol = (overrides: Partial<EnrollmentInput> = {}) => as(shop).members.enroll(memberInput(overrides));
+    createRequestContext({ em: db.orm.em.fork(), principal, requestId: `reward-test-${++requests}`, config, logger }, services);
+  const enrol = (overrides: Partial<EnrollmentInput> = {}) => services.members.enroll(as(shop), memberInput(overrides));
   const grant = (m: Member, points: number) =>
-    as(admin).adjustments.adjust({ memberId: m.id, points, reason: 'test grant', idempotencyKey: `grant-${++keys}` });
+    services.adjustments.adjust(as(admin), { memberId: m.id, points, reason: 'test grant', idempotencyKey: `grant-${++keys}` });
   const create = async (overrides: Partial<CreateRewardInput> = {}) =>
-    (await as(admin).rewards.create({ code: `R${++codes}`, name: 'Tote bag', cost: 100, ...overrides })).reward;
+    (await services.rewards.create(as(admin), { code: `R${++codes}`, name: 'Tote bag', cost: 100, ...overrides })).reward;
   const redeem = (m: Member, rewardId: string, idempotencyKey = `redeem-${++keys}`, principal: Principal = shop) =>
-    as(principal).rewards.redeem({ memberId: m.id, rewardId, idempotencyKey });
-  const posted = async (m: Member) => Number((await as(admin).balances.balanceOf(m.id, 'PTS')).posted);
+    services.rewards.redeem(as(principal), { memberId: m.id, rewardId, idempotencyKey });
+  const posted = async (m: Member) => Number((await services.balances.balanceOf(as(admin), m.id, 'PTS')).posted);
   const codeOf = (promise: Promise<unknown>) =>
     promise.then(
       () => 'no error',
       (error: { extensions?: { code?: string } }) => error.extensions?.code ?? String(error),
     );
   const listedCodes = async (principal: Principal, memberId?: string) =>
-    (await as(principal).rewards.list({ first: 100 }, memberId)).edges.map((edge) => edge.node.reward.code);
+    (await services.rewards.list(as(principal), { first: 100 }, memberId)).edges.map((edge) => edge.node.reward.code);
 
   beforeAll(async () => {
     db = await openTestOrm(12);
@@ -71,7 +73,7 @@ describe('rewards', () => {
     await redeem(m, reward.id);
     expect(await codeOf(redeem(m, reward.id))).toBe('OUT_OF_STOCK');
     expect(await posted(m)).toBe(400);
-    const entries = (await as(admin).balances.entriesOf(m.id, null, { first: 10 })).edges.map((edge) => `${edge.node.kind} ${edge.node.points}`);
+    const entries = (await services.balances.entriesOf(as(admin), m.id, null, { first: 10 })).edges.map((edge) => `${edge.node.kind} ${edge.node.points}`);
     expect(entries).toEqual(['REDEEM -300', 'REDEEM -300', 'ADJUSTMENT 1000']);
   });
 
@@ -80,7 +82,7 @@ describe('rewards', () => {
     await grant(m, 99);
     const reward = await create({ cost: 100, stock: 1 });
     expect(await codeOf(redeem(m, reward.id))).toBe('INSUFFICIENT_POINTS');
-    expect((await as(admin).rewards.list({ first: 100 })).edges.find((edge) => edge.node.reward.id === reward.id)!.node.reward.stockRemaining).toBe(1);
+    expect((await services.rewards.list(as(admin), { first: 100 })).edges.find((edge) => edge.node.reward.id === reward.id)!.node.reward.stockRemaining).toBe(1);
   });
 
   it('holds the per-member limit under concurrent redemptions by one member', async () => {
@@ -126,11 +128,11 @@ describe('rewards', () => {
     const memberToken: Principal = { role: 'member', subject: m.externalId };
     expect(await listedCodes(memberToken)).toEqual([everywhere.code, inId.code]);
     expect(await listedCodes(shop, m.id)).toEqual([everywhere.code, inId.code]);
-    expect((await as(memberToken).rewards.list({ first: 10 })).edges[0].node.locale).toBe('id-ID');
+    expect((await services.rewards.list(as(memberToken), { first: 10 })).edges[0].node.locale).toBe('id-ID');
     expect(await listedCodes(admin)).toEqual([everywhere, inId, inDe, later, over, soldOut, once, goldOnly].map((reward) => reward.code));
     // A member reads only its own catalog.
     const other = await enrol();
-    expect(await codeOf(as(memberToken).rewards.list({ first: 10 }, other.id))).toBe('FORBIDDEN');
+    expect(await codeOf(services.rewards.list(as(memberToken), { first: 10 }, other.id))).toBe('FORBIDDEN');
     // And cannot redeem what is not offered to it.
     expect(await codeOf(redeem(m, inDe.id))).toBe('BAD_USER_INPUT');
     expect(await codeOf(redeem(m, later.id))).toBe('BAD_USER_INPUT');
@@ -142,8 +144,8 @@ describe('rewards', () => {
     const gold = await enrol();
     const silver = await enrol();
     const bronze = await enrol();
-    await as(shop).orders.record({ memberId: gold.id, externalId: `tier-order-${++keys}`, amount: { amount: '1000.00', currency: 'USD' } });
-    await as(shop).orders.record({ memberId: silver.id, externalId: `tier-order-${++keys}`, amount: { amount: '300.00', currency: 'USD' } });
+    await services.orders.record(as(shop), { memberId: gold.id, externalId: `tier-order-${++keys}`, amount: { amount: '1000.00', currency: 'USD' } });
+    await services.orders.record(as(shop), { memberId: silver.id, externalId: `tier-order-${++keys}`, amount: { amount: '300.00', currency: 'USD' } });
     for (const m of [gold, silver, bronze]) await grant(m, 1000);
     const forSilver = await create({ minTierCode: 'silver' });
     const forGold = await create({ minTierCode: 'GOLD' });
@@ -166,29 +168,29 @@ describe('rewards', () => {
     const m = await enrol();
     await grant(m, 1000);
     const reward = await create({ cost: 100, stock: 1 });
-    const updated = (await as(admin).rewards.update({ id: reward.id, cost: 150, addStock: 2, names: [{ locale: 'fr', name: 'Sac' }] })).reward;
+    const updated = (await services.rewards.update(as(admin), { id: reward.id, cost: 150, addStock: 2, names: [{ locale: 'fr', name: 'Sac' }] })).reward;
     expect(updated).toMatchObject({ cost: 150, stockRemaining: 3, stockTotal: 3, names: { fr: 'Sac' } });
-    expect(await codeOf(as(admin).rewards.update({ id: reward.id, addStock: -4 }))).toBe('BAD_USER_INPUT');
+    expect(await codeOf(services.rewards.update(as(admin), { id: reward.id, addStock: -4 }))).toBe('BAD_USER_INPUT');
     const { redemption } = await redeem(m, reward.id);
     const used = await redeem(m, reward.id);
-    await as(admin).rewards.retire(reward.id);
+    await services.rewards.retire(as(admin), reward.id);
     expect(await codeOf(redeem(m, reward.id))).toBe('BAD_USER_INPUT');
     expect(await posted(m)).toBe(700);
 
     const lower = redemption.voucherCode.toLowerCase().replace(/-/g, ' ');
-    expect((await as(shop).rewards.validateVoucher(lower))!.status).toBe(VoucherStatus.ACTIVE);
-    const consumed = await as(shop).rewards.consumeVoucher(lower, 'order-1');
+    expect((await services.rewards.validateVoucher(as(shop), lower))!.status).toBe(VoucherStatus.ACTIVE);
+    const consumed = await services.rewards.consumeVoucher(as(shop), lower, 'order-1');
     expect(consumed).toMatchObject({ status: VoucherStatus.USED, redemption: { consumedOrderRef: 'order-1' } });
     // Idempotent for the same order, refused for another.
-    expect((await as(shop).rewards.consumeVoucher(redemption.voucherCode, 'order-1')).status).toBe(VoucherStatus.USED);
-    expect(await codeOf(as(shop).rewards.consumeVoucher(redemption.voucherCode, 'order-2'))).toBe('BAD_USER_INPUT');
-    expect(await as(shop).rewards.validateVoucher('AAAA-BBBB-CCCC-DDDD-EEEE')).toBeNull();
-    expect(await codeOf(as(shop).rewards.consumeVoucher('AAAA-BBBB-CCCC-DDDD-EEEE', 'order-3'))).toBe('NOT_FOUND');
+    expect((await services.rewards.consumeVoucher(as(shop), redemption.voucherCode, 'order-1')).status).toBe(VoucherStatus.USED);
+    expect(await codeOf(services.rewards.consumeVoucher(as(shop), redemption.voucherCode, 'order-2'))).toBe('BAD_USER_INPUT');
+    expect(await services.rewards.validateVoucher(as(shop), 'AAAA-BBBB-CCCC-DDDD-EEEE')).toBeNull();
+    expect(await codeOf(services.rewards.consumeVoucher(as(shop), 'AAAA-BBBB-CCCC-DDDD-EEEE', 'order-3'))).toBe('NOT_FOUND');
 
     // Past its expiry a voucher is EXPIRED and cannot be used.
     await db.orm.em.fork().execute("update reward_redemptions set expires_at = now() - interval '1 second' where id = ?", [used.redemption.id]);
-    expect((await as(shop).rewards.validateVoucher(used.redemption.voucherCode))!.status).toBe(VoucherStatus.EXPIRED);
-    expect(await codeOf(as(shop).rewards.consumeVoucher(used.redemption.voucherCode, 'order-4'))).toBe('BAD_USER_INPUT');
+    expect((await services.rewards.validateVoucher(as(shop), used.redemption.voucherCode))!.status).toBe(VoucherStatus.EXPIRED);
+    expect(await codeOf(services.rewards.consumeVoucher(as(shop), used.redemption.voucherCode, 'order-4'))).toBe('BAD_USER_INPUT');
   });
 
   it('uses a voucher once when two checkouts race for it', async () => {
@@ -196,7 +198,7 @@ describe('rewards', () => {
     await grant(m, 100);
     const reward = await create({ cost: 100 });
     const { redemption } = await redeem(m, reward.id);
-    const outcomes = await Promise.all(Array.from({ length: 6 }, (_, i) => codeOf(as(shop).rewards.consumeVoucher(redemption.voucherCode, `race-${i}`))));
+    const outcomes = await Promise.all(Array.from({ length: 6 }, (_, i) => codeOf(services.rewards.consumeVoucher(as(shop), redemption.voucherCode, `race-${i}`))));
     expect(outcomes.filter((outcome) => outcome === 'no error')).toHaveLength(1);
     expect(outcomes.filter((outcome) => outcome === 'BAD_USER_INPUT')).toHaveLength(5);
   });

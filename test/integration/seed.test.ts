@@ -6,7 +6,9 @@ import { demoActivityPlan } from '../../seeds/demo-activity';
 import { DEMO_GROWTH_MEMBERS, demoGrowthMembers, demoGrowthOrders } from '../../seeds/demo-growth';
 import { DEMO_HISTORY_MEMBERS, DEMO_QUIET_SPENDERS, demoHistoryPlan } from '../../seeds/demo-history';
 import { perksOfMembers } from '../../src/modules/tiers/perk.service';
-import { growthQueryOrFail, GrowthService } from '../../src/modules/analytics/growth.service';
+import { growthQueryOrFail } from '../../src/modules/analytics/growth.service';
+import { createServices } from '../../src/app/container';
+import { systemScope } from '../../src/graphql/context';
 import { loadConfig } from '../../src/config/config';
 import { DEMO_REFERRED, DEMO_REWARDS } from '../../seeds/demo-rewards';
 import { DEMO_RATES, DEMO_RECENT_RATES, demoLedgerPlan, ramadanWindow, RECENT_RATE_DAYS } from '../../seeds/demo-orders';
@@ -399,11 +401,12 @@ describe.each(SEED_DATES)('demo seed as of $at', ({ at, ramadan }) => {
 
   it("makes the README's growth query look like a real programme", async () => {
     const today = new Date(Math.floor(seededAt.getTime() / DAY_MS) * DAY_MS);
-    const growth = new GrowthService(db.orm.em.fork(), loadConfig({ NODE_ENV: 'test' }));
+    const { growth } = createServices();
+    const scope = systemScope(db.orm.em.fork(), 'seed-test', loadConfig({ NODE_ENV: 'test' }));
     const year = growthQueryOrFail(addMonths(today, -12), today);
     const [acquisition, activation, retention, revenue, referral, engagement] = await Promise.all([
-      growth.acquisition(year), growth.activation(year), growth.retention(year), growth.revenue(year), growth.referral(year),
-      growth.engagement(growthQueryOrFail(addDays(today, -30), today)),
+      growth.acquisition(scope, year), growth.activation(scope, year), growth.retention(scope, year), growth.revenue(scope, year), growth.referral(scope, year),
+      growth.engagement(scope, growthQueryOrFail(addDays(today, -30), today)),
     ]);
     // Loose bounds: the demo is planned relative to today, so its exact numbers move with the calendar.
     expect(acquisition.newMembers).toBeGreaterThan(30);

@@ -1,4 +1,5 @@
 import { loadConfig } from '../../src/config/config';
+import { createServices } from '../../src/app/container';
 import { createRequestContext } from '../../src/graphql/context';
 import { createLogger } from '../../src/observability/logger';
 import type { Principal } from '../../src/auth/principal';
@@ -19,7 +20,8 @@ const NOW = new Date('2026-06-01T12:00:00Z');
 describe('sightings at rest', () => {
   let db: TestOrm;
   let requests = 0;
-  const as = (principal?: Principal) => createRequestContext({ em: db.orm.em.fork(), principal, requestId: `sightings-${++requests}`, config, logger });
+  const services = createServices();
+  const as = (principal?: Principal) => createRequestContext({ em: db.orm.em.fork(), principal, requestId: `sightings-${++requests}`, config, logger }, services);
   const sightingsOf = (memberId: string) =>
     db.orm.em.fork().execute<{ kind: string; value: string }[]>('select kind, value from member_sightings where member_id = ? order by kind', [memberId]);
 
@@ -31,22 +33,22 @@ describe('sightings at rest', () => {
   });
 
   it('stores HMACs of the device id and IP, never the values, and the fraud rules still match them', async () => {
-    const referrer = await as(shop).members.enroll(memberInput({ deviceId: 'device-abc', ip: '192.0.2.10' }));
+    const referrer = await services.members.enroll(as(shop), memberInput({ deviceId: 'device-abc', ip: '192.0.2.10' }));
     expect(await sightingsOf(referrer.id)).toEqual([
       { kind: 'DEVICE', value: personalDataHash(config.privacy.hashSecret, 'DEVICE', 'device-abc') },
       { kind: 'IP', value: personalDataHash(config.privacy.hashSecret, 'IP', '192.0.2.10') },
     ]);
     expect((await sightingsOf(referrer.id))[0].value).toMatch(/^[0-9a-f]{64}$/);
-    const sameDevice = await as(shop).members.enroll(memberInput({ referralCode: referrer.referralCode, deviceId: 'device-abc', ip: '192.0.2.99' }));
+    const sameDevice = await services.members.enroll(as(shop), memberInput({ referralCode: referrer.referralCode, deviceId: 'device-abc', ip: '192.0.2.99' }));
     expect(await db.orm.em.fork().findOneOrFail(Referral, { memberId: sameDevice.id })).toMatchObject({ status: 'REJECTED', rejectionReason: 'DUPLICATE_DEVICE' });
-    const sameIp = await as(shop).members.enroll(memberInput({ referralCode: referrer.referralCode, deviceId: 'device-other', ip: '192.0.2.10' }));
+    const sameIp = await services.members.enroll(as(shop), memberInput({ referralCode: referrer.referralCode, deviceId: 'device-other', ip: '192.0.2.10' }));
     expect(await db.orm.em.fork().findOneOrFail(Referral, { memberId: sameIp.id })).toMatchObject({ status: 'REJECTED', rejectionReason: 'DUPLICATE_IP' });
     // The same value under another key is another hash: the key is what makes a guess untestable.
     expect(personalDataHash('another-key', 'IP', '192.0.2.10')).not.toBe(personalDataHash(config.privacy.hashSecret, 'IP', '192.0.2.10'));
   });
 
   it('deletes sightings last seen more than SIGHTING_RETENTION_DAYS ago, and only those', async () => {
-    const member = await as(shop).members.enroll(memberInput());
+    const member = await services.members.enroll(as(shop), memberInput());
     const em = db.orm.em.fork();
     await em.execute('delete from member_sightings');
     const insert = (value: string, seenAt: Date) => em.execute(`insert into member_sightings (member_id, kind, value, seen_at) values (?, 'IP', ?, ?)`, [member.id, value, seenAt]);
@@ -58,7 +60,7 @@ describe('sightings at rest', () => {
   });
 
   it('the migration turns existing clear-text sightings into hashes with the configured key', async () => {
-    const member = await as(shop).members.enroll(memberInput());
+    const member = await services.members.enroll(as(shop), memberInput());
     const em = db.orm.em.fork();
     await em.execute('delete from member_sightings');
     await em.execute(`insert into member_sightings (member_id, kind, value, seen_at) values (?, 'DEVICE', 'clear-device', now()), (?, 'IP', '203.0.113.5', now())`, [member.id, member.id]);

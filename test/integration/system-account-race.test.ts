@@ -8,6 +8,7 @@
  */
 import { Client } from 'pg';
 import { loadConfig } from '../../src/config/config';
+import { createServices } from '../../src/app/container';
 import { createRequestContext, RequestContext } from '../../src/graphql/context';
 import { createLogger } from '../../src/observability/logger';
 import { Principal } from '../../src/auth/principal';
@@ -24,8 +25,9 @@ const onPostgres = Boolean(process.env.DATABASE_URL);
 describe('system accounts created by two transactions at once', () => {
   let db: TestOrm;
   let requests = 0;
+  const services = createServices();
   const as = (principal: Principal): RequestContext =>
-    createRequestContext({ em: db.orm.em.fork(), principal, requestId: `race-test-${++requests}`, config, logger });
+    createRequestContext({ em: db.orm.em.fork(), principal, requestId: `race-test-${++requests}`, config, logger }, services);
 
   beforeAll(async () => {
     db = await openTestOrm(4);
@@ -33,7 +35,7 @@ describe('system accounts created by two transactions at once', () => {
   afterAll(() => db.close());
 
   (onPostgres ? it : it.skip)('an order earns when another transaction creates the ISSUANCE account while it waits', async () => {
-    const member = await as(admin).members.enroll(memberInput());
+    const member = await services.members.enroll(as(admin), memberInput());
     const other = new Client({ connectionString: db.database.url });
     await other.connect();
     const observer = new Client({ connectionString: db.database.url });
@@ -42,7 +44,7 @@ describe('system accounts created by two transactions at once', () => {
       // The other transaction (another request's first earn, say) creates the system account, not yet committed.
       await other.query('begin');
       await other.query(`insert into points_accounts (currency, system_code) values ('PTS', 'ISSUANCE')`);
-      const order = as(shop).orders.record({ memberId: member.id, externalId: 'race-order-1', amount: { amount: '12.00', currency: 'USD' } });
+      const order = services.orders.record(as(shop), { memberId: member.id, externalId: 'race-order-1', amount: { amount: '12.00', currency: 'USD' } });
       order.catch(() => undefined); // awaited below; keep an early rejection from being unhandled
       // Wait until recordOrder's system-account statement waits for the other transaction's row.
       for (let tries = 0; ; tries++) {
@@ -56,7 +58,7 @@ describe('system accounts created by two transactions at once', () => {
       await other.query('commit');
 
       await expect(order).resolves.toMatchObject({ externalId: 'race-order-1', pointsEarned: 12 });
-      const balance = await as(admin).balances.balanceOf(member.id, 'PTS');
+      const balance = await services.balances.balanceOf(as(admin), member.id, 'PTS');
       expect(balance.pending).toBe(12n);
       expect(await checkLedgerInvariants(db.orm)).toEqual(NO_VIOLATIONS);
     } finally {

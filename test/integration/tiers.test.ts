@@ -1,4 +1,5 @@
 import { loadConfig } from '../../src/config/config';
+import { createServices } from '../../src/app/container';
 import { createRequestContext, RequestContext } from '../../src/graphql/context';
 import { createLogger } from '../../src/observability/logger';
 import { Principal } from '../../src/auth/principal';
@@ -21,11 +22,12 @@ describe('membership tiers', () => {
   let db: TestOrm;
   let requests = 0;
   let orders = 0;
+  const services = createServices();
   const as = (principal?: Principal): RequestContext =>
-    createRequestContext({ em: db.orm.em.fork(), principal, requestId: `tier-test-${++requests}`, config, logger });
-  const enrol = (overrides = {}) => as(admin).members.enroll(memberInput(overrides));
+    createRequestContext({ em: db.orm.em.fork(), principal, requestId: `tier-test-${++requests}`, config, logger }, services);
+  const enrol = (overrides = {}) => services.members.enroll(as(admin), memberInput(overrides));
   const order = (m: Member, amount: string, options: { currency?: string; placedAt?: Date; externalId?: string } = {}) =>
-    as(shop).orders.record({ memberId: m.id, externalId: options.externalId ?? `tier-order-${++orders}`, amount: { amount, currency: options.currency ?? 'USD' }, placedAt: options.placedAt });
+    services.orders.record(as(shop), { memberId: m.id, externalId: options.externalId ?? `tier-order-${++orders}`, amount: { amount, currency: options.currency ?? 'USD' }, placedAt: options.placedAt });
   const sql = <T = any>(text: string, values: unknown[] = []) => db.orm.em.fork().execute<T[]>(text, values);
   const standing = async (m: Member) => {
     const [row] = await sql<{ tier_code: string; retain_until: Date | null }>('select tier_code, retain_until from member_tiers where member_id = ?', [m.id]);
@@ -40,7 +42,7 @@ describe('membership tiers', () => {
 
   beforeAll(async () => {
     db = await openTestOrm(8);
-    await as(admin).fx.setRate('JPY', '150', new Date(Date.now() - 800 * DAY));
+    await services.fx.setRate(as(admin), 'JPY', '150', new Date(Date.now() - 800 * DAY));
   });
   afterEach(async () => {
     expect(await checkLedgerInvariants(db.orm)).toEqual(NO_VIOLATIONS);
@@ -91,7 +93,7 @@ describe('membership tiers', () => {
     await order(m, '2500.00', { placedAt: addMonths(new Date(), -13) }); // outside the window
     const kept = await order(m, '100.00', { placedAt: new Date(Date.now() - 20 * DAY) });
     await order(m, '15000', { currency: 'JPY', placedAt: new Date(Date.now() - 10 * DAY) }); // 100.00 USD at 150
-    await as(shop).orders.refund({ orderExternalId: kept.externalId, refundId: `r-${kept.externalId}`, amount: { amount: '33.33', currency: 'USD' } });
+    await services.orders.refund(as(shop), { orderExternalId: kept.externalId, refundId: `r-${kept.externalId}`, amount: { amount: '33.33', currency: 'USD' } });
     // 100.00 - 33.33 refunded + 100.00 = 166.67; the 13-month-old 2500.00 does not count.
     expect(await spend(m)).toBe('16667');
     expect((await standing(m))?.tier).toBe('BRONZE');
@@ -101,7 +103,7 @@ describe('membership tiers', () => {
     const m = await enrol();
     const jpy = await order(m, '1000', { currency: 'JPY' }); // 6.66 USD at 150 (rounded down from 6.666...)
     expect(jpy.baseAmountMinor).toBe(666n);
-    await as(shop).orders.refund({ orderExternalId: jpy.externalId, refundId: `r-${jpy.externalId}`, amount: { amount: '1', currency: 'JPY' } });
+    await services.orders.refund(as(shop), { orderExternalId: jpy.externalId, refundId: `r-${jpy.externalId}`, amount: { amount: '1', currency: 'JPY' } });
     expect(await spend(m)).toBe('665'); // floor(666 x 999 / 1000) = 665
   });
 
@@ -122,7 +124,7 @@ describe('membership tiers', () => {
     const begunEarlier = new Date(first.placedAt.getTime() - 1000);
     const shopRequest = as(shop);
     const second = await inTransaction(db.orm.em.fork(), (tx) =>
-      shopRequest.orders.recordInTransaction(tx, { id: m.id }, { externalId: `tier-order-${++orders}`, amount: { minor: 2000n, currency: 'USD' }, placedAt: begunEarlier, requestHash: 'waited-for-the-lock' }, begunEarlier),
+      shopRequest.orders.recordInTransaction(shopRequest, tx, { id: m.id }, { externalId: `tier-order-${++orders}`, amount: { minor: 2000n, currency: 'USD' }, placedAt: begunEarlier, requestHash: 'waited-for-the-lock' }, begunEarlier),
     );
     // 290 + 20 = 310 USD crosses SILVER's 300: this order earns at 1.25x.
     expect(second?.pointsEarned).toBe(25);
@@ -228,7 +230,7 @@ describe('membership tiers', () => {
       const bronze = await enrol({ birthday: mmdd });
       const gold = await enrol({ birthday: mmdd });
       await order(gold, '1000.00');
-      await as(admin).perkAdmin.revoke('BIRTHDAY_GIFT', 'TIER:BRONZE');
+      await services.perkAdmin.revoke(as(admin), 'BIRTHDAY_GIFT', 'TIER:BRONZE');
       try {
         await runTierJobs(db.orm, loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', BIRTHDAY_GIFT_POINTS: '0' }), today);
         expect(await gifts(gold)).toEqual([]);
@@ -236,7 +238,7 @@ describe('membership tiers', () => {
         expect(await gifts(bronze)).toEqual([]);
         expect(await gifts(gold)).toEqual([{ amount: '250', kind: 'BONUS', idempotency_key: birthdayGiftKey(gold.id, today) }]);
       } finally {
-        await as(admin).perkAdmin.grant('BIRTHDAY_GIFT', 'TIER:BRONZE');
+        await services.perkAdmin.grant(as(admin), 'BIRTHDAY_GIFT', 'TIER:BRONZE');
       }
     });
   });

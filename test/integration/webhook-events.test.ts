@@ -1,4 +1,5 @@
 import { loadConfig } from '../../src/config/config';
+import { createServices } from '../../src/app/container';
 import { createRequestContext, RequestContext } from '../../src/graphql/context';
 import { createLogger } from '../../src/observability/logger';
 import type { Principal } from '../../src/auth/principal';
@@ -19,13 +20,14 @@ describe('outbound events in the outbox', () => {
   let db: TestOrm;
   let requests = 0;
   let endpointId: string;
-  const as = (principal?: Principal): RequestContext => createRequestContext({ em: db.orm.em.fork(), principal, requestId: `events-${++requests}`, config, logger });
+  const services = createServices();
+  const as = (principal?: Principal): RequestContext => createRequestContext({ em: db.orm.em.fork(), principal, requestId: `events-${++requests}`, config, logger }, services);
   const eventsOf = (memberId: string) =>
     db.orm.em.fork().execute<{ type: string; data: Record<string, unknown> }[]>('select type, data from webhook_events where member_id = ? order by created_at, id', [memberId]);
 
   beforeAll(async () => {
     db = await openTestOrm();
-    endpointId = (await as(admin).webhookEndpoints.create(as(admin), { url: 'https://hooks.example.com/events' })).endpoint.id;
+    endpointId = (await services.webhookEndpoints.create(as(admin), { url: 'https://hooks.example.com/events' })).endpoint.id;
   });
   afterAll(async () => {
     await db?.close();
@@ -33,9 +35,9 @@ describe('outbound events in the outbox', () => {
 
   it('member.enrolled once per member, not on a replay, and not when the enrolment fails', async () => {
     const input = memberInput();
-    const member = await as(shop).members.enroll(input);
-    await as(shop).members.enroll(input);
-    await expect(as(shop).members.enroll({ ...input, country: 'FR' })).rejects.toMatchObject({ extensions: { code: 'IDEMPOTENCY_CONFLICT' } });
+    const member = await services.members.enroll(as(shop), input);
+    await services.members.enroll(as(shop), input);
+    await expect(services.members.enroll(as(shop), { ...input, country: 'FR' })).rejects.toMatchObject({ extensions: { code: 'IDEMPOTENCY_CONFLICT' } });
     expect(await eventsOf(member.id)).toEqual([{ type: 'member.enrolled', data: { memberId: member.id, externalId: input.externalId, country: 'DE', joinedAt: expect.any(String) } }]);
     const [delivery] = await db.orm.em.fork().execute('select endpoint_id, status, attempts from webhook_deliveries where member_id = ?', [member.id]);
     expect(delivery).toEqual({ endpoint_id: endpointId, status: 'PENDING', attempts: 0 });
@@ -43,19 +45,19 @@ describe('outbound events in the outbox', () => {
 
   it('member.tier_changed with the external id, from and to, when an order lifts the tier', async () => {
     const input = memberInput();
-    const member = await as(shop).members.enroll(input);
-    await as(shop).orders.record({ memberId: member.id, externalId: `tier-${member.id}`, amount: { amount: '500.00', currency: 'USD' } });
+    const member = await services.members.enroll(as(shop), input);
+    await services.orders.record(as(shop), { memberId: member.id, externalId: `tier-${member.id}`, amount: { amount: '500.00', currency: 'USD' } });
     const changes = (await eventsOf(member.id)).filter((event) => event.type === 'member.tier_changed');
     expect(changes).toEqual([{ type: 'member.tier_changed', data: { memberId: member.id, externalId: input.externalId, from: 'BRONZE', to: 'SILVER', changedAt: expect.any(String) } }]);
   });
 
   it('reward.redeemed and referral.qualified', async () => {
-    const referrer = await as(shop).members.enroll(memberInput());
-    const referee = await as(shop).members.enroll(memberInput({ referralCode: referrer.referralCode }));
-    await as(admin).adjustments.adjust({ memberId: referrer.id, points: 300, reason: 'grant', idempotencyKey: `grant-${referrer.id}` });
-    const reward = await as(admin).rewards.create({ code: `EV${process.pid}`, name: 'Mug', cost: 120 });
-    const redeemed = await as(shop).rewards.redeem({ memberId: referrer.id, rewardId: reward.reward.id, idempotencyKey: `redeem-${referrer.id}` });
-    await as(shop).orders.record({ memberId: referee.id, externalId: `ref-${referee.id}`, amount: { amount: '50.00', currency: 'USD' }, placedAt: new Date(Date.now() - 20 * DAY) });
+    const referrer = await services.members.enroll(as(shop), memberInput());
+    const referee = await services.members.enroll(as(shop), memberInput({ referralCode: referrer.referralCode }));
+    await services.adjustments.adjust(as(admin), { memberId: referrer.id, points: 300, reason: 'grant', idempotencyKey: `grant-${referrer.id}` });
+    const reward = await services.rewards.create(as(admin), { code: `EV${process.pid}`, name: 'Mug', cost: 120 });
+    const redeemed = await services.rewards.redeem(as(shop), { memberId: referrer.id, rewardId: reward.reward.id, idempotencyKey: `redeem-${referrer.id}` });
+    await services.orders.record(as(shop), { memberId: referee.id, externalId: `ref-${referee.id}`, amount: { amount: '50.00', currency: 'USD' }, placedAt: new Date(Date.now() - 20 * DAY) });
     // An order recorded already past the return window qualifies its referral in its own transaction; the job finds nothing left.
     expect(await runReferralJobs(db.orm, config)).toEqual({ qualified: 0, rejected: 0 });
     const events = (await eventsOf(referrer.id)).filter((event) => event.type !== 'member.enrolled');
@@ -66,8 +68,8 @@ describe('outbound events in the outbox', () => {
   });
 
   it('points.expiring once per lot, for lots expiring within the notice period', async () => {
-    const member = await as(shop).members.enroll(memberInput());
-    await as(admin).adjustments.adjust({ memberId: member.id, points: 70, reason: 'grant', idempotencyKey: `expiring-${member.id}` });
+    const member = await services.members.enroll(as(shop), memberInput());
+    await services.adjustments.adjust(as(admin), { memberId: member.id, points: 70, reason: 'grant', idempotencyKey: `expiring-${member.id}` });
     const [lot] = await db.orm.em.fork().execute<{ id: string; expires_at: Date }[]>('select id, expires_at from points_lots where member_id = ?', [member.id]);
     const expiresAt = new Date(lot.expires_at);
     const expiring = async () => (await eventsOf(member.id)).filter((event) => event.type === 'points.expiring');
@@ -82,9 +84,9 @@ describe('outbound events in the outbox', () => {
   });
 
   it('member.ltv_tier_changed for members whose LTV tier changed between rememberLtvTiers and enqueueLtvTierChanges (as an LTV run calls them)', async () => {
-    const stays = await as(shop).members.enroll(memberInput());
-    const moves = await as(shop).members.enroll(memberInput());
-    const fresh = await as(shop).members.enroll(memberInput());
+    const stays = await services.members.enroll(as(shop), memberInput());
+    const moves = await services.members.enroll(as(shop), memberInput());
+    const fresh = await services.members.enroll(as(shop), memberInput());
     const em = db.orm.em.fork();
     const score = (memberId: string, tier: string) =>
       em.execute(

@@ -7,14 +7,14 @@ import { BadUserInputError, DomainError } from '../../errors';
 import { sendIfServiceUnavailable } from '../../graphql/service-unavailable';
 import { countAuthenticationRejection } from '../../observability/domain-metrics';
 import { cohortCsv } from './growth-math';
-import { growthQueryOrFail, GrowthService } from './growth.service';
+import { growthQueryOrFail, type GrowthService } from './growth.service';
 
 /**
  * GET /admin/cohorts.csv?from=...&to=...[&market=..][&channel=..]: the cohort retention grid of growthMetrics
  * (retention.cohorts) as CSV for spreadsheets. Admin bearer token: 401 without a valid one, 403 for other
  * roles; 400 when a parameter is bad. Times are ISO 8601 (RFC 3339) or dates (YYYY-MM-DD, midnight UTC).
  */
-export function cohortCsvRoute({ orm, tokens, config }: { orm: MikroORM; tokens: TokenService; config: Config }): RequestHandler {
+export function cohortCsvRoute({ orm, tokens, config, growth }: { orm: MikroORM; tokens: TokenService; config: Config; growth: GrowthService }): RequestHandler {
   return async (request, response) => {
     try {
       const principal = await tokens.principalFromHeader(request.headers.authorization);
@@ -22,7 +22,7 @@ export function cohortCsvRoute({ orm, tokens, config }: { orm: MikroORM; tokens:
       if (!principal) return sendError(response, 401, 'UNAUTHENTICATED', 'a valid bearer token is required');
       if (principal.role !== 'admin') return sendError(response, 403, 'FORBIDDEN', 'requires the admin role');
       const query = growthQueryOrFail(timeParameter(request, 'from'), timeParameter(request, 'to'), textParameter(request, 'market'), textParameter(request, 'channel'));
-      const rows = await new GrowthService(orm.em.fork(), config).cohorts(query);
+      const rows = await growth.cohorts({ em: orm.em.fork(), principal, requestId: String(request.id), config, logger: request.log }, query);
       response
         .status(200)
         .type('text/csv; charset=utf-8')

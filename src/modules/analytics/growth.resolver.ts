@@ -35,7 +35,7 @@ export class GrowthResolver {
 
   @FieldResolver(() => AcquisitionMetricsView, { description: 'Acquisition: new members, CAC by channel, overseas share.' })
   async acquisition(@Root() root: GrowthMetricsView, @Ctx() context: RequestContext): Promise<AcquisitionMetricsView> {
-    const result = await context.growth.acquisition(root.query);
+    const result = await context.growth.acquisition(context, root.query);
     const money = (minor: bigint) => MoneyView.of({ minor, currency: root.baseCurrency });
     return Object.assign(new AcquisitionMetricsView(), {
       ...result,
@@ -53,7 +53,7 @@ export class GrowthResolver {
 
   @FieldResolver(() => ActivationMetricsView, { description: 'Activation: first orders soon after joining.' })
   async activation(@Root() root: GrowthMetricsView, @Ctx() context: RequestContext): Promise<ActivationMetricsView> {
-    const result = await context.growth.activation(root.query);
+    const result = await context.growth.activation(context, root.query);
     return Object.assign(new ActivationMetricsView(), {
       ...result,
       firstOrderWithin7Days: RatioView.of(result.firstOrderWithin7Days),
@@ -63,7 +63,7 @@ export class GrowthResolver {
 
   @FieldResolver(() => RetentionMetricsView, { description: 'Retention: monthly cohorts, repeat purchases, churn.' })
   async retention(@Root() root: GrowthMetricsView, @Ctx() context: RequestContext): Promise<RetentionMetricsView> {
-    const result = await context.growth.retention(root.query);
+    const result = await context.growth.retention(context, root.query);
     return Object.assign(new RetentionMetricsView(), {
       cohorts: result.cohorts.map((cohort) => ({ month: cohort.month, members: cohort.members, retention: cohort.cells.map((cell) => RatioView.of(cell)) })),
       repeatPurchaseRate: RatioView.of(result.repeatPurchaseRate),
@@ -74,7 +74,7 @@ export class GrowthResolver {
 
   @FieldResolver(() => RevenueMetricsView, { description: 'Revenue: GMV, net revenue, AOV, revenue per member, high-value share.' })
   async revenue(@Root() root: GrowthMetricsView, @Ctx() context: RequestContext): Promise<RevenueMetricsView> {
-    const result = await context.growth.revenue(root.query);
+    const result = await context.growth.revenue(context, root.query);
     const money = (minor: bigint) => MoneyView.of({ minor, currency: root.baseCurrency });
     return Object.assign(new RevenueMetricsView(), {
       query: root.query,
@@ -90,7 +90,7 @@ export class GrowthResolver {
 
   @FieldResolver(() => ReferralMetricsView, { description: 'Referral: referral rate, conversion, referrals per active referrer.' })
   async referral(@Root() root: GrowthMetricsView, @Ctx() context: RequestContext): Promise<ReferralMetricsView> {
-    const result = await context.growth.referral(root.query);
+    const result = await context.growth.referral(context, root.query);
     return Object.assign(new ReferralMetricsView(), {
       newMembers: result.newMembers,
       referralRate: RatioView.of(result.referralRate),
@@ -101,7 +101,7 @@ export class GrowthResolver {
 
   @FieldResolver(() => ValueMetricsView, { description: 'Value: mean LTV and LTV:CAC by channel, from the latest LTV run, against the 3.5 bar.' })
   async value(@Root() root: GrowthMetricsView, @Ctx() context: RequestContext): Promise<ValueMetricsView> {
-    const result = await context.growth.value(root.query);
+    const result = await context.growth.value(context, root.query);
     const meets = (value: number | null) => (value === null ? null : value >= LTV_TO_CAC_BAR);
     return Object.assign(new ValueMetricsView(), {
       ltvRun: result.run,
@@ -122,7 +122,7 @@ export class GrowthResolver {
 
   @FieldResolver(() => EngagementMetricsView, { description: 'Engagement: DAU, MAU and DAU/MAU.' })
   async engagement(@Root() root: GrowthMetricsView, @Ctx() context: RequestContext): Promise<EngagementMetricsView> {
-    const result = await context.growth.engagement(root.query);
+    const result = await context.growth.engagement(context, root.query);
     return Object.assign(new EngagementMetricsView(), { query: root.query, dau: RatioView.of(result.dau), mau: result.mau, dauMau: RatioView.of(result.dauMau) });
   }
 }
@@ -132,7 +132,7 @@ export class RevenueByMonthResolver {
   @FieldResolver(() => [MonthlyRevenueView], { description: 'Orders, GMV and net revenue per UTC month of the period, oldest first (the first and last months may be partial).' })
   async byMonth(@Root() root: RevenueMetricsView, @Ctx() context: RequestContext): Promise<MonthlyRevenueView[]> {
     const currency = context.config.baseCurrency;
-    return (await context.growth.revenueByMonth(root.query)).map((month) =>
+    return (await context.growth.revenueByMonth(context, root.query)).map((month) =>
       Object.assign(new MonthlyRevenueView(), {
         month: month.month,
         from: month.from,
@@ -149,7 +149,7 @@ export class RevenueByMonthResolver {
 export class EngagementByMonthResolver {
   @FieldResolver(() => [MonthlyEngagementView], { description: 'DAU, MAU and DAU/MAU per UTC month of the period, oldest first (the first and last months may be partial).' })
   async byMonth(@Root() root: EngagementMetricsView, @Ctx() context: RequestContext): Promise<MonthlyEngagementView[]> {
-    return (await context.growth.engagementByMonth(root.query)).map((month) =>
+    return (await context.growth.engagementByMonth(context, root.query)).map((month) =>
       Object.assign(new MonthlyEngagementView(), {
         month: month.month,
         from: month.from,

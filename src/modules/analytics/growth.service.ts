@@ -1,7 +1,6 @@
 import { isISO31661Alpha2 } from 'class-validator';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import currencyCodes from 'currency-codes';
-import type { Config } from '../../config/config';
+import type { RequestScope } from '../../graphql/context';
 import { BadUserInputError } from '../../errors';
 import { minorUnitDigits } from '../../money/currency';
 import { addMonths } from '../../time';
@@ -209,8 +208,6 @@ const CURRENCY_DIGITS_JSON = JSON.stringify(
   ),
 );
 
-type Settings = Pick<Config, 'baseCurrency' | 'homeMarket' | 'highValueThresholdMinor'>;
-
 /**
  * The AARRR numbers of a period, computed directly from the programme's own tables with a few set-based
  * statements per section (never a query per member). Counting and summing happen in SQL; every division in
@@ -219,17 +216,12 @@ type Settings = Pick<Config, 'baseCurrency' | 'homeMarket' | 'highValueThreshold
  * and the tests and the growth bench compare it with this class.
  */
 export class DirectGrowthService {
-  constructor(
-    protected readonly em: EntityManager,
-    protected readonly settings: Settings,
-  ) {}
-
   /** Whether PostgreSQL may JIT-compile the statements (its default; the direct statements scan millions of rows). */
   protected readonly jit: boolean = true;
 
   /** Runs one read-only analytics statement in its own short transaction, with enough work_mem for its aggregates. */
-  protected read<T>(sql: string, params: unknown[]): Promise<T[]> {
-    return this.em.transactional(async (tx) => {
+  protected read<T>(scope: RequestScope, sql: string, params: unknown[]): Promise<T[]> {
+    return scope.em.transactional(async (tx) => {
       await tx.execute(`set local work_mem = '${ANALYTICS_WORK_MEM}'`);
       // The rollup statements are short: compiling them would cost more than it saves (0.3 s at 1M members).
       if (!this.jit) await tx.execute('set local jit = off');
@@ -237,11 +229,12 @@ export class DirectGrowthService {
     });
   }
 
-  async acquisition(query: GrowthQuery): Promise<AcquisitionResult> {
+  async acquisition(scope: RequestScope, query: GrowthQuery): Promise<AcquisitionResult> {
     const filter = memberFilter(query, 'm');
-    const base = this.settings.baseCurrency;
+    const base = scope.config.baseCurrency;
     const baseDigits = minorUnitDigits(base)!;
     const rows = await this.read<{ channel: string | null; members: string; overseas: string; cost_minor: string; without_rate: string }>(
+      scope,
       `with new_members as (
          select m.acquisition_channel as channel, m.country, m.acquisition_cost_minor as cost_minor,
                 m.acquisition_cost_currency as cost_currency, m.joined_at
@@ -262,7 +255,7 @@ export class DirectGrowthService {
        select channel, count(*) as members, count(*) filter (where country <> ?) as overseas,
               coalesce(sum(cost_base), 0)::text as cost_minor, count(*) filter (where cost_base is null) as without_rate
        from costed group by channel order by channel nulls last`,
-      [query.from, query.to, ...filter.params, base, baseDigits, CURRENCY_DIGITS_JSON, base, this.settings.homeMarket],
+      [query.from, query.to, ...filter.params, base, baseDigits, CURRENCY_DIGITS_JSON, base, scope.config.homeMarket],
     );
     const byChannel = rows.map((row) => {
       const newMembers = Number(row.members);
@@ -277,16 +270,17 @@ export class DirectGrowthService {
       acquisitionCostMinor: costMinor,
       cac: moneyRatio(costMinor, newMembers),
       overseasShare: ratio(overseas, newMembers),
-      homeMarket: this.settings.homeMarket,
+      homeMarket: scope.config.homeMarket,
       costsWithoutRate: rows.reduce((sum, row) => sum + Number(row.without_rate), 0),
       byChannel,
     };
   }
 
-  async activation(query: GrowthQuery): Promise<ActivationResult> {
+  async activation(scope: RequestScope, query: GrowthQuery): Promise<ActivationResult> {
     const filter = memberFilter(query, 'm');
     // One row per whole number of days from joining to the first order (null: no order before `to`).
     const rows = await this.read<{ days: number | null; members: string }>(
+      scope,
       `with new_members as (
          select m.id, m.joined_at from members m where m.joined_at >= ? and m.joined_at < ?${filter.sql}
        ), firsts as (
@@ -303,9 +297,9 @@ export class DirectGrowthService {
     return activationOf(rows);
   }
 
-  async retention(query: GrowthQuery): Promise<RetentionResult> {
+  async retention(scope: RequestScope, query: GrowthQuery): Promise<RetentionResult> {
     const previousFrom = new Date(query.from.getTime() - (query.to.getTime() - query.from.getTime()));
-    const [cohorts, purchases] = await Promise.all([this.cohorts(query), this.purchaseCounts(query, previousFrom)]);
+    const [cohorts, purchases] = await Promise.all([this.cohorts(scope, query), this.purchaseCounts(scope, query, previousFrom)]);
     return {
       cohorts,
       repeatPurchaseRate: ratio(purchases.repeatBuyers, purchases.buyers),
@@ -315,11 +309,12 @@ export class DirectGrowthService {
   }
 
   /** Monthly cohorts (UTC join month) of the members who joined in the period; cell n counts orders in month n after joining. */
-  async cohorts(query: GrowthQuery): Promise<CohortRow[]> {
+  async cohorts(scope: RequestScope, query: GrowthQuery): Promise<CohortRow[]> {
     const filter = memberFilter(query, 'm');
     // Months as whole numbers (year x 12 + month, UTC) rather than dates and text: this groups millions of rows.
     const monthIndex = (column: string) => `(date_part('year', ${column} at time zone 'UTC') * 12 + date_part('month', ${column} at time zone 'UTC'))::int`;
     const rows = await this.read<{ month_index: number; month_offset: number; members: string }>(
+      scope,
       `with cohort_members as (
          select m.id, ${monthIndex('m.joined_at')} as month_index,
                 date_trunc('month', m.joined_at at time zone 'UTC') at time zone 'UTC' as month_start
@@ -341,10 +336,11 @@ export class DirectGrowthService {
     return cohortGrid(sizes, active, monthOf(new Date(query.to.getTime() - 1)));
   }
 
-  protected async purchaseCounts(query: GrowthQuery, previousFrom: Date): Promise<{ buyers: number; repeatBuyers: number; previousBuyers: number; churned: number }> {
+  protected async purchaseCounts(scope: RequestScope, query: GrowthQuery, previousFrom: Date): Promise<{ buyers: number; repeatBuyers: number; previousBuyers: number; churned: number }> {
     const filter = memberFilter(query, 'm');
     const join = filter.sql ? ' join members m on m.id = o.member_id' : '';
     const [row] = await this.read<{ buyers: string; repeat_buyers: string; previous_buyers: string; churned: string }>(
+      scope,
       `with counts as (
          select o.member_id,
                 count(*) filter (where o.placed_at >= ?) as current_orders,
@@ -363,14 +359,15 @@ export class DirectGrowthService {
     return { buyers: Number(row.buyers), repeatBuyers: Number(row.repeat_buyers), previousBuyers: Number(row.previous_buyers), churned: Number(row.churned) };
   }
 
-  async revenue(query: GrowthQuery): Promise<RevenueResult> {
+  async revenue(scope: RequestScope, query: GrowthQuery): Promise<RevenueResult> {
     const filter = memberFilter(query, 'm');
     const join = filter.sql ? ' join members m on m.id = o.member_id' : '';
     const yearBefore = addMonths(query.to, -12);
     const earliest = yearBefore < query.from ? yearBefore : query.from;
-    const threshold = this.settings.highValueThresholdMinor;
+    const threshold = scope.config.highValueThresholdMinor;
     // One pass over the orders of the period and of the 12 months before `to`, grouped by member.
     const [row] = await this.read<{ orders: string; gmv: string; net: string; members: string; spenders: string; high_value: string }>(
+      scope,
       `with per_member as (
          select o.member_id,
                 count(*) filter (where o.placed_at >= ?) as orders,
@@ -404,10 +401,11 @@ export class DirectGrowthService {
    * Orders, GMV and net revenue of the orders placed in [from, to), per UTC month (year x 12 + month): the revenue
    * section's definitions. Months without orders are absent.
    */
-  protected async revenueMonths(query: GrowthQuery): Promise<Map<number, RevenueTotals>> {
+  protected async revenueMonths(scope: RequestScope, query: GrowthQuery): Promise<Map<number, RevenueTotals>> {
     const filter = memberFilter(query, 'm');
     const join = filter.sql ? ' join members m on m.id = o.member_id' : '';
     const rows = await this.read<{ month: number; orders: string; gmv: string; net: string }>(
+      scope,
       `select (date_part('year', o.placed_at at time zone 'UTC') * 12 + date_part('month', o.placed_at at time zone 'UTC'))::int as month,
               count(*) as orders, sum(o.base_amount_minor)::text as gmv, sum(${netBaseAmountSql('o')})::text as net
        from orders o${join} where o.placed_at >= ? and o.placed_at < ?${filter.sql} group by 1`,
@@ -417,13 +415,13 @@ export class DirectGrowthService {
   }
 
   /** Orders, GMV and net revenue of the period: its months' sums. */
-  async revenueTotals(query: GrowthQuery): Promise<RevenueTotals> {
-    return sumTotals((await this.revenueMonths(query)).values());
+  async revenueTotals(scope: RequestScope, query: GrowthQuery): Promise<RevenueTotals> {
+    return sumTotals((await this.revenueMonths(scope, query)).values());
   }
 
   /** Revenue by month: each UTC month's part of the period, oldest first, from the same statement as revenueTotals. */
-  async revenueByMonth(query: GrowthQuery): Promise<MonthlyRevenue[]> {
-    const months = await this.revenueMonths(query);
+  async revenueByMonth(scope: RequestScope, query: GrowthQuery): Promise<MonthlyRevenue[]> {
+    const months = await this.revenueMonths(scope, query);
     return monthParts(query).map(({ index, ...part }) => ({ ...part, ...(months.get(index) ?? { orders: 0, gmvMinor: 0n, netRevenueMinor: 0n }) }));
   }
 
@@ -431,19 +429,20 @@ export class DirectGrowthService {
    * Engagement by month: each UTC month's part of the period as a period of its own (DAU over the days that start in
    * it, MAU over the 30 days before its end), from the same statement as engagement.
    */
-  async engagementByMonth(query: GrowthQuery): Promise<MonthlyEngagement[]> {
+  async engagementByMonth(scope: RequestScope, query: GrowthQuery): Promise<MonthlyEngagement[]> {
     const parts = monthParts(query);
     const spans = parts.map((part) => activitySpan(part.from, part.to));
-    const counts = await this.activityCounts(query, spans);
+    const counts = await this.activityCounts(scope, query, spans);
     return parts.map(({ index, ...part }, i) => ({ ...part, ...engagement(counts[i].memberDays, spans[i].period.days, counts[i].mau) }));
   }
 
   /** Member-days over each span's days and distinct active members over its MAU days, for the filtered members, in one statement. */
-  protected async activityCounts(query: GrowthQuery, spans: ActivitySpan[]): Promise<{ memberDays: number; mau: number }[]> {
+  protected async activityCounts(scope: RequestScope, query: GrowthQuery, spans: ActivitySpan[]): Promise<{ memberDays: number; mau: number }[]> {
     const filter = memberFilter(query, 'm');
     const join = filter.sql ? ' join members m on m.id = a.member_id' : '';
     const values = spanValues(spans);
     const rows = await this.read<{ member_days: string; mau: string }>(
+      scope,
       `select (select count(*) from member_activity_days a${join} where a.day >= s.day_from and a.day < s.day_to${filter.sql}) as member_days,
               (select count(distinct a.member_id) from member_activity_days a${join} where a.day >= s.mau_from and a.day < s.mau_to${filter.sql}) as mau
        from ${values.sql} order by s.i`,
@@ -457,9 +456,10 @@ export class DirectGrowthService {
    * referral counts as QUALIFIED if it qualified before `to`, is left out if it was rejected before `to`,
    * and is PENDING otherwise.
    */
-  async referral(query: GrowthQuery): Promise<ReferralResult> {
+  async referral(scope: RequestScope, query: GrowthQuery): Promise<ReferralResult> {
     const filter = memberFilter(query, 'm');
     const [row] = await this.read<{ new_members: string; referred: string; qualified: string; open: string; referrers: string }>(
+      scope,
       `with new_members as (
          select m.id from members m where m.joined_at >= ? and m.joined_at < ?${filter.sql}
        ), referred as (
@@ -490,13 +490,14 @@ export class DirectGrowthService {
    * holds one row per member, replaced by each run). A member's LTV is the plan's formula (AOV x purchases per
    * year x lifespan - CAC), which is -CAC for a member without orders; its CAC is the run's, in the base currency.
    */
-  async value(query: GrowthQuery): Promise<ValueResult> {
+  async value(scope: RequestScope, query: GrowthQuery): Promise<ValueResult> {
     const filter = memberFilter(query, 'm');
-    const [run] = await this.em.execute<{ id: string; as_of: Date | string }[]>(
+    const [run] = await scope.em.execute<{ id: string; as_of: Date | string }[]>(
       "select id, as_of from ltv_runs where status = 'SUCCEEDED' order by finished_at desc, id desc limit 1",
     );
     if (!run) return { run: null, scoredMembers: 0, meanLtv: moneyRatio(0n, 0), ltvToCac: valueRatio(0n, 0n), byChannel: [] };
     const rows = await this.read<{ channel: string | null; scored: string; ltv: string; gross: string; cac: string }>(
+      scope,
       `with scored as (
          select m.acquisition_channel as channel,
                 coalesce(l.formula_ltv_minor, -coalesce(l.acquisition_cost_minor, 0))::numeric as ltv,
@@ -525,9 +526,9 @@ export class DirectGrowthService {
     };
   }
 
-  async engagement(query: GrowthQuery): Promise<EngagementResult> {
+  async engagement(scope: RequestScope, query: GrowthQuery): Promise<EngagementResult> {
     const span = activitySpan(query.from, query.to);
-    const [counts] = await this.activityCounts(query, [span]);
+    const [counts] = await this.activityCounts(scope, query, [span]);
     return engagement(counts.memberDays, span.period.days, counts.mau);
   }
 }
@@ -573,6 +574,9 @@ interface MemberWindows {
   highValue: number;
 }
 
+/** Retention and revenue share one scan of the members' running totals per request: kept with the request's scope, dropped with it. */
+const memberWindowsOfRequest = new WeakMap<RequestScope, Map<string, Promise<MemberWindows>>>();
+
 /**
  * growthMetrics from the rollups the growth migration keeps by trigger (migrations/Migration20261204080000_growth_rollups.ts),
  * with the same definitions as DirectGrowthService: whole UTC months come from the rollups, and the part of a month
@@ -583,12 +587,10 @@ interface MemberWindows {
 export class GrowthService extends DirectGrowthService {
   protected override readonly jit = false;
 
-  /** Retention and revenue share one scan of the members' running totals per request. */
-  private readonly windows = new Map<string, Promise<MemberWindows>>();
-
-  override async activation(query: GrowthQuery): Promise<ActivationResult> {
+  override async activation(scope: RequestScope, query: GrowthQuery): Promise<ActivationResult> {
     const filter = memberFilter(query, 'g');
     const rows = await this.read<{ days: number | null; members: string }>(
+      scope,
       `select case when g.first_order_at < ? then greatest(floor(extract(epoch from (g.first_order_at - g.joined_at)) / 86400), 0)::int end as days,
               count(*) as members
        from growth_members g where g.joined_at >= ? and g.joined_at < ?${filter.sql} group by 1`,
@@ -597,7 +599,7 @@ export class GrowthService extends DirectGrowthService {
     return activationOf(rows);
   }
 
-  override async cohorts(query: GrowthQuery): Promise<CohortRow[]> {
+  override async cohorts(scope: RequestScope, query: GrowthQuery): Promise<CohortRow[]> {
     const members = memberFilter(query, 'g');
     const cells = memberFilter(query, 'c');
     const lastMonth = monthIndex(query.to); // orders in it count only before `to`
@@ -636,7 +638,7 @@ export class GrowthService extends DirectGrowthService {
                   group by 1`);
       params.push(lastMonth, monthStart(lastMonth), query.to, query.from, query.to, ...members.params);
     }
-    const rows = await this.read<{ month_index: number; month_offset: number; members: string }>(parts.join('\nunion all\n'), params);
+    const rows = await this.read<{ month_index: number; month_offset: number; members: string }>(scope, parts.join('\nunion all\n'), params);
     const month = (index: number) => `${Math.floor((index - 1) / 12)}-${String(((index - 1) % 12) + 1).padStart(2, '0')}`;
     const sizes = rows.filter((row) => row.month_offset === -1).map((row) => ({ month: month(row.month_index), members: Number(row.members) }));
     const active = new Map<string, { month: string; offset: number; members: number }>();
@@ -649,14 +651,14 @@ export class GrowthService extends DirectGrowthService {
     return cohortGrid(sizes, [...active.values()], monthOf(new Date(query.to.getTime() - 1)));
   }
 
-  protected override async purchaseCounts(query: GrowthQuery, previousFrom: Date): Promise<{ buyers: number; repeatBuyers: number; previousBuyers: number; churned: number }> {
-    const { buyers, repeatBuyers, previousBuyers, churned } = await this.memberWindows(query);
+  protected override async purchaseCounts(scope: RequestScope, query: GrowthQuery, previousFrom: Date): Promise<{ buyers: number; repeatBuyers: number; previousBuyers: number; churned: number }> {
+    const { buyers, repeatBuyers, previousBuyers, churned } = await this.memberWindows(scope, query);
     void previousFrom;
     return { buyers, repeatBuyers, previousBuyers, churned };
   }
 
   /** Whole months from the month totals; the part of a month before an edge that is not a month start from the orders. */
-  protected override async revenueMonths(query: GrowthQuery): Promise<Map<number, RevenueTotals>> {
+  protected override async revenueMonths(scope: RequestScope, query: GrowthQuery): Promise<Map<number, RevenueTotals>> {
     const members = memberFilter(query, 'g');
     const join = members.sql ? ' join growth_members g on g.member_id = o.member_id' : '';
     const totalsFilter = memberFilter(query, 't');
@@ -679,18 +681,19 @@ export class GrowthService extends DirectGrowthService {
       direct(query.from, query.to);
     }
     const rows = await this.read<{ month: number; orders: string; gross: string; net: string }>(
+      scope,
       `select month, sum(orders)::text as orders, sum(gross)::text as gross, sum(net)::text as net from (${parts.join('\nunion all\n')}) x group by month`,
       params,
     );
     return new Map(rows.map((row) => [Number(row.month), { orders: Number(row.orders), gmvMinor: BigInt(row.gross), netRevenueMinor: BigInt(row.net) }]));
   }
 
-  override async revenue(query: GrowthQuery): Promise<RevenueResult> {
+  override async revenue(scope: RequestScope, query: GrowthQuery): Promise<RevenueResult> {
     const members = memberFilter(query, 'g');
     const [totals, [joined], windows] = await Promise.all([
-      this.revenueTotals(query),
-      this.read<{ members: string }>(`select count(*) as members from growth_members g where g.joined_at < ?${members.sql}`, [query.to, ...members.params]),
-      this.memberWindows(query),
+      this.revenueTotals(scope, query),
+      this.read<{ members: string }>(scope, `select count(*) as members from growth_members g where g.joined_at < ?${members.sql}`, [query.to, ...members.params]),
+      this.memberWindows(scope, query),
     ]);
     return {
       orders: totals.orders,
@@ -699,7 +702,7 @@ export class GrowthService extends DirectGrowthService {
       aov: moneyRatio(totals.netRevenueMinor, totals.orders),
       revenuePerMember: moneyRatio(totals.netRevenueMinor, Number(joined.members)),
       highValueShare: ratio(windows.highValue, windows.spenders),
-      highValueThresholdMinor: this.settings.highValueThresholdMinor,
+      highValueThresholdMinor: scope.config.highValueThresholdMinor,
     };
   }
 
@@ -707,10 +710,11 @@ export class GrowthService extends DirectGrowthService {
    * Member-days and distinct active members from the activity pairs (see the growth rollups migration): a member is
    * counted once in a span's MAU by its first active day in the span, the pair whose previous day is before the span.
    */
-  protected override async activityCounts(query: GrowthQuery, spans: ActivitySpan[]): Promise<{ memberDays: number; mau: number }[]> {
+  protected override async activityCounts(scope: RequestScope, query: GrowthQuery, spans: ActivitySpan[]): Promise<{ memberDays: number; mau: number }[]> {
     const filter = memberFilter(query, 'p');
     const values = spanValues(spans);
     const rows = await this.read<{ member_days: string; mau: string }>(
+      scope,
       `select (select coalesce(sum(p.members), 0) from growth_activity_pairs p where p.day >= s.day_from and p.day < s.day_to${filter.sql}) as member_days,
               (select coalesce(sum(p.members), 0) from growth_activity_pairs p where p.day >= s.mau_from and p.day < s.mau_to and p.prev_day < s.mau_from${filter.sql}) as mau
        from ${values.sql} order by s.i`,
@@ -724,17 +728,22 @@ export class GrowthService extends DirectGrowthService {
    * orders and net spend in the 12 months before `to` (high-value share). One scan of growth_members; the part of
    * a month before an edge that is not a month start comes from the orders of that part.
    */
-  private memberWindows(query: GrowthQuery): Promise<MemberWindows> {
+  private memberWindows(scope: RequestScope, query: GrowthQuery): Promise<MemberWindows> {
     const key = `${query.from.toISOString()}|${query.to.toISOString()}|${query.market}|${query.channel}`;
-    let pending = this.windows.get(key);
+    let windows = memberWindowsOfRequest.get(scope);
+    if (!windows) {
+      windows = new Map();
+      memberWindowsOfRequest.set(scope, windows);
+    }
+    let pending = windows.get(key);
     if (!pending) {
-      pending = this.readMemberWindows(query);
-      this.windows.set(key, pending);
+      pending = this.readMemberWindows(scope, query);
+      windows.set(key, pending);
     }
     return pending;
   }
 
-  private async readMemberWindows(query: GrowthQuery): Promise<MemberWindows> {
+  private async readMemberWindows(scope: RequestScope, query: GrowthQuery): Promise<MemberWindows> {
     const previousFrom = new Date(query.from.getTime() - (query.to.getTime() - query.from.getTime()));
     const yearBefore = addMonths(query.to, -12);
     const edges = { p: previousFrom, f: query.from, t: query.to, y: yearBefore };
@@ -761,6 +770,7 @@ export class GrowthService extends DirectGrowthService {
       return unaligned.some(([edge]) => edge === name) ? `(${whole} + coalesce(e.${name}_${column}, 0))` : whole;
     };
     const [row] = await this.read<{ buyers: string; repeat_buyers: string; previous_buyers: string; churned: string; spenders: string; high_value: string }>(
+      scope,
       `${edgeSql}select count(*) filter (where current_orders >= 1) as buyers,
               count(*) filter (where current_orders >= 2) as repeat_buyers,
               count(*) filter (where previous_orders >= 1) as previous_buyers,
@@ -775,7 +785,7 @@ export class GrowthService extends DirectGrowthService {
          from growth_members g${edgeSql ? ' left join edges e on e.member_id = g.member_id' : ''}
          where g.base_month is not null${filter.sql}
        ) w`,
-      [...params, this.settings.highValueThresholdMinor.toString(), ...filter.params],
+      [...params, scope.config.highValueThresholdMinor.toString(), ...filter.params],
     );
     return {
       buyers: Number(row.buyers),

@@ -3,33 +3,33 @@ import { isStaff } from '../../auth/principal';
 import type { RequestScope } from '../../graphql/context';
 import { AuditLog } from './audit-log.entity';
 
-/** Writes the audit trail of support and admin callers; other callers are not audited. */
+/** Writes the audit trail of support and admin callers; other callers are not audited. Stateless: the scope comes with each call. */
 export class AuditService {
-  constructor(private readonly scope: RequestScope) {}
-
   /**
    * One row per member touched (or one row with no member). Pass the transaction's EntityManager
    * when the action is a mutation, so the row commits or rolls back with it.
    */
   async record(
+    scope: RequestScope,
     action: string,
     memberIds: (string | null)[],
     details: Record<string, unknown> | null = null,
-    em: EntityManager = this.scope.em,
+    em: EntityManager = scope.em,
   ): Promise<void> {
-    if (!isStaff(this.scope.principal)) return;
-    await this.recordForAnyCaller(action, memberIds, details, em);
+    if (!isStaff(scope.principal)) return;
+    await this.recordForAnyCaller(scope, action, memberIds, details, em);
   }
 
   /** As record, for every authenticated caller (a member exporting its own data too); the system is recorded as actor `system`. */
   async recordForAnyCaller(
+    scope: RequestScope,
     action: string,
     memberIds: (string | null)[],
     details: Record<string, unknown> | null = null,
-    em: EntityManager = this.scope.em,
+    em: EntityManager = scope.em,
   ): Promise<void> {
     if (memberIds.length === 0) return;
-    const principal = this.scope.principal ?? { subject: 'system', role: 'system' };
+    const principal = scope.principal ?? { subject: 'system', role: 'system' };
     const at = new Date();
     await em.insertMany(
       AuditLog,
@@ -38,7 +38,7 @@ export class AuditService {
         role: principal.role,
         action,
         memberId,
-        requestId: this.scope.requestId,
+        requestId: scope.requestId,
         details,
         at,
       })),

@@ -14,7 +14,7 @@ export class CheckoutResolver {
     @Arg('cart', () => MoneyInput) cart: MoneyInput,
     @Arg('currency', () => String, { nullable: true, defaultValue: 'PTS' }) currency: string | null,
   ): Promise<RedemptionQuoteView> {
-    const quote = await context.checkout.quote(memberId, cart, currency);
+    const quote = await context.checkout.quote(context, memberId, cart, currency);
     return Object.assign(new RedemptionQuoteView(), {
       currency: quote.currency,
       availablePoints: toInt(quote.availablePoints),
@@ -28,18 +28,18 @@ export class CheckoutResolver {
   @Mutation(() => PointsHoldView, { description: 'Reserve points for a checkout (storefront, or the member itself).' })
   async holdPoints(@Ctx() context: RequestContext, @Arg('input') input: HoldPointsInput): Promise<PointsHoldView> {
     // Every invalid field at once (the service checks the same again and reports the first).
-    return PointsHoldView.of(await context.checkout.hold(input));
+    return PointsHoldView.of(await context.checkout.hold(context, input));
   }
 
   @Authorized('storefront', 'member')
   @Mutation(() => PointsHoldView, { description: 'Spend held points once the order is placed.' })
   async capturePoints(@Ctx() context: RequestContext, @Arg('holdId', () => ID) holdId: string): Promise<PointsHoldView> {
-    return PointsHoldView.of(await context.checkout.capture(holdId));
+    return PointsHoldView.of(await context.checkout.capture(context, holdId));
   }
 
   @Authorized('storefront', 'member')
   @Mutation(() => PointsHoldView, { description: 'Give held points back (cart abandoned or payment failed).' })
   async releasePoints(@Ctx() context: RequestContext, @Arg('holdId', () => ID) holdId: string): Promise<PointsHoldView> {
-    return PointsHoldView.of(await context.checkout.release(holdId));
+    return PointsHoldView.of(await context.checkout.release(context, holdId));
   }
 }

@@ -2,7 +2,7 @@ import { holdInputOrFail } from './hold.validation';
 import { randomUUID } from 'node:crypto';
 import { onlyMemberOf } from '../../auth/principal';
 import { IdempotencyConflictError } from '../../errors';
-import type { RequestScope } from '../../graphql/context';
+import type { StatusScope } from '../../graphql/context';
 import { requestHash } from '../../idempotency';
 import { parseDecimal } from '../../money/decimal';
 import { parseMoney } from '../../money/money';
@@ -12,7 +12,6 @@ import type { FxService } from '../fx/fx.service';
 import { namedStatement, runNamed } from '../../db/sql';
 import { ledgerCommand, ledgerError } from '../ledger/ledger-errors';
 import { emptyBalance } from '../ledger/balance.service';
-import type { MemberStatusLoader } from '../status/member-status';
 import { pointsCurrencyOrFail } from '../ledger/points-currency.service';
 import { Quote, quoteRedemption } from '../ledger/redemption';
 import type { MemberService } from '../members/member.service';
@@ -65,29 +64,27 @@ function holdRecord(row: HoldRow): HoldRecord {
 /** Redeeming points at checkout: quote, then hold, then capture or release (TigerBeetle's two-phase transfers). */
 export class CheckoutService {
   constructor(
-    private readonly scope: RequestScope,
     private readonly members: MemberService,
-    private readonly memberStatus: MemberStatusLoader,
     private readonly fx: FxService,
   ) {}
 
   /** How many points a cart accepts and what they are worth in the cart's currency, at the current rate. */
-  async quote(memberId: string, cartInput: { amount: string; currency: string }, currencyCode?: string | null): Promise<Quote & { currency: string }> {
+  async quote(scope: StatusScope, memberId: string, cartInput: { amount: string; currency: string }, currencyCode?: string | null): Promise<Quote & { currency: string }> {
     // The member look-up brings its balances along (the member-status read).
-    this.memberStatus.wantParts(['balances']);
-    const member = await this.members.actionTargetOrFail(memberId);
-    const currency = await pointsCurrencyOrFail(this.scope.em, currencyCode);
+    scope.memberStatus.wantParts(['balances']);
+    const member = await this.members.actionTargetOrFail(scope, memberId);
+    const currency = await pointsCurrencyOrFail(scope.em, currencyCode);
     const cart = parseMoney(cartInput.amount, cartInput.currency, 'cart');
-    const fx = await this.fx.rateAt(this.scope.em, cart.currency, new Date(), 'cart.currency');
-    const balances = (await this.memberStatus.statusOf(member)).balances!;
+    const fx = await this.fx.rateAt(scope, scope.em, cart.currency, new Date(), 'cart.currency');
+    const balances = (await scope.memberStatus.statusOf(member)).balances!;
     const balance = balances.find((candidate) => candidate.currency === currency.code) ?? emptyBalance(currency.code);
     const quote = quoteRedemption({
       availablePoints: balance.posted - balance.held,
       cart,
       pointValue: currency.valueInBase,
-      baseCurrency: this.scope.config.baseCurrency,
+      baseCurrency: scope.config.baseCurrency,
       rate: fx.rate,
-      policy: { minPoints: this.scope.config.redemptionMinPoints, maxCartShare: parseDecimal(this.scope.config.redemptionMaxCartShare, 'maxCartShare', { allowZero: true }) },
+      policy: { minPoints: scope.config.redemptionMinPoints, maxCartShare: parseDecimal(scope.config.redemptionMaxCartShare, 'maxCartShare', { allowZero: true }) },
     });
     return { ...quote, currency: currency.code };
   }
@@ -97,14 +94,14 @@ export class CheckoutService {
    * available balance. One round trip: the ledger_hold function checks the member, locks the account, expires its
    * due holds, answers a replay, re-checks the balance and writes the hold.
    */
-  async hold(input: HoldInput): Promise<HoldRecord> {
-    const { memberId, currency, points, orderRef, idempotencyKey, ttlSeconds } = holdInputOrFail(input, this.scope.config.redemptionMinPoints);
+  async hold(scope: StatusScope, input: HoldInput): Promise<HoldRecord> {
+    const { memberId, currency, points, orderRef, idempotencyKey, ttlSeconds } = holdInputOrFail(input, scope.config.redemptionMinPoints);
     const hash = requestHash([memberId, currency, points, orderRef, ttlSeconds]);
     const now = new Date();
     const expiresAt = new Date(now.getTime() + ttlSeconds * 1000);
     try {
       const holdId = randomUUID();
-      const [row] = await runNamed<HoldRow>(this.scope.em, HOLD, [holdId, memberId, onlyMemberOf(this.scope.principal), currency, points.toString(), orderRef, expiresAt, idempotencyKey, hash, now]);
+      const [row] = await runNamed<HoldRow>(scope.em, HOLD, [holdId, memberId, onlyMemberOf(scope.principal), currency, points.toString(), orderRef, expiresAt, idempotencyKey, hash, now]);
       // The function answers a replay with the hold the key made first.
       if (row.id !== holdId) countLedgerReplay('hold');
       return holdRecord(row);
@@ -112,31 +109,31 @@ export class CheckoutService {
       // The same key on another account, concurrently: the first one won; answer as its replay.
       if (isUniqueViolation(error, 'points_holds_idempotency_key_unique')) {
         countLedgerReplay('hold');
-        return (await this.replayOf(idempotencyKey, hash))!;
+        return (await this.replayOf(scope, idempotencyKey, hash))!;
       }
       throw ledgerError(error, { currency: { field: 'currency', given: input.currency } });
     }
   }
 
   /** Spends a HELD hold's points. Capturing a captured hold returns it unchanged; any other state is HOLD_NOT_ACTIVE. */
-  capture(holdId: string): Promise<HoldRecord> {
-    return this.resolve(holdId, HoldStatus.CAPTURED);
+  capture(scope: StatusScope, holdId: string): Promise<HoldRecord> {
+    return this.resolve(scope, holdId, HoldStatus.CAPTURED);
   }
 
   /** Gives a HELD hold's points back; any other state is HOLD_NOT_ACTIVE. */
-  release(holdId: string): Promise<HoldRecord> {
-    return this.resolve(holdId, HoldStatus.RELEASED);
+  release(scope: StatusScope, holdId: string): Promise<HoldRecord> {
+    return this.resolve(scope, holdId, HoldStatus.RELEASED);
   }
 
   /** One round trip: ledger_resolve_hold locks the hold's account, expires due holds, then captures or releases. */
-  private async resolve(holdId: string, outcome: HoldStatus.CAPTURED | HoldStatus.RELEASED): Promise<HoldRecord> {
+  private async resolve(scope: StatusScope, holdId: string, outcome: HoldStatus.CAPTURED | HoldStatus.RELEASED): Promise<HoldRecord> {
     const id = uuidOrFail(holdId, 'holdId', 'is not a hold id');
-    const [row] = await ledgerCommand(() => runNamed<HoldRow>(this.scope.em, RESOLVE_HOLD, [id, outcome, onlyMemberOf(this.scope.principal), new Date()]));
+    const [row] = await ledgerCommand(() => runNamed<HoldRow>(scope.em, RESOLVE_HOLD, [id, outcome, onlyMemberOf(scope.principal), new Date()]));
     return holdRecord(row);
   }
 
-  private async replayOf(idempotencyKey: string, hash: string): Promise<HoldRecord | null> {
-    const [existing] = await runNamed<HoldRow>(this.scope.em, HOLD_BY_KEY, [idempotencyKey]);
+  private async replayOf(scope: StatusScope, idempotencyKey: string, hash: string): Promise<HoldRecord | null> {
+    const [existing] = await runNamed<HoldRow>(scope.em, HOLD_BY_KEY, [idempotencyKey]);
     if (!existing) return null;
     if (existing.request_hash !== hash) throw new IdempotencyConflictError(`idempotencyKey ${idempotencyKey}`);
     return holdRecord(existing);

@@ -13,7 +13,7 @@ export class FxResolver {
     @Arg('rate') rate: string,
     @Arg('effectiveAt', () => Date, { nullable: true }) effectiveAt: Date | null,
   ): Promise<ExchangeRateView> {
-    return ExchangeRateView.of(await context.fx.setRate(currency, rate, effectiveAt));
+    return ExchangeRateView.of(await context.fx.setRate(context, currency, rate, effectiveAt));
   }
 
   @Authorized('admin')

@@ -17,18 +17,15 @@ const ONE: RateInForce = { rate: { units: 1n, scale: 0 }, text: '1' };
 
 /** Exchange rates are data: a history per currency, each rate in force from its effective time on. */
 export class FxService {
-  constructor(
-    private readonly scope: RequestScope,
-    private readonly audit: AuditService,
-  ) {}
+  constructor(private readonly audit: AuditService) {}
 
   /** Records a rate (admin). A second rate for the same currency and instant replaces the first. */
-  async setRate(currencyCode: string, rateText: string, effectiveAt: Date | null | undefined): Promise<ExchangeRate> {
+  async setRate(scope: RequestScope, currencyCode: string, rateText: string, effectiveAt: Date | null | undefined): Promise<ExchangeRate> {
     const { currency, rate, at } = checkFields({
       currency: () => {
         const currency = currencyCode.trim().toUpperCase();
         if (!isCurrencyCode(currency)) throw new BadUserInputError('currency', `unknown currency "${currencyCode}"`);
-        if (currency === this.scope.config.baseCurrency) throw new BadUserInputError('currency', `${currency} is the base currency; its rate is always 1`);
+        if (currency === scope.config.baseCurrency) throw new BadUserInputError('currency', `${currency} is the base currency; its rate is always 1`);
         return currency;
       },
       rate: () => formatDecimal(parseDecimal(rateText, 'rate')),
@@ -38,20 +35,20 @@ export class FxService {
         return at;
       },
     });
-    return this.scope.em.transactional(async (em) => {
+    return scope.em.transactional(async (em) => {
       await em.execute(
         `insert into exchange_rates (currency, rate, effective_at, created_by, created_at) values (?, ?, ?, ?, now())
          on conflict (currency, effective_at) do update set rate = excluded.rate, created_by = excluded.created_by`,
-        [currency, rate, at, this.scope.principal?.subject ?? null],
+        [currency, rate, at, scope.principal?.subject ?? null],
       );
-      await this.audit.record('fx.set-rate', [null], { currency, rate, effectiveAt: at.toISOString() }, em);
+      await this.audit.record(scope, 'fx.set-rate', [null], { currency, rate, effectiveAt: at.toISOString() }, em);
       return em.findOneOrFail(ExchangeRate, { currency, effectiveAt: at }, { refresh: true });
     });
   }
 
   /** The rate in force for `currency` at `at` (the latest effective at or before it); the base currency is 1. */
-  async rateAt(em: EntityManager, currency: string, at: Date, field = 'currency'): Promise<RateInForce> {
-    if (currency === this.scope.config.baseCurrency) return ONE;
+  async rateAt(scope: RequestScope, em: EntityManager, currency: string, at: Date, field = 'currency'): Promise<RateInForce> {
+    if (currency === scope.config.baseCurrency) return ONE;
     const [row] = await em.execute<{ rate: string | null }[]>(`select ${rateInForceSql('?', '?')} as rate`, [currency, at]);
     if (row.rate === null) throw noRateInForce(field, currency, at);
     const rate = parseDecimal(row.rate, 'rate');

@@ -6,7 +6,6 @@ import { namedStatement, runNamed } from '../../db/sql';
 import { ledgerError } from './ledger-errors';
 import { isUniqueViolation } from '../../db/errors';
 import type { AuditService } from '../audit/audit.service';
-import type { MemberService } from '../members/member.service';
 import type { LedgerEntryView } from './balance.service';
 import type { TransferRow } from './ledger';
 import { LedgerEntryKind } from './points-transfer.entity';
@@ -21,30 +20,26 @@ export interface AdjustInput {
 
 /** Points granted or removed by hand, with a reason: admins without limit, support within limits. Audited. */
 export class AdjustmentService {
-  constructor(
-    private readonly scope: RequestScope,
-    private readonly members: MemberService,
-    private readonly audit: AuditService,
-  ) {}
+  constructor(private readonly audit: AuditService) {}
 
   /**
    * One round trip: ledger_adjust checks the member, serialises a support agent's adjustments, locks the account
    * (expiring its due holds), answers a replay, checks the daily limit and the balance, posts the transfer with its
    * lot (or draws the lots) and writes the audit entry, in one transaction.
    */
-  async adjust(input: AdjustInput): Promise<LedgerEntryView> {
-    const principal = this.scope.principal!;
+  async adjust(scope: RequestScope, input: AdjustInput): Promise<LedgerEntryView> {
+    const principal = scope.principal!;
     const { memberId, points, currencyCode, reason, idempotencyKey } = adjustInputOrFail(input);
     const hash = requestHash([memberId, currencyCode, points, reason]);
     const magnitude = points < 0n ? -points : points;
-    const { supportAdjustmentLimit, supportDailyAdjustmentLimit } = this.scope.config;
+    const { supportAdjustmentLimit, supportDailyAdjustmentLimit } = scope.config;
     const support = principal.role === 'support';
     if (support && magnitude > BigInt(supportAdjustmentLimit)) {
       throw new ForbiddenError(`support may adjust at most ${supportAdjustmentLimit} points at a time`);
     }
     const now = new Date();
     try {
-      const [row] = await runNamed<TransferRow>(this.scope.em, ADJUST, [
+      const [row] = await runNamed<TransferRow>(scope.em, ADJUST, [
         memberId,
         currencyCode,
         points.toString(),
@@ -53,7 +48,7 @@ export class AdjustmentService {
         hash,
         principal.subject,
         principal.role,
-        this.scope.requestId,
+        scope.requestId,
         support ? supportDailyAdjustmentLimit : null,
         now,
       ]);
@@ -61,7 +56,7 @@ export class AdjustmentService {
     } catch (error) {
       // The same key raced on another account: the first one won; answer as its replay.
       if (!isUniqueViolation(error, 'points_transfers_idempotency_key_unique')) throw ledgerError(error, { currency: { field: 'currency', given: input.currency } });
-      const [row] = await runNamed<TransferRow>(this.scope.em, ADJUSTMENT_BY_KEY, [idempotencyKey]);
+      const [row] = await runNamed<TransferRow>(scope.em, ADJUSTMENT_BY_KEY, [idempotencyKey]);
       if (row.kind !== LedgerEntryKind.ADJUSTMENT || row.request_hash !== hash) throw new IdempotencyConflictError(`idempotencyKey ${idempotencyKey}`);
       return entryOf(row, points);
     }

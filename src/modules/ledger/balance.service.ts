@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { RequestScope } from '../../graphql/context';
 import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
 import { BadUserInputError } from '../../errors';
 import { readBalances } from '../status/member-status';
@@ -38,17 +39,15 @@ export function emptyBalance(currency: string): Balance {
 
 /** Reads balances and ledger entries (no locks: reads never block points moving). */
 export class BalanceService {
-  constructor(private readonly em: EntityManager) {}
-
   /** One balance, by the member-status read (src/modules/status; requests get it through their status loader). */
-  async balanceOf(memberId: string, currency: string): Promise<Balance> {
-    return (await readBalances(this.em, memberId)).find((balance) => balance.currency === currency) ?? emptyBalance(currency);
+  async balanceOf(scope: RequestScope, memberId: string, currency: string): Promise<Balance> {
+    return (await readBalances(scope.em, memberId)).find((balance) => balance.currency === currency) ?? emptyBalance(currency);
   }
 
   /** The member's entries, newest first, optionally in one currency. */
-  async entriesOf(memberId: string, currency: string | null, page: PageRequest): Promise<Connection<LedgerEntryView>> {
+  async entriesOf(scope: RequestScope, memberId: string, currency: string | null, page: PageRequest): Promise<Connection<LedgerEntryView>> {
     if (page.after && !/^\d+$/.test(page.after)) throw new BadUserInputError('after', 'is not a cursor this API returned');
-    const rows = await this.em.execute<
+    const rows = await scope.em.execute<
       {
         id: string;
         currency: string;

@@ -6,7 +6,7 @@ import { DEFAULT_PAGE_SIZE, pageRequest } from '../../graphql/pagination';
 import type { Member } from '../members/member.entity';
 import { MemberView } from '../members/member.types';
 import { emptyBalance } from './balance.service';
-import { createPointsCurrency, DEFAULT_POINTS_CURRENCY, pointsCurrencyCodeOrFail, pointsCurrencyOrFail } from './points-currency.service';
+import { DEFAULT_POINTS_CURRENCY, pointsCurrencyCodeOrFail, pointsCurrencyOrFail } from './points-currency.service';
 import { AdjustPointsInput, CreatePointsCurrencyInput, LedgerEntryConnection, LedgerEntryType, PointsBalanceView, PointsCurrencyView } from './ledger.types';
 
 @Resolver(() => MemberView)
@@ -46,7 +46,7 @@ export class LedgerResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
   ) {
     const code = currency == null ? null : (await pointsCurrencyOrFail(context.em, currency)).code;
-    const connection = await context.balances.entriesOf(member.id, code, pageRequest(first ?? DEFAULT_PAGE_SIZE, after));
+    const connection = await context.balances.entriesOf(context, member.id, code, pageRequest(first ?? DEFAULT_PAGE_SIZE, after));
     return { ...connection, edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: LedgerEntryType.of(edge.node) })) };
   }
 
@@ -54,13 +54,13 @@ export class LedgerResolver {
   @Mutation(() => LedgerEntryType, { description: 'Grant or remove points by hand, with a reason (support within limits, admin).' })
   async adjustPoints(@Ctx() context: RequestContext, @Arg('input') input: AdjustPointsInput): Promise<LedgerEntryType> {
     // Every invalid field at once (the service checks the same again and reports the first).
-    return LedgerEntryType.of(await context.adjustments.adjust(input));
+    return LedgerEntryType.of(await context.adjustments.adjust(context, input));
   }
 
   @Authorized('admin')
   @Mutation(() => PointsCurrencyView, { description: 'Add a points currency to the programme (admin).' })
   async createPointsCurrency(@Ctx() context: RequestContext, @Arg('input') input: CreatePointsCurrencyInput): Promise<PointsCurrencyView> {
-    const currency = await createPointsCurrency(context.em, input, context.audit);
+    const currency = await context.pointsCurrencies.create(context, input);
     return Object.assign(new PointsCurrencyView(), currency);
   }
 }

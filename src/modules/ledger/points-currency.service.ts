@@ -1,9 +1,8 @@
-import type { AuditService } from '../audit/audit.service';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../../errors';
 import { Decimal, parseDecimal } from '../../money/decimal';
 import { PointsCurrency } from './points-currency.entity';
-import { CODE, CreatePointsCurrency, pointsCurrencyInputOrFail } from './points-currency.validation';
+import { CODE } from './points-currency.validation';
 
 export type { CreatePointsCurrency } from './points-currency.validation';
 
@@ -47,16 +46,4 @@ export async function pointsCurrencyOrFail(em: EntityManager, code: string | nul
 /** Every points currency whose balance recorded orders earn. */
 export async function earningCurrencies(em: EntityManager): Promise<PointsCurrencySettings[]> {
   return (await em.find(PointsCurrency, { earnsOnOrders: true }, { orderBy: { code: 'asc' } })).map(toSettings);
-}
-
-/** Adds a points currency (admin), audited in the same transaction. Its code must be new; every bad field is reported. */
-export async function createPointsCurrency(em: EntityManager, input: CreatePointsCurrency, audit: AuditService): Promise<PointsCurrency> {
-  const { code, name, valueInBase, earnRate, expiryMonths } = pointsCurrencyInputOrFail(input);
-  return em.transactional(async (tx) => {
-    if (await tx.findOne(PointsCurrency, { code })) throw new BadUserInputError('code', `${code} already exists`);
-    const currency = tx.create(PointsCurrency, { code, name, valueInBase, earnRate, expiryMonths, earnsOnOrders: input.earnsOnOrders });
-    await tx.persistAndFlush(currency);
-    await audit.record('points-currency.create', [null], { code }, tx);
-    return currency;
-  });
 }

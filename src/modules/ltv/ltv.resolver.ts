@@ -14,7 +14,7 @@ export class LtvResolver {
   @Authorized('admin')
   @Query(() => LtvModelView, { nullable: true, description: 'The fitted population LTV model (admin): the latest successful run.' })
   ltvModel(@Ctx() context: RequestContext): Promise<LtvModelView | null> {
-    return context.ltv.model();
+    return context.ltv.model(context);
   }
 
   @Authorized('admin')
@@ -22,7 +22,7 @@ export class LtvResolver {
   ltvRuns(@Ctx() context: RequestContext, @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null): Promise<LtvRunAttemptView[]> {
     const count = first ?? 20;
     if (!Number.isInteger(count) || count < 1 || count > 100) throw new BadUserInputError('first', 'must be between 1 and 100');
-    return context.ltv.runs(count);
+    return context.ltv.runs(context, count);
   }
 
   @Authorized('admin')
@@ -31,7 +31,7 @@ export class LtvResolver {
       'Refit the LTV model and rescore every member as of a date (admin). Orders after asOf are ignored. Defaults to now. One run at a time: a call during a run waits for it, then runs.',
   })
   recomputeLtv(@Ctx() context: RequestContext, @Arg('asOf', () => Date, { nullable: true }) asOf: Date | null): Promise<LtvRunView> {
-    return context.ltv.recompute(asOf);
+    return context.ltv.recompute(context, asOf);
   }
 
   @Authorized('support', 'admin')
@@ -43,7 +43,7 @@ export class LtvResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
-    return context.ltv.membersAtRisk(pageRequest(first ?? DEFAULT_PAGE_SIZE, after));
+    return context.ltv.membersAtRisk(context, pageRequest(first ?? DEFAULT_PAGE_SIZE, after));
   }
 
   @Extensions({ cost: PER_PAGE }) // served by a batched loader: one read per page

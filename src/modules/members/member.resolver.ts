@@ -13,7 +13,7 @@ export class MemberResolver {
   me(@Ctx() context: RequestContext, @Info() info: GraphQLResolveInfo): Promise<Member | null> {
     // The member and every status field the query selects come in one statement.
     context.memberStatus.want(info);
-    return context.members.me();
+    return context.members.me(context);
   }
 
   @Authorized('member', 'storefront', 'support', 'admin')
@@ -29,7 +29,7 @@ export class MemberResolver {
     @Info() info?: GraphQLResolveInfo,
   ): Promise<Member | null> {
     if (info) context.memberStatus.want(info);
-    return context.members.find({ id, externalId, email });
+    return context.members.find(context, { id, externalId, email });
   }
 
   @Authorized('support', 'admin')
@@ -42,13 +42,13 @@ export class MemberResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
-    return context.members.search(query, pageRequest(first ?? DEFAULT_PAGE_SIZE, after));
+    return context.members.search(context, query, pageRequest(first ?? DEFAULT_PAGE_SIZE, after));
   }
 
   @Authorized('storefront', 'admin')
   @Mutation(() => MemberView, { description: 'Enrol a platform user as a member (storefront, admin). Idempotent on externalId.' })
   enrollMember(@Ctx() context: RequestContext, @Arg('input') input: EnrollMemberInput): Promise<Member> {
-    return context.members.enroll(input);
+    return context.members.enroll(context, input);
   }
 
   @FieldResolver(() => MoneyView, { nullable: true, description: 'What acquiring the member cost, when known.' })

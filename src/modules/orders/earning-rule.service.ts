@@ -1,4 +1,5 @@
 import type { AuditService } from '../audit/audit.service';
+import type { RequestScope } from '../../graphql/context';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isISO31661Alpha2 } from 'class-validator';
@@ -85,29 +86,84 @@ function ruleTermsOrFail(input: Omit<CreateEarningRule, 'code' | 'currency'>, ba
   };
 }
 
-/** Adds a campaign earning rule (admin): conditions plus a multiplier and/or a fixed bonus. Audited in the same transaction. */
-export async function createEarningRule(em: EntityManager, input: CreateEarningRule, baseCurrency: string, audit?: AuditService): Promise<EarningRule> {
-  const { code, currency, terms } = await checkFieldsAsync({
-    code: () => {
-      const code = input.code.trim().toUpperCase();
-      if (!CODE.test(code)) throw new BadUserInputError('code', 'must be 2 to 64 letters, digits, "_" or "-"');
-      return code;
-    },
-    currency: () => pointsCurrencyOrFail(em, input.currency),
-    terms: () => ruleTermsOrFail(input, baseCurrency),
-  });
-  return em.transactional(async (tx) => {
-    if (await tx.findOne(EarningRule, { code })) throw new BadUserInputError('code', `${code} already exists`);
-    const rule = tx.create(EarningRule, { code, currency: currency.code, ...terms });
-    await tx.persistAndFlush(rule);
-    await audit?.record('earning-rule.create', [null], { code }, tx);
-    return rule;
-  });
-}
+/** Campaign earning rules (admin; the resolver checks the role). Each change is audited in its transaction. Stateless: the scope comes with each call. */
+export class EarningRuleService {
+  constructor(private readonly audit: AuditService) {}
 
-/** Every earning rule, newest first: standing rules (no window) and campaigns (a window), ended ones included. */
-export async function listEarningRules(em: EntityManager): Promise<EarningRule[]> {
-  return em.find(EarningRule, { active: true }, { orderBy: { createdAt: 'desc', id: 'desc' } });
+  /** Adds a campaign earning rule (admin): conditions plus a multiplier and/or a fixed bonus. Audited in the same transaction. */
+  async create(scope: RequestScope, input: CreateEarningRule): Promise<EarningRule> {
+    const em = scope.em;
+    const baseCurrency = scope.config.baseCurrency;
+    const { code, currency, terms } = await checkFieldsAsync({
+      code: () => {
+        const code = input.code.trim().toUpperCase();
+        if (!CODE.test(code)) throw new BadUserInputError('code', 'must be 2 to 64 letters, digits, "_" or "-"');
+        return code;
+      },
+      currency: () => pointsCurrencyOrFail(em, input.currency),
+      terms: () => ruleTermsOrFail(input, baseCurrency),
+    });
+    return em.transactional(async (tx) => {
+      if (await tx.findOne(EarningRule, { code })) throw new BadUserInputError('code', `${code} already exists`);
+      const rule = tx.create(EarningRule, { code, currency: currency.code, ...terms });
+      await tx.persistAndFlush(rule);
+      await this.audit.record(scope, 'earning-rule.create', [null], { code }, tx);
+      return rule;
+    });
+  }
+
+  /** Every earning rule, newest first: standing rules (no window) and campaigns (a window), ended ones included. */
+  async list(scope: RequestScope): Promise<EarningRule[]> {
+    return scope.em.find(EarningRule, { active: true }, { orderBy: { createdAt: 'desc', id: 'desc' } });
+  }
+
+  /** Changes a rule's terms (admin); the same checks as create. Audited in the same transaction. */
+  async update(scope: RequestScope, input: UpdateEarningRule): Promise<EarningRule> {
+    const baseCurrency = scope.config.baseCurrency;
+    return scope.em.transactional(async (tx) => {
+      const rule = await lockedRuleOrFail(tx, input.id);
+      const keep = <T>(given: T | undefined, current: T) => (given === undefined ? current : given);
+      const minOrder =
+        input.minOrder === undefined
+          ? rule.minOrderBaseMinor === null
+            ? null
+            : { amount: formatMoney({ minor: rule.minOrderBaseMinor, currency: baseCurrency }), currency: baseCurrency }
+          : input.minOrder;
+      const terms = ruleTermsOrFail(
+        {
+          name: input.name ?? rule.name,
+          markets: keep(input.markets, rule.markets),
+          startsAt: keep(input.startsAt, rule.startsAt),
+          endsAt: keep(input.endsAt, rule.endsAt),
+          minOrder,
+          firstOrderOnly: input.firstOrderOnly ?? rule.firstOrderOnly,
+          multiplier: keep(input.multiplier, rule.multiplier),
+          bonusPoints: keep(input.bonusPoints, rule.bonusPoints),
+        },
+        baseCurrency,
+      );
+      tx.assign(rule, terms);
+      await tx.flush();
+      await this.audit.record(scope, 'earning-rule.update', [null], { code: rule.code, changed: Object.keys(input).filter((key) => key !== 'id' && (input as unknown as Record<string, unknown>)[key] !== undefined) }, tx);
+      return rule;
+    });
+  }
+
+  /**
+   * Ends a rule now (admin): its window closes at `now`, so orders placed from now on no longer match it; a rule that
+   * had not started yet gets the empty window [now, now). Ending an ended rule changes nothing. Audited.
+   */
+  async end(scope: RequestScope, id: string, now: Date = new Date()): Promise<EarningRule> {
+    return scope.em.transactional(async (tx) => {
+      const rule = await lockedRuleOrFail(tx, id);
+      if (rule.endsAt && rule.endsAt <= now) return rule;
+      if (rule.startsAt && rule.startsAt > now) rule.startsAt = now;
+      rule.endsAt = now;
+      await tx.flush();
+      await this.audit.record(scope, 'earning-rule.end', [null], { code: rule.code, endsAt: now.toISOString() }, tx);
+      return rule;
+    });
+  }
 }
 
 /** The rule, locked for update inside `tx`, or NOT_FOUND naming the id. */
@@ -115,51 +171,4 @@ async function lockedRuleOrFail(tx: EntityManager, id: string): Promise<EarningR
   const rule = UUID.test(id) ? await tx.findOne(EarningRule, { id, active: true }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
   if (!rule) throw new NotFoundError(`earning rule ${id}`);
   return rule;
-}
-
-/** Changes a rule's terms (admin); the same checks as createEarningRule. Audited in the same transaction. */
-export async function updateEarningRule(em: EntityManager, input: UpdateEarningRule, baseCurrency: string, audit?: AuditService): Promise<EarningRule> {
-  return em.transactional(async (tx) => {
-    const rule = await lockedRuleOrFail(tx, input.id);
-    const keep = <T>(given: T | undefined, current: T) => (given === undefined ? current : given);
-    const minOrder =
-      input.minOrder === undefined
-        ? rule.minOrderBaseMinor === null
-          ? null
-          : { amount: formatMoney({ minor: rule.minOrderBaseMinor, currency: baseCurrency }), currency: baseCurrency }
-        : input.minOrder;
-    const terms = ruleTermsOrFail(
-      {
-        name: input.name ?? rule.name,
-        markets: keep(input.markets, rule.markets),
-        startsAt: keep(input.startsAt, rule.startsAt),
-        endsAt: keep(input.endsAt, rule.endsAt),
-        minOrder,
-        firstOrderOnly: input.firstOrderOnly ?? rule.firstOrderOnly,
-        multiplier: keep(input.multiplier, rule.multiplier),
-        bonusPoints: keep(input.bonusPoints, rule.bonusPoints),
-      },
-      baseCurrency,
-    );
-    tx.assign(rule, terms);
-    await tx.flush();
-    await audit?.record('earning-rule.update', [null], { code: rule.code, changed: Object.keys(input).filter((key) => key !== 'id' && (input as unknown as Record<string, unknown>)[key] !== undefined) }, tx);
-    return rule;
-  });
-}
-
-/**
- * Ends a rule now (admin): its window closes at `now`, so orders placed from now on no longer match it; a rule that
- * had not started yet gets the empty window [now, now). Ending an ended rule changes nothing. Audited.
- */
-export async function endEarningRule(em: EntityManager, id: string, now: Date, audit?: AuditService): Promise<EarningRule> {
-  return em.transactional(async (tx) => {
-    const rule = await lockedRuleOrFail(tx, id);
-    if (rule.endsAt && rule.endsAt <= now) return rule;
-    if (rule.startsAt && rule.startsAt > now) rule.startsAt = now;
-    rule.endsAt = now;
-    await tx.flush();
-    await audit?.record('earning-rule.end', [null], { code: rule.code, endsAt: now.toISOString() }, tx);
-    return rule;
-  });
 }

@@ -68,17 +68,14 @@ export interface RefundOrderInput {
 
 /** Orders and refunds, and the points they earn and take back (through the ledger). */
 export class OrderService {
-  constructor(
-    private readonly scope: RequestScope,
-    private readonly audit: AuditService,
-  ) {}
+  constructor(private readonly audit: AuditService) {}
 
   /**
    * Records a paid order and earns points for it, idempotently on externalId. The amount is converted
    * to the base currency at the rate in force at placedAt; points stay pending for the return window
    * (an order placed longer ago than that vests at once).
    */
-  async record(input: RecordOrderInput): Promise<Order> {
+  async record(scope: RequestScope, input: RecordOrderInput): Promise<Order> {
     const memberId = uuidOrFail(input.memberId, 'memberId', 'is not a member id');
     const checks = new InputChecks();
     const externalId = checks.check(() => externalIdOrFail(input.externalId, 'externalId'))!;
@@ -88,20 +85,20 @@ export class OrderService {
     checks.throwIfAny();
     const hash = requestHash([memberId, externalId, amount.minor, amount.currency, input.placedAt ?? null]);
 
-    const member = { id: memberId, onlyExternalId: onlyMemberOf(this.scope.principal) };
+    const member = { id: memberId, onlyExternalId: onlyMemberOf(scope.principal) };
     const order = { externalId, amount, placedAt, requestHash: hash, qualifyReferralAtOnce: true };
-    const recorded = await ledgerCommand(() => inTransaction(this.scope.em, (tx) => this.recordInTransaction(tx, member, order, now)));
+    const recorded = await ledgerCommand(() => inTransaction(scope.em, (tx) => this.recordInTransaction(scope, tx, member, order, now)));
     if (!recorded) countLedgerReplay('record_order');
-    return recorded ?? (await this.replayOf(externalId, hash))!;
+    return recorded ?? (await this.replayOf(scope, externalId, hash))!;
   }
 
   /**
    * The one way an order is recorded and earns points (recordOrder and Stripe's payment_intent.succeeded), inside
    * the caller's transaction. Returns null when an order with this externalId exists already (nothing changes).
    */
-  async recordInTransaction(tx: EntityManager, member: { id: string; onlyExternalId?: string | null }, order: NewOrder, now: Date = new Date()): Promise<Order | null> {
+  async recordInTransaction(scope: RequestScope, tx: EntityManager, member: { id: string; onlyExternalId?: string | null }, order: NewOrder, now: Date = new Date()): Promise<Order | null> {
     const { externalId, amount, placedAt, requestHash: hash } = order;
-    const { baseCurrency, returnWindowDays } = this.scope.config;
+    const { baseCurrency, returnWindowDays } = scope.config;
     // Three round trips: the member checked and its tier row locked, one read of what the earning needs, one write
     // (orders/order.sql.ts). Its refusals are the ledger's (ledgerCommand turns them into domain errors).
     const [locked] = await runNamed<{ country: string; tier_code: string; retain_until: Date | string | null }>(tx, LOCK_MEMBER, [member.id, member.onlyExternalId ?? null, now]);
@@ -109,18 +106,18 @@ export class OrderService {
     // The qualifying window ends when the lock is held, not when the request began: an order of the same member that
     // committed while this one waited for the lock was placed after this request's `now`, and must count.
     const spendTo = new Date(Math.max(now.getTime(), Date.now()));
-    const spendFrom = windowStart(spendTo, this.scope.config);
+    const spendFrom = windowStart(spendTo, scope.config);
     const [context] = await runNamed<OrderContextRow>(tx, ORDER_CONTEXT, [member.id, spendFrom, spendTo, placedAt, amount.currency, baseCurrency]);
     if (context.fx_rate === null) throw noRateInForce('amount.currency', amount.currency, placedAt);
     const rate = parseDecimal(context.fx_rate, 'rate');
     const base = toBaseCurrency(amount, baseCurrency, rate);
-    orderWithinCapOrFail(amount, base, this.scope.config.maxOrderMinor, rate);
+    orderWithinCapOrFail(amount, base, scope.config.maxOrderMinor, rate);
 
     // This order counts towards the qualifying spend when placed inside the window (it is not in the read above).
     const counts = placedAt > spendFrom && placedAt <= spendTo;
     const spend = BigInt(context.spend) + (counts ? base.minor : 0n);
     // Upgrades at once when this order crosses a threshold: the order already earns at the new multiplier.
-    const { tier, decision } = tierAfterOrder(context.ladder.map(ladderTierOf), standing, spend, now, this.scope.config);
+    const { tier, decision } = tierAfterOrder(context.ladder.map(ladderTierOf), standing, spend, now, scope.config);
     const rules = context.rules.map(campaignRuleOf);
     const vestsAt = addDays(placedAt, returnWindowDays);
     const pending = vestsAt > now;
@@ -165,8 +162,8 @@ export class OrderService {
     ]);
     if (!row) return null; // recorded before (a replay) or by a concurrent request
     if (decision) await applyTierDecisions(tx, [{ memberId: member.id, fromTier: standing.tierCode, decision, spendMinor: spend }], now);
-    if (qualifyReferral) await qualifyReferralOfReferee(tx, this.scope.config, member.id, now);
-    await this.audit.record('order.record', [member.id], { externalId }, tx);
+    if (qualifyReferral) await qualifyReferralOfReferee(tx, scope.config, member.id, now);
+    await this.audit.record(scope, 'order.record', [member.id], { externalId }, tx);
     return orderOfRow(row);
   }
 
@@ -175,12 +172,12 @@ export class OrderService {
    * refunded share: pending points first, then posted ones (which may leave the balance negative when the
    * member already spent them). A fully refunded order leaves no net points.
    */
-  async refund(input: RefundOrderInput): Promise<Order> {
+  async refund(scope: RequestScope, input: RefundOrderInput): Promise<Order> {
     const { orderExternalId, refundId, amount } = refundInputOrFail(input);
     const hash = requestHash([orderExternalId, refundId, amount.minor, amount.currency]);
     try {
-      const orderId = await this.scope.em.transactional((tx) => this.refundInTransaction(tx, { orderExternalId, refundId, amount, requestHash: hash }));
-      return this.scope.em.fork().findOneOrFail(Order, { id: orderId });
+      const orderId = await scope.em.transactional((tx) => this.refundInTransaction(scope, tx, { orderExternalId, refundId, amount, requestHash: hash }));
+      return scope.em.fork().findOneOrFail(Order, { id: orderId });
     } catch (error) {
       // The same refundId used on another order.
       if (isUniqueViolation(error, 'order_refunds_refund_id_unique')) throw new IdempotencyConflictError(`refundId ${refundId}`);
@@ -192,7 +189,7 @@ export class OrderService {
    * The one way a refund takes back points (refundOrder and Stripe's charge.refunded), inside the caller's
    * transaction; locks the order row first. Returns the order's id.
    */
-  async refundInTransaction(tx: EntityManager, refund: NewRefund): Promise<string> {
+  async refundInTransaction(scope: RequestScope, tx: EntityManager, refund: NewRefund): Promise<string> {
     const [order] = await tx.execute<{ id: string; member_id: string; amount_minor: string; currency: string; refunded_minor: string }[]>(
       'select id, member_id, amount_minor, currency, refunded_minor from orders where external_id = ? for update',
       [refund.orderExternalId],
@@ -229,7 +226,7 @@ export class OrderService {
     await this.takeBackPoints(tx, order.id, order.member_id, orderExternalId, refundId, refunded, orderAmount);
     const status = refunded === orderAmount ? OrderStatus.REFUNDED : OrderStatus.PARTIALLY_REFUNDED;
     await tx.execute('update orders set refunded_minor = ?, status = ? where id = ?', [refunded.toString(), status, order.id]);
-    await this.audit.record('order.refund', [order.member_id], { orderExternalId, refundId }, tx);
+    await this.audit.record(scope, 'order.refund', [order.member_id], { orderExternalId, refundId }, tx);
     return order.id;
   }
 
@@ -240,7 +237,7 @@ export class OrderService {
    * otherwise, repaying any clawback debt first). Idempotent: the refund row is marked failed. A refund not seen
    * before is recorded as failed, so that an older delivery listing it never applies it.
    */
-  async restoreFailedRefund(tx: EntityManager, orderExternalId: string, refundId: string, amount: Money): Promise<void> {
+  async restoreFailedRefund(scope: RequestScope, tx: EntityManager, orderExternalId: string, refundId: string, amount: Money): Promise<void> {
     const [order] = await tx.execute<{ id: string; member_id: string; amount_minor: string; refunded_minor: string }[]>(
       'select id, member_id, amount_minor, refunded_minor from orders where external_id = ? for update',
       [orderExternalId],
@@ -287,18 +284,18 @@ export class OrderService {
     }
     const status = refunded === 0n ? OrderStatus.PAID : OrderStatus.PARTIALLY_REFUNDED;
     await tx.execute('update orders set refunded_minor = ?, status = ? where id = ?', [refunded.toString(), status, order.id]);
-    await this.audit.record('order.refund_failed', [order.member_id], { orderExternalId, refundId }, tx);
+    await this.audit.record(scope, 'order.refund_failed', [order.member_id], { orderExternalId, refundId }, tx);
   }
 
   /** The member's orders, most recently placed first. */
-  async ordersOf(memberId: string, page: PageRequest): Promise<Connection<Order>> {
+  async ordersOf(scope: RequestScope, memberId: string, page: PageRequest): Promise<Connection<Order>> {
     let after: { placedAt: Date; id: string } | undefined;
     if (page.after) {
       const [time, id] = page.after.split('|');
       after = { placedAt: new Date(time), id };
       if (Number.isNaN(after.placedAt.getTime()) || !id) throw new BadUserInputError('after', 'is not a cursor this API returned');
     }
-    const rows = await this.scope.em.find(
+    const rows = await scope.em.find(
       Order,
       after ? { memberId, $or: [{ placedAt: { $lt: after.placedAt } }, { placedAt: after.placedAt, id: { $lt: after.id } }] } : { memberId },
       { orderBy: [{ placedAt: 'desc' }, { id: 'desc' }], limit: page.first + 1 },
@@ -306,8 +303,8 @@ export class OrderService {
     return toConnection(rows, page, (order) => `${order.placedAt.toISOString()}|${order.id}`);
   }
 
-  private async replayOf(externalId: string, hash: string): Promise<Order | null> {
-    const existing = await this.scope.em.fork().findOne(Order, { externalId });
+  private async replayOf(scope: RequestScope, externalId: string, hash: string): Promise<Order | null> {
+    const existing = await scope.em.fork().findOne(Order, { externalId });
     if (!existing) return null;
     if (existing.requestHash !== hash) throw new IdempotencyConflictError(`externalId ${externalId}`);
     return existing;

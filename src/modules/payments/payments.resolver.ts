@@ -10,7 +10,7 @@ export class PaymentsResolver {
     description: "Link a member to a Stripe customer (cus_...): the customer's payments then earn for the member (storefront, admin). One member per customer.",
   })
   linkStripeCustomer(@Ctx() context: RequestContext, @Arg('memberId', () => ID) memberId: string, @Arg('customerId') customerId: string): Promise<Member> {
-    return context.stripeCustomers.link(memberId, customerId);
+    return context.stripeCustomers.link(context, memberId, customerId);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'The linked Stripe customer (cus_...), if any.' })

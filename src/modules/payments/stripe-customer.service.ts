@@ -1,6 +1,6 @@
 import { isUniqueViolation } from '../../db/errors';
 import { BadUserInputError, checkFieldsAsync } from '../../errors';
-import type { RequestScope } from '../../graphql/context';
+import type { StatusScope } from '../../graphql/context';
 import type { AuditService } from '../audit/audit.service';
 import { Member } from '../members/member.entity';
 import type { MemberService } from '../members/member.service';
@@ -9,7 +9,6 @@ import { stripeCustomerIdOrFail } from '../members/member.validation';
 /** Links members to Stripe customers, so that a customer's payments earn for its member. */
 export class StripeCustomerService {
   constructor(
-    private readonly scope: RequestScope,
     private readonly members: MemberService,
     private readonly audit: AuditService,
   ) {}
@@ -18,15 +17,15 @@ export class StripeCustomerService {
    * Links the member to the customer (replacing any earlier link of that member). Linking it again is a no-op;
    * a customer already linked to another member is BAD_USER_INPUT.
    */
-  async link(memberId: string, customerId: string): Promise<Member> {
+  async link(scope: StatusScope, memberId: string, customerId: string): Promise<Member> {
     const { member, customer } = await checkFieldsAsync({
-      member: () => this.members.actionTargetOrFail(memberId),
+      member: () => this.members.actionTargetOrFail(scope, memberId),
       customer: () => stripeCustomerIdOrFail(customerId, 'customerId'),
     });
     try {
-      return await this.scope.em.transactional(async (tx) => {
+      return await scope.em.transactional(async (tx) => {
         const [row] = await tx.execute<Record<string, unknown>[]>('update members set stripe_customer_id = ? where id = ? returning *', [customer, member.id]);
-        await this.audit.record('member.link_stripe_customer', [member.id], { customerId: customer }, tx);
+        await this.audit.record(scope, 'member.link_stripe_customer', [member.id], { customerId: customer }, tx);
         return tx.map(Member, row);
       });
     } catch (error) {

@@ -3,8 +3,6 @@ import express from 'express';
 import Stripe from 'stripe';
 import type { Config } from '../../config/config';
 import { systemScope } from '../../graphql/context';
-import { AuditService } from '../audit/audit.service';
-import { OrderService } from '../orders/order.service';
 import { HANDLED_EVENT_TYPES, StripeEventInput, StripeWebhookService } from './stripe-webhook.service';
 import { countStripeEvent } from '../../observability/domain-metrics';
 import { DomainError } from '../../errors';
@@ -24,7 +22,7 @@ export const STRIPE_WEBHOOK_BODY_LIMIT = '1mb';
  * use (an amount that is not a count, an unknown currency, an order above MAX_ORDER_AMOUNT, NUL characters); 503
  * when no secret is configured or the database is unavailable; 500 (Stripe retries) when processing fails.
  */
-export function stripeWebhookHandler(orm: MikroORM, config: Config): express.RequestHandler {
+export function stripeWebhookHandler(orm: MikroORM, config: Config, stripeWebhooks: StripeWebhookService): express.RequestHandler {
   return async (request, response, next) => {
     const secret = config.stripeWebhookSecret;
     if (!secret) {
@@ -62,13 +60,8 @@ export function stripeWebhookHandler(orm: MikroORM, config: Config): express.Req
       return;
     }
     try {
-      // One transaction per event, idempotent by event id: run again, on fresh services, after a deadlock.
-      const outcome = await withConflictRetry(() => {
-        const scope = systemScope(orm.em.fork(), String(request.id), config, request.log);
-        const audit = new AuditService(scope);
-        const orders = new OrderService(scope, audit);
-        return new StripeWebhookService(scope, orders).handle(event);
-      });
+      // One transaction per event, idempotent by event id: run again, on a fresh EntityManager, after a deadlock.
+      const outcome = await withConflictRetry(() => stripeWebhooks.handle(systemScope(orm.em.fork(), String(request.id), config, request.log), event));
       request.log.info({ stripeEvent: event.id, type: event.type, outcome }, 'Stripe webhook');
       countStripeEvent(event.type, outcome, HANDLED_EVENT_TYPES);
       response.json({ received: true, outcome });

@@ -63,16 +63,13 @@ function fingerprintOf(charge: StripeObject): string | null {
  * state equals in-order delivery.
  */
 export class StripeWebhookService {
-  constructor(
-    private readonly scope: RequestScope,
-    private readonly orders: OrderService,
-  ) {}
+  constructor(private readonly orders: OrderService) {}
 
-  async handle(event: StripeEventInput): Promise<WebhookOutcome> {
+  async handle(scope: RequestScope, event: StripeEventInput): Promise<WebhookOutcome> {
     const handled = HANDLED_EVENT_TYPES.has(event.type);
     const paymentIntentId = handled ? paymentIntentOf(event.type, event.data.object) : null;
     const createdAt = new Date(event.created * 1000);
-    return this.scope.em.transactional(async (tx) => {
+    return scope.em.transactional(async (tx) => {
       if (paymentIntentId) await tx.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`stripe:${paymentIntentId}`]);
       const stored = await tx.execute<{ id: string }[]>(
         `insert into stripe_events (id, type, stripe_created_at, state, payment_intent_id, received_at) values (?, ?, ?, ?, ?, now())
@@ -86,7 +83,7 @@ export class StripeWebhookService {
       }
       if (!paymentIntentId) return 'ignored';
 
-      const outcome = await this.apply(tx, event.type, event.data.object, paymentIntentId);
+      const outcome = await this.apply(scope, tx, event.type, event.data.object, paymentIntentId);
       if (outcome === 'deferred' || outcome === 'no_member') {
         const state = outcome === 'deferred' ? StripeEventState.DEFERRED : StripeEventState.NO_MEMBER;
         await tx.execute('update stripe_events set state = ?, payload = ? where id = ?', [state, JSON.stringify(event.data.object), event.id]);
@@ -97,36 +94,36 @@ export class StripeWebhookService {
     });
   }
 
-  private async apply(tx: EntityManager, type: string, object: StripeObject, paymentIntentId: string): Promise<WebhookOutcome> {
-    if (type === PAYMENT_SUCCEEDED) return this.paymentSucceeded(tx, object);
+  private async apply(scope: RequestScope, tx: EntityManager, type: string, object: StripeObject, paymentIntentId: string): Promise<WebhookOutcome> {
+    if (type === PAYMENT_SUCCEEDED) return this.paymentSucceeded(scope, tx, object);
     const order = await orderOf(tx, paymentIntentId);
     if (!order) return 'deferred';
-    await this.applyToOrder(tx, type, object, order, paymentIntentId);
+    await this.applyToOrder(scope, tx, type, object, order, paymentIntentId);
     return 'processed';
   }
 
-  private async applyToOrder(tx: EntityManager, type: string, object: StripeObject, order: OrderRow, paymentIntentId: string): Promise<void> {
+  private async applyToOrder(scope: RequestScope, tx: EntityManager, type: string, object: StripeObject, order: OrderRow, paymentIntentId: string): Promise<void> {
     switch (type) {
       case CHARGE_SUCCEEDED:
-        return this.cardSeen(tx, object, order);
+        return this.cardSeen(scope, tx, object, order);
       case CHARGE_REFUNDED:
-        return this.chargeRefunded(tx, object, paymentIntentId);
+        return this.chargeRefunded(scope, tx, object, paymentIntentId);
       case REFUND_UPDATED:
-        return this.refundUpdated(tx, object, paymentIntentId);
+        return this.refundUpdated(scope, tx, object, paymentIntentId);
       case DISPUTE_CREATED:
         return this.disputeCreated(tx, object, order, paymentIntentId);
       case DISPUTE_CLOSED:
-        return this.disputeClosed(tx, object, order, paymentIntentId);
+        return this.disputeClosed(scope, tx, object, order, paymentIntentId);
     }
   }
 
   /** Records the order (through the same code as recordOrder), then applies what waited for it. */
-  private async paymentSucceeded(tx: EntityManager, intent: StripeObject): Promise<WebhookOutcome> {
+  private async paymentSucceeded(scope: RequestScope, tx: EntityManager, intent: StripeObject): Promise<WebhookOutcome> {
     // A payment of an erased member earns nothing and is stored without its payload (no personal data).
-    if (await isErasedPayer(tx, this.scope.config.privacy.hashSecret, intent.metadata?.member_id, stripeCustomerOf(intent))) return 'ignored';
+    if (await isErasedPayer(tx, scope.config.privacy.hashSecret, intent.metadata?.member_id, stripeCustomerOf(intent))) return 'ignored';
     const member = await memberForPayment(tx, intent);
     if (!member) {
-      this.scope.logger.warn({ paymentIntent: intent.id }, 'Stripe payment with no member: set metadata.member_id or link the customer');
+      scope.logger.warn({ paymentIntent: intent.id }, 'Stripe payment with no member: set metadata.member_id or link the customer');
       return 'no_member';
     }
     const waiting = await tx.execute<{ id: string; type: string; payload: StripeObject }[]>(
@@ -144,6 +141,7 @@ export class StripeWebhookService {
       const card = waiting.find((event) => event.type === CHARGE_SUCCEEDED && fingerprintOf(event.payload) !== null);
       if (card) await this.storeCard(tx, card.payload, member.id);
       await this.orders.recordInTransaction(
+        scope,
         tx,
         member,
         {
@@ -159,7 +157,7 @@ export class StripeWebhookService {
     const order = await orderOf(tx, intent.id);
     for (const event of waiting) {
       // With no order (a zero amount), what waited has nothing to act on: it is done.
-      if (order) await this.applyToOrder(tx, event.type, event.payload, order, intent.id);
+      if (order) await this.applyToOrder(scope, tx, event.type, event.payload, order, intent.id);
       await tx.execute(`update stripe_events set state = 'PROCESSED', payload = null, processed_at = now() where id = ?`, [event.id]);
     }
     return 'processed';
@@ -170,10 +168,10 @@ export class StripeWebhookService {
    * return window): the fraud rules have the card now, so the referral need not wait for the job. No points account
    * is locked before this in the event's transaction (or both were, in id order, by the payment's recordOrder path).
    */
-  private async cardSeen(tx: EntityManager, charge: StripeObject, order: OrderRow): Promise<void> {
+  private async cardSeen(scope: RequestScope, tx: EntityManager, charge: StripeObject, order: OrderRow): Promise<void> {
     if (!(await this.storeCard(tx, charge, order.member_id))) return;
     const now = new Date();
-    if (new Date(order.placed_at) <= addDays(now, -this.scope.config.returnWindowDays)) await qualifyReferralOfReferee(tx, this.scope.config, order.member_id, now);
+    if (new Date(order.placed_at) <= addDays(now, -scope.config.returnWindowDays)) await qualifyReferralOfReferee(tx, scope.config, order.member_id, now);
   }
 
   /**
@@ -196,20 +194,20 @@ export class StripeWebhookService {
   }
 
   /** A refund whose status changed: failed or canceled gives back what it took; otherwise it applies, once. */
-  private async refundUpdated(tx: EntityManager, refund: StripeObject, paymentIntentId: string): Promise<void> {
+  private async refundUpdated(scope: RequestScope, tx: EntityManager, refund: StripeObject, paymentIntentId: string): Promise<void> {
     if (typeof refund?.id !== 'string' || refund.id.length === 0) return;
     const amount = fromStripeAmount(Number(refund.amount), String(refund.currency));
     if (refund.status === 'failed' || refund.status === 'canceled') {
-      await this.orders.restoreFailedRefund(tx, paymentIntentId, refund.id, amount);
+      await this.orders.restoreFailedRefund(scope, tx, paymentIntentId, refund.id, amount);
       return;
     }
-    await this.applyRefund(tx, paymentIntentId, refund.id, amount);
+    await this.applyRefund(scope, tx, paymentIntentId, refund.id, amount);
   }
 
   /** One Stripe refund, once per refund id, through the same code as refundOrder (capped at what is left). */
-  private async applyRefund(tx: EntityManager, paymentIntentId: string, refundId: string, amount: Money): Promise<void> {
+  private async applyRefund(scope: RequestScope, tx: EntityManager, paymentIntentId: string, refundId: string, amount: Money): Promise<void> {
     if (amount.minor === 0n) return;
-    await this.orders.refundInTransaction(tx, {
+    await this.orders.refundInTransaction(scope, tx, {
       orderExternalId: paymentIntentId,
       refundId,
       amount,
@@ -219,14 +217,14 @@ export class StripeWebhookService {
   }
 
   /** One refund per Stripe refund id (partial ones included), through the same code as refundOrder. */
-  private async chargeRefunded(tx: EntityManager, charge: StripeObject, paymentIntentId: string): Promise<void> {
+  private async chargeRefunded(scope: RequestScope, tx: EntityManager, charge: StripeObject, paymentIntentId: string): Promise<void> {
     const listed: StripeObject[] | undefined = Array.isArray(charge.refunds?.data) ? charge.refunds.data : undefined;
     if (listed) {
       const refunds = listed
         .filter((refund) => typeof refund?.id === 'string' && refund.status !== 'failed' && refund.status !== 'canceled')
         .sort((a, b) => (a.created ?? 0) - (b.created ?? 0) || String(a.id).localeCompare(String(b.id)));
       for (const refund of refunds) {
-        await this.applyRefund(tx, paymentIntentId, refund.id, fromStripeAmount(Number(refund.amount), String(refund.currency ?? charge.currency)));
+        await this.applyRefund(scope, tx, paymentIntentId, refund.id, fromStripeAmount(Number(refund.amount), String(refund.currency ?? charge.currency)));
       }
       return;
     }
@@ -239,7 +237,7 @@ export class StripeWebhookService {
     const missing = total.minor - BigInt(done?.refunded ?? 0);
     if (missing <= 0n) return;
     const refundId = `${charge.id}:refunded-to:${total.minor}`;
-    await this.orders.refundInTransaction(tx, {
+    await this.orders.refundInTransaction(scope, tx, {
       orderExternalId: paymentIntentId,
       refundId,
       amount: { minor: missing, currency: total.currency },
@@ -264,7 +262,7 @@ export class StripeWebhookService {
   }
 
   /** Won (or an inquiry closed): the frozen points are released. Lost: reversed like a full refund of what is left. */
-  private async disputeClosed(tx: EntityManager, dispute: StripeObject, order: OrderRow, paymentIntentId: string): Promise<void> {
+  private async disputeClosed(scope: RequestScope, tx: EntityManager, dispute: StripeObject, order: OrderRow, paymentIntentId: string): Promise<void> {
     const state = dispute.status === 'lost' ? DisputeState.LOST : DisputeState.WON;
     const [existing] = await tx.execute<{ state: DisputeState }[]>('select state from stripe_disputes where id = ? for update', [dispute.id]);
     if (existing && existing.state !== DisputeState.OPEN) return;
@@ -277,7 +275,7 @@ export class StripeWebhookService {
       await ledger.unfreezeOrderPoints(account, `dispute:${dispute.id}`, state === DisputeState.LOST ? FreezeStatus.REVERSED : FreezeStatus.RELEASED);
     }
     if (state === DisputeState.LOST) {
-      await this.orders.refundInTransaction(tx, {
+      await this.orders.refundInTransaction(scope, tx, {
         orderExternalId: paymentIntentId,
         refundId: `dispute:${dispute.id}`,
         amount: { minor: BigInt(order.amount_minor), currency: order.currency },

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ForbiddenError, NotFoundError } from '../../errors';
 import type { RequestScope } from '../../graphql/context';
 import { uuidOrFail } from '../../validation';
-import { AuditService } from '../audit/audit.service';
+import type { AuditService } from '../audit/audit.service';
 
 /** Rows read per query: a member with 100k ledger entries is read 1000 at a time, never all at once as objects. */
 export const EXPORT_PAGE_SIZE = 1000;
@@ -56,7 +56,10 @@ export interface MemberDataExport {
  * snapshot, section by section and page by page. Stateless: the scope comes with each call.
  */
 export class MemberDataExportService {
-  constructor(private readonly pageSize: number = EXPORT_PAGE_SIZE) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly pageSize: number = EXPORT_PAGE_SIZE,
+  ) {}
 
   async export(scope: RequestScope, memberId: string, now: Date = new Date()): Promise<MemberDataExport> {
     const id = uuidOrFail(memberId, 'memberId', 'is not a member id');
@@ -72,7 +75,7 @@ export class MemberDataExportService {
         if (principal?.role === 'member' && profile?.external_id !== principal.subject) throw new ForbiddenError('a member may only export itself');
         if (!profile) throw new NotFoundError('member');
         // Audited before the read finishes, in the same transaction: an export that fails leaves no entry, one that succeeds always does.
-        await new AuditService(scope).recordForAnyCaller('member.export', [id], null, tx);
+        await this.audit.recordForAnyCaller(scope, 'member.export', [id], null, tx);
         const parts: string[] = [`{"memberId":${JSON.stringify(id)},"generatedAt":${JSON.stringify(now.toISOString())},"profile":${JSON.stringify(profile)}`];
         for (const section of SECTIONS) {
           parts.push(`,${JSON.stringify(section.name)}:[`);

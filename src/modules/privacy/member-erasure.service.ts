@@ -3,7 +3,7 @@ import { BadUserInputError, checkFields, IdempotencyConflictError, NotFoundError
 import type { RequestScope } from '../../graphql/context';
 import { requestHash } from '../../idempotency';
 import { uuidOrFail } from '../../validation';
-import { AuditService } from '../audit/audit.service';
+import type { AuditService } from '../audit/audit.service';
 import { Ledger, LockedAccount } from '../ledger/ledger';
 import { LedgerEntryKind, TransferBucket } from '../ledger/points-transfer.entity';
 import { MemberStatus } from '../members/member.entity';
@@ -44,6 +44,8 @@ export function erasedEmail(memberId: string): string {
  * Stateless: the scope comes with each call.
  */
 export class MemberErasureService {
+  constructor(private readonly audit: AuditService) {}
+
   async erase(scope: RequestScope, memberId: string, reason: string, idempotencyKey: string, now: Date = new Date()): Promise<ErasureResult> {
     const { id, why, key } = checkFields({
       id: () => uuidOrFail(memberId, 'memberId', 'is not a member id'),
@@ -102,7 +104,8 @@ export class MemberErasureService {
         erasedAt: now,
       });
       await tx.persistAndFlush(erasure);
-      await new AuditService(scope).recordForAnyCaller(
+      await this.audit.recordForAnyCaller(
+        scope,
         'member.erase',
         [id],
         { ...effects, forfeited: effects.forfeited.map((amount) => ({ currency: amount.currency, points: amount.points.toString() })) },

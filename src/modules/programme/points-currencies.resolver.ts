@@ -1,7 +1,6 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../graphql/context';
-import { PointsCurrency } from '../ledger/points-currency.entity';
-import { pointsCurrencyView, updatePointsCurrency } from '../ledger/points-currency-admin';
+import { pointsCurrencyView } from '../ledger/points-currency-admin';
 import { PointsCurrencyView, UpdatePointsCurrencyInput } from '../ledger/ledger.types';
 
 /**
@@ -14,7 +13,7 @@ export class PointsCurrenciesResolver {
   @Authorized('support', 'admin')
   @Query(() => [PointsCurrencyView], { description: 'Every points currency of the programme, by code (support, admin).' })
   async pointsCurrencies(@Ctx() context: RequestContext): Promise<PointsCurrencyView[]> {
-    const currencies = await context.em.find(PointsCurrency, {}, { orderBy: { code: 'asc' } });
+    const currencies = await context.pointsCurrencies.list(context);
     return currencies.map((currency) => Object.assign(new PointsCurrencyView(), pointsCurrencyView(currency)));
   }
 
@@ -24,6 +23,6 @@ export class PointsCurrenciesResolver {
       "Change a points currency's settings that act from now on (admin): name, valueInBase, expiryMonths, earnsOnOrders, earnRate. No ledger amount or earned lot changes. Audited.",
   })
   async updatePointsCurrency(@Ctx() context: RequestContext, @Arg('input') input: UpdatePointsCurrencyInput): Promise<PointsCurrencyView> {
-    return Object.assign(new PointsCurrencyView(), pointsCurrencyView(await updatePointsCurrency(context.em, input, context.audit)));
+    return Object.assign(new PointsCurrencyView(), pointsCurrencyView(await context.pointsCurrencies.update(context, input)));
   }
 }

@@ -18,13 +18,13 @@ export class ReferralResolver {
     description: 'Public check of a referral code, for sign-up forms. Failed look-ups are limited per client (RATE_LIMITED).',
   })
   referralCode(@Ctx() context: RequestContext, @Arg('code') code: string): Promise<ReferralCodeInfo> {
-    return context.referrals.lookup(code);
+    return context.referrals.lookup(context, code);
   }
 
   @Authorized('member', 'admin')
   @Mutation(() => MemberView, { description: 'Set a vanity referral code (admin for anyone, a member for itself): 5 to 16 letters or digits 2-9, unique.' })
   setReferralCode(@Ctx() context: RequestContext, @Arg('memberId', () => ID) memberId: string, @Arg('code') code: string): Promise<Member> {
-    return context.referrals.setReferralCode(memberId, code);
+    return context.referrals.setReferralCode(context, memberId, code);
   }
 }
 
@@ -45,7 +45,7 @@ export class MemberReferralsResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
-    return context.referrals.referralsOf(member.id, pageRequest(first ?? DEFAULT_PAGE_SIZE, after));
+    return context.referrals.referralsOf(context, member.id, pageRequest(first ?? DEFAULT_PAGE_SIZE, after));
   }
 }
 

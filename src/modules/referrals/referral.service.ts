@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { isUniqueViolation } from '../../db/errors';
 import { BadUserInputError, checkFieldsAsync, ReferralInvalidError } from '../../errors';
 import type { Config } from '../../config/config';
-import type { RequestScope } from '../../graphql/context';
+import type { RequestScope, StatusScope } from '../../graphql/context';
 import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
 import { uuidOrFail } from '../../validation';
 import type { AuditService } from '../audit/audit.service';
@@ -133,43 +133,42 @@ export async function checkReferralAfterCardSeen(tx: EntityManager, memberId: st
 /** Referral codes for members and sign-up forms, and the referrals a member made. */
 export class ReferralService {
   constructor(
-    private readonly scope: RequestScope,
     private readonly members: MemberService,
     private readonly audit: AuditService,
   ) {}
 
   /** Public check of a code for sign-up forms; unknown codes count against the caller's failed look-ups. */
-  async lookup(code: string): Promise<{ code: string; valid: boolean }> {
+  async lookup(scope: StatusScope, code: string): Promise<{ code: string; valid: boolean }> {
     const normalised = normaliseReferralCode(code);
-    const key = lookupClientKey(this.scope);
-    await assertLookupAllowed(this.scope, key);
-    const referrer = await activeReferrerByCode(this.scope.em, normalised);
-    if (!referrer) await recordFailedLookup(this.scope, key);
+    const key = lookupClientKey(scope);
+    await assertLookupAllowed(scope, key);
+    const referrer = await activeReferrerByCode(scope.em, normalised);
+    if (!referrer) await recordFailedLookup(scope, key);
     return { code: normalised, valid: referrer !== null };
   }
 
   /** A vanity code: admins for anyone, a member for itself. BAD_USER_INPUT when malformed, reserved or taken. */
-  async setReferralCode(memberId: string, code: string): Promise<Member> {
+  async setReferralCode(scope: StatusScope, memberId: string, code: string): Promise<Member> {
     const { member, normalised } = await checkFieldsAsync({
-      member: () => this.members.actionTargetOrFail(memberId),
+      member: () => this.members.actionTargetOrFail(scope, memberId),
       normalised: () => vanityCodeOrFail(code),
     });
     try {
-      await this.scope.em.transactional(async (tx) => {
+      await scope.em.transactional(async (tx) => {
         await tx.execute('update members set referral_code = ? where id = ?', [normalised, member.id]);
-        await this.audit.record('member.referral_code', [member.id], { code: normalised }, tx);
+        await this.audit.record(scope, 'member.referral_code', [member.id], { code: normalised }, tx);
       });
     } catch (error) {
       if (isUniqueViolation(error, 'members_referral_code_unique')) throw new BadUserInputError('code', 'is already taken');
       throw error;
     }
-    return this.scope.em.fork().findOneOrFail(Member, { id: member.id });
+    return scope.em.fork().findOneOrFail(Member, { id: member.id });
   }
 
   /** The referrals a member made, newest first (ids are UUIDv7, so id order is creation order). */
-  async referralsOf(referrerId: string, page: PageRequest): Promise<Connection<Referral>> {
+  async referralsOf(scope: StatusScope, referrerId: string, page: PageRequest): Promise<Connection<Referral>> {
     if (page.after) uuidOrFail(page.after, 'after', 'is not a cursor this API returned');
-    const rows = await this.scope.em.find(
+    const rows = await scope.em.find(
       Referral,
       { referrerId, ...(page.after ? { id: { $lt: page.after } } : {}) },
       { orderBy: { id: 'desc' }, limit: page.first + 1 },

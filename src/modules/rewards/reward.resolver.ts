@@ -84,45 +84,45 @@ export class RewardResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Arg('memberId', () => ID, { nullable: true, description: 'Storefront, support and admin: list what this member may redeem.' }) memberId?: string,
   ): Promise<Connection<RewardView>> {
-    const page = await context.rewards.list(pageRequest(first ?? DEFAULT_PAGE_SIZE, after), memberId);
+    const page = await context.rewards.list(context, pageRequest(first ?? DEFAULT_PAGE_SIZE, after), memberId);
     return { edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: toRewardView(edge.node) })), pageInfo: page.pageInfo };
   }
 
   @Authorized('admin')
   @Mutation(() => RewardView, { description: 'Add a reward to the catalog (admin).' })
   async createReward(@Ctx() context: RequestContext, @Arg('input') input: CreateRewardInput): Promise<RewardView> {
-    return toRewardView(await context.rewards.create(input));
+    return toRewardView(await context.rewards.create(context, input));
   }
 
   @Authorized('admin')
   @Mutation(() => RewardView, { description: 'Change a reward (admin).' })
   async updateReward(@Ctx() context: RequestContext, @Arg('input') input: UpdateRewardInput): Promise<RewardView> {
-    return toRewardView(await context.rewards.update(input));
+    return toRewardView(await context.rewards.update(context, input));
   }
 
   @Authorized('admin')
   @Mutation(() => RewardView, { description: "Retire a reward (admin): no new redemptions; issued vouchers work until they expire." })
   async retireReward(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string): Promise<RewardView> {
-    return toRewardView(await context.rewards.retire(id));
+    return toRewardView(await context.rewards.retire(context, id));
   }
 
   @Authorized('member', 'storefront', 'admin')
   @Mutation(() => RewardRedemptionView, { description: 'Spend points on a catalog reward and receive a voucher code. Idempotent on idempotencyKey.' })
   async redeemReward(@Ctx() context: RequestContext, @Arg('input') input: RedeemRewardInput): Promise<RewardRedemptionView> {
-    return toRedemptionView(await context.rewards.redeem(input));
+    return toRedemptionView(await context.rewards.redeem(context, input));
   }
 
   @Authorized('storefront', 'admin')
   @Query(() => VoucherView, { nullable: true, description: 'A voucher code at checkout (storefront, admin); null when no such voucher was issued.' })
   async validateVoucher(@Ctx() context: RequestContext, @Arg('code') code: string): Promise<VoucherView | null> {
-    const voucher = await context.rewards.validateVoucher(code);
+    const voucher = await context.rewards.validateVoucher(context, code);
     return voucher ? toVoucherView(voucher) : null;
   }
 
   @Authorized('storefront', 'admin')
   @Mutation(() => VoucherView, { description: 'Use a voucher for an order, once; again for the same orderRef returns it unchanged (storefront, admin).' })
   async consumeVoucher(@Ctx() context: RequestContext, @Arg('code') code: string, @Arg('orderRef') orderRef: string): Promise<VoucherView> {
-    return toVoucherView(await context.rewards.consumeVoucher(code, orderRef));
+    return toVoucherView(await context.rewards.consumeVoucher(context, code, orderRef));
   }
 }
 

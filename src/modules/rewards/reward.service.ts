@@ -1,7 +1,7 @@
 import { isISO31661Alpha2 } from 'class-validator';
 import { isUniqueViolation } from '../../db/errors';
 import { BadUserInputError, checkFieldsAsync, InputChecks, ForbiddenError, IdempotencyConflictError, InsufficientPointsError, NotFoundError, OutOfStockError } from '../../errors';
-import type { RequestScope } from '../../graphql/context';
+import type { StatusScope } from '../../graphql/context';
 import { Connection, PageRequest, toConnection } from '../../graphql/pagination';
 import { requestHash } from '../../idempotency';
 import { parseMoney } from '../../money/money';
@@ -105,12 +105,11 @@ function optionalCount(value: number | null | undefined, field: string): number 
 /** The rewards catalog (admin), what a member may redeem, redemption into vouchers, and vouchers at checkout. */
 export class RewardService {
   constructor(
-    private readonly scope: RequestScope,
     private readonly members: MemberService,
     private readonly audit: AuditService,
   ) {}
 
-  async create(input: CreateRewardInput): Promise<RewardForReader> {
+  async create(scope: StatusScope, input: CreateRewardInput): Promise<RewardForReader> {
     const kind = input.kind ?? RewardKind.PRODUCT;
     const { code, currency, ...fields } = await checkFieldsAsync({
       code: () => {
@@ -118,13 +117,13 @@ export class RewardService {
         if (!CODE.test(code)) throw new BadUserInputError('code', 'must be 2 to 64 letters, digits, "_" or "-"');
         return code;
       },
-      currency: () => pointsCurrencyOrFail(this.scope.em, input.currency),
+      currency: () => pointsCurrencyOrFail(scope.em, input.currency),
       name: () => nameOrFail(input.name, 'name'),
       names: () => (input.names ? localisedNamesOrFail(input.names) : {}),
       cost: () => wholeNumberOrFail(input.cost, 'cost', { min: 1, max: MAX_COST }),
       stockTotal: () => (input.stock == null ? null : wholeNumberOrFail(input.stock, 'stock', { min: 0, max: MAX_STOCK })),
       perMemberLimit: () => optionalCount(input.perMemberLimit, 'perMemberLimit'),
-      minTierCode: () => this.minTierOrFail(input.minTierCode),
+      minTierCode: () => this.minTierOrFail(scope, input.minTierCode),
       markets: () => (input.markets ? marketsOrFail(input.markets) : []),
       voucherValidDays: () => (input.voucherValidDays == null ? 90 : wholeNumberOrFail(input.voucherValidDays, 'voucherValidDays', { min: 1, max: 3650 })),
       amounts: () => amountsOf(kind, input),
@@ -132,7 +131,7 @@ export class RewardService {
       window: () => windowOrFail(input.startsAt ?? null, input.endsAt ?? null),
     });
     const { window, ...values } = fields;
-    const reward = this.scope.em.create(Reward, {
+    const reward = scope.em.create(Reward, {
       ...values,
       code,
       kind,
@@ -142,10 +141,10 @@ export class RewardService {
       endsAt: window.endsAt,
     });
     try {
-      await this.scope.em.transactional(async (tx) => {
+      await scope.em.transactional(async (tx) => {
         tx.persist(reward);
         await tx.flush();
-        await this.audit.record('reward.create', [null], { rewardId: reward.id, code }, tx);
+        await this.audit.record(scope, 'reward.create', [null], { rewardId: reward.id, code }, tx);
       });
     } catch (error) {
       if (isUniqueViolation(error, 'rewards_code_unique')) throw new BadUserInputError('code', `${code} already exists`);
@@ -154,20 +153,20 @@ export class RewardService {
     return { reward, locale: null };
   }
 
-  async update(input: UpdateRewardInput): Promise<RewardForReader> {
+  async update(scope: StatusScope, input: UpdateRewardInput): Promise<RewardForReader> {
     const given = await checkFieldsAsync({
       id: () => uuidOrFail(input.id, 'id', 'is not a reward id'),
       name: () => (input.name == null ? null : nameOrFail(input.name, 'name')),
       names: () => (input.names == null ? null : localisedNamesOrFail(input.names)),
       cost: () => (input.cost == null ? null : wholeNumberOrFail(input.cost, 'cost', { min: 1, max: MAX_COST })),
       perMemberLimit: () => optionalCount(input.perMemberLimit, 'perMemberLimit'),
-      minTierCode: () => this.minTierOrFail(input.minTierCode),
+      minTierCode: () => this.minTierOrFail(scope, input.minTierCode),
       markets: () => (input.markets == null ? null : marketsOrFail(input.markets)),
       voucherValidDays: () => (input.voucherValidDays == null ? null : wholeNumberOrFail(input.voucherValidDays, 'voucherValidDays', { min: 1, max: 3650 })),
       addStock: () => (input.addStock == null ? 0 : wholeNumberOrFail(input.addStock, 'addStock', { min: -MAX_STOCK, max: MAX_STOCK })),
     });
     const id = given.id;
-    const reward = await this.scope.em.transactional(async (tx) => {
+    const reward = await scope.em.transactional(async (tx) => {
       const [row] = await tx.execute<Record<string, unknown>[]>('select * from rewards where id = ? for update', [id]);
       if (!row) throw new NotFoundError('reward');
       const reward = tx.map(Reward, row);
@@ -195,22 +194,22 @@ export class RewardService {
         reward.stockRemaining = changed.stock_remaining;
         reward.stockTotal = changed.stock_total;
       }
-      await this.audit.record('reward.update', [null], { rewardId: id }, tx);
+      await this.audit.record(scope, 'reward.update', [null], { rewardId: id }, tx);
       return reward;
     });
     return { reward, locale: null };
   }
 
   /** No new redemptions; vouchers already issued keep working until they expire. Retiring twice is a no-op. */
-  async retire(rewardId: string): Promise<RewardForReader> {
+  async retire(scope: StatusScope, rewardId: string): Promise<RewardForReader> {
     const id = uuidOrFail(rewardId, 'id', 'is not a reward id');
-    const reward = await this.scope.em.transactional(async (tx) => {
+    const reward = await scope.em.transactional(async (tx) => {
       const [row] = await tx.execute<Record<string, unknown>[]>(
         'update rewards set retired_at = coalesce(retired_at, now()), updated_at = now() where id = ? returning *',
         [id],
       );
       if (!row) throw new NotFoundError('reward');
-      await this.audit.record('reward.retire', [null], { rewardId: id }, tx);
+      await this.audit.record(scope, 'reward.retire', [null], { rewardId: id }, tx);
       return tx.map(Reward, row);
     });
     return { reward, locale: null };
@@ -221,16 +220,16 @@ export class RewardService {
    * pass memberId): what it may redeem now (not retired, in its window, offered in its market, its tier,
    * in stock, under its per-member limit), named in its locale. Staff without memberId: every reward not retired.
    */
-  async list(page: PageRequest, memberId?: string | null): Promise<Connection<RewardForReader>> {
+  async list(scope: StatusScope, page: PageRequest, memberId?: string | null): Promise<Connection<RewardForReader>> {
     if (page.after) uuidOrFail(page.after, 'after', 'is not a cursor this API returned');
     let member: Member | null = null;
-    if (this.scope.principal?.role === 'member') {
-      member = memberId ? await this.members.actionTargetOrFail(memberId) : await this.members.me();
+    if (scope.principal?.role === 'member') {
+      member = memberId ? await this.members.actionTargetOrFail(scope, memberId) : await this.members.me(scope);
       if (!member) throw new NotFoundError('member');
     } else if (memberId) {
-      member = await this.members.actionTargetOrFail(memberId);
+      member = await this.members.actionTargetOrFail(scope, memberId);
     }
-    const em = this.scope.em;
+    const em = scope.em;
     const conditions = ['r.retired_at is null'];
     const values: unknown[] = [];
     if (member) {
@@ -264,26 +263,26 @@ export class RewardService {
    * below zero, whatever runs concurrently) and issues a voucher, idempotently on idempotencyKey.
    * Under the member account's lock: the replay check, the per-member limit and the funds check.
    */
-  async redeem(input: RedeemRewardInput): Promise<RedemptionResult> {
+  async redeem(scope: StatusScope, input: RedeemRewardInput): Promise<RedemptionResult> {
     const { member, rewardId, idempotencyKey } = await checkFieldsAsync({
-      member: () => this.members.actionTargetOrFail(input.memberId),
+      member: () => this.members.actionTargetOrFail(scope, input.memberId),
       rewardId: () => uuidOrFail(input.rewardId, 'rewardId', 'is not a reward id'),
       idempotencyKey: () => externalIdOrFail(input.idempotencyKey, 'idempotencyKey'),
     });
     const hash = requestHash([member.id, rewardId]);
-    const replay = await this.replayOf(idempotencyKey, hash, member);
+    const replay = await this.replayOf(scope, idempotencyKey, hash, member);
     if (replay) return replay;
 
-    const reward = await this.scope.em.findOne(Reward, { id: rewardId });
+    const reward = await scope.em.findOne(Reward, { id: rewardId });
     if (!reward) throw new NotFoundError('reward');
     const now = new Date();
     const unavailable = unavailableReason(reward, member.country, now);
     if (unavailable) throw new BadUserInputError('rewardId', `the reward ${unavailable}`);
-    if (reward.minTierCode && !(await tierCodesMetBy(this.scope.em, member.id, [reward.minTierCode])).length) {
+    if (reward.minTierCode && !(await tierCodesMetBy(scope.em, member.id, [reward.minTierCode])).length) {
       throw new ForbiddenError(`the reward needs tier ${reward.minTierCode} or higher`);
     }
     try {
-      const redemption = await this.scope.em.transactional(async (tx) => {
+      const redemption = await scope.em.transactional(async (tx) => {
         const ledger = new Ledger(tx);
         const account = await ledger.lockMemberAccount(member.id, reward.currency, now);
         // A replay that raced the first request: answered under the lock, where its redemption is committed.
@@ -332,55 +331,55 @@ export class RewardService {
       });
       return { redemption, reward: { reward, locale: member.locale } };
     } catch (error) {
-      if (isUniqueViolation(error, 'reward_redemptions_idempotency_key_unique')) return (await this.replayOf(idempotencyKey, hash, member))!;
+      if (isUniqueViolation(error, 'reward_redemptions_idempotency_key_unique')) return (await this.replayOf(scope, idempotencyKey, hash, member))!;
       throw error;
     }
   }
 
   /** A voucher's state for a storefront at checkout; null for a code that was never issued. */
-  async validateVoucher(code: string): Promise<{ redemption: RewardRedemption; reward: RewardForReader; status: VoucherStatus } | null> {
+  async validateVoucher(scope: StatusScope, code: string): Promise<{ redemption: RewardRedemption; reward: RewardForReader; status: VoucherStatus } | null> {
     const voucherCode = normaliseVoucherCode(code);
     if (!voucherCode) return null;
-    const redemption = await this.scope.em.findOne(RewardRedemption, { voucherCode });
-    return redemption ? this.voucherView(redemption, new Date()) : null;
+    const redemption = await scope.em.findOne(RewardRedemption, { voucherCode });
+    return redemption ? this.voucherView(scope, redemption, new Date()) : null;
   }
 
   /**
    * Marks a voucher used by a storefront order, once: using it again for the same orderRef returns it
    * unchanged; for another order, or after it expired, BAD_USER_INPUT. A retired reward's voucher still works.
    */
-  async consumeVoucher(code: string, orderRefInput: string): Promise<{ redemption: RewardRedemption; reward: RewardForReader; status: VoucherStatus }> {
+  async consumeVoucher(scope: StatusScope, code: string, orderRefInput: string): Promise<{ redemption: RewardRedemption; reward: RewardForReader; status: VoucherStatus }> {
     const voucherCode = normaliseVoucherCode(code);
     const orderRef = externalIdOrFail(orderRefInput, 'orderRef');
     if (!voucherCode) throw new NotFoundError('voucher');
     const now = new Date();
-    const em = this.scope.em;
+    const em = scope.em;
     const [consumed] = await em.execute<Record<string, unknown>[]>(
       'update reward_redemptions set consumed_at = ?, consumed_order_ref = ? where voucher_code = ? and consumed_at is null and expires_at > ? returning *',
       [now, orderRef, voucherCode, now],
     );
     if (consumed) {
       const redemption = em.map(RewardRedemption, consumed);
-      await this.audit.record('voucher.consume', [redemption.memberId], { voucherCode, orderRef });
-      return this.voucherView(redemption, now);
+      await this.audit.record(scope, 'voucher.consume', [redemption.memberId], { voucherCode, orderRef });
+      return this.voucherView(scope, redemption, now);
     }
     const redemption = await em.fork().findOne(RewardRedemption, { voucherCode });
     if (!redemption) throw new NotFoundError('voucher');
     if (redemption.consumedAt) {
-      if (redemption.consumedOrderRef === orderRef) return this.voucherView(redemption, now);
+      if (redemption.consumedOrderRef === orderRef) return this.voucherView(scope, redemption, now);
       throw new BadUserInputError('code', 'the voucher was already used for another order');
     }
     throw new BadUserInputError('code', 'the voucher has expired');
   }
 
-  private async voucherView(redemption: RewardRedemption, now: Date) {
-    const reward = await this.scope.em.fork().findOneOrFail(Reward, { id: redemption.rewardId });
+  private async voucherView(scope: StatusScope, redemption: RewardRedemption, now: Date) {
+    const reward = await scope.em.fork().findOneOrFail(Reward, { id: redemption.rewardId });
     const status = redemption.consumedAt ? VoucherStatus.USED : redemption.expiresAt <= now ? VoucherStatus.EXPIRED : VoucherStatus.ACTIVE;
     return { redemption, reward: { reward, locale: null }, status };
   }
 
-  private async replayOf(idempotencyKey: string, hash: string, member: Member): Promise<RedemptionResult | null> {
-    const em = this.scope.em.fork();
+  private async replayOf(scope: StatusScope, idempotencyKey: string, hash: string, member: Member): Promise<RedemptionResult | null> {
+    const em = scope.em.fork();
     const existing = await em.findOne(RewardRedemption, { idempotencyKey });
     if (!existing) return null;
     if (existing.requestHash !== hash) throw new IdempotencyConflictError(`idempotencyKey ${idempotencyKey}`);
@@ -388,10 +387,10 @@ export class RewardService {
     return { redemption: existing, reward: { reward, locale: member.locale } };
   }
 
-  private async minTierOrFail(code: string | null | undefined): Promise<string | null> {
+  private async minTierOrFail(scope: StatusScope, code: string | null | undefined): Promise<string | null> {
     if (code == null) return null;
     const normalised = code.trim().toUpperCase();
-    if (!normalised || !(await tierCodeExists(this.scope.em, normalised))) throw new BadUserInputError('minTierCode', `no tier ${code}`);
+    if (!normalised || !(await tierCodeExists(scope.em, normalised))) throw new BadUserInputError('minTierCode', `no tier ${code}`);
     return normalised;
   }
 

@@ -1,4 +1,5 @@
 import type { AuditService } from '../audit/audit.service';
+import type { RequestScope } from '../../graphql/context';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError, checkFields, checkFieldsAsync, NotFoundError } from '../../errors';
 import { Perk, PerkGrant, PerkSourceKind } from './perk.entity';
@@ -139,13 +140,10 @@ async function sourceOrFail(em: EntityManager, value: string): Promise<{ kind: P
 
 /** Admin configuration of perks and of what grants them. */
 export class PerkAdmin {
-  constructor(
-    private readonly em: EntityManager,
-    private readonly audit: AuditService,
-  ) {}
+  constructor(private readonly audit: AuditService) {}
 
   /** Each change and its audit entry commit together. */
-  async create(input: PerkInput): Promise<Perk> {
+  async create(scope: RequestScope, input: PerkInput): Promise<Perk> {
     const { code, name, names, supportPriority } = checkFields({
       code: () => codeOrFail(input.code, 'code'),
       name: () => {
@@ -155,51 +153,51 @@ export class PerkAdmin {
       names: () => localisedNamesOrFail(input.names ?? [], 'names'),
       supportPriority: () => supportPriorityOrFail(input.supportPriority),
     });
-    return this.em.transactional(async (tx) => {
+    return scope.em.transactional(async (tx) => {
       if (await tx.findOne(Perk, { code })) throw new BadUserInputError('code', `${code} already exists`);
       const perk = tx.create(Perk, { code, name, names, supportPriority });
       await tx.persistAndFlush(perk);
-      await this.audit.record('perk.create', [null], { code }, tx);
+      await this.audit.record(scope, 'perk.create', [null], { code }, tx);
       return perk;
     });
   }
 
-  async update(input: PerkInput): Promise<Perk> {
+  async update(scope: RequestScope, input: PerkInput): Promise<Perk> {
     const { code, name, names, supportPriority } = checkFields({
       code: () => codeOrFail(input.code, 'code'),
       name: () => (input.name == null ? null : nameOrFail(input.name, 'name')),
       names: () => (input.names == null ? null : localisedNamesOrFail(input.names, 'names')),
       supportPriority: () => supportPriorityOrFail(input.supportPriority),
     });
-    return this.em.transactional(async (tx) => {
+    return scope.em.transactional(async (tx) => {
       const perk = await this.perkOrFail(tx, code, 'code');
       if (name !== null) perk.name = name;
       if (names !== null) perk.names = names;
       if (input.supportPriority !== undefined) perk.supportPriority = supportPriority;
       await tx.flush();
-      await this.audit.record('perk.update', [null], { code }, tx);
+      await this.audit.record(scope, 'perk.update', [null], { code }, tx);
       return perk;
     });
   }
 
   /** Attaches a perk to a tier or LTV tier; granting it again changes nothing. */
-  async grant(perkCode: string, source: string): Promise<Perk> {
-    return this.em.transactional(async (tx) => {
+  async grant(scope: RequestScope, perkCode: string, source: string): Promise<Perk> {
+    return scope.em.transactional(async (tx) => {
       const { perk, grantedBy } = await checkFieldsAsync({ perk: () => this.perkOrFail(tx, perkCode), grantedBy: () => sourceOrFail(tx, source) });
       const { kind, code } = grantedBy;
       await tx.execute('insert into perk_grants (source_kind, source_code, perk_code) values (?, ?, ?) on conflict do nothing', [kind, code, perk.code]);
-      await this.audit.record('perk.grant', [null], { perkCode: perk.code, source: `${kind}:${code}` }, tx);
+      await this.audit.record(scope, 'perk.grant', [null], { perkCode: perk.code, source: `${kind}:${code}` }, tx);
       return perk;
     });
   }
 
   /** Detaches a perk from a source; true when it was attached. */
-  async revoke(perkCode: string, source: string): Promise<boolean> {
-    return this.em.transactional(async (tx) => {
+  async revoke(scope: RequestScope, perkCode: string, source: string): Promise<boolean> {
+    return scope.em.transactional(async (tx) => {
       const { perk, grantedBy } = await checkFieldsAsync({ perk: () => this.perkOrFail(tx, perkCode), grantedBy: () => sourceOrFail(tx, source) });
       const { kind, code } = grantedBy;
       const deleted = await tx.nativeDelete(PerkGrant, { sourceKind: kind, sourceCode: code, perkCode: perk.code });
-      await this.audit.record('perk.revoke', [null], { perkCode: perk.code, source: `${kind}:${code}` }, tx);
+      await this.audit.record(scope, 'perk.revoke', [null], { perkCode: perk.code, source: `${kind}:${code}` }, tx);
       return deleted > 0;
     });
   }

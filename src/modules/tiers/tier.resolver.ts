@@ -43,21 +43,21 @@ export class TierResolver {
   @Authorized('admin')
   @Mutation(() => TierView, { description: 'Add a tier to the ladder (admin). Thresholds must rise with rank; the lowest tier needs 0.' })
   async createTier(@Ctx() context: RequestContext, @Arg('input') input: CreateTierInput): Promise<TierView> {
-    const tier = await context.tierAdmin.create(input);
+    const tier = await context.tierAdmin.create(context, input);
     return TierView.of(tier);
   }
 
   @Authorized('admin')
   @Mutation(() => TierView, { description: 'Change a tier (admin). Members move on their next order or at the next tier review.' })
   async updateTier(@Ctx() context: RequestContext, @Arg('input') input: UpdateTierInput): Promise<TierView> {
-    const tier = await context.tierAdmin.update(input);
+    const tier = await context.tierAdmin.update(context, input);
     return TierView.of(tier);
   }
 
   @Authorized('admin')
   @Mutation(() => Boolean, { description: 'Delete a tier nobody holds (admin).' })
   async deleteTier(@Ctx() context: RequestContext, @Arg('code') code: string): Promise<boolean> {
-    return context.tierAdmin.delete(code);
+    return context.tierAdmin.delete(context, code);
   }
 }
 
@@ -88,28 +88,28 @@ export class PerkResolver {
   @Authorized('admin')
   @Mutation(() => PerkView, { description: 'Add a perk (admin); attach it with grantPerk.' })
   async createPerk(@Ctx() context: RequestContext, @Arg('input') input: PerkInput): Promise<PerkView> {
-    const perk = await context.perkAdmin.create(input);
+    const perk = await context.perkAdmin.create(context, input);
     return PerkView.of({ ...perk, source: '', supportPriority: perk.supportPriority as PerkView['supportPriority'] }, null);
   }
 
   @Authorized('admin')
   @Mutation(() => PerkView, { description: 'Change a perk (admin).' })
   async updatePerk(@Ctx() context: RequestContext, @Arg('input') input: PerkInput): Promise<PerkView> {
-    const perk = await context.perkAdmin.update(input);
+    const perk = await context.perkAdmin.update(context, input);
     return PerkView.of({ ...perk, source: '', supportPriority: perk.supportPriority as PerkView['supportPriority'] }, null);
   }
 
   @Authorized('admin')
   @Mutation(() => PerkView, { description: 'Attach a perk to a tier (TIER:GOLD) or an LTV tier (LTV:VIP) (admin). Idempotent.' })
   async grantPerk(@Ctx() context: RequestContext, @Arg('perkCode') perkCode: string, @Arg('source') source: string): Promise<PerkView> {
-    const perk = await context.perkAdmin.grant(perkCode, source);
+    const perk = await context.perkAdmin.grant(context, perkCode, source);
     return PerkView.of({ ...perk, source: source.trim().toUpperCase(), supportPriority: perk.supportPriority as PerkView['supportPriority'] }, null);
   }
 
   @Authorized('admin')
   @Mutation(() => Boolean, { description: 'Detach a perk from a tier or LTV tier (admin); false when it was not attached.' })
   async revokePerk(@Ctx() context: RequestContext, @Arg('perkCode') perkCode: string, @Arg('source') source: string): Promise<boolean> {
-    return context.perkAdmin.revoke(perkCode, source);
+    return context.perkAdmin.revoke(context, perkCode, source);
   }
 }
 

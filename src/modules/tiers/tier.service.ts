@@ -1,4 +1,5 @@
 import type { AuditService } from '../audit/audit.service';
+import type { RequestScope } from '../../graphql/context';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError, checkFields, NotFoundError } from '../../errors';
 import type { Config } from '../../config/config';
@@ -161,13 +162,9 @@ export function codeOrFail(value: string, field: string): string {
 
 /** Admin configuration of the ladder. Every change keeps the ladder valid (see ladderProblem). */
 export class TierAdmin {
-  constructor(
-    private readonly em: EntityManager,
-    private readonly settings: TierSettings,
-    private readonly audit: AuditService,
-  ) {}
+  constructor(private readonly audit: AuditService) {}
 
-  async create(input: TierInput): Promise<Tier> {
+  async create(scope: RequestScope, input: TierInput): Promise<Tier> {
     const required = <T>(value: T | null | undefined, field: string): T => {
       if (value == null) throw new BadUserInputError(field, 'is required for a new tier');
       return value;
@@ -177,30 +174,30 @@ export class TierAdmin {
       name: () => nameOrFail(required(input.name, 'name'), 'name'),
       names: () => localisedNamesOrFail(input.names ?? [], 'names'),
       rank: () => this.rankOrFail(required(input.rank, 'rank')),
-      thresholdMinor: () => this.thresholdOrFail(required(input.threshold, 'threshold')),
+      thresholdMinor: () => this.thresholdOrFail(scope, required(input.threshold, 'threshold')),
       earnMultiplier: () => formatDecimal(parseDecimal(input.earnMultiplier ?? '1', 'earnMultiplier')),
     });
-    return this.em.transactional(async (tx) => {
+    return scope.em.transactional(async (tx) => {
       await this.lockLadder(tx);
       if (await tx.findOne(Tier, { code })) throw new BadUserInputError('code', `${code} already exists`);
       const tier = tx.create(Tier, { code, ...fields });
       await this.checkLadder(tx, tier);
       await tx.persistAndFlush(tier);
-      await this.audit.record('tier.create', [null], { code }, tx);
+      await this.audit.record(scope, 'tier.create', [null], { code }, tx);
       return tier;
     });
   }
 
-  async update(input: TierInput): Promise<Tier> {
+  async update(scope: RequestScope, input: TierInput): Promise<Tier> {
     const { code, name, names, rank, thresholdMinor, earnMultiplier } = checkFields({
       code: () => codeOrFail(input.code, 'code'),
       name: () => (input.name == null ? null : nameOrFail(input.name, 'name')),
       names: () => (input.names == null ? null : localisedNamesOrFail(input.names, 'names')),
       rank: () => (input.rank == null ? null : this.rankOrFail(input.rank)),
-      thresholdMinor: () => (input.threshold == null ? null : this.thresholdOrFail(input.threshold)),
+      thresholdMinor: () => (input.threshold == null ? null : this.thresholdOrFail(scope, input.threshold)),
       earnMultiplier: () => (input.earnMultiplier == null ? null : formatDecimal(parseDecimal(input.earnMultiplier, 'earnMultiplier'))),
     });
-    return this.em.transactional(async (tx) => {
+    return scope.em.transactional(async (tx) => {
       await this.lockLadder(tx);
       const tier = await tx.findOne(Tier, { code });
       if (!tier) throw new NotFoundError(`tier ${code}`);
@@ -211,15 +208,15 @@ export class TierAdmin {
       if (earnMultiplier !== null) tier.earnMultiplier = earnMultiplier;
       await this.checkLadder(tx, tier);
       await tx.flush();
-      await this.audit.record('tier.update', [null], { code }, tx);
+      await this.audit.record(scope, 'tier.update', [null], { code }, tx);
       return tier;
     });
   }
 
   /** Deletes a tier nobody holds (members keep their tier until a review moves them). */
-  async delete(codeInput: string): Promise<boolean> {
+  async delete(scope: RequestScope, codeInput: string): Promise<boolean> {
     const code = codeOrFail(codeInput, 'code');
-    return this.em.transactional(async (tx) => {
+    return scope.em.transactional(async (tx) => {
       await this.lockLadder(tx);
       const tier = await tx.findOne(Tier, { code });
       if (!tier) throw new NotFoundError(`tier ${code}`);
@@ -230,7 +227,7 @@ export class TierAdmin {
       if (problem) throw new BadUserInputError('code', problem);
       await tx.execute("delete from perk_grants where source_kind = 'TIER' and source_code = ?", [code]);
       await tx.execute('delete from tiers where code = ?', [code]);
-      await this.audit.record('tier.delete', [null], { code }, tx);
+      await this.audit.record(scope, 'tier.delete', [null], { code }, tx);
       return true;
     });
   }
@@ -253,9 +250,9 @@ export class TierAdmin {
     return rank;
   }
 
-  private thresholdOrFail(threshold: { amount: string; currency: string }): bigint {
+  private thresholdOrFail(scope: RequestScope, threshold: { amount: string; currency: string }): bigint {
     const money = parseMoney(threshold.amount, threshold.currency, 'threshold', { allowZero: true });
-    if (money.currency !== this.settings.baseCurrency) throw new BadUserInputError('threshold.currency', `must be the base currency ${this.settings.baseCurrency}`);
+    if (money.currency !== scope.config.baseCurrency) throw new BadUserInputError('threshold.currency', `must be the base currency ${scope.config.baseCurrency}`);
     return money.minor;
   }
 }

@@ -4,7 +4,7 @@ import { BadUserInputError, checkFields, NotFoundError } from '../../errors';
 import type { RequestScope } from '../../graphql/context';
 import { bigintKeyOrFail, Connection, PageRequest, toConnection } from '../../graphql/pagination';
 import { uuidOrFail } from '../../validation';
-import { AuditService } from '../audit/audit.service';
+import type { AuditService } from '../audit/audit.service';
 import { WEBHOOK_EVENT_TYPES } from './outbox';
 import { WebhookDelivery, WebhookEndpoint } from './webhook.entity';
 import { webhookUrlProblem } from './webhook-url-policy';
@@ -17,6 +17,8 @@ export interface CreateWebhookEndpoint {
 
 /** Admin management of outbound webhook endpoints (the resolver checks the role). Stateless: the scope comes with each call. */
 export class WebhookEndpointService {
+  constructor(private readonly audit: AuditService) {}
+
   /** Registers an endpoint; the signing secret (whsec_ + base64 of 32 random bytes) is returned here only. */
   async create(scope: RequestScope, input: CreateWebhookEndpoint): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
     const { url, eventTypes, description } = checkFields({
@@ -42,7 +44,7 @@ export class WebhookEndpointService {
     return scope.em.fork().transactional(async (tx) => {
       const endpoint = tx.create(WebhookEndpoint, { url, eventTypes, description, secret });
       await tx.persistAndFlush(endpoint);
-      await new AuditService(scope).record('webhook-endpoint.create', [null], { endpointId: endpoint.id, url, eventTypes }, tx);
+      await this.audit.record(scope, 'webhook-endpoint.create', [null], { endpointId: endpoint.id, url, eventTypes }, tx);
       return { endpoint, secret };
     });
   }
@@ -62,7 +64,7 @@ export class WebhookEndpointService {
       endpoint.deletedAt = now;
       await tx.flush();
       await tx.execute(`update webhook_deliveries set status = 'FAILED', next_attempt_at = null where endpoint_id = ? and status = 'PENDING'`, [endpointId]);
-      await new AuditService(scope).record('webhook-endpoint.delete', [null], { endpointId }, tx);
+      await this.audit.record(scope, 'webhook-endpoint.delete', [null], { endpointId }, tx);
       return endpoint;
     });
   }
