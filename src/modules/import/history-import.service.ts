@@ -1,5 +1,6 @@
+import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { CsvError, csvRecords } from './csv-records';
+import { parse } from 'csv-parse';
 import { performance } from 'node:perf_hooks';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { v7 as uuidv7 } from 'uuid';
@@ -290,7 +291,7 @@ export class HistoryImportService {
   }
 
   /**
-   * Streams `path` through the CSV reader (csv-records.ts), validates each row with `parseRow` (a RowRejection rejects the
+   * Streams `path` through csv-parse, validates each row with `parseRow` (a RowRejection rejects the
    * row with its line number) and hands full batches to `write`. Only one batch is held at a time.
    */
   private async readInBatches<T>(
@@ -301,35 +302,35 @@ export class HistoryImportService {
     write: (batch: Parsed<T>[]) => Promise<void>,
   ): Promise<void> {
     const totalBytes = (await stat(path)).size;
-    const read = { bytesRead: 0 };
+    const stream = createReadStream(path);
+    const parser = stream.pipe(parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true }));
     const report = this.report[file];
     let positions: Map<string, number> | undefined;
     let batch: Parsed<T>[] = [];
-    const progress = () => this.options.onProgress?.({ file, phase: 'read', rows: report.rows, bytesRead: read.bytesRead, totalBytes });
+    const progress = () => this.options.onProgress?.({ file, phase: 'read', rows: report.rows, bytesRead: stream.bytesRead, totalBytes });
     try {
-      for await (const records of csvRecords(path, read)) {
-        for (const { record, line } of records) {
-          if (!positions) {
-            positions = columnPositions(record, columns, path);
-            continue;
-          }
-          report.rows += 1;
-          try {
-            batch.push({ line, row: parseRow(record, positions, line) });
-          } catch (error) {
-            if (!(error instanceof RowRejection)) throw error;
-            this.reject(file, line, error.reason);
-          }
-          if (batch.length >= this.batchSize) {
-            await write(batch);
-            batch = [];
-            progress();
-          }
+      for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+        if (!positions) {
+          positions = columnPositions(record, columns, path);
+          continue;
+        }
+        report.rows += 1;
+        try {
+          batch.push({ line: info.lines, row: parseRow(record, positions, info.lines) });
+        } catch (error) {
+          if (!(error instanceof RowRejection)) throw error;
+          this.reject(file, info.lines, error.reason);
+        }
+        if (batch.length >= this.batchSize) {
+          await write(batch);
+          batch = [];
+          progress();
         }
       }
     } catch (error) {
-      // Malformed CSV (an unclosed quote) is reported with its line; the file cannot be read past it.
-      if (error instanceof CsvError) throw new Error(`${path}: ${error.message}`);
+      stream.destroy();
+      // csv-parse reports malformed CSV (an unclosed quote) with the line; the file cannot be read past it.
+      if (error instanceof Error && 'code' in error && String(error.code).startsWith('CSV_')) throw new Error(`${path}: ${error.message}`);
       throw error;
     }
     if (!positions) throw new Error(`${path}: the file is empty; it needs a header row (${columns.join(',')})`);

@@ -24,7 +24,7 @@ import { refundInputOrFail } from './refund.validation';
 import { ledgerCommand } from '../ledger/ledger-errors';
 import { onlyMemberOf } from '../../auth/principal';
 import { noRateInForce } from '../fx/fx.sql';
-import { AppliedRule, CampaignRule, evaluateEarning } from './earning';
+import { AppliedRule, campaignRuleOf, CampaignRuleRow, evaluateEarning } from './earning';
 import { v7 as uuidv7 } from 'uuid';
 import { Order, OrderStatus } from './order.entity';
 
@@ -348,21 +348,7 @@ interface OrderContextRow {
   ladder: LadderRow[];
   spend: string;
   earlier: boolean;
-  rules: { code: string; currency: string; markets: string[] | null; starts_at: string | null; ends_at: string | null; min_order_base_minor: string | null; first_order_only: boolean; multiplier: string | null; bonus_points: number | null }[];
+  rules: CampaignRuleRow[];
   currencies: { code: string; name: string; valueInBase: string; earnRate: string; expiryMonths: number; earnsOnOrders: boolean }[];
   fx_rate: string | null;
-}
-
-function campaignRuleOf(rule: OrderContextRow['rules'][number]): CampaignRule {
-  return {
-    code: rule.code,
-    currency: rule.currency,
-    markets: rule.markets,
-    startsAt: rule.starts_at === null ? null : new Date(rule.starts_at),
-    endsAt: rule.ends_at === null ? null : new Date(rule.ends_at),
-    minOrderBaseMinor: rule.min_order_base_minor === null ? null : BigInt(rule.min_order_base_minor),
-    firstOrderOnly: rule.first_order_only,
-    multiplier: rule.multiplier ? parseDecimal(rule.multiplier, 'multiplier') : null,
-    bonusPoints: rule.bonus_points,
-  };
 }
