@@ -5,6 +5,7 @@ import { AppliedRule, CampaignRule, evaluateEarning } from '../orders/earning';
 import { OrderStatus } from '../orders/order.entity';
 import type { LadderTier } from '../tiers/tier.service';
 import { earnMultiplierOf, tierAfterOrder } from '../tiers/tier.service';
+import type { StagedOrder } from './history-staging';
 
 /*
  * The history import's replay, in process and pure: one member's new orders recorded one by one at the import's
@@ -50,22 +51,11 @@ export interface MemberStanding {
   firstPlacedAtMs: number | null;
 }
 
-/** A staged order, validated and converted. */
-export interface HistoryOrder {
-  line: number;
-  id: string;
-  externalId: string;
-  amountMinor: bigint;
-  currency: string;
-  baseAmountMinor: bigint;
-  fxRate: string;
-  placedAt: Date;
-  refundedMinor: bigint;
-  /** refundOrder's request hash for the refund history:<external id> (null without a refund). */
-  refundHash: string | null;
+/** A staged order, validated and converted (its member is the one being replayed), with recordOrder's request hash. */
+export type HistoryOrder = Omit<StagedOrder, 'memberExternalId'> & {
   /** recordOrder's request hash. */
   requestHash: string;
-}
+};
 
 export interface ReplayedOrder {
   order: HistoryOrder;

@@ -22,6 +22,7 @@ export interface StagedOrder {
   fxRate: string;
   placedAt: Date;
   refundedMinor: bigint;
+  /** refundOrder's request hash for the refund history:<external id> (null without a refund). */
   refundHash: string | null;
 }
 
