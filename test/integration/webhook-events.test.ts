@@ -5,7 +5,7 @@ import { createLogger } from '../../src/observability/logger';
 import type { Principal } from '../../src/auth/principal';
 import { announceExpiringPoints } from '../../src/jobs/webhook-jobs';
 import { runReferralJobs } from '../../src/jobs/referral-jobs';
-import { enqueueLtvTierChanges, rememberLtvTiers } from '../../src/modules/webhooks/events';
+import { enqueueLtvTierChanges } from '../../src/modules/webhooks/events';
 import { openTestOrm, TestOrm } from '../helpers/database';
 import { memberInput } from '../factories/member.factory';
 
@@ -83,7 +83,7 @@ describe('outbound events in the outbox', () => {
     ]);
   });
 
-  it('member.ltv_tier_changed for members whose LTV tier changed between rememberLtvTiers and enqueueLtvTierChanges (as an LTV run calls them)', async () => {
+  it('member.ltv_tier_changed for members whose LTV tier in the next scores differs from member_ltv (as an LTV run calls it before the swap)', async () => {
     const stays = await services.members.enroll(as(shop), memberInput());
     const moves = await services.members.enroll(as(shop), memberInput());
     const fresh = await services.members.enroll(as(shop), memberInput());
@@ -99,15 +99,15 @@ describe('outbound events in the outbox', () => {
     await score(stays.id, 'HIGH');
     await score(moves.id, 'LOW');
     await em.transactional(async (tx) => {
-      await rememberLtvTiers(tx);
-      await tx.execute(`update member_ltv set tier = 'VIP' where member_id = ?`, [moves.id]);
+      await tx.execute('create temporary table next_ltv on commit drop as select * from member_ltv');
+      await tx.execute(`update next_ltv set tier = 'VIP' where member_id = ?`, [moves.id]);
       await tx.execute(
-        `insert into member_ltv (member_id, tier, churn_risk, probability_alive, expected_purchases_12m, expected_order_value_minor, expected_lifespan_weeks,
+        `insert into next_ltv (member_id, tier, churn_risk, probability_alive, expected_purchases_12m, expected_order_value_minor, expected_lifespan_weeks,
            predicted_12m_minor, historical_minor, frequency, recency_weeks, age_weeks, order_count, run_id, computed_at)
          values (?, 'NEW', 'LOW', 0.9, 0, 0, 52, 0, 0, 0, 0, 1, 0, gen_random_uuid(), now())`,
         [fresh.id],
       );
-      await enqueueLtvTierChanges(tx, new Date());
+      await enqueueLtvTierChanges(tx, 'next_ltv', new Date());
     });
     const changesOf = async (memberId: string) => (await eventsOf(memberId)).filter((event) => event.type === 'member.ltv_tier_changed').map((event) => event.data);
     expect(await changesOf(stays.id)).toEqual([]);

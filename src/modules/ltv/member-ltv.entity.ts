@@ -1,15 +1,20 @@
 import { BigIntType, Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 
 /**
+ * The index of membersAtRisk (the most valuable members at high churn risk first), on `table` (member_ltv, or the
+ * table an LTV run fills before it takes member_ltv's place: ltv-run.ts replaceMemberLtv).
+ */
+export function atRiskIndexSql(table: string, name: string): string {
+  return `create index "${name}" on "${table}" ("predicted_12m_minor" desc, "member_id" desc) where churn_risk = 'HIGH' and tier in ('VIP', 'HIGH')`;
+}
+
+/**
  * The latest LTV scores of one member (one row per member, replaced by every run). Written only by the LTV
  * run in set-based SQL; read by Member.ltv, membersAtRisk and the perks (`tier`). Money: base-currency minor
  * units, rounded down.
  */
 @Entity({ tableName: 'member_ltv' })
-@Index({
-  name: 'member_ltv_at_risk_idx',
-  expression: `create index "member_ltv_at_risk_idx" on "member_ltv" ("predicted_12m_minor" desc, "member_id" desc) where churn_risk = 'HIGH' and tier in ('VIP', 'HIGH')`,
-})
+@Index({ name: 'member_ltv_at_risk_idx', expression: atRiskIndexSql('member_ltv', 'member_ltv_at_risk_idx') })
 export class MemberLtv {
   @PrimaryKey({ type: 'uuid' })
   memberId!: string;

@@ -23,20 +23,15 @@ export async function enqueueTierChanges(tx: EntityManager, changes: { memberId:
 }
 
 /**
- * Before an LTV run rewrites member_ltv: remembers every member's LTV tier (a temporary table dropped at commit),
- * so that enqueueLtvTierChanges can compare after the rewrite, set-based.
+ * member.ltv_tier_changed for every member whose LTV tier in `nextTable` (the scores an LTV run is about to put in
+ * member_ltv's place, same columns) differs from its tier in member_ltv now (new members included).
  */
-export async function rememberLtvTiers(tx: EntityManager): Promise<void> {
-  await tx.execute('create temporary table ltv_tiers_before on commit drop as select member_id, tier from member_ltv');
-}
-
-/** member.ltv_tier_changed for every member whose LTV tier differs from what rememberLtvTiers saw (new members included). */
-export async function enqueueLtvTierChanges(tx: EntityManager, now: Date): Promise<void> {
+export async function enqueueLtvTierChanges(tx: EntityManager, nextTable: string, now: Date): Promise<void> {
   await enqueueEventsFrom(
     tx,
     'member.ltv_tier_changed',
     `select l.member_id, jsonb_build_object('memberId', l.member_id, 'externalId', m.external_id, 'from', b.tier, 'to', l.tier) as data
-     from member_ltv l join members m on m.id = l.member_id left join ltv_tiers_before b on b.member_id = l.member_id
+     from ${nextTable} l join members m on m.id = l.member_id left join member_ltv b on b.member_id = l.member_id
      where b.tier is distinct from l.tier and m.status <> 'ERASED'
      order by l.member_id`,
     [],
