@@ -160,6 +160,35 @@ describe('LTV over the API', () => {
     expect(new Set(runs.map((run) => run.id)).size).toBe(3);
     expectSerialised(runs);
   });
+
+  it('keeps answering member status and the at-risk list while runs put new scores in member_ltv’s place', async () => {
+    const STATUS = '{ me { id ltv { tier computedAt } } }';
+    const member = { role: 'member' as const, subject: memberExternalId };
+    const before = (await server.graphql<{ me: { ltv: { computedAt: string } } }>(STATUS, {}, member)).body.data!.me.ltv.computedAt;
+    let running = true;
+    const reads: { errors?: unknown; computedAt?: string; atRiskErrors?: unknown }[] = [];
+    const reader = (async () => {
+      while (running) {
+        const [status, atRisk] = await Promise.all([server.graphql<{ me: { ltv: { computedAt: string } | null } }>(STATUS, {}, member), server.graphql(AT_RISK, { first: 5 }, support)]);
+        reads.push({ errors: status.body.errors, computedAt: status.body.data?.me.ltv?.computedAt, atRiskErrors: atRisk.body.errors });
+      }
+    })();
+    const runs: RunView[] = [];
+    for (let run = 0; run < 2; run += 1) {
+      const response = await server.graphql<{ recomputeLtv: RunView }>(RECOMPUTE, {}, admin);
+      expect(response.body.errors).toBeUndefined();
+      runs.push(response.body.data!.recomputeLtv);
+    }
+    running = false;
+    await reader;
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.filter((read) => read.errors !== undefined || read.atRiskErrors !== undefined)).toEqual([]);
+    // Every read saw a whole table: the scores of the run before, or of one of these two runs
+    const seen = new Set(reads.map((read) => read.computedAt));
+    expect([...seen].filter((computedAt) => ![before, runs[0].finishedAt, runs[1].finishedAt].includes(computedAt!))).toEqual([]);
+    const after = (await server.graphql<{ me: { ltv: { computedAt: string } } }>(STATUS, {}, member)).body.data!.me.ltv.computedAt;
+    expect(after).toBe(runs[1].finishedAt);
+  });
 });
 
 describe('LTV runs across two server processes', () => {
