@@ -4,7 +4,7 @@ import { createRequestContext, RequestContext } from '../../src/graphql/context'
 import { createLogger } from '../../src/observability/logger';
 import { Principal } from '../../src/auth/principal';
 import { Member } from '../../src/modules/members/member.entity';
-import { rfmSnapshot, RfmRow } from '../../src/modules/ltv/rfm';
+import { buildRfmTable, RFM_TABLE, rfmSnapshot, RfmRow } from '../../src/modules/ltv/rfm';
 import { acquisitionCostInBase, runLtv } from '../../src/modules/ltv/ltv-run';
 import { expectedLifespanWeeks, expectedOrderValue, expectedPurchases, probabilityAlive } from '../../src/modules/ltv/btyd';
 import { churnRiskOf, ltvFigures, percentileCont, purchasesPerYearWhileAlive, tierOf, tierPercentileRanks } from '../../src/modules/ltv/ltv-policy';
@@ -87,6 +87,17 @@ describe('LTV pipeline', () => {
     await order(d, 'd-1', '15.00', 'USD', '2025-08-01T12:00:00Z');
   });
   afterAll(() => db.close());
+
+  it('counts UTC days whatever the time zone of the connection it runs on', async () => {
+    // a-1 (10:00 UTC) and a-2 (23:59 UTC) are one UTC day but two days in Tokyo (UTC+9)
+    const inTokyo = await db.orm.em.fork().transactional(async (tx) => {
+      await tx.execute("set local time zone 'Asia/Tokyo'");
+      await buildRfmTable(tx, ASOF_PAST, 'USD');
+      return tx.execute<RfmRow[]>(`select * from ${RFM_TABLE} order by member_id`);
+    });
+    expect(rfmOf(inTokyo, a)).toMatchObject({ order_count: 4, frequency: 2, recency_weeks: 10, age_weeks: 171 / 7, repeat_minor: '13000' });
+    expect(inTokyo).toEqual(await rfmSnapshot(db.orm.em.fork(), ASOF_PAST, 'USD'));
+  });
 
   it('computes RFM per member in SQL: same-day orders merged, refunds, currencies, later orders ignored', async () => {
     const past = await rfmSnapshot(db.orm.em.fork(), ASOF_PAST, 'USD');
