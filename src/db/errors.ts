@@ -55,6 +55,11 @@ export function isTransactionConflict(error: unknown): boolean {
   return someCause(error, (candidate) => typeof candidate.code === 'string' && CONFLICT_CODES.has(candidate.code));
 }
 
+/** A lock not granted within the statement's lock_timeout (55P03, lock_not_available), raw or wrapped. */
+export function isLockTimeout(error: unknown): boolean {
+  return someCause(error, (candidate) => candidate.code === '55P03');
+}
+
 interface ErrorLike {
   code?: unknown;
   message?: unknown;

@@ -312,3 +312,42 @@ describe('LTV tiers', () => {
     expect(await counts([0, 50, 0])).toEqual({ HIGH: 50, LOW: 50, NEW: 3 });
   });
 });
+
+describe('LTV run swapping member_ltv in behind a slow reader', () => {
+  let db: TestOrm;
+  afterAll(() => db?.close());
+
+  it('lets readers through while it waits for the table, then swaps once the slow reader is done', async () => {
+    db = await openTestOrm(5);
+    const em = db.orm.em.fork();
+    await insertPopulation(em, { members: 60, from: new Date('2024-01-01T00:00:00Z'), to: new Date('2025-10-01T00:00:00Z'), seed: 11, prefix: 'swap' });
+    const asOf = new Date('2025-10-15T00:00:00Z');
+    const first = await runLtv(db.orm.em.fork(), { asOf, baseCurrency: 'USD', settings: config.ltv, waitForLock: true });
+
+    // A reader that holds member_ltv (an export, a long growth query) until told to finish
+    let finishReader!: () => void;
+    const readerMayFinish = new Promise<void>((resolve) => (finishReader = resolve));
+    let readerHolds!: () => void;
+    const readerHolding = new Promise<void>((resolve) => (readerHolds = resolve));
+    const reader = db.orm.em.fork().transactional(async (tx) => {
+      await tx.execute('select count(*) from member_ltv');
+      readerHolds();
+      await readerMayFinish;
+    });
+    await readerHolding;
+    const second = runLtv(db.orm.em.fork(), { asOf: new Date('2025-10-16T00:00:00Z'), baseCurrency: 'USD', settings: config.ltv, waitForLock: true });
+    // Until the run asks for the table's exclusive lock (the swap)
+    const asksForTable = async () =>
+      (await em.execute<{ waiting: number }[]>("select count(*)::int as waiting from pg_locks where relation = 'member_ltv'::regclass and mode = 'AccessExclusiveLock' and not granted"))[0].waiting > 0;
+    while (!(await asksForTable())) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Another reader is answered while the slow one still holds the table: it does not queue behind the swap
+    const read = db.orm.em.fork().execute<{ run_id: string }[]>('select distinct run_id from member_ltv');
+    const outcome = await Promise.race([read.then((rows) => rows), new Promise<'blocked'>((resolve) => setTimeout(() => resolve('blocked'), 10_000))]);
+    finishReader();
+    await reader;
+    const record = await second;
+    expect(outcome).toEqual([{ run_id: first!.id }]);
+    expect(record!.status).toBe(LtvRunStatus.SUCCEEDED);
+    expect(await db.orm.em.fork().execute('select distinct run_id from member_ltv')).toEqual([{ run_id: record!.id }]);
+  });
+});

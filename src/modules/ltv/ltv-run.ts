@@ -24,6 +24,7 @@ import { tierPercentileRanks, TierThresholds, WEEKS_PER_YEAR } from './ltv-polic
 import { LtvRunStatus } from './ltv-run.entity';
 import { buildRfmTable, RFM_TABLE, RfmRow } from './rfm';
 import { enqueueLtvTierChanges } from '../webhooks/events';
+import { isLockTimeout } from '../../db/errors';
 import { atRiskIndexSql } from './member-ltv.entity';
 
 /*
@@ -460,7 +461,8 @@ const NEXT_MEMBER_LTV = 'member_ltv_next';
  * fresh table and 16 s on the second run at 1M members (each update writes a new row version and its index
  * entries); this writes each row once. Only the LTV run writes member_ltv, one run at a time (the run lock), so no
  * write is lost between the fill and the swap. Readers wait for the swap only: from the drop to the commit, which
- * follows at once (a prepared statement naming member_ltv is planned again against the new table).
+ * follows at once (a prepared statement naming member_ltv is planned again against the new table), and never
+ * queue behind the swap for long (lockMemberLtvForSwap).
  */
 async function writeMemberLtv(tx: EntityManager, runId: string, scoring: MemberScoring, thresholds: TierThresholds): Promise<Date> {
   const now = new Date();
@@ -484,11 +486,41 @@ async function writeMemberLtv(tx: EntityManager, runId: string, scoring: MemberS
   await tx.execute(atRiskIndexSql(NEXT_MEMBER_LTV, `${NEXT_MEMBER_LTV}_at_risk_idx`));
   await tx.execute(`analyze ${NEXT_MEMBER_LTV}`);
   await enqueueLtvTierChanges(tx, NEXT_MEMBER_LTV, now);
+  await lockMemberLtvForSwap(tx);
   await tx.execute('drop table member_ltv');
   await tx.execute(`alter table ${NEXT_MEMBER_LTV} rename to member_ltv`);
   await tx.execute(`alter table member_ltv rename constraint ${NEXT_MEMBER_LTV}_pkey to member_ltv_pkey`);
   await tx.execute(`alter index ${NEXT_MEMBER_LTV}_at_risk_idx rename to member_ltv_at_risk_idx`);
   return now;
+}
+
+/** Tries at taking member_ltv's lock for the swap with a short wait, before the last try that waits as long as needed. */
+const SWAP_LOCK_TRIES = 20;
+const SWAP_LOCK_WAIT_MS = 100;
+
+/**
+ * member_ltv's exclusive lock for the swap, without holding member status up behind a slow reader: a lock request
+ * that waits makes every later reader of member_ltv queue behind it, so a reader that holds the table for seconds
+ * (an export, a growth query) would stall the member-status call for as long. Each try waits at most 100 ms (the
+ * stall readers can see), then gives the lock up (a savepoint) and lets readers through for a moment before the
+ * next; the 20th try waits as long as needed, so the run still finishes behind a reader that never lets go.
+ */
+async function lockMemberLtvForSwap(tx: EntityManager): Promise<void> {
+  for (let attempt = 1; attempt < SWAP_LOCK_TRIES; attempt += 1) {
+    await tx.execute('savepoint member_ltv_swap');
+    try {
+      await tx.execute(`set local lock_timeout = '${SWAP_LOCK_WAIT_MS}ms'`);
+      await tx.execute('lock table member_ltv in access exclusive mode');
+      await tx.execute('set local lock_timeout = default');
+      await tx.execute('release savepoint member_ltv_swap');
+      return;
+    } catch (error) {
+      if (!isLockTimeout(error)) throw error;
+      await tx.execute('rollback to savepoint member_ltv_swap');
+      await new Promise((resolve) => setTimeout(resolve, SWAP_LOCK_WAIT_MS * Math.min(attempt, 5)));
+    }
+  }
+  await tx.execute('lock table member_ltv in access exclusive mode');
 }
 
 function cutOff(value: number): string {
