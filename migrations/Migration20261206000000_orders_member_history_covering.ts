@@ -6,6 +6,8 @@ import { Migration } from '@mikro-orm/migrations';
  * order by member and time: with these columns in the index it walks the index in order (an index-only scan)
  * instead of sorting every order, which at 1M members / 10M orders was an external sort of most of the statement.
  * The key is unchanged, so every lookup that used the old index (a member's orders, the tier window) uses this one.
+ * The index is built in the migrations' transaction (they run all or nothing), not CONCURRENTLY: orders wait for the
+ * build, about 10 s at 10M orders on a 2-core machine.
  */
 export class Migration20261206000000_orders_member_history_covering extends Migration {
   override async up(): Promise<void> {
