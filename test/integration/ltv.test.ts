@@ -5,11 +5,12 @@ import { createLogger } from '../../src/observability/logger';
 import { Principal } from '../../src/auth/principal';
 import { Member } from '../../src/modules/members/member.entity';
 import { buildRfmTable, RFM_TABLE, rfmSnapshot, RfmRow } from '../../src/modules/ltv/rfm';
-import { acquisitionCostInBase, runLtv } from '../../src/modules/ltv/ltv-run';
+import { acquisitionCostInBase, holdMemberLtvForSnapshot, runLtv } from '../../src/modules/ltv/ltv-run';
 import { expectedLifespanWeeks, expectedOrderValue, expectedPurchases, probabilityAlive } from '../../src/modules/ltv/btyd';
 import { churnRiskOf, ltvFigures, percentileCont, purchasesPerYearWhileAlive, tierOf, tierPercentileRanks } from '../../src/modules/ltv/ltv-policy';
 import { runNightlyLtvIfDue } from '../../src/jobs/ltv-job';
 import { LtvRun, LtvRunStatus } from '../../src/modules/ltv/ltv-run.entity';
+import { IsolationLevel } from '@mikro-orm/core';
 import { openTestOrm, TestOrm } from '../helpers/database';
 import { memberInput } from '../factories/member.factory';
 import { insertPopulation } from '../factories/ltv.factory';
@@ -349,5 +350,37 @@ describe('LTV run swapping member_ltv in behind a slow reader', () => {
     expect(outcome).toEqual([{ run_id: first!.id }]);
     expect(record!.status).toBe(LtvRunStatus.SUCCEEDED);
     expect(await db.orm.em.fork().execute('select distinct run_id from member_ltv')).toEqual([{ run_id: record!.id }]);
+  });
+
+  it('a REPEATABLE READ reader that holds member_ltv before its snapshot sees the previous scores, never an empty table', async () => {
+    const em = db.orm.em.fork();
+    const repeatable = { isolationLevel: IsolationLevel.REPEATABLE_READ };
+    const scored = (tx: typeof em) => tx.execute<{ rows: number; runs: number }[]>('select count(*)::int as rows, count(distinct run_id)::int as runs from member_ltv');
+    const [{ rows: members }] = await em.execute<{ rows: number }[]>('select count(*)::int as rows from members');
+    const run = (day: number) => runLtv(db.orm.em.fork(), { asOf: new Date(Date.UTC(2025, 9, 20 + day)), baseCurrency: 'USD', settings: config.ltv, waitForLock: true });
+    // The hazard: a snapshot taken before a swap committed finds the new table, and none of its rows
+    const unheld = await em.fork().transactional(async (tx) => {
+      await tx.execute('select count(*) from members');
+      await run(0);
+      return scored(tx);
+    }, repeatable);
+    expect(unheld).toEqual([{ rows: 0, runs: 0 }]);
+    // Held first: the run waits for the reader, which sees the previous run's scores whole
+    let swapped = false;
+    const waitsForTable = async () =>
+      (await em.execute<{ waiting: number }[]>("select count(*)::int as waiting from pg_locks where relation = 'member_ltv'::regclass and mode = 'AccessExclusiveLock' and not granted"))[0].waiting > 0;
+    const held = await em.fork().transactional(async (tx) => {
+      await holdMemberLtvForSnapshot(tx);
+      const [before] = await tx.execute<{ run_id: string }[]>('select distinct run_id from member_ltv');
+      const running = run(1).then((record) => ((swapped = true), record));
+      while (!(await waitsForTable())) await new Promise((resolve) => setTimeout(resolve, 5));
+      return { seen: await scored(tx), before, swappedWhileHeld: swapped, running };
+    }, repeatable);
+    expect(held.seen).toEqual([{ rows: members, runs: 1 }]);
+    expect(held.swappedWhileHeld).toBe(false);
+    const record = await held.running;
+    expect(await scored(em.fork())).toEqual([{ rows: members, runs: 1 }]);
+    expect(await em.fork().execute('select distinct run_id from member_ltv')).toEqual([{ run_id: record!.id }]);
+    expect(record!.id).not.toBe(held.before.run_id);
   });
 });

@@ -494,6 +494,17 @@ async function writeMemberLtv(tx: EntityManager, runId: string, scoring: MemberS
   return now;
 }
 
+/**
+ * First thing in a REPEATABLE READ (or SERIALIZABLE) transaction that reads member_ltv, before any other statement.
+ * A run puts a new table in member_ltv's place (writeMemberLtv); a snapshot taken before that swap committed would
+ * find the new table without its rows (they are younger than the snapshot: PostgreSQL documents table rewrites as
+ * not MVCC-safe). Taking the table's share lock before the transaction's snapshot exists means the snapshot comes
+ * after any swap that got there first, and a swap that comes later waits for this transaction to end.
+ */
+export async function holdMemberLtvForSnapshot(tx: EntityManager): Promise<void> {
+  await tx.execute('lock table member_ltv in access share mode');
+}
+
 /** Tries at taking member_ltv's lock for the swap with a short wait, before the last try that waits as long as needed. */
 const SWAP_LOCK_TRIES = 20;
 const SWAP_LOCK_WAIT_MS = 100;

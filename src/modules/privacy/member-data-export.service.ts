@@ -4,6 +4,7 @@ import { ForbiddenError, NotFoundError } from '../../errors';
 import type { RequestScope } from '../../graphql/context';
 import { uuidOrFail } from '../../validation';
 import type { AuditService } from '../audit/audit.service';
+import { holdMemberLtvForSnapshot } from '../ltv/ltv-run';
 
 /** Rows read per query: a member with 100k ledger entries is read 1000 at a time, never all at once as objects. */
 export const EXPORT_PAGE_SIZE = 1000;
@@ -65,6 +66,8 @@ export class MemberDataExportService {
     const id = uuidOrFail(memberId, 'memberId', 'is not a member id');
     return scope.em.fork().transactional(
       async (tx) => {
+        // Before the snapshot: an LTV run swapping member_ltv in meanwhile would leave this snapshot an empty table
+        await holdMemberLtvForSnapshot(tx);
         const [profile] = await tx.execute<Record<string, unknown>[]>(
           `select id, external_id, email, country, locale, birthday, status, acquisition_channel, acquisition_cost_minor, acquisition_cost_currency,
              stripe_customer_id, referral_code, joined_at, created_at from members where id = ?`,
