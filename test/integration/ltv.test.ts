@@ -318,6 +318,15 @@ describe('LTV run swapping member_ltv in behind a slow reader', () => {
   let db: TestOrm;
   afterAll(() => db?.close());
 
+  /** Until a run asks for member_ltv's exclusive lock (its swap) and waits for it. */
+  const untilSwapWaitsForTable = async () => {
+    const waiting = async () =>
+      (await db.orm.em.fork().execute<{ waiting: number }[]>(
+        "select count(*)::int as waiting from pg_locks where relation = 'member_ltv'::regclass and mode = 'AccessExclusiveLock' and not granted",
+      ))[0].waiting > 0;
+    while (!(await waiting())) await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+
   it('lets readers through while it waits for the table, then swaps once the slow reader is done', async () => {
     db = await openTestOrm(5);
     const em = db.orm.em.fork();
@@ -337,10 +346,7 @@ describe('LTV run swapping member_ltv in behind a slow reader', () => {
     });
     await readerHolding;
     const second = runLtv(db.orm.em.fork(), { asOf: new Date('2025-10-16T00:00:00Z'), baseCurrency: 'USD', settings: config.ltv, waitForLock: true });
-    // Until the run asks for the table's exclusive lock (the swap)
-    const asksForTable = async () =>
-      (await em.execute<{ waiting: number }[]>("select count(*)::int as waiting from pg_locks where relation = 'member_ltv'::regclass and mode = 'AccessExclusiveLock' and not granted"))[0].waiting > 0;
-    while (!(await asksForTable())) await new Promise((resolve) => setTimeout(resolve, 5));
+    await untilSwapWaitsForTable();
     // Another reader is answered while the slow one still holds the table: it does not queue behind the swap
     const read = db.orm.em.fork().execute<{ run_id: string }[]>('select distinct run_id from member_ltv');
     const outcome = await Promise.race([read.then((rows) => rows), new Promise<'blocked'>((resolve) => setTimeout(() => resolve('blocked'), 10_000))]);
@@ -367,13 +373,11 @@ describe('LTV run swapping member_ltv in behind a slow reader', () => {
     expect(unheld).toEqual([{ rows: 0, runs: 0 }]);
     // Held first: the run waits for the reader, which sees the previous run's scores whole
     let swapped = false;
-    const waitsForTable = async () =>
-      (await em.execute<{ waiting: number }[]>("select count(*)::int as waiting from pg_locks where relation = 'member_ltv'::regclass and mode = 'AccessExclusiveLock' and not granted"))[0].waiting > 0;
     const held = await em.fork().transactional(async (tx) => {
       await holdMemberLtvForSnapshot(tx);
       const [before] = await tx.execute<{ run_id: string }[]>('select distinct run_id from member_ltv');
       const running = run(1).then((record) => ((swapped = true), record));
-      while (!(await waitsForTable())) await new Promise((resolve) => setTimeout(resolve, 5));
+      await untilSwapWaitsForTable();
       return { seen: await scored(tx), before, swappedWhileHeld: swapped, running };
     }, repeatable);
     expect(held.seen).toEqual([{ rows: members, runs: 1 }]);
