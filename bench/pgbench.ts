@@ -76,6 +76,8 @@ export async function runPgbench(options: PgbenchOptions): Promise<PgbenchResult
     `--protocol=${options.protocol}`,
     `--client=${options.clients}`,
     `--jobs=${options.threads}`,
+    // A serialization failure runs the script again, as the server reads again (earn.sql's checked write).
+    '--max-tries=10',
     ...(options.durationSeconds !== undefined ? [`--time=${options.durationSeconds}`] : [`--transactions=${options.transactionsPerClient ?? 1}`]),
     `--file=${script}`,
     ...Object.entries(options.variables).map(([name, value]) => `--define=${name}=${value}`),

@@ -21,30 +21,48 @@ const HOLD = 'mutation($input: HoldPointsInput!) { holdPoints(input: $input) { i
 const CAPTURE = 'mutation($id: ID!) { capturePoints(holdId: $id) { id status points } }';
 const BALANCE = 'query($id: ID) { member(id: $id) { balance { posted pending held available } } }';
 const RECORD_ORDER = 'mutation($input: RecordOrderInput!) { recordOrder(input: $input) { externalId pointsEarned status } }';
+const CREATE_RULE = 'mutation($input: CreateEarningRuleInput!) { createEarningRule(input: $input) { code } }';
 const CREATE_TIER = 'mutation($input: CreateTierInput!) { createTier(input: $input) { code } }';
 
-/** Counts the statements every pg client of this process sends (the test server runs in it), BEGIN/COMMIT aside. */
+/**
+ * Counts the statements every pg client of this process sends (the test server runs in it), BEGIN/COMMIT aside, and
+ * the transactions begun. `beforeSending` runs (once) before the first statement whose text matches its pattern.
+ */
 function statementCounter(before: () => Promise<void>) {
   const original = Client.prototype.query;
   let count = 0;
+  let transactions = 0;
   const texts: string[] = [];
+  let interjection: { pattern: RegExp; work: () => Promise<unknown> } | undefined;
   Client.prototype.query = function (this: Client, ...args: unknown[]) {
     const config = args[0] as string | { text?: string };
     const text = typeof config === 'string' ? config : config?.text ?? '';
+    if (/^\s*begin\b/i.test(text)) transactions += 1;
     if (!/^\s*(begin|commit|rollback|savepoint|release)\b/i.test(text)) {
       count += 1;
       texts.push(text.slice(0, 80));
     }
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
+    const send = () => (original as (...a: unknown[]) => unknown).apply(this, args);
+    if (interjection && interjection.pattern.test(text)) {
+      const { work } = interjection;
+      interjection = undefined;
+      return work().then(send);
+    }
+    return send();
   } as typeof Client.prototype.query;
   return {
-    /** Runs `work` and returns how many statements it sent. */
-    async during(work: () => Promise<unknown>): Promise<{ count: number; texts: string[] }> {
+    /** Runs `work` and returns how many statements it sent and how many transactions it began. */
+    async during(work: () => Promise<unknown>): Promise<{ count: number; transactions: number; texts: string[] }> {
       await before();
       count = 0;
+      transactions = 0;
       texts.length = 0;
       await work();
-      return { count, texts: [...texts] };
+      return { count, transactions, texts: [...texts] };
+    },
+    /** Runs `work` to its end just before the next statement matching `pattern` is sent (its statements are counted too). */
+    beforeSending(pattern: RegExp, work: () => Promise<unknown>) {
+      interjection = { pattern, work };
     },
     restore() {
       Client.prototype.query = original;
@@ -206,20 +224,39 @@ describe('hot paths', () => {
       expect(ok(await server.graphql(BALANCE, { id: member.id }, admin)).member.balance).toEqual({ posted: 700, pending: 0, held: 0, available: 700 });
     });
 
-    it('records an order in three statements: the member checked and its tier row locked, one read of what it earns, one write', async () => {
+    it('records an order in two statements and no transaction: one read of what it earns, one checked write', async () => {
       const member = await enrol();
       const first = await counter.during(async () => {
         const order = ok(await server.graphql(RECORD_ORDER, { input: { memberId: member.id, externalId: 'hot-order-1', amount: { amount: '123.45', currency: 'USD' } } }, storefront));
         expect(order.recordOrder).toEqual({ externalId: 'hot-order-1', pointsEarned: 123, status: 'PAID' });
       });
-      expect(first.texts.map((text) => text.match(/^\s*select \* from (\w+)|^\s*(select)/)?.slice(1).find(Boolean))).toEqual(['order_lock_member', 'select', 'order_record']);
+      expect(first.texts.map((text) => text.match(/^\s*select \* from (\w+)|^\s*(select)/)?.slice(1).find(Boolean))).toEqual(['select', 'order_record_checked']);
+      expect(first.transactions).toBe(0);
       // A replay reads the order instead and changes nothing.
       const replay = await counter.during(async () => {
         const order = ok(await server.graphql(RECORD_ORDER, { input: { memberId: member.id, externalId: 'hot-order-1', amount: { amount: '123.45', currency: 'USD' } } }, storefront));
         expect(order.recordOrder.pointsEarned).toBe(123);
       });
-      expect(replay.count).toBe(4);
+      expect(replay.count).toBe(3);
       expect(ok(await server.graphql(BALANCE, { id: member.id }, admin)).member.balance).toEqual({ posted: 0, pending: 123, held: 0, available: 0 });
+    });
+
+    it('reads again when another order of the member is written between its read and its write', async () => {
+      // A first-order bonus in a market of its own (the other tests' members are elsewhere).
+      ok(await server.graphql(CREATE_RULE, { input: { code: 'HOT-WELCOME', name: 'first order', firstOrderOnly: true, bonusPoints: 50, markets: ['IS'] } }, admin));
+      const member = ok(await server.graphql(ENROLL, { input: memberInput({ country: 'IS' }) }, admin)).enrollMember as { id: string };
+      const record = (externalId: string, placedAt?: string) =>
+        server.graphql(RECORD_ORDER, { input: { memberId: member.id, externalId, placedAt, amount: { amount: '10.00', currency: 'USD' } } }, storefront);
+      // Order A has read (no orders yet: a first order) when order B of the same member, placed an hour before A, is
+      // recorded: B is the first order and earns the bonus.
+      let other: { recordOrder: { pointsEarned: number } } | undefined;
+      counter.beforeSending(/order_record_checked/, async () => (other = ok(await record('hot-race-b', new Date(Date.now() - 3_600_000).toISOString()))));
+      const raced = await counter.during(async () => expect(ok(await record('hot-race-a')).recordOrder.pointsEarned).toBe(10));
+      expect(other!.recordOrder.pointsEarned).toBe(60);
+      // A's write found the read stale and A read again: it is not a first order, so no second bonus.
+      const sent = raced.texts.map((text) => text.match(/^\s*select \* from (\w+)|^\s*(select)/)?.slice(1).find(Boolean));
+      expect(sent.filter((name) => name === 'order_record_checked')).toHaveLength(3); // A's stale write, B's, A's second
+      expect(ok(await server.graphql(BALANCE, { id: member.id }, admin)).member.balance).toEqual({ posted: 0, pending: 70, held: 0, available: 0 });
     });
 
     it('lets a support debit spend points whose hold expired before any sweep ran', async () => {

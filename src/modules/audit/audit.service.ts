@@ -5,6 +5,11 @@ import { AuditLog } from './audit-log.entity';
 
 /** Writes the audit trail of support and admin callers; other callers are not audited. Stateless: the scope comes with each call. */
 export class AuditService {
+  /** True when `record` writes an entry for this scope's caller (support and admin callers). */
+  audits(scope: RequestScope): boolean {
+    return isStaff(scope.principal);
+  }
+
   /**
    * One row per member touched (or one row with no member). Pass the transaction's EntityManager
    * when the action is a mutation, so the row commits or rolls back with it.
@@ -16,7 +21,7 @@ export class AuditService {
     details: Record<string, unknown> | null = null,
     em: EntityManager = scope.em,
   ): Promise<void> {
-    if (!isStaff(scope.principal)) return;
+    if (!this.audits(scope)) return;
     await this.recordForAnyCaller(scope, action, memberIds, details, em);
   }
 

@@ -15,11 +15,13 @@ import { DEFAULT_POINTS_CURRENCY, toSettings } from '../ledger/points-currency.s
 import { LedgerEntryKind, TransferBucket } from '../ledger/points-transfer.entity';
 import { isUniqueViolation } from '../../db/errors';
 import { applyTierDecisions, earnMultiplierOf, LadderRow, ladderTierOf, tierAfterOrder, windowStart } from '../tiers/tier.service';
+import type { TierStanding } from '../tiers/tier-policy';
+import type { Config } from '../../config/config';
 import { orderWithinCapOrFail } from './order-cap';
 import { countLedgerReplay } from '../../observability/domain-metrics';
 import { lockAccountsOfPendingReferral, qualifyReferralOfReferee } from '../referrals/referral-qualification';
 import { inTransaction, runNamed } from '../../db/sql';
-import { LOCK_MEMBER, ORDER_CONTEXT, orderOfRow, RECORD_ORDER } from './order.sql';
+import { isStaleOrderRead, LOCK_MEMBER, ORDER_CONTEXT, ORDER_READ, orderOfRow, RECORD_ORDER, RECORD_ORDER_CHECKED } from './order.sql';
 import { refundInputOrFail } from './refund.validation';
 import { ledgerCommand } from '../ledger/ledger-errors';
 import { onlyMemberOf } from '../../auth/principal';
@@ -87,18 +89,45 @@ export class OrderService {
 
     const member = { id: memberId, onlyExternalId: onlyMemberOf(scope.principal) };
     const order = { externalId, amount, placedAt, requestHash: hash, qualifyReferralAtOnce: true };
-    const recorded = await ledgerCommand(() => inTransaction(scope.em, (tx) => this.recordInTransaction(scope, tx, member, order, now)));
+    const recorded = await ledgerCommand(() => this.recordWithCheckedWrite(scope, member, order, now));
     if (!recorded) countLedgerReplay('record_order');
     return recorded ?? (await this.replayOf(scope, externalId, hash))!;
   }
 
   /**
-   * The one way an order is recorded and earns points (recordOrder and Stripe's payment_intent.succeeded), inside
-   * the caller's transaction. Returns null when an order with this externalId exists already (nothing changes).
+   * recordOrder's way: two statements and no transaction. The earning read runs without a lock (ORDER_READ), the
+   * earning is worked out here, and RECORD_ORDER_CHECKED writes it under the member's tier row lock only if the
+   * member's standing and orders are still what the read saw; when another order or a tier change came between, it
+   * reads again. An order that also changes a tier, qualifies a referral at once or is audited needs more writes
+   * than the order's own: it is recorded in a transaction (recordInTransaction), as is a read found stale too often.
+   */
+  private async recordWithCheckedWrite(scope: RequestScope, member: { id: string; onlyExternalId?: string | null }, order: NewOrder, now: Date): Promise<Order | null> {
+    const { baseCurrency } = scope.config;
+    for (let read = 0; read < CHECKED_WRITE_READS; read++) {
+      // As under the lock: an order of this member that committed after `now` was placed after it, and must count.
+      const spendTo = new Date(Math.max(now.getTime(), Date.now()));
+      const spendFrom = windowStart(spendTo, scope.config);
+      const [context] = await runNamed<OrderReadRow>(scope.em, ORDER_READ, [member.id, spendFrom, spendTo, order.placedAt, order.amount.currency, baseCurrency, member.onlyExternalId ?? null]);
+      const standing = { tierCode: context.tier_code, retainUntil: context.retain_until === null ? null : new Date(context.retain_until) };
+      const plan = planOrder(scope.config, context.country, standing, context, order, { from: spendFrom, to: spendTo }, now);
+      if (plan.decision || (!plan.pending && order.qualifyReferralAtOnce) || this.audit.audits(scope)) break;
+      try {
+        const [row] = await runNamed<Record<string, unknown>>(scope.em, RECORD_ORDER_CHECKED, [member.onlyExternalId ?? null, context.seen, ...recordOrderValues(member.id, order, plan, scope.config, now)]);
+        return row ? orderOfRow(row) : null; // no row: recorded before (a replay) or by a concurrent request
+      } catch (error) {
+        if (!isStaleOrderRead(error)) throw error;
+      }
+    }
+    return inTransaction(scope.em, (tx) => this.recordInTransaction(scope, tx, member, order, now));
+  }
+
+  /**
+   * The one way an order is recorded and earns points inside a transaction (recordOrder when the checked write is not
+   * enough, and Stripe's payment_intent.succeeded), in the caller's transaction. Returns null when an order with this
+   * externalId exists already (nothing changes).
    */
   async recordInTransaction(scope: RequestScope, tx: EntityManager, member: { id: string; onlyExternalId?: string | null }, order: NewOrder, now: Date = new Date()): Promise<Order | null> {
-    const { externalId, amount, placedAt, requestHash: hash } = order;
-    const { baseCurrency, returnWindowDays } = scope.config;
+    const { baseCurrency } = scope.config;
     // Three round trips: the member checked and its tier row locked, one read of what the earning needs, one write
     // (orders/order.sql.ts). Its refusals are the ledger's (ledgerCommand turns them into domain errors).
     const [locked] = await runNamed<{ country: string; tier_code: string; retain_until: Date | string | null }>(tx, LOCK_MEMBER, [member.id, member.onlyExternalId ?? null, now]);
@@ -107,63 +136,16 @@ export class OrderService {
     // committed while this one waited for the lock was placed after this request's `now`, and must count.
     const spendTo = new Date(Math.max(now.getTime(), Date.now()));
     const spendFrom = windowStart(spendTo, scope.config);
-    const [context] = await runNamed<OrderContextRow>(tx, ORDER_CONTEXT, [member.id, spendFrom, spendTo, placedAt, amount.currency, baseCurrency]);
-    if (context.fx_rate === null) throw noRateInForce('amount.currency', amount.currency, placedAt);
-    const rate = parseDecimal(context.fx_rate, 'rate');
-    const base = toBaseCurrency(amount, baseCurrency, rate);
-    orderWithinCapOrFail(amount, base, scope.config.maxOrderMinor, rate);
-
-    // This order counts towards the qualifying spend when placed inside the window (it is not in the read above).
-    const counts = placedAt > spendFrom && placedAt <= spendTo;
-    const spend = BigInt(context.spend) + (counts ? base.minor : 0n);
-    // Upgrades at once when this order crosses a threshold: the order already earns at the new multiplier.
-    const { tier, decision } = tierAfterOrder(context.ladder.map(ladderTierOf), standing, spend, now, scope.config);
-    const rules = context.rules.map(campaignRuleOf);
-    const vestsAt = addDays(placedAt, returnWindowDays);
-    const pending = vestsAt > now;
-    const applied: Record<string, { points: string; rules: AppliedRule[] }> = {};
-    const earns: { currency: string; points: string; expiresAt: string; details: { rules: AppliedRule[] } }[] = [];
-    for (const currency of context.currencies.map(toSettings)) {
-      const earning = evaluateEarning(
-        {
-          baseAmountMinor: base.minor,
-          baseDigits: minorUnitDigits(baseCurrency)!,
-          market: locked.country,
-          placedAt,
-          isFirstOrder: !context.earlier,
-          earnRate: currency.earnRate,
-          tierMultiplier: earnMultiplierOf(tier),
-        },
-        rules.filter((rule) => rule.currency === currency.code),
-      );
-      if (earning.points <= 0n) continue;
-      applied[currency.code] = { points: earning.points.toString(), rules: earning.applied };
-      earns.push({ currency: currency.code, points: earning.points.toString(), expiresAt: addMonths(placedAt, currency.expiryMonths).toISOString(), details: { rules: earning.applied } });
-    }
+    const [context] = await runNamed<OrderContextRow>(tx, ORDER_CONTEXT, [member.id, spendFrom, spendTo, order.placedAt, order.amount.currency, baseCurrency]);
+    const plan = planOrder(scope.config, locked.country, standing, context, order, { from: spendFrom, to: spendTo }, now);
     // Vested at once (placed past the return window): its referral qualifies in this transaction, under the two
     // members' account locks taken in member id order before the order's own earn locks the member's account.
-    const qualifyReferral = !pending && order.qualifyReferralAtOnce && (await lockAccountsOfPendingReferral(tx, member.id));
-    const [row] = await runNamed<Record<string, unknown>>(tx, RECORD_ORDER, [
-      uuidv7(),
-      member.id,
-      externalId,
-      amount.minor.toString(),
-      amount.currency,
-      base.minor.toString(),
-      baseCurrency,
-      formatDecimal(rate),
-      placedAt,
-      hash,
-      (applied[DEFAULT_POINTS_CURRENCY]?.points ?? '0'),
-      JSON.stringify({ earned: applied }),
-      JSON.stringify(earns),
-      pending ? vestsAt : null,
-      now,
-    ]);
+    const qualifyReferral = !plan.pending && order.qualifyReferralAtOnce && (await lockAccountsOfPendingReferral(tx, member.id));
+    const [row] = await runNamed<Record<string, unknown>>(tx, RECORD_ORDER, recordOrderValues(member.id, order, plan, scope.config, now));
     if (!row) return null; // recorded before (a replay) or by a concurrent request
-    if (decision) await applyTierDecisions(tx, [{ memberId: member.id, fromTier: standing.tierCode, decision, spendMinor: spend }], now);
+    if (plan.decision) await applyTierDecisions(tx, [{ memberId: member.id, fromTier: standing.tierCode, decision: plan.decision, spendMinor: plan.spend }], now);
     if (qualifyReferral) await qualifyReferralOfReferee(tx, scope.config, member.id, now);
-    await this.audit.record(scope, 'order.record', [member.id], { externalId }, tx);
+    await this.audit.record(scope, 'order.record', [member.id], { externalId: order.externalId }, tx);
     return orderOfRow(row);
   }
 
@@ -342,6 +324,96 @@ export class OrderService {
       if (!lot.pending) await ledger.capOrderFreezes(account, orderId, BigInt(lot.amount) - target);
     }
   }
+}
+
+/** How often recordOrder reads again when its checked write finds the read stale, before it takes a transaction. */
+const CHECKED_WRITE_READS = 3;
+
+/** What an order earns and changes, worked out from the earning read; written by RECORD_ORDER (or _CHECKED). */
+interface OrderPlan {
+  rate: ReturnType<typeof parseDecimal>;
+  base: Money;
+  /** The member's qualifying spend with this order. */
+  spend: bigint;
+  /** The tier decision this order makes (an upgrade), if any. */
+  decision: ReturnType<typeof tierAfterOrder>['decision'];
+  /** Points per points currency, with the rules applied (the order's details). */
+  applied: Record<string, { points: string; rules: AppliedRule[] }>;
+  /** What order_record posts: one EARN per points currency. */
+  earns: { currency: string; points: string; expiresAt: string; details: { rules: AppliedRule[] } }[];
+  pending: boolean;
+  vestsAt: Date;
+}
+
+/**
+ * What an order earns: its amount in the base currency at the rate in force, within the order cap; the tier it earns
+ * at (an upgrade at once when this order crosses a threshold); each earning points currency's points by the rules.
+ * The qualifying window (from, to] is the one the read counted the spend in.
+ */
+function planOrder(config: Config, market: string, standing: TierStanding, context: OrderContextRow, order: NewOrder, window: { from: Date; to: Date }, now: Date): OrderPlan {
+  const { amount, placedAt } = order;
+  const { baseCurrency, returnWindowDays } = config;
+  if (context.fx_rate === null) throw noRateInForce('amount.currency', amount.currency, placedAt);
+  const rate = parseDecimal(context.fx_rate, 'rate');
+  const base = toBaseCurrency(amount, baseCurrency, rate);
+  orderWithinCapOrFail(amount, base, config.maxOrderMinor, rate);
+
+  // This order counts towards the qualifying spend when placed inside the window (it is not in the read).
+  const counts = placedAt > window.from && placedAt <= window.to;
+  const spend = BigInt(context.spend) + (counts ? base.minor : 0n);
+  // Upgrades at once when this order crosses a threshold: the order already earns at the new multiplier.
+  const { tier, decision } = tierAfterOrder(context.ladder.map(ladderTierOf), standing, spend, now, config);
+  const rules = context.rules.map(campaignRuleOf);
+  const vestsAt = addDays(placedAt, returnWindowDays);
+  const applied: OrderPlan['applied'] = {};
+  const earns: OrderPlan['earns'] = [];
+  for (const currency of context.currencies.map(toSettings)) {
+    const earning = evaluateEarning(
+      {
+        baseAmountMinor: base.minor,
+        baseDigits: minorUnitDigits(baseCurrency)!,
+        market,
+        placedAt,
+        isFirstOrder: !context.earlier,
+        earnRate: currency.earnRate,
+        tierMultiplier: earnMultiplierOf(tier),
+      },
+      rules.filter((rule) => rule.currency === currency.code),
+    );
+    if (earning.points <= 0n) continue;
+    applied[currency.code] = { points: earning.points.toString(), rules: earning.applied };
+    earns.push({ currency: currency.code, points: earning.points.toString(), expiresAt: addMonths(placedAt, currency.expiryMonths).toISOString(), details: { rules: earning.applied } });
+  }
+  return { rate, base, spend, decision, applied, earns, pending: vestsAt > now, vestsAt };
+}
+
+/** RECORD_ORDER's values for a planned order. */
+function recordOrderValues(memberId: string, order: NewOrder, plan: OrderPlan, config: Config, now: Date): unknown[] {
+  return [
+    uuidv7(),
+    memberId,
+    order.externalId,
+    order.amount.minor.toString(),
+    order.amount.currency,
+    plan.base.minor.toString(),
+    config.baseCurrency,
+    formatDecimal(plan.rate),
+    order.placedAt,
+    order.requestHash,
+    plan.applied[DEFAULT_POINTS_CURRENCY]?.points ?? '0',
+    JSON.stringify({ earned: plan.applied }),
+    JSON.stringify(plan.earns),
+    plan.pending ? plan.vestsAt : null,
+    now,
+  ];
+}
+
+/** ORDER_READ's row: the member's market and standing, the checked write's token, and the earning read. */
+interface OrderReadRow extends OrderContextRow {
+  country: string;
+  tier_code: string;
+  retain_until: Date | string | null;
+  seen: string;
 }
 
 interface OrderContextRow {

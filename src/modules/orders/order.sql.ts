@@ -1,3 +1,4 @@
+import { isTransactionConflict } from '../../db/errors';
 import { namedStatement } from '../../db/sql';
 import type { Order, OrderStatus } from './order.entity';
 import { rateInForceSql } from '../fx/fx.sql';
@@ -26,15 +27,12 @@ export function netBaseAmountSql(alias = '', refunded?: string): string {
 export const LOCK_MEMBER = namedStatement('order_lock_member', 'select * from order_lock_member(?, ?, ?)');
 
 /**
- * Everything recording an order needs to know, read in one statement once the member's tier row is locked (so the
- * spend and the first-order check see every order committed before): the ladder, the member's qualifying spend
+ * Everything recording an order needs to know, as select-list columns: the ladder, the member's qualifying spend
  * before this order, whether an earlier order exists, the active campaign rules, the earning points currencies and
  * the exchange rate in force when the order was placed (null when there is none; '1' for the base currency).
- * Values: member id, window start (exclusive), now, placedAt, the order's currency, the base currency.
+ * Values: $1 member id, $2 window start (exclusive), $3 now, $4 placedAt, $5 the order's currency, $6 the base currency.
  */
-export const ORDER_CONTEXT = namedStatement(
-  'order_context',
-  `select
+const ORDER_CONTEXT_COLUMNS = `
      (select json_agg(json_build_object('code', t.code, 'name', t.name, 'names', t.names, 'rank', t.rank,
                                         'threshold_minor', t.threshold_minor::text, 'earn_multiplier', t.earn_multiplier::text) order by t.rank)
         from tiers t) as ladder,
@@ -51,11 +49,50 @@ export const ORDER_CONTEXT = namedStatement(
                                                  'earnsOnOrders', c.earns_on_orders) order by c.code), '[]')
         from points_currencies c where c.earns_on_orders) as currencies,
      case when $5::text = $6::text then '1'
-          else ${rateInForceSql('$5::text', '$4::timestamptz')} end as fx_rate`,
+          else ${rateInForceSql('$5::text', '$4::timestamptz')} end as fx_rate`;
+
+/**
+ * The earning read, once the member's tier row is locked (so the spend and the first-order check see every order
+ * committed before): for an order recorded inside a wider transaction (a Stripe payment) and the history import.
+ * Values: ORDER_CONTEXT_COLUMNS's.
+ */
+export const ORDER_CONTEXT = namedStatement('order_context', `select ${ORDER_CONTEXT_COLUMNS}`);
+
+/**
+ * The earning read of recordOrder, without a lock: the member checked (it exists, not erased, a member token only
+ * for itself), its market and tier standing (the lowest tier when it has no row yet), what RECORD_ORDER_CHECKED
+ * checks (`seen`: the standing and the number of its orders), and ORDER_CONTEXT_COLUMNS, in one snapshot. Values: ORDER_CONTEXT_COLUMNS's, then $7 the only external id a member token may act
+ * on (null for other roles).
+ */
+export const ORDER_READ = namedStatement(
+  'order_read',
+  `select ledger_member_or_fail($1::uuid, $7::text)::text as checked,
+     (select m.country from members m where m.id = $1::uuid) as country,
+     coalesce((select mt.tier_code from member_tiers mt where mt.member_id = $1::uuid),
+              (select t.code from tiers t order by t.rank limit 1)) as tier_code,
+     (select mt.retain_until from member_tiers mt where mt.member_id = $1::uuid) as retain_until,
+     order_read_token($1::uuid) as seen,
+     ${ORDER_CONTEXT_COLUMNS}`,
 );
 
 /** Inserts the order and posts what it earns (migrations/Migration20261204060000_order_commands.ts). */
 export const RECORD_ORDER = namedStatement('order_record', 'select * from order_record(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+
+/**
+ * RECORD_ORDER in one statement of its own, after ORDER_READ: locks the member's tier row and records the order only
+ * if the tier standing and the number of the member's orders are still what the read saw; otherwise fails as a
+ * serialization failure (SQLSTATE 40001, isStaleOrderRead) and nothing is written (migrations/Migration20261207000000_order_record_checked.ts).
+ * Values: the only external id, `seen` as ORDER_READ returned it, then RECORD_ORDER's.
+ */
+export const RECORD_ORDER_CHECKED = namedStatement('order_record_checked', 'select * from order_record_checked(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+
+/**
+ * True when RECORD_ORDER_CHECKED refused because the member's standing or orders changed since ORDER_READ (or lost a
+ * deadlock): it wrote nothing, and reading again may well succeed.
+ */
+export function isStaleOrderRead(error: unknown): boolean {
+  return isTransactionConflict(error);
+}
 
 /** An Order from a row of the orders table (as `order_record` returns it): a plain object, no ORM entity to build. */
 export function orderOfRow(row: Record<string, any>): Order {
