@@ -4,6 +4,7 @@ import { Config, loadConfig } from '../config/config';
 import { createLogger, Logger } from '../observability/logger';
 import type { Services } from '../app/container';
 import { MemberStatusLoader } from '../modules/status/member-status';
+import { statusReadsOn } from '../modules/status/status-reads';
 import { TierLoaders } from '../modules/tiers/tier.loaders';
 
 /** Everything one request's work shares: its own EntityManager, its caller, its id. Services take it as their first argument. */
@@ -69,9 +70,9 @@ class LazyRequestScope implements RequestScope, RequestLoaders {
     return this.forked;
   }
 
-  // Reads outside any transaction: no request fork needed.
+  // Reads outside any transaction: no request fork needed; on the pool, batched with other requests' (StatusReads).
   get memberStatus(): MemberStatusLoader {
-    this.statusLoader ??= new MemberStatusLoader('em' in this.input ? this.input.em : this.input.orm.em, this.config);
+    this.statusLoader ??= new MemberStatusLoader('em' in this.input ? this.input.em : statusReadsOn(this.input.orm.em, this.config), this.config);
     return this.statusLoader;
   }
 

@@ -16,6 +16,7 @@ import type { TierStanding } from '../tiers/tier-policy';
 import { LadderTier, TierSettings, windowStart } from '../tiers/tier.service';
 import { memberStatusParameters, memberStatusStatement, MemberKey, StatusPart } from './member-status.sql';
 import { statusPartsOf } from './status-selection';
+import { readStatusRows, StatusReads } from './status-reads';
 
 /** The stored LTV score of a member, as the status read returns it. */
 export interface LtvScore {
@@ -52,8 +53,12 @@ export class MemberStatusLoader {
   private readonly loaders: Record<MemberKey, DataLoader<string, MemberWithStatus | null>>;
   private readonly byMemberId = new Map<string, MemberWithStatus>();
 
+  /**
+   * Reads go through `source`: the process's StatusReads (a request's look-ups, batched with other requests'), or an
+   * EntityManager (inside a transaction, or alone), read at `now`.
+   */
   constructor(
-    private readonly em: EntityManager,
+    private readonly source: StatusReads | EntityManager,
     private readonly settings: TierSettings,
     private readonly now: Date = new Date(),
   ) {
@@ -99,17 +104,7 @@ export class MemberStatusLoader {
   private loaderBy(key: MemberKey): DataLoader<string, MemberWithStatus | null> {
     return new DataLoader(async (values) => {
       const parts = new Set(this.wanted);
-      const now = this.now;
-      const rows = await runNamed<Row>(
-        this.em,
-        memberStatusStatement(parts, key),
-        memberStatusParameters(parts, {
-          keys: [...values],
-          now,
-          expiringBy: new Date(now.getTime() + EXPIRING_SOON_DAYS * DAY_MS),
-          spendFrom: windowStart(now, this.settings),
-        }),
-      );
+      const rows = this.source instanceof StatusReads ? await this.source.read(parts, key, values) : await readStatusRows(this.source, this.settings, parts, key, values, this.now);
       const found = new Map<string, MemberWithStatus>();
       for (const row of rows) {
         const status = statusOf(row, parts);
