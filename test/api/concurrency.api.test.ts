@@ -192,6 +192,20 @@ describe('the points ledger across two server processes', () => {
     await expectLedgerInvariants();
   });
 
+  // 24 orders of one member at once on two processes: each reads without a lock and writes only if no other order of
+  // the member came in between (otherwise it reads again). The default ladder's SILVER needs 300 USD and earns 1.25x;
+  // at 40 USD an order, the 8th to be recorded crosses it and already earns at 1.25x, whichever order that is.
+  it('concurrent orders of one member on two processes: each earns at the tier its place in line gives it, one upgrade', async () => {
+    const memberId = await enrol();
+    const responses = await Promise.all(range(24).map((i) => recordOrder(i, { memberId, externalId: uniqueKey('one-member-order'), amount: '40.00' })));
+    const earned = responses.map((response) => String(ok(response).recordOrder.pointsEarned));
+    expect(tally(earned)).toEqual({ '40': 7, '50': 17 });
+    expect(await balance(memberId)).toEqual({ posted: 0, pending: 7 * 40 + 17 * 50, held: 0, available: 0 });
+    const changes = await cluster.orm.em.fork().execute<{ from_tier: string; to_tier: string }[]>('select from_tier, to_tier from member_tier_changes where member_id = ?', [memberId]);
+    expect(changes).toEqual([{ from_tier: 'BRONZE', to_tier: 'SILVER' }]);
+    await expectLedgerInvariants();
+  });
+
   it('concurrent replays of adjustPoints with one idempotency key make one transfer', async () => {
     const memberId = await enrol();
     const input = { memberId, points: 700, idempotencyKey: uniqueKey('same-adjust'), reason: 'goodwill' };
