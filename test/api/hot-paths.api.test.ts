@@ -131,6 +131,22 @@ describe('hot paths', () => {
     });
   });
 
+  describe('member status of concurrent requests', () => {
+    it('answers each of 30 members asking at once with its own status, never another member\'s', async () => {
+      const members = await Promise.all(Array.from({ length: 30 }, () => enrol()));
+      for (const [index, member] of members.entries()) ok(await adjust(member.id, 10 + index));
+      const tokens = await Promise.all(members.map((member) => server.token('member', member.externalId)));
+      await Promise.all(tokens.map(async (token) => ok(await server.graphql('{ me { id } }', {}, token)))); // activity marks
+      const query = '{ me { id externalId balance { posted } tier { code } } }';
+      const { count } = await counter.during(async () => {
+        const answers = await Promise.all(tokens.map(async (token) => ok(await server.graphql(query, {}, token)).me));
+        expect(answers).toEqual(members.map((member, index) => ({ id: member.id, externalId: member.externalId, balance: { posted: 10 + index }, tier: { code: 'BRONZE' } })));
+      });
+      // Requests that arrive in the same turn of the event loop share a statement: never more than one each.
+      expect(count).toBeLessThanOrEqual(30);
+    });
+  });
+
   describe('services built once', () => {
     /** A request as the HTTP routes see it, with only an Authorization header. */
     const requestWith = (authorization?: string) => {
