@@ -13,6 +13,8 @@ export async function openBenchServerDatabase(): Promise<{ config: Config; logge
     LOG_LEVEL: 'warn',
     DATABASE_URL: process.env.DATABASE_URL,
     DATA_DIR: process.env.DATA_DIR,
+    // The server's own setting, so a bench can measure another pool size (the bench prints the size it ran with).
+    DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE,
     JOB_INTERVAL_SECONDS: '0',
     STRIPE_WEBHOOK_SECRET: process.env.STRIPE_WEBHOOK_SECRET,
     MAX_ORDER_AMOUNT: process.env.MAX_ORDER_AMOUNT,

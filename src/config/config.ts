@@ -27,6 +27,7 @@ const environmentSchema = z
       .refine(isCurrencyCode, 'must be an ISO 4217 currency code'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DATA_DIR: z.string().default('.data'),
+    DATABASE_POOL_SIZE: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(200).optional()),
     RETURN_WINDOW_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(365).default(14)),
     SUPPORT_ADJUSTMENT_LIMIT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(5000)),
     SUPPORT_DAILY_ADJUSTMENT_LIMIT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(20000)),
@@ -100,6 +101,8 @@ export interface Config {
   baseCurrency: string;
   logLevel: string;
   dataDir: string;
+  /** Connections per process to the database; unset: 10 to PostgreSQL, 4 to the embedded database. */
+  poolSize?: number;
   /** Points earned on an order stay pending this long after it was placed. */
   returnWindowDays: number;
   /** Largest single adjustment (either sign) a support agent may make. */
@@ -220,6 +223,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     baseCurrency: env.BASE_CURRENCY,
     logLevel: env.LOG_LEVEL,
     dataDir: env.DATA_DIR,
+    poolSize: env.DATABASE_POOL_SIZE,
     returnWindowDays: env.RETURN_WINDOW_DAYS,
     supportAdjustmentLimit: env.SUPPORT_ADJUSTMENT_LIMIT,
     supportDailyAdjustmentLimit: env.SUPPORT_DAILY_ADJUSTMENT_LIMIT,

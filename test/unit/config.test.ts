@@ -69,6 +69,7 @@ describe('loadConfig', () => {
         BASE_CURRENCY: 'eur',
         LOG_LEVEL: 'warn',
         DATA_DIR: '/var/lib/perkgraph',
+        DATABASE_POOL_SIZE: '24',
         RETURN_WINDOW_DAYS: '30',
         SUPPORT_ADJUSTMENT_LIMIT: '1000',
         SUPPORT_DAILY_ADJUSTMENT_LIMIT: '3000',
@@ -110,6 +111,7 @@ describe('loadConfig', () => {
       baseCurrency: 'EUR',
       logLevel: 'warn',
       dataDir: '/var/lib/perkgraph',
+      poolSize: 24,
       returnWindowDays: 30,
       supportAdjustmentLimit: 1000,
       supportDailyAdjustmentLimit: 3000,
@@ -153,6 +155,13 @@ describe('loadConfig', () => {
     for (const percentiles of ['5,15', '50,40,20', 'a,b,c', '5,-1,30']) {
       expect(named(configError({ LTV_TIER_PERCENTILES: percentiles }))).toEqual(['LTV_TIER_PERCENTILES']);
     }
+  });
+
+  it('takes DATABASE_POOL_SIZE as a whole number of connections from 1 to 200, and leaves the default when unset or empty', () => {
+    expect(loadConfig({}).poolSize).toBeUndefined();
+    expect(loadConfig({ DATABASE_POOL_SIZE: '' }).poolSize).toBeUndefined();
+    expect(loadConfig({ DATABASE_POOL_SIZE: '1' }).poolSize).toBe(1);
+    for (const bad of ['0', '201', '2.5', 'ten']) expect(named(configError({ DATABASE_POOL_SIZE: bad }))).toEqual(['DATABASE_POOL_SIZE']);
   });
 
   it('treats empty DATABASE_URL, JWT_SECRET and STRIPE_WEBHOOK_SECRET as unset', () => {
