@@ -4,8 +4,8 @@ import { Migration } from '@mikro-orm/migrations';
  * recordOrder in two round trips and no BEGIN/COMMIT (issue 11): the earning read runs first, without a lock
  * (src/modules/orders/order.sql.ts ORDER_READ), the earning is worked out in TypeScript, and `order_record_checked`
  * writes it as one statement: it locks the member's tier row (`order_lock_member`), and only when what the read saw
- * still holds (`order_read_token`: the tier standing, and the number of the member's orders, every order being
- * inserted under that lock) does it record the order (`order_record`). Otherwise it refuses as a serialization failure
+ * still holds (`order_read_token`: the tier standing, and the number of the member's orders, every order that earns
+ * being inserted under that lock) does it record the order (`order_record`). Otherwise it refuses as a serialization failure
  * (SQLSTATE 40001: nothing was written, run again) and the service reads again. What the read saw is then what a read under the lock would see, so the order earns the same.
  */
 export class Migration20261207000000_order_record_checked extends Migration {
