@@ -28,9 +28,14 @@ export function wholeNumberOrFail(value: number, field: string, range: { min: nu
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** True when `value` has the form of an id this API issues (a UUID, either case). */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
 /** An id this API issued (a UUID), lower-cased; anything else is BAD_USER_INPUT naming `field` with `problem`. */
 export function uuidOrFail(value: string, field: string, problem: string): string {
-  if (!UUID.test(value)) throw new BadUserInputError(field, problem);
+  if (!isUuid(value)) throw new BadUserInputError(field, problem);
   return value.toLowerCase();
 }
 

@@ -104,12 +104,9 @@ export class OrderService {
   private async recordWithCheckedWrite(scope: RequestScope, member: { id: string; onlyExternalId?: string | null }, order: NewOrder, now: Date): Promise<Order | null> {
     const { baseCurrency } = scope.config;
     for (let read = 0; read < CHECKED_WRITE_READS; read++) {
-      // As under the lock: an order of this member that committed after `now` was placed after it, and must count.
-      const spendTo = new Date(Math.max(now.getTime(), Date.now()));
-      const spendFrom = windowStart(spendTo, scope.config);
-      const [context] = await runNamed<OrderReadRow>(scope.em, ORDER_READ, [member.id, spendFrom, spendTo, order.placedAt, order.amount.currency, baseCurrency, member.onlyExternalId ?? null]);
-      const standing = { tierCode: context.tier_code, retainUntil: context.retain_until === null ? null : new Date(context.retain_until) };
-      const plan = planOrder(scope.config, context.country, standing, context, order, { from: spendFrom, to: spendTo }, now);
+      const window = qualifyingWindow(now, scope.config);
+      const [context] = await runNamed<OrderReadRow>(scope.em, ORDER_READ, [member.id, window.from, window.to, order.placedAt, order.amount.currency, baseCurrency, member.onlyExternalId ?? null]);
+      const plan = planOrder(scope.config, context.country, standingOfRow(context), context, order, window, now);
       if (plan.decision || (!plan.pending && order.qualifyReferralAtOnce) || this.audit.audits(scope)) break;
       try {
         const [row] = await runNamed<Record<string, unknown>>(scope.em, RECORD_ORDER_CHECKED, [member.onlyExternalId ?? null, context.seen, ...recordOrderValues(member.id, order, plan, scope.config, now)]);
@@ -131,13 +128,10 @@ export class OrderService {
     // Three round trips: the member checked and its tier row locked, one read of what the earning needs, one write
     // (orders/order.sql.ts). Its refusals are the ledger's (ledgerCommand turns them into domain errors).
     const [locked] = await runNamed<{ country: string; tier_code: string; retain_until: Date | string | null }>(tx, LOCK_MEMBER, [member.id, member.onlyExternalId ?? null, now]);
-    const standing = { tierCode: locked.tier_code, retainUntil: locked.retain_until === null ? null : new Date(locked.retain_until) };
-    // The qualifying window ends when the lock is held, not when the request began: an order of the same member that
-    // committed while this one waited for the lock was placed after this request's `now`, and must count.
-    const spendTo = new Date(Math.max(now.getTime(), Date.now()));
-    const spendFrom = windowStart(spendTo, scope.config);
-    const [context] = await runNamed<OrderContextRow>(tx, ORDER_CONTEXT, [member.id, spendFrom, spendTo, order.placedAt, order.amount.currency, baseCurrency]);
-    const plan = planOrder(scope.config, locked.country, standing, context, order, { from: spendFrom, to: spendTo }, now);
+    const standing = standingOfRow(locked);
+    const window = qualifyingWindow(now, scope.config);
+    const [context] = await runNamed<OrderContextRow>(tx, ORDER_CONTEXT, [member.id, window.from, window.to, order.placedAt, order.amount.currency, baseCurrency]);
+    const plan = planOrder(scope.config, locked.country, standing, context, order, window, now);
     // Vested at once (placed past the return window): its referral qualifies in this transaction, under the two
     // members' account locks taken in member id order before the order's own earn locks the member's account.
     const qualifyReferral = !plan.pending && order.qualifyReferralAtOnce && (await lockAccountsOfPendingReferral(tx, member.id));
@@ -328,6 +322,21 @@ export class OrderService {
 
 /** How often recordOrder reads again when its checked write finds the read stale, before it takes a transaction. */
 const CHECKED_WRITE_READS = 3;
+
+/**
+ * The qualifying window (from, to] an order's spend is read in. It ends when the read runs (under the lock, or the
+ * checked write's read), not when the request began: an order of the same member that committed in between was
+ * placed after this request's `now`, and must count.
+ */
+function qualifyingWindow(now: Date, config: Config): { from: Date; to: Date } {
+  const to = new Date(Math.max(now.getTime(), Date.now()));
+  return { from: windowStart(to, config), to };
+}
+
+/** A member's tier standing from its row (order_lock_member's, or ORDER_READ's). */
+function standingOfRow(row: { tier_code: string; retain_until: Date | string | null }): TierStanding {
+  return { tierCode: row.tier_code, retainUntil: row.retain_until === null ? null : new Date(row.retain_until) };
+}
 
 /** What an order earns and changes, worked out from the earning read; written by RECORD_ORDER (or _CHECKED). */
 interface OrderPlan {

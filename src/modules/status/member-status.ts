@@ -7,14 +7,12 @@
 import DataLoader from 'dataloader';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runNamed } from '../../db/sql';
-import { DAY_MS } from '../../time';
 import type { Member } from '../members/member.entity';
-import { Balance, EXPIRING_SOON_DAYS } from '../ledger/balance.service';
+import type { Balance } from '../ledger/balance.service';
 import type { HeldPerk } from '../tiers/perk.service';
 import type { TierStanding } from '../tiers/tier-policy';
 import { LadderTier, TierSettings, windowStart } from '../tiers/tier.service';
-import { memberStatusParameters, memberStatusStatement, MemberKey, StatusPart } from './member-status.sql';
+import type { MemberKey, StatusPart } from './member-status.sql';
 import { statusPartsOf } from './status-selection';
 import { readStatusRows, StatusReads } from './status-reads';
 
@@ -104,7 +102,7 @@ export class MemberStatusLoader {
   private loaderBy(key: MemberKey): DataLoader<string, MemberWithStatus | null> {
     return new DataLoader(async (values) => {
       const parts = new Set(this.wanted);
-      const rows = this.source instanceof StatusReads ? await this.source.read(parts, key, values) : await readStatusRows(this.source, this.settings, parts, key, values, this.now);
+      const rows = this.source instanceof StatusReads ? await this.source.read(parts, key, values) : await readStatusRows(this.source, parts, key, values, this.now, windowStart(this.now, this.settings));
       const found = new Map<string, MemberWithStatus>();
       for (const row of rows) {
         const status = statusOf(row, parts);
@@ -155,12 +153,8 @@ export function balancesOf(row: Row | undefined): Balance[] {
 
 /** One member's balances, read by the member-status statement alone (jobs, seeds and tests, outside a request). */
 export async function readBalances(em: EntityManager, memberId: string, now: Date = new Date()): Promise<Balance[]> {
-  const parts = new Set<StatusPart>(['balances']);
-  const [row] = await runNamed<Row>(
-    em,
-    memberStatusStatement(parts, 'id'),
-    memberStatusParameters(parts, { keys: [memberId], now, expiringBy: new Date(now.getTime() + EXPIRING_SOON_DAYS * DAY_MS), spendFrom: now }),
-  );
+  // The balances part counts no spend: any window start will do.
+  const [row] = await readStatusRows(em, new Set<StatusPart>(['balances']), 'id', [memberId], now, now);
   return balancesOf(row);
 }
 

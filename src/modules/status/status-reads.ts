@@ -8,6 +8,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { runNamed } from '../../db/sql';
+import { isUuid } from '../../validation';
 import { DAY_MS } from '../../time';
 import { EXPIRING_SOON_DAYS } from '../ledger/balance.service';
 import { TierSettings, windowStart } from '../tiers/tier.service';
@@ -68,27 +69,25 @@ export class StatusReads {
   }
 
   private statement(parts: ReadonlySet<StatusPart>, key: MemberKey, values: readonly string[]): Promise<Row[]> {
-    return readStatusRows(this.em, this.settings, parts, key, values, new Date());
+    const now = new Date();
+    return readStatusRows(this.em, parts, key, values, now, windowStart(now, this.settings));
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function couldMatch(key: MemberKey, value: string): boolean {
-  return !value.includes('\u0000') && (key !== 'id' || UUID.test(value));
+  return !value.includes('\u0000') && (key !== 'id' || isUuid(value));
 }
 
-/** The member-status statement for these keys, read at `now`, on the EntityManager's connections (or transaction). */
-export function readStatusRows(em: EntityManager, settings: TierSettings, parts: ReadonlySet<StatusPart>, key: MemberKey, values: readonly string[], now: Date): Promise<Row[]> {
+/**
+ * The member-status statement for these keys, read at `now` (lots expiring within EXPIRING_SOON_DAYS of it count as
+ * expiring soon) with the qualifying spend counted after `spendFrom`, on the EntityManager's connections (or its
+ * transaction). The one place the statement's values are put together.
+ */
+export function readStatusRows(em: EntityManager, parts: ReadonlySet<StatusPart>, key: MemberKey, values: readonly string[], now: Date, spendFrom: Date): Promise<Row[]> {
   return runNamed<Row>(
     em,
     memberStatusStatement(parts, key),
-    memberStatusParameters(parts, {
-      keys: [...values],
-      now,
-      expiringBy: new Date(now.getTime() + EXPIRING_SOON_DAYS * DAY_MS),
-      spendFrom: windowStart(now, settings),
-    }),
+    memberStatusParameters(parts, { keys: [...values], now, expiringBy: new Date(now.getTime() + EXPIRING_SOON_DAYS * DAY_MS), spendFrom }),
   );
 }
 
