@@ -93,7 +93,9 @@ export async function withBenchDatabase<T>(body: (databaseUrl: string | undefine
     return await body(url.toString());
   } finally {
     forget();
-    await drop();
+    // BENCH_KEEP_DATABASE=1: leave the database for a look afterwards (psql), and say which it is.
+    if (process.env.BENCH_KEEP_DATABASE === '1') console.log(`kept database ${name}`);
+    else await drop();
   }
 }
 

@@ -309,6 +309,7 @@ join growth_members g on g.member_id = x.member_id group by 1, 2, 3, 4, 5;`);
     }
     this.addSql('drop function if exists growth_apply_orders(uuid[], int[], int[], bigint[], bigint[], timestamptz[], uuid[]);');
     this.addSql('drop function if exists growth_refresh_members(uuid[]);');
+    this.addSql('drop function if exists growth_refresh_members(uuid[], uuid[], timestamptz[]);');
     this.addSql('drop function if exists growth_move_activity(uuid[], int);');
     for (const table of ['growth_activity_pairs', 'growth_cohort_cells', 'growth_month_totals', 'growth_member_months', 'growth_members']) this.addSql(`drop table if exists ${table};`);
     this.addSql('drop function if exists growth_month(timestamptz);');
