@@ -43,10 +43,18 @@ export function copyField(value: Field): string {
   return /[\\\t\n\r]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : value;
 }
 
-/** Rows of one table, accumulated as COPY text (and kept as values for the INSERT fallback). */
+/** Bytes of COPY text per buffer: a chunk's rows are held as bytes, not as strings the garbage collector must trace. */
+const COPY_BUFFER_BYTES = 1 << 20;
+
+/**
+ * Rows of one table, accumulated as COPY text (and kept as values for the INSERT fallback). The text is written into
+ * buffers as each row comes: a chunk's hundreds of thousands of rows would otherwise stay on the heap as millions of
+ * small strings until the COPY (a fifth of the import's time went to the garbage collector copying them).
+ */
 export class BulkRows {
-  private text: string[] = [];
-  private pendingLine = '';
+  private buffers: Buffer[] = [];
+  private buffer: Buffer | null = null;
+  private offset = 0;
   readonly rows: Field[][] = [];
   count = 0;
 
@@ -74,27 +82,34 @@ export class BulkRows {
       if (index > 0) line += '\t';
       line += value === null ? '\\N' : this.free[index] ? copyField(value) : value;
     }
-    this.pendingLine += line + '\n';
-    if (this.pendingLine.length > 1 << 20) {
-      this.text.push(this.pendingLine);
-      this.pendingLine = '';
+    line += '\n';
+    // At most 3 bytes of UTF-8 per UTF-16 unit.
+    if (this.buffer === null || this.offset + line.length * 3 > this.buffer.length) {
+      this.seal();
+      this.buffer = Buffer.allocUnsafe(Math.max(COPY_BUFFER_BYTES, line.length * 3));
     }
+    this.offset += this.buffer.write(line, this.offset);
+  }
+
+  private seal(): void {
+    if (this.buffer !== null && this.offset > 0) this.buffers.push(this.buffer.subarray(0, this.offset));
+    this.buffer = null;
+    this.offset = 0;
   }
 
   /** Writes the rows (nothing when there are none). */
   async write(connection: RawConnection): Promise<void> {
     if (this.count === 0) return;
     if (this.keepValues) return insertRows(connection, this.table, this.columns, this.rows);
-    if (this.pendingLine) this.text.push(this.pendingLine);
-    this.pendingLine = '';
+    this.seal();
     const stream = connection.query(copyFrom(`copy ${this.table} (${this.columns.join(', ')}) from stdin`));
     await new Promise<void>((resolve, reject) => {
       stream.on('error', reject);
       stream.on('finish', resolve);
-      for (const piece of this.text) stream.write(piece);
+      for (const piece of this.buffers) stream.write(piece);
       stream.end();
     });
-    this.text = [];
+    this.buffers = [];
   }
 }
 
