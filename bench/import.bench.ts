@@ -5,7 +5,8 @@
  * or in full, some recent enough to be pending), generated first and not timed. Then the import as `npm run import`
  * runs it (HistoryImportService, earning on), timed per phase, against a plain COPY of the same orders.csv into a
  * bare table without indexes in the same run, then the apply's steps summed over its chunks. Target: at least 20,000
- * orders/s over the orders file (reading, validating, staging and applying). BENCH_IMPORT_CONNECTIONS: chunks applied
+ * orders/s over the orders file (reading, validating, staging and applying). BENCH_IMPORT_CHUNK_ORDERS: orders per chunk
+ * (default the import's). BENCH_IMPORT_CONNECTIONS: chunks applied
  * at once (default the import's 2). Needs DATABASE_URL (skips otherwise).
  */
 import { createWriteStream, mkdtempSync, rmSync, statSync, createReadStream } from 'node:fs';
@@ -150,7 +151,9 @@ async function measure(databaseUrl: string, orders: number): Promise<Measurement
 
     // BENCH_IMPORT_CONNECTIONS: chunks applied at once (default the import's own, 2).
     const applyConnections = process.env.BENCH_IMPORT_CONNECTIONS ? Number(process.env.BENCH_IMPORT_CONNECTIONS) : undefined;
-    const service = new HistoryImportService(database.orm.em.fork(), config, { now, applyConnections });
+    // BENCH_IMPORT_CHUNK_ORDERS: staged orders per chunk (default the import's own).
+    const chunkOrders = process.env.BENCH_IMPORT_CHUNK_ORDERS ? Number(process.env.BENCH_IMPORT_CHUNK_ORDERS) : undefined;
+    const service = new HistoryImportService(database.orm.em.fork(), config, { now, applyConnections, chunkOrders });
     let started = performance.now();
     const membersReport = await service.importMembers(files.membersPath);
     const membersSeconds = (performance.now() - started) / 1000;
