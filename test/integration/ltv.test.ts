@@ -161,6 +161,35 @@ describe('LTV pipeline', () => {
       });
     });
 
+    it('splits the RFM in two halves of members run at once on two connections, with the same rows and scores', async () => {
+      const asOf = new Date();
+      const whole = await rfmSnapshot(db.orm.em.fork(), asOf, 'USD');
+      const halves = await rfmSnapshot(db.orm.em.fork(), asOf, 'USD', 1);
+      expect(halves).toHaveLength(204);
+      expect(halves).toEqual(whole);
+      // Below the threshold: one statement.
+      expect(await rfmSnapshot(db.orm.em.fork(), asOf, 'USD', 205)).toEqual(whole);
+
+      const phases: string[] = [];
+      const runWith = async (rfmSplitFrom: number) => {
+        await runLtv(db.orm.em.fork(), {
+          asOf, baseCurrency: 'USD', settings: config.ltv, waitForLock: true, rfmSplitFrom,
+          onPhase: (phase, detail) => phase === 'rfm' && phases.push(detail!),
+        });
+        const rows = await db.orm.em.fork().execute<StoredLtv[]>('select * from member_ltv order by member_id');
+        return rows.map(({ run_id: _run, computed_at: _at, ...row }: StoredLtv & { computed_at?: unknown }) => row);
+      };
+      const split = await runWith(1);
+      const single = await runWith(1_000_000);
+      // The embedded database has one session for every client: no second connection, so one statement there.
+      expect(phases).toEqual([db.database.kind === 'postgresql' ? 'two halves at once' : 'one statement', 'one statement']);
+      expect(split).toHaveLength(204);
+      expect(split).toEqual(single);
+      // The upper half's table is gone.
+      const [{ left }] = await db.orm.em.fork().execute("select count(*)::int as left from pg_class where relname like 'ltv_rfm_upper_%'");
+      expect(left).toBe(0);
+    });
+
     it('stores, per member, exactly the pure model functions applied to its RFM values with the fitted parameters', async () => {
       const asOf = new Date();
       const result = (await run(asOf))!;

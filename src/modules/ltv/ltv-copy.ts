@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, PostgreSqlConnection } from '@mikro-orm/postgresql';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { EMBEDDED_APPLICATION_NAME } from '../../db/sql';
 
@@ -29,6 +29,20 @@ async function transactionConnection(tx: EntityManager): Promise<{ connection: P
   const transaction = tx.getTransactionContext() as unknown as { client: TransactionClient } | undefined;
   if (!transaction) throw new Error('COPY for the LTV run needs its transaction');
   return { connection: await transaction.client.acquireConnection(), client: transaction.client };
+}
+
+/**
+ * A connection of the pool outside the run's transaction, for work beside it (the RFM's upper half); null on the
+ * embedded database, whose one session serves every client. Release it when done.
+ */
+export async function sideConnection(tx: EntityManager): Promise<{ query(text: string, values?: unknown[]): Promise<unknown>; release(): Promise<void> } | null> {
+  const pool = (tx.getConnection() as PostgreSqlConnection).getKnex().client as unknown as TransactionClient;
+  const connection = (await pool.acquireConnection()) as PgConnection & { query(text: string, values?: unknown[]): Promise<unknown> };
+  if (connection.connectionParameters?.application_name === EMBEDDED_APPLICATION_NAME) {
+    await pool.releaseConnection(connection);
+    return null;
+  }
+  return { query: (text, values) => connection.query(text, values), release: async () => void (await pool.releaseConnection(connection)) };
 }
 
 /** False on the embedded database (no COPY through its socket). */

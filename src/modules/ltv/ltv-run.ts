@@ -19,10 +19,10 @@ import {
   MonetaryColumns,
   probabilityAlive,
 } from './btyd';
-import { copyLinesIn, copyRowsOut, copyServed } from './ltv-copy';
+import { copyLinesIn, copyRowsOut, copyServed, sideConnection } from './ltv-copy';
 import { tierPercentileRanks, TierThresholds, WEEKS_PER_YEAR } from './ltv-policy';
 import { LtvRunStatus } from './ltv-run.entity';
-import { buildRfmTable, RFM_TABLE, RfmRow } from './rfm';
+import { buildRfmTable, RFM_SPLIT_FROM_MEMBERS, RFM_TABLE, RfmRow } from './rfm';
 import { enqueueLtvTierChanges } from '../webhooks/events';
 import { isLockTimeout } from '../../db/errors';
 import { atRiskIndexSql } from './member-ltv.entity';
@@ -79,6 +79,8 @@ export interface LtvRunOptions {
   waitForLock: boolean;
   /** Skip (return null) when a run as of this time or later exists, failed ones included (the nightly job). */
   skipIfRunSince?: Date;
+  /** Members from which the RFM runs as two halves at once (default RFM_SPLIT_FROM_MEMBERS; tests lower it). */
+  rfmSplitFrom?: number;
   /** Called once the lock is held (tests use it to observe serialisation). */
   onLocked?: () => void;
   /** Called as each phase ends (the bench prints them). */
@@ -150,8 +152,11 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
   for (const setting of RUN_SETTINGS) await tx.execute(setting);
   const copy = await copyServed(tx);
 
-  await buildRfmTable(tx, options.asOf, options.baseCurrency);
-  options.onPhase?.('rfm');
+  const { halves } = await buildRfmTable(tx, options.asOf, options.baseCurrency, {
+    side: () => sideConnection(tx),
+    splitFrom: options.rfmSplitFrom ?? RFM_SPLIT_FROM_MEMBERS,
+  });
+  options.onPhase?.('rfm', halves === 2 ? 'two halves at once' : 'one statement');
   const { frequencyColumns, monetaryColumns, fittedOn, repeatBuyers } = await fitColumns(tx, minorPerMajor, copy);
   if (fittedOn === 0) throw new LtvNoHistoryError(options.asOf, 'orders');
   checkEnoughCustomers(fittedOn, repeatBuyers);

@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
 import { netBaseAmountSql } from '../orders/order.sql';
+import { sideConnection } from './ltv-copy';
 
 /*
  * RFM (recency, frequency, monetary) per member as of a time, in ONE set-based statement over `orders`, into the
@@ -36,10 +38,13 @@ export const RFM_TABLE = 'ltv_rfm';
  * over the first day. asOf is bound as a constant (not a CTE) so the planner estimates the orders it reads; the join
  * to members follows the member order the aggregate already has.
  */
-export function rfmStatement(laterRefunds: boolean): string {
+export function rfmStatement(laterRefunds: boolean, members: MemberHalf = 'all', target = `temporary table ${RFM_TABLE} on commit drop`): string {
+  // A half of the members: ids below the split id, or from it (the split id is bound twice, see rfmParameters).
+  const orderRange = members === 'below' ? 'and o.member_id < ?::uuid' : members === 'from' ? 'and o.member_id >= ?::uuid' : '';
+  const memberRange = members === 'below' ? 'where m.id < ?::uuid' : members === 'from' ? 'where m.id >= ?::uuid' : '';
   const refunded = laterRefunds ? 'o.refunded_minor - coalesce(lr.amount_minor, 0)' : undefined;
   return `
-create temporary table ${RFM_TABLE} on commit drop as
+create ${target} as
 with ${laterRefunds ? `later_refunds as (
   -- refunds made after asOf are put back: the order was worth more then
   select order_id, sum(amount_minor) as amount_minor
@@ -54,7 +59,7 @@ orders_in_time as (
          ${netBaseAmountSql('o', refunded)} as net_minor
   from orders o
   ${laterRefunds ? 'left join later_refunds lr on lr.order_id = o.id' : ''}
-  where o.placed_at <= ?::timestamptz
+  where o.placed_at <= ?::timestamptz ${orderRange}
 ),
 occasions as (
   select member_id, day, net_minor,
@@ -97,17 +102,98 @@ left join lateral (
   where m.acquisition_cost_currency is not null and m.acquisition_cost_currency <> ?
     and x.currency = m.acquisition_cost_currency and x.effective_at <= m.joined_at
   order by x.effective_at desc limit 1
-) rate on true`;
+) rate on true
+${memberRange}`;
 }
 
-/** Builds ltv_rfm as of `asOf` on the transaction's connection (whose time zone it sets to UTC until the transaction ends). */
-export async function buildRfmTable(tx: EntityManager, asOf: Date, baseCurrency: string): Promise<void> {
+/** All members, or the members whose id is below (or from) the split id. */
+export type MemberHalf = 'all' | 'below' | 'from';
+
+/** rfmStatement's parameters, in order. */
+function rfmParameters(laterRefunds: boolean, asOf: Date, baseCurrency: string, members: MemberHalf, splitId?: string): unknown[] {
+  const range = members === 'all' ? [] : [splitId];
+  return [...(laterRefunds ? [asOf] : []), asOf, ...range, asOf, baseCurrency, ...range];
+}
+
+/**
+ * Members from which the RFM runs as two halves at once (buildRfmTable): below that, one statement is as quick.
+ */
+export const RFM_SPLIT_FROM_MEMBERS = 50_000;
+
+const UPPER_HALF_PREFIX = 'ltv_rfm_upper_';
+
+/** A second connection of the pool, outside the run's transaction (null where there is none: the embedded database). */
+export interface SideConnection {
+  query(text: string, values?: unknown[]): Promise<unknown>;
+}
+
+/**
+ * Builds ltv_rfm as of `asOf` on the transaction's connection (whose time zone it sets to UTC until the transaction
+ * ends). With a side connection and at least `splitFrom` members, the members are split in two halves by id and
+ * both halves run at once: the lower into ltv_rfm on the run's connection, the upper on the side connection into an
+ * unlogged table that the run then appends to ltv_rfm and drops. PostgreSQL runs the RFM's window and per-member
+ * aggregate on one core; the halves use both. Each member's row comes from one statement over its own orders, so the
+ * rows are the ones the single statement gives (test/integration/ltv.test.ts compares them); the halves read at
+ * moments a few milliseconds apart, as the run's later statements already do.
+ */
+export async function buildRfmTable(
+  tx: EntityManager,
+  asOf: Date,
+  baseCurrency: string,
+  split?: { side: () => Promise<(SideConnection & { release(): Promise<void> }) | null>; splitFrom: number },
+): Promise<{ halves: number }> {
   const [{ later }] = await tx.execute<{ later: boolean }[]>('select exists (select 1 from order_refunds where created_at > ?) as later', [asOf]);
   await tx.execute("set local time zone 'UTC'");
-  await tx.execute(rfmStatement(later), later ? [asOf, asOf, asOf, baseCurrency] : [asOf, asOf, baseCurrency]);
+  const splitId = split ? await memberSplitId(tx, split.splitFrom) : null;
+  const side = splitId ? await split!.side() : null;
+  if (!side || !splitId) {
+    await tx.execute(rfmStatement(later), rfmParameters(later, asOf, baseCurrency, 'all'));
+  } else {
+    // Left by a run that stopped before dropping its own (runs are one at a time: the run's advisory lock).
+    for (const { relname } of await tx.execute<{ relname: string }[]>(`select relname from pg_class where relname like '${UPPER_HALF_PREFIX}%' and relkind = 'r'`)) {
+      await tx.execute(`drop table if exists ${relname}`);
+    }
+    const upper = `${UPPER_HALF_PREFIX}${randomUUID().replace(/-/g, '')}`;
+    // The side connection speaks pg's numbered parameters.
+    let bound = 0;
+    const upperStatement = rfmStatement(later, 'from', `unlogged table ${upper}`).replace(/\?/g, () => `$${++bound}`);
+    const upperHalf = (async () => {
+      await side.query("begin; set local time zone 'UTC'; set local work_mem = '64MB'; set local enable_mergejoin = off; set local jit = off");
+      try {
+        await side.query(upperStatement, rfmParameters(later, asOf, baseCurrency, 'from', splitId));
+        await side.query('commit');
+      } catch (error) {
+        await side.query('rollback').catch(() => undefined);
+        throw error;
+      }
+    })();
+    const lowerHalf = tx.execute(rfmStatement(later, 'below'), rfmParameters(later, asOf, baseCurrency, 'below', splitId));
+    const [upperDone, lowerDone] = await Promise.allSettled([upperHalf, lowerHalf]);
+    try {
+      if (lowerDone.status === 'rejected') throw lowerDone.reason;
+      if (upperDone.status === 'rejected') throw upperDone.reason;
+      await tx.execute(`insert into ${RFM_TABLE} select * from ${upper}`);
+      // Dropped by the run's transaction, which now holds the table: gone with the commit.
+      await tx.execute(`drop table ${upper}`);
+      await side.release();
+    } catch (error) {
+      // The run's transaction may hold the table until it rolls back: the side connection drops it then.
+      void side.query(`drop table if exists ${upper}`).catch(() => undefined).finally(() => side.release());
+      throw error;
+    }
+  }
   // Statistics for the statements that read it (a temporary table is never analysed on its own): without them the
   // scoring sorted every member to merge-join the triplets instead of hashing the triplets.
   await tx.execute(`analyze ${RFM_TABLE}`);
+  return { halves: side && splitId ? 2 : 1 };
+}
+
+/** The member id that splits the members in two halves, or null below `splitFrom` members. */
+async function memberSplitId(tx: EntityManager, splitFrom: number): Promise<string | null> {
+  const [{ members }] = await tx.execute<{ members: string }[]>('select count(*)::bigint as members from members');
+  if (Number(members) < Math.max(2, splitFrom)) return null;
+  const [{ id }] = await tx.execute<{ id: string }[]>('select id from members order by id offset ? limit 1', [Math.floor(Number(members) / 2)]);
+  return id;
 }
 
 /** One row of ltv_rfm as read back. */
@@ -124,10 +210,13 @@ export interface RfmRow {
   acquisition_rate: string | null;
 }
 
-/** The RFM rows as of `asOf` (tests, diagnostics): builds ltv_rfm in its own transaction and reads it whole. */
-export async function rfmSnapshot(em: EntityManager, asOf: Date, baseCurrency: string): Promise<RfmRow[]> {
+/**
+ * The RFM rows as of `asOf` (tests, diagnostics): builds ltv_rfm in its own transaction and reads it whole; with
+ * `splitFrom`, in two halves at once from that many members (as the run does).
+ */
+export async function rfmSnapshot(em: EntityManager, asOf: Date, baseCurrency: string, splitFrom?: number): Promise<RfmRow[]> {
   return em.transactional(async (tx) => {
-    await buildRfmTable(tx, asOf, baseCurrency);
+    await buildRfmTable(tx, asOf, baseCurrency, splitFrom === undefined ? undefined : { side: () => sideConnection(tx), splitFrom });
     return tx.execute<RfmRow[]>(`select * from ${RFM_TABLE} order by member_id`);
   });
 }
