@@ -33,11 +33,13 @@ async function transactionConnection(tx: EntityManager): Promise<{ connection: P
 
 /**
  * A connection of the pool outside the run's transaction, for work beside it (the RFM's upper half); null on the
- * embedded database, whose one session serves every client. Release it when done.
+ * embedded database, whose one session serves every client, and when the pool has none to give. Release it when done.
  */
 export async function sideConnection(tx: EntityManager): Promise<{ query(text: string, values?: unknown[]): Promise<unknown>; release(): Promise<void> } | null> {
   const pool = (tx.getConnection() as PostgreSqlConnection).getKnex().client as unknown as TransactionClient;
-  const connection = (await pool.acquireConnection()) as PgConnection & { query(text: string, values?: unknown[]): Promise<unknown> };
+  // A pool with none to spare (it waited the pool's acquire timeout): the work runs on the run's connection instead.
+  const connection = (await pool.acquireConnection().catch(() => null)) as (PgConnection & { query(text: string, values?: unknown[]): Promise<unknown> }) | null;
+  if (!connection) return null;
   if (connection.connectionParameters?.application_name === EMBEDDED_APPLICATION_NAME) {
     await pool.releaseConnection(connection);
     return null;

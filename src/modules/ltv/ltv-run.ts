@@ -34,8 +34,10 @@ import { atRiskIndexSql } from './member-ltv.entity';
  * One run at a time, on any number of replicas: the whole run is ONE transaction on one connection that first
  * takes a transaction-scoped PostgreSQL advisory lock (LTV_LOCK_KEY). A second run WAITS for the first to
  * finish, then runs (recomputeLtv); the nightly job only tries the lock and skips when another replica holds it.
- * Everything the run needs (its temporary tables, its COPY streams) lives on that one connection, so nothing
- * awaits a second connection inside the transaction (which would hang on the embedded PGlite).
+ * Everything the run needs (its temporary tables, its COPY streams) lives on that one connection. The one exception
+ * is the RFM's upper half on a large base (rfm.ts, buildRfmTable): a second connection of the pool runs it beside the
+ * transaction and hands it over through an unlogged table; never on the embedded PGlite, whose one session would
+ * make the transaction wait on itself.
  *
  * Memory: members are never loaded as entities or rows. The fits read distinct weighted rows by COPY into typed
  * arrays (fitColumns); the BG/NBD closed forms are evaluated once per distinct (x, t_x, T) and streamed back by
