@@ -159,11 +159,25 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
     splitFrom: options.rfmSplitFrom ?? RFM_SPLIT_FROM_MEMBERS,
   });
   options.onPhase?.('rfm', halves === 2 ? 'two halves at once' : 'one statement');
-  const { frequencyColumns, monetaryColumns, fittedOn, repeatBuyers } = await fitColumns(tx, minorPerMajor, copy);
+  const { frequencyColumns, fittedOn } = await frequencyRows(tx, copy);
   if (fittedOn === 0) throw new LtvNoHistoryError(options.asOf, 'orders');
+  // The Gamma-Gamma rows are asked for before the BG/NBD fit and read after it: PostgreSQL groups them while this
+  // process fits (the fit holds the event loop; the rows wait in the connection).
+  const monetary = monetaryRows(tx, minorPerMajor, copy);
+  monetary.catch(() => undefined);
+  await new Promise((resolve) => setImmediate(resolve));
+  let bgNbd: BgNbdParams | undefined;
+  let bgNbdFailure: unknown;
+  try {
+    bgNbd = fitBgNbdColumns(frequencyColumns);
+  } catch (error) {
+    bgNbdFailure = error;
+  }
+  const { monetaryColumns, repeatBuyers } = await monetary;
+  // Too few customers is the reason, whatever the fit made of them.
   checkEnoughCustomers(fittedOn, repeatBuyers);
-  options.onPhase?.('fit rows', `${frequencyColumns.frequency.length} + ${monetaryColumns.frequency.length} rows`);
-  const bgNbd = fitBgNbdColumns(frequencyColumns);
+  if (!bgNbd) throw bgNbdFailure;
+  options.onPhase?.('fit rows', `${frequencyColumns.frequency.length} + ${monetaryColumns.frequency.length} rows, the second grouped during the BG/NBD fit`);
   checkPlausibleBgNbd(bgNbd);
   options.onPhase?.('BG/NBD fit');
   const gammaGamma = fitGammaGammaColumns(monetaryColumns);
@@ -197,12 +211,13 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
 
 /**
  * The fitting data as distinct weighted rows: one per distinct exact (x, t_x, T) for BG/NBD over every member
- * with an order, one per distinct (x, repeat value) for Gamma-Gamma over repeat buyers with a positive repeat
- * value, in base-currency MAJOR units (so v reads in currency units, as in the literature). Members are grouped
- * only where their rows are identical, so the weighted likelihood is exactly the member-by-member one. Sorted by
- * frequency (what the fits want), read by COPY into typed arrays (a few bytes per distinct row).
+ * with an order (frequencyRows), one per distinct (x, repeat value) for Gamma-Gamma over repeat buyers with a
+ * positive repeat value, in base-currency MAJOR units (monetaryRows: so v reads in currency units, as in the
+ * literature). Members are grouped only where their rows are identical, so the weighted likelihood is exactly the
+ * member-by-member one. Sorted by frequency (what the fits want), read by COPY into typed arrays (a few bytes per
+ * distinct row).
  */
-async function fitColumns(tx: EntityManager, minorPerMajor: number, copy: boolean) {
+async function frequencyRows(tx: EntityManager, copy: boolean) {
   const frequency = new GrowingColumns(4);
   await readRows(
     tx,
@@ -210,6 +225,12 @@ async function fitColumns(tx: EntityManager, minorPerMajor: number, copy: boolea
     `select frequency, recency_weeks, age_weeks, count(*) from ${RFM_TABLE} where order_count > 0 group by 1, 2, 3 order by 1, 2, 3`,
     (fields) => frequency.push(Number(fields[0]), Number(fields[1]), Number(fields[2]), Number(fields[3])),
   );
+  const [frequencies, recencies, ages, frequencyWeights] = frequency.columns();
+  const frequencyColumns: FrequencyColumns = { frequency: frequencies, recency: recencies, T: ages, weight: frequencyWeights };
+  return { frequencyColumns, fittedOn: frequencyWeights.reduce((sum, weight) => sum + weight, 0) };
+}
+
+async function monetaryRows(tx: EntityManager, minorPerMajor: number, copy: boolean) {
   const monetary = new GrowingColumns(3);
   await readRows(
     tx,
@@ -217,13 +238,9 @@ async function fitColumns(tx: EntityManager, minorPerMajor: number, copy: boolea
     `select frequency, repeat_minor, count(*) from ${RFM_TABLE} where frequency > 0 and repeat_minor > 0 group by 1, 2 order by 1, 2`,
     (fields) => monetary.push(Number(fields[0]), Number(fields[1]) / Number(fields[0]) / minorPerMajor, Number(fields[2])),
   );
-  const [frequencies, recencies, ages, frequencyWeights] = frequency.columns();
   const [monetaryFrequencies, values, monetaryWeights] = monetary.columns();
-  const frequencyColumns: FrequencyColumns = { frequency: frequencies, recency: recencies, T: ages, weight: frequencyWeights };
   const monetaryColumns: MonetaryColumns = { frequency: monetaryFrequencies, monetary: values, weight: monetaryWeights };
-  const fittedOn = frequencyWeights.reduce((sum, weight) => sum + weight, 0);
-  const repeatBuyers = monetaryWeights.reduce((sum, weight) => sum + weight, 0);
-  return { frequencyColumns, monetaryColumns, fittedOn, repeatBuyers };
+  return { monetaryColumns, repeatBuyers: monetaryWeights.reduce((sum, weight) => sum + weight, 0) };
 }
 
 /** Rows of `select` as text fields: COPY where served, a plain query (simple protocol) on the embedded database. */
