@@ -31,11 +31,17 @@ async function transactionConnection(tx: EntityManager): Promise<{ connection: P
   return { connection: await transaction.client.acquireConnection(), client: transaction.client };
 }
 
+/** A connection of the pool outside the run's transaction, with pg's numbered parameters. */
+export interface SideConnection {
+  query(text: string, values?: unknown[]): Promise<unknown>;
+  release(): Promise<void>;
+}
+
 /**
  * A connection of the pool outside the run's transaction, for work beside it (the RFM's upper half); null on the
  * embedded database, whose one session serves every client, and when the pool has none to give. Release it when done.
  */
-export async function sideConnection(tx: EntityManager): Promise<{ query(text: string, values?: unknown[]): Promise<unknown>; release(): Promise<void> } | null> {
+export async function sideConnection(tx: EntityManager): Promise<SideConnection | null> {
   const pool = (tx.getConnection() as PostgreSqlConnection).getKnex().client as unknown as TransactionClient;
   // A pool with none to spare (it waited the pool's acquire timeout): the work runs on the run's connection instead.
   const connection = (await pool.acquireConnection().catch(() => null)) as (PgConnection & { query(text: string, values?: unknown[]): Promise<unknown> }) | null;

@@ -40,7 +40,7 @@ import { atRiskIndexSql } from './member-ltv.entity';
  * make the transaction wait on itself.
  *
  * Memory: members are never loaded as entities or rows. The fits read distinct weighted rows by COPY into typed
- * arrays (fitColumns); the BG/NBD closed forms are evaluated once per distinct (x, t_x, T) and streamed back by
+ * arrays (frequencyRows, monetaryRows); the BG/NBD closed forms are evaluated once per distinct (x, t_x, T) and streamed back by
  * COPY a chunk at a time (scoreTriplets); every member is then scored inside the database, twice by the same
  * select (memberScoring): once for the checks and tier cut-offs, once by the insert that writes member_ltv.
  * Process memory holds a few numbers per distinct row (about 30 MB at 1M members), not the members. The embedded
@@ -161,6 +161,7 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
   options.onPhase?.('rfm', halves === 2 ? 'two halves at once' : 'one statement');
   const { frequencyColumns, fittedOn } = await frequencyRows(tx, copy);
   if (fittedOn === 0) throw new LtvNoHistoryError(options.asOf, 'orders');
+  options.onPhase?.('fit rows', `${frequencyColumns.frequency.length} rows`);
   // The Gamma-Gamma rows are asked for before the BG/NBD fit and read after it: PostgreSQL groups them while this
   // process fits (the fit holds the event loop; the rows wait in the connection).
   const monetary = monetaryRows(tx, minorPerMajor, copy);
@@ -177,9 +178,8 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
   // Too few customers is the reason, whatever the fit made of them.
   checkEnoughCustomers(fittedOn, repeatBuyers);
   if (!bgNbd) throw bgNbdFailure;
-  options.onPhase?.('fit rows', `${frequencyColumns.frequency.length} + ${monetaryColumns.frequency.length} rows, the second grouped during the BG/NBD fit`);
   checkPlausibleBgNbd(bgNbd);
-  options.onPhase?.('BG/NBD fit');
+  options.onPhase?.('BG/NBD fit', `while the ${monetaryColumns.frequency.length} Gamma-Gamma rows were grouped`);
   const gammaGamma = fitGammaGammaColumns(monetaryColumns);
   checkPlausibleGammaGamma(gammaGamma);
   options.onPhase?.('Gamma-Gamma fit');

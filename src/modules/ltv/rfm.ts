@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { netBaseAmountSql } from '../orders/order.sql';
-import { sideConnection } from './ltv-copy';
+import { SideConnection, sideConnection } from './ltv-copy';
 
 /*
  * RFM (recency, frequency, monetary) per member as of a time, in ONE set-based statement over `orders`, into the
@@ -122,11 +122,6 @@ export const RFM_SPLIT_FROM_MEMBERS = 50_000;
 
 const UPPER_HALF_PREFIX = 'ltv_rfm_upper_';
 
-/** A second connection of the pool, outside the run's transaction (null where there is none: the embedded database). */
-export interface SideConnection {
-  query(text: string, values?: unknown[]): Promise<unknown>;
-}
-
 /**
  * Builds ltv_rfm as of `asOf` on the transaction's connection (whose time zone it sets to UTC until the transaction
  * ends). With a side connection and at least `splitFrom` members, the members are split in two halves by id and
@@ -140,7 +135,7 @@ export async function buildRfmTable(
   tx: EntityManager,
   asOf: Date,
   baseCurrency: string,
-  split?: { side: () => Promise<(SideConnection & { release(): Promise<void> }) | null>; splitFrom: number },
+  split?: { side: () => Promise<SideConnection | null>; splitFrom: number },
 ): Promise<{ halves: number }> {
   const [{ later }] = await tx.execute<{ later: boolean }[]>('select exists (select 1 from order_refunds where created_at > ?) as later', [asOf]);
   await tx.execute("set local time zone 'UTC'");
