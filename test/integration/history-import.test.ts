@@ -131,6 +131,26 @@ describe('HistoryImportService', () => {
     expect(stored).toEqual({ country: 'DE', amount: '5000' });
   });
 
+  it('writes external ids with backslashes (COPY text escapes) through the COPY of orders and ledger rows', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'perkgraph-import-'));
+    const members = join(directory, 'members.csv');
+    const orders = join(directory, 'orders.csv');
+    const ids = ['back\\slash-1', '\\\\N', 'end\\'];
+    writeFileSync(members, 'external_id,email,country\nm-copy-text,uni@example.com,DE\n');
+    writeFileSync(
+      orders,
+      'external_id,member_external_id,amount,currency,placed_at\n' +
+        ids.map((id, index) => `"${id}",m-copy-text,${20 + index}.00,USD,2024-0${index + 1}-01T12:00:00Z`).join('\n') + '\n',
+    );
+    const report = await new HistoryImportService(db.orm.em.fork(), config, { earn: true }).importFiles(members, orders);
+    expect(report.rejections).toEqual([]);
+    const stored = await db.orm.em.fork().execute<{ external_id: string; reference: string }[]>(
+      `select o.external_id, t.reference from orders o join members m on m.id = o.member_id join points_transfers t on t.order_id = o.id
+       where m.external_id = 'm-copy-text' order by o.placed_at`,
+    );
+    expect(stored).toEqual(ids.map((id) => ({ external_id: id, reference: `order:${id}` })));
+  });
+
   it('gives a member whose generated referral code is taken a new one instead of skipping it', async () => {
     const enrollment = normaliseEnrollment({ externalId: 'x-collision', email: 'collision@example.com', country: 'DE' });
     const generated: string[] = [];
