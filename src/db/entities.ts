@@ -24,6 +24,7 @@ import { MemberTier, MemberTierChange, Tier } from '../modules/tiers/tier.entity
 import { StripeDispute } from '../modules/payments/stripe-dispute.entity';
 import { StripeEvent } from '../modules/payments/stripe-event.entity';
 import { PointsFreeze } from '../modules/ledger/points-freeze.entity';
+import { LtvMemberRfm } from '../modules/ltv/ltv-member-rfm.entity';
 import { HistoryImportOrder } from '../modules/import/history-import-order.entity';
 import { MemberErasure } from '../modules/privacy/member-erasure.entity';
 import { PointsExpiryNotice } from '../modules/webhooks/points-expiry-notice.entity';
@@ -32,5 +33,5 @@ import { WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint, WebhookEvent 
 /** Every entity, listed explicitly: no folder scanning, same in TypeScript and compiled runs. */
 export const entities = [Member, AuditLog, ExchangeRate, PointsCurrency, PointsAccount, PointsTransfer, PointsLot, PointsHold, Order, OrderRefund, EarningRule, MemberCardFingerprint,
   Tier, MemberTier, MemberTierChange, Perk, PerkGrant, Referral, MemberSighting, RateLimitCounter, Reward, RewardRedemption, PointsFreeze, HistoryImportOrder, StripeEvent, StripeDispute,
-  LtvRun, MemberLtv, MemberActivityDay, GrowthMember, GrowthMemberMonth, GrowthMonthTotal, GrowthCohortCell, GrowthActivityPair,
+  LtvRun, MemberLtv, LtvMemberRfm, MemberActivityDay, GrowthMember, GrowthMemberMonth, GrowthMonthTotal, GrowthCohortCell, GrowthActivityPair,
   MemberErasure, WebhookEndpoint, WebhookEvent, WebhookDelivery, WebhookDeliveryAttempt, PointsExpiryNotice];

@@ -28,10 +28,15 @@ import { SideConnection, sideConnection } from './ltv-copy';
 export const RFM_TABLE = 'ltv_rfm';
 
 /**
- * The statement, with its parameters: asOf (three times), the base currency. With `laterRefunds` false (no refund
- * was made after asOf, the usual case) the orders are read without looking refunds up.
+ * The statement, with its parameters: asOf (four times, five with later refunds), the base currency. With
+ * `laterRefunds` false (no refund was made after asOf, the usual case) the orders are read without looking refunds up.
  *
- * The orders are read in (member, placed_at) order straight from the member-history index, which carries the
+ * A member's row comes from its summary in ltv_member_rfm (kept by triggers on orders:
+ * Migration20261209000000_ltv_member_rfm) when the summary holds as of asOf: no order placed after asOf and no
+ * refund of its orders made after it. The other members, the stale ones (none for a run as of now; every member with
+ * orders for a run far in the past), are read from their orders.
+ *
+ * Their orders are read in (member, placed_at) order straight from the member-history index, which carries the
  * columns of the net value (Migration20261206000000_orders_member_history_covering): no sort. That order feeds a
  * window (the previous order's day, the member's first day; days follow placed_at) and a streaming aggregate per
  * member: a new occasion is an order on another day than the one before it, the first occasion's value is the sum
@@ -39,8 +44,8 @@ export const RFM_TABLE = 'ltv_rfm';
  * to members follows the member order the aggregate already has.
  */
 export function rfmStatement(laterRefunds: boolean, members: MemberHalf = 'all', target = `temporary table ${RFM_TABLE} on commit drop`): string {
-  // A half of the members: ids below the split id, or from it (the split id is bound twice, see rfmParameters).
-  const orderRange = members === 'below' ? 'and o.member_id < ?::uuid' : members === 'from' ? 'and o.member_id >= ?::uuid' : '';
+  // A half of the members: ids below the split id, or from it (the split id is bound three times, see rfmParameters).
+  const range = (column: string) => (members === 'below' ? `and ${column} < ?::uuid` : members === 'from' ? `and ${column} >= ?::uuid` : '');
   const memberRange = members === 'below' ? 'where m.id < ?::uuid' : members === 'from' ? 'where m.id >= ?::uuid' : '';
   const refunded = laterRefunds ? 'o.refunded_minor - coalesce(lr.amount_minor, 0)' : undefined;
   return `
@@ -51,6 +56,11 @@ with ${laterRefunds ? `later_refunds as (
   from order_refunds where created_at > ?::timestamptz
   group by order_id
 ),` : ''}
+stale as (
+  -- members whose summary does not hold as of asOf: an order after it${laterRefunds ? ', a refund made after it' : ''}
+  select s.member_id from ltv_member_rfm s where s.last_placed_at > ?::timestamptz
+  ${laterRefunds ? 'union select o.member_id from later_refunds lr join orders o on o.id = lr.order_id' : ''}
+),
 orders_in_time as (
   select o.member_id, o.placed_at,
          -- the UTC day: buildRfmTable runs this with the session's time zone set to UTC (a cast is cheaper than
@@ -59,7 +69,7 @@ orders_in_time as (
          ${netBaseAmountSql('o', refunded)} as net_minor
   from orders o
   ${laterRefunds ? 'left join later_refunds lr on lr.order_id = o.id' : ''}
-  where o.placed_at <= ?::timestamptz ${orderRange}
+  where o.placed_at <= ?::timestamptz and o.member_id in (select member_id from stale) ${range('o.member_id')}
 ),
 occasions as (
   select member_id, day, net_minor,
@@ -71,6 +81,11 @@ occasions as (
   window in_time as (partition by member_id order by placed_at rows between unbounded preceding and current row)
 ),
 per_member as (
+  select s.member_id, s.occasions - 1 as frequency, s.first_day, s.last_day, s.net_minor as historical_minor, s.order_count,
+         s.first_day_net_minor as first_net_minor
+  from ltv_member_rfm s
+  where s.order_count > 0 and s.member_id not in (select member_id from stale) ${range('s.member_id')}
+  union all
   select member_id,
          (count(*) filter (where previous_day is distinct from day) - 1)::int as frequency,
          min(day) as first_day,
@@ -112,7 +127,7 @@ export type MemberHalf = 'all' | 'below' | 'from';
 /** rfmStatement's parameters, in order. */
 function rfmParameters(laterRefunds: boolean, asOf: Date, baseCurrency: string, members: MemberHalf, splitId?: string): unknown[] {
   const range = members === 'all' ? [] : [splitId];
-  return [...(laterRefunds ? [asOf] : []), asOf, ...range, asOf, baseCurrency, ...range];
+  return [...(laterRefunds ? [asOf] : []), asOf, asOf, ...range, ...range, asOf, baseCurrency, ...range];
 }
 
 /**

@@ -23,16 +23,49 @@ const GRADIENT_TOLERANCE = 1e-10;
  * thousand rows leaves round-off of about 1e-9 in the gradient, so it cannot always reach the tolerance.
  */
 const PROGRESS_TOLERANCE = 1e-15;
+/** A gradient this small is the optimum but for round-off (the fits accept below 1e-5). */
+const NEARLY_FLAT = 1e-6;
+/** Halvings of a step tried at a nearly flat point before the fit stops there. */
+const FLAT_HALVINGS = 3;
 /** No single step moves a log-parameter by more than this (a factor e^2): keeps the first steps sane. */
 const MAX_STEP = 2;
 
 const dot = (left: number[], right: number[]): number => left.reduce((sum, value, i) => sum + value * right[i], 0);
 
-export function minimiseOverLogParameters(
-  model: string,
-  objective: (logParameters: number[]) => ValueAndGradient,
-  start: number[],
-): number[] {
+type Objective = (logParameters: number[]) => ValueAndGradient;
+
+/**
+ * The log-parameters that minimise `objective` from `start`. With `warmUp` (a cheaper objective with nearly the same
+ * minimum, such as the likelihood of a sample of the rows), that is minimised first and its minimum and curvature
+ * (BFGS's inverse Hessian) start the real one, which alone decides convergence; a warm-up that fails starts nothing.
+ */
+export function minimiseOverLogParameters(model: string, objective: Objective, start: number[], warmUp?: Objective): number[] {
+  let from = { x: start, inverseHessian: undefined as number[][] | undefined };
+  if (warmUp) {
+    try {
+      const warm = descend(model, warmUp, start);
+      if (acceptable(warm.x, warm.gradient)) from = warm;
+    } catch {
+      // the real objective starts cold
+    }
+  }
+  const { x, gradient } = descend(model, objective, from.x, from.inverseHessian);
+  if (x.some((value) => Math.abs(value) > LOG_BOUND - 1)) {
+    const values = x.map((value) => Math.exp(value).toPrecision(3)).join(', ');
+    throw new BtydError(`${model}: the fit ran to a parameter bound (${values}); the data do not identify the model`);
+  }
+  if (Math.max(...gradient.map(Math.abs)) > 1e-5) {
+    throw new BtydError(`${model}: the fit did not converge (gradient ${gradient.map((g) => g.toExponential(2)).join(', ')})`);
+  }
+  return x.slice(0, start.length);
+}
+
+function acceptable(x: number[], gradient: number[]): boolean {
+  return x.every((value) => Math.abs(value) <= LOG_BOUND - 1) && Math.max(...gradient.map(Math.abs)) <= 1e-5;
+}
+
+/** BFGS from `start` (and an inverse Hessian, the identity by default) until converged or stuck. */
+function descend(model: string, objective: Objective, start: number[], inverseHessianStart?: number[][]): { x: number[]; gradient: number[]; inverseHessian: number[][] } {
   const evaluate = (x: number[]): ValueAndGradient | undefined => {
     if (x.some((value) => Math.abs(value) > LOG_BOUND)) return undefined;
     const result = objective(x);
@@ -43,7 +76,7 @@ export function minimiseOverLogParameters(
   let x = start.slice();
   let current = evaluate(x);
   if (!current) throw new BtydError(`${model}: the likelihood is not finite at the starting point`);
-  let inverseHessian = identity();
+  let inverseHessian = inverseHessianStart?.map((row) => row.slice()) ?? identity();
   for (let iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
     const gradient = current.gradient;
     if (Math.max(...gradient.map(Math.abs)) < GRADIENT_TOLERANCE) break;
@@ -58,7 +91,11 @@ export function minimiseOverLogParameters(
     const slope = dot(direction, gradient);
     let next: ValueAndGradient | undefined;
     let candidate: number[] = x;
-    for (; step > 1e-14; step /= 2) {
+    // Where the gradient is nearly flat, a step that does not lower the objective within a few halvings meets the
+    // round-off of the sum (a likelihood over many rows is exact to about 1e-16 relative), not a slope: stop there
+    // instead of halving some forty more times, each a pass over every row.
+    const smallestStep = Math.max(...gradient.map(Math.abs)) < NEARLY_FLAT ? step / 2 ** FLAT_HALVINGS : 1e-14;
+    for (; step > smallestStep; step /= 2) {
       candidate = x.map((value, i) => value + step * direction[i]);
       next = evaluate(candidate);
       if (next && next.value <= current.value + 1e-4 * step * slope) break;
@@ -80,15 +117,8 @@ export function minimiseOverLogParameters(
     const progress = current.value - next.value;
     x = candidate;
     current = next;
-    const nearlyFlat = Math.max(...current.gradient.map(Math.abs)) < 1e-6;
+    const nearlyFlat = Math.max(...current.gradient.map(Math.abs)) < NEARLY_FLAT;
     if (nearlyFlat && progress <= PROGRESS_TOLERANCE * Math.max(1, Math.abs(current.value))) break;
   }
-  if (x.some((value) => Math.abs(value) > LOG_BOUND - 1)) {
-    const values = x.map((value) => Math.exp(value).toPrecision(3)).join(', ');
-    throw new BtydError(`${model}: the fit ran to a parameter bound (${values}); the data do not identify the model`);
-  }
-  if (Math.max(...current.gradient.map(Math.abs)) > 1e-5) {
-    throw new BtydError(`${model}: the fit did not converge (gradient ${current.gradient.map((g) => g.toExponential(2)).join(', ')})`);
-  }
-  return x.slice(0, n);
+  return { x, gradient: current.gradient, inverseHessian };
 }
