@@ -11,15 +11,17 @@ import {
   checkPlausibleBgNbd,
   checkPlausibleGammaGamma,
   expectedLifespanWeeks,
-  expectedPurchases,
+  expectedPurchasesInFrequencyOrder,
   fitBgNbdColumns,
   fitGammaGammaColumns,
   FrequencyColumns,
   GammaGammaParams,
   MonetaryColumns,
+  orderByFrequencyThen,
   probabilityAlive,
+  reorderColumns,
 } from './btyd';
-import { copyLinesIn, copyRowsOut, copyServed, sideConnection } from './ltv-copy';
+import { BinaryRows, copyNumbersIn, copyNumbersOut, CopyNumberType, copyServed, sideConnection } from './ltv-copy';
 import { tierPercentileRanks, TierThresholds, WEEKS_PER_YEAR } from './ltv-policy';
 import { LtvRunStatus } from './ltv-run.entity';
 import { buildRfmTable, RFM_SPLIT_FROM_MEMBERS, RFM_TABLE, RfmRow } from './rfm';
@@ -41,8 +43,8 @@ import { atRiskIndexSql } from './member-ltv.entity';
  *
  * Memory: members are never loaded as entities or rows. The fits read distinct weighted rows by COPY into typed
  * arrays (frequencyRows, monetaryRows); the BG/NBD closed forms are evaluated once per distinct (x, t_x, T) and streamed back by
- * COPY a chunk at a time (scoreTriplets); every member is then scored inside the database, twice by the same
- * select (memberScoring): once for the checks and tier cut-offs, once by the insert that writes member_ltv.
+ * COPY a chunk at a time (scoreTriplets); every member is then scored inside the database by one statement that
+ * checks the scores, cuts the tiers and writes them (memberScoring, scoreIntoNextTable).
  * Process memory holds a few numbers per distinct row (about 30 MB at 1M members), not the members. The embedded
  * database serves no COPY: there the same rows go by plain statements.
  *
@@ -187,10 +189,11 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
   const triplets = await scoreTriplets(tx, bgNbd, frequencyColumns, copy);
   options.onPhase?.('triplets', `${triplets} distinct (x, t_x, T)`);
   const scoring = await memberScoring(tx, gammaGamma, bgNbd, options, minorPerMajor);
-  const { membersScored, thresholds } = await checkScoresAndCut(tx, scoring, options.settings.tierPercentiles, { ...bgNbd, ...gammaGamma });
+  const now = new Date();
+  const membersScored = await scoreIntoNextTable(tx, runId, now, scoring, options.settings.tierPercentiles, { ...bgNbd, ...gammaGamma });
   options.onPhase?.('score');
 
-  const finishedAt = await writeMemberLtv(tx, runId, scoring, thresholds);
+  const finishedAt = await replaceMemberLtv(tx, now);
   options.onPhase?.('write');
   await tx.execute(
     `update ltv_runs set status = 'SUCCEEDED', r = ?, alpha = ?, a = ?, b = ?, p = ?, q = ?, v = ?, fitted_on = ?, members_scored = ?, finished_at = ?
@@ -214,19 +217,24 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
  * with an order (frequencyRows), one per distinct (x, repeat value) for Gamma-Gamma over repeat buyers with a
  * positive repeat value, in base-currency MAJOR units (monetaryRows: so v reads in currency units, as in the
  * literature). Members are grouped only where their rows are identical, so the weighted likelihood is exactly the
- * member-by-member one. Sorted by frequency (what the fits want), read by COPY into typed arrays (a few bytes per
- * distinct row).
+ * member-by-member one. Read by COPY into typed arrays (a few bytes per distinct row), then sorted here by frequency
+ * (what the fits and the closed forms want: a counting sort) and by the other values (so the same rows always sum
+ * in the same order): sorting in the statement cost as much as the grouping.
  */
 async function frequencyRows(tx: EntityManager, copy: boolean) {
   const frequency = new GrowingColumns(4);
   await readRows(
     tx,
     copy,
-    `select frequency, recency_weeks, age_weeks, count(*) from ${RFM_TABLE} where order_count > 0 group by 1, 2, 3 order by 1, 2, 3`,
-    (fields) => frequency.push(Number(fields[0]), Number(fields[1]), Number(fields[2]), Number(fields[3])),
+    `select frequency, recency_weeks, age_weeks, count(*) from ${RFM_TABLE} where order_count > 0 group by 1, 2, 3`,
+    ['int4', 'float8', 'float8', 'int8'],
+    (values) => frequency.push(values[0], values[1], values[2], values[3]),
   );
   const [frequencies, recencies, ages, frequencyWeights] = frequency.columns();
-  const frequencyColumns: FrequencyColumns = { frequency: frequencies, recency: recencies, T: ages, weight: frequencyWeights };
+  const frequencyColumns = reorderColumns<FrequencyColumns>(
+    { frequency: frequencies, recency: recencies, T: ages, weight: frequencyWeights },
+    orderByFrequencyThen(frequencies, recencies, ages),
+  );
   return { frequencyColumns, fittedOn: frequencyWeights.reduce((sum, weight) => sum + weight, 0) };
 }
 
@@ -235,22 +243,23 @@ async function monetaryRows(tx: EntityManager, minorPerMajor: number, copy: bool
   await readRows(
     tx,
     copy,
-    `select frequency, repeat_minor, count(*) from ${RFM_TABLE} where frequency > 0 and repeat_minor > 0 group by 1, 2 order by 1, 2`,
-    (fields) => monetary.push(Number(fields[0]), Number(fields[1]) / Number(fields[0]) / minorPerMajor, Number(fields[2])),
+    `select frequency, repeat_minor, count(*) from ${RFM_TABLE} where frequency > 0 and repeat_minor > 0 group by 1, 2`,
+    ['int4', 'int8', 'int8'],
+    (values) => monetary.push(values[0], values[1] / values[0] / minorPerMajor, values[2]),
   );
   const [monetaryFrequencies, values, monetaryWeights] = monetary.columns();
-  const monetaryColumns: MonetaryColumns = { frequency: monetaryFrequencies, monetary: values, weight: monetaryWeights };
+  const monetaryColumns = reorderColumns<MonetaryColumns>({ frequency: monetaryFrequencies, monetary: values, weight: monetaryWeights }, orderByFrequencyThen(monetaryFrequencies, values));
   return { monetaryColumns, repeatBuyers: monetaryWeights.reduce((sum, weight) => sum + weight, 0) };
 }
 
-/** Rows of `select` as text fields: COPY where served, a plain query (simple protocol) on the embedded database. */
-async function readRows(tx: EntityManager, copy: boolean, select: string, onRow: (fields: string[]) => void): Promise<void> {
+/** Rows of numbers of `select`: binary COPY where served, a plain query on the embedded database. */
+async function readRows(tx: EntityManager, copy: boolean, select: string, types: CopyNumberType[], onRow: (values: number[]) => void): Promise<void> {
   if (copy) {
-    await copyRowsOut(tx, select, onRow);
+    await copyNumbersOut(tx, select, types, onRow);
     return;
   }
   const rows = await tx.execute<Record<string, unknown>[]>(select);
-  for (const row of rows) onRow(Object.values(row).map(String));
+  for (const row of rows) onRow(Object.values(row).map(Number));
 }
 
 /** Parallel Float64Array columns that double as rows are pushed. */
@@ -286,8 +295,7 @@ const TRIPLETS_TABLE = 'ltv_triplets';
 /**
  * The BG/NBD closed forms (P(alive), expected purchases over a year, expected lifespan) once per distinct
  * (x, t_x, T) among members with orders: the fit's own rows, so far fewer evaluations than members. Streamed by
- * COPY, a chunk at a time, into a temporary table that the set-based scoring joins on the exact values (float8
- * text round-trips exactly both ways). A non-finite value fails the run (BtydError).
+ * binary COPY, a chunk at a time, into a temporary table that the set-based scoring joins on the exact values. A non-finite value fails the run (BtydError).
  */
 async function scoreTriplets(tx: EntityManager, bgNbd: BgNbdParams, columns: FrequencyColumns, copy: boolean): Promise<number> {
   await tx.execute(
@@ -299,13 +307,15 @@ async function scoreTriplets(tx: EntityManager, bgNbd: BgNbdParams, columns: Fre
     for (let start = 0; start < count; start += TRIPLET_CHUNK) yield scoreTripletChunk(bgNbd, columns, start, Math.min(count, start + TRIPLET_CHUNK));
   };
   if (copy) {
-    await copyLinesIn(tx, TRIPLETS_TABLE, async (write) => {
+    const rows = new BinaryRows(['int4', 'float8', 'float8', 'float8', 'float8', 'float8']);
+    const row = new Float64Array(6);
+    await copyNumbersIn(tx, TRIPLETS_TABLE, async (write) => {
       for (const chunk of chunks()) {
-        let lines = '';
         for (let i = 0; i < chunk.frequency.length; i++) {
-          lines += `${chunk.frequency[i]}\t${chunk.recency[i]}\t${chunk.T[i]}\t${chunk.alive[i]}\t${chunk.purchases[i]}\t${chunk.lifespan[i]}\n`;
+          row.set([chunk.frequency[i], chunk.recency[i], chunk.T[i], chunk.alive[i], chunk.purchases[i], chunk.lifespan[i]]);
+          rows.push(row);
         }
-        await write(lines);
+        await write(rows.take());
       }
     });
   } else {
@@ -328,9 +338,10 @@ function scoreTripletChunk(bgNbd: BgNbdParams, columns: FrequencyColumns, start:
   const alive = new Float64Array(end - start);
   const purchases = new Float64Array(end - start);
   const lifespan = new Float64Array(end - start);
+  const expectedPurchases = expectedPurchasesInFrequencyOrder(bgNbd, WEEKS_PER_YEAR);
   for (let i = 0; i < frequency.length; i++) {
     alive[i] = probabilityAlive(bgNbd, frequency[i], recency[i], T[i]);
-    purchases[i] = expectedPurchases(bgNbd, WEEKS_PER_YEAR, frequency[i], recency[i], T[i]);
+    purchases[i] = expectedPurchases(frequency[i], recency[i], T[i]);
     lifespan[i] = expectedLifespanWeeks(bgNbd, frequency[i], recency[i], T[i]);
     if (!(Number.isFinite(alive[i]) && Number.isFinite(purchases[i]) && Number.isFinite(lifespan[i]))) {
       throw new BtydError(
@@ -349,8 +360,7 @@ interface MemberScoring {
 
 /**
  * Every member's scores as ONE select over ltv_rfm joined with the scored triplets (float8, floored when written),
- * read twice: once for the checks and the tier cut-offs, once by the write-back; nothing per member is stored in
- * between. The same arithmetic, in the same order, as the pure functions of btyd/ and ltv-policy.ts (IEEE doubles
+ * computed once by the statement that checks the scores, cuts the tiers and writes them (scoreIntoNextTable). The same arithmetic, in the same order, as the pure functions of btyd/ and ltv-policy.ts (IEEE doubles
  * in both, so the same values; test/integration/ltv.test.ts compares them):
  * - expected order value (Gamma-Gamma) = p (v + x m) / (p x + q - 1) in major units, m = repeat / x, times
  *   minor-per-major; the population mean p v / (q - 1) for x = 0;
@@ -420,36 +430,62 @@ async function memberScoring(tx: EntityManager, gammaGamma: GammaGammaParams, bg
   };
 }
 
+/** The table a run fills with every member's scores before it takes member_ltv's place (inside the run's transaction). */
+const NEXT_MEMBER_LTV = 'member_ltv_next';
+
 /**
- * One pass over the members' scores: how many, that every member with orders found its triplet, that every figure
- * is finite (a BtydError otherwise, before anything is written), and the VIP, HIGH and MEDIUM cut-offs
- * (percentile_cont of the predicted value, rounded down as stored, over the members with orders: one sort for the three).
+ * Every member's scores, computed once (the scoring select, materialised) and, in the same statement:
+ * - checked: how many, that every member with orders found its triplet, that every figure is finite (a BtydError
+ *   otherwise: nothing is written, and the run rolls back);
+ * - cut: the VIP, HIGH and MEDIUM cut-offs (percentile_cont of the predicted value, rounded down as stored, over the
+ *   members with orders: one sort for the three; a cumulative share of 0% gives no members, a cut-off above every
+ *   value), the rule of ltv-policy tierOf;
+ * - written with their tiers into a new table with member_ltv's columns (replaceMemberLtv puts it in its place).
  */
-async function checkScoresAndCut(
+async function scoreIntoNextTable(
   tx: EntityManager,
+  runId: string,
+  now: Date,
   scoring: MemberScoring,
   topShares: [number, number, number],
   params: BgNbdParams & GammaGammaParams,
-): Promise<{ membersScored: number; thresholds: TierThresholds }> {
+): Promise<number> {
   const [vip, high, medium] = tierPercentileRanks(topShares);
-  const [row] = await tx.execute<{ members: string; missing: string; not_finite: string; cuts: (number | null)[] | null }[]>(
-    `select count(*) as members,
-            count(*) filter (where not scored) as missing,
-            count(*) filter (where not (abs(expected_order_value) < 'Infinity'::float8 and abs(predicted_minor) < 'Infinity'::float8
-                                        and coalesce(abs(formula_minor), 0) < 'Infinity'::float8 and coalesce(abs(ltv_to_cac), 0) < 'Infinity'::float8)) as not_finite,
-            percentile_cont(array[?, ?, ?]::float8[]) within group (order by floor(predicted_minor)) filter (where order_count > 0) as cuts
-     from (${scoring.sql}) scores`,
-    [vip, high, medium, ...scoring.params],
+  const [vipShare, highShare, mediumShare] = topShares;
+  // The cut-off of the n-th tier: none reach it when its cumulative share is 0% or no member has orders.
+  const cut = (n: number) => `case when ?::float8 <= 0 then 'Infinity'::float8 else coalesce(checks.cuts[${n}], 'Infinity'::float8) end`;
+  await tx.execute(`create table ${NEXT_MEMBER_LTV} (like member_ltv including defaults including constraints)`);
+  const [row] = await tx.execute<{ members: string; missing: string; not_finite: string }[]>(
+    `with scores as materialized (${scoring.sql}),
+     checks as materialized (
+       select count(*) as members,
+              count(*) filter (where not scored) as missing,
+              count(*) filter (where not (abs(expected_order_value) < 'Infinity'::float8 and abs(predicted_minor) < 'Infinity'::float8
+                                          and coalesce(abs(formula_minor), 0) < 'Infinity'::float8 and coalesce(abs(ltv_to_cac), 0) < 'Infinity'::float8)) as not_finite,
+              percentile_cont(array[?, ?, ?]::float8[]) within group (order by floor(predicted_minor)) filter (where order_count > 0) as cuts
+       from scores
+     ),
+     written as (
+       insert into ${NEXT_MEMBER_LTV} (member_id, tier, churn_risk, probability_alive, expected_purchases_12m, expected_order_value_minor,
+                               expected_lifespan_weeks, predicted_12m_minor, historical_minor, formula_ltv_minor, acquisition_cost_minor,
+                               ltv_to_cac, frequency, recency_weeks, age_weeks, order_count, run_id, computed_at)
+       select member_id,
+              case when order_count = 0 then 'NEW'
+                   when floor(predicted_minor) >= ${cut(1)} then 'VIP'
+                   when floor(predicted_minor) >= ${cut(2)} then 'HIGH'
+                   when floor(predicted_minor) >= ${cut(3)} then 'MEDIUM'
+                   else 'LOW' end,
+              churn_risk, probability_alive, expected_purchases, floor(expected_order_value)::bigint, lifespan_weeks, floor(predicted_minor)::bigint,
+              historical_minor, floor(formula_minor)::bigint, cac_minor, ltv_to_cac, frequency, recency_weeks, age_weeks, order_count, ?::uuid, ?::timestamptz
+       from scores cross join checks
+       where checks.missing = 0 and checks.not_finite = 0
+     )
+     select members, missing, not_finite from checks`,
+    [...scoring.params, vip, high, medium, vipShare, vipShare + highShare, vipShare + highShare + mediumShare, runId, now],
   );
-  const [vipCut, highCut, mediumCut] = row.cuts ?? [null, null, null];
   if (Number(row.missing) > 0) throw new Error(`${row.missing} members with orders found no scored (x, t_x, T)`);
   if (Number(row.not_finite) > 0) throw new BtydError(`scores not finite for ${row.not_finite} member(s) under ${JSON.stringify(params)}`);
-  const [vipShare, highShare, mediumShare] = topShares;
-  const cut = (value: number | null, cumulativeShare: number) => (value === null || cumulativeShare <= 0 ? Infinity : value);
-  return {
-    membersScored: Number(row.members),
-    thresholds: { vip: cut(vipCut, vipShare), high: cut(highCut, vipShare + highShare), medium: cut(mediumCut, vipShare + highShare + mediumShare) },
-  };
+  return Number(row.members);
 }
 
 /** CAC in base minor units at the rate in force at joined_at (as orders are converted); null when unknown. */
@@ -473,39 +509,17 @@ function numberLiteral(value: number): string {
   return String(value);
 }
 
-/** The table a run fills with every member's scores before it takes member_ltv's place (inside the run's transaction). */
-const NEXT_MEMBER_LTV = 'member_ltv_next';
-
 /**
- * Replaces member_ltv with every member's new scores, tiers included (the rule of ltv-policy tierOf; a cumulative
- * share of 0% gives no members: a cut-off above every value). The scores go into a new table with member_ltv's
- * columns, its indexes are built once over the whole table and its statistics gathered; then, with the
- * member.ltv_tier_changed events (old tiers against new), it takes member_ltv's place: drop, and renames to the
- * names the migrations gave (the schema stays exactly the entities'). Updating every row in place cost 9 s on a
- * fresh table and 16 s on the second run at 1M members (each update writes a new row version and its index
- * entries); this writes each row once. Only the LTV run writes member_ltv, one run at a time (the run lock), so no
- * write is lost between the fill and the swap. Readers wait for the swap only: from the drop to the commit, which
- * follows at once (a prepared statement naming member_ltv is planned again against the new table), and never
- * queue behind the swap for long (lockMemberLtvForSwap).
+ * Puts the table scoreIntoNextTable filled in member_ltv's place: its indexes are built once over the whole table
+ * and its statistics gathered; then, with the member.ltv_tier_changed events (old tiers against new), it takes
+ * member_ltv's place: drop, and renames to the names the migrations gave (the schema stays exactly the entities').
+ * Updating every row in place cost 9 s on a fresh table and 16 s on the second run at 1M members (each update
+ * writes a new row version and its index entries); this writes each row once. Only the LTV run writes member_ltv,
+ * one run at a time (the run lock), so no write is lost between the fill and the swap. Readers wait for the swap
+ * only: from the drop to the commit, which follows at once (a prepared statement naming member_ltv is planned again
+ * against the new table), and never queue behind the swap for long (lockMemberLtvForSwap).
  */
-async function writeMemberLtv(tx: EntityManager, runId: string, scoring: MemberScoring, thresholds: TierThresholds): Promise<Date> {
-  const now = new Date();
-  await tx.execute(`create table ${NEXT_MEMBER_LTV} (like member_ltv including defaults including constraints)`);
-  await tx.execute(
-    `insert into ${NEXT_MEMBER_LTV} (member_id, tier, churn_risk, probability_alive, expected_purchases_12m, expected_order_value_minor,
-                             expected_lifespan_weeks, predicted_12m_minor, historical_minor, formula_ltv_minor, acquisition_cost_minor,
-                             ltv_to_cac, frequency, recency_weeks, age_weeks, order_count, run_id, computed_at)
-     select member_id,
-            case when order_count = 0 then 'NEW'
-                 when floor(predicted_minor) >= ?::float8 then 'VIP'
-                 when floor(predicted_minor) >= ?::float8 then 'HIGH'
-                 when floor(predicted_minor) >= ?::float8 then 'MEDIUM'
-                 else 'LOW' end,
-            churn_risk, probability_alive, expected_purchases, floor(expected_order_value)::bigint, lifespan_weeks, floor(predicted_minor)::bigint,
-            historical_minor, floor(formula_minor)::bigint, cac_minor, ltv_to_cac, frequency, recency_weeks, age_weeks, order_count, ?::uuid, ?::timestamptz
-     from (${scoring.sql}) scores`,
-    [cutOff(thresholds.vip), cutOff(thresholds.high), cutOff(thresholds.medium), runId, now, ...scoring.params],
-  );
+async function replaceMemberLtv(tx: EntityManager, now: Date): Promise<Date> {
   await tx.execute(`alter table ${NEXT_MEMBER_LTV} add constraint ${NEXT_MEMBER_LTV}_pkey primary key (member_id)`);
   await tx.execute(atRiskIndexSql(NEXT_MEMBER_LTV, `${NEXT_MEMBER_LTV}_at_risk_idx`));
   await tx.execute(`analyze ${NEXT_MEMBER_LTV}`);
@@ -520,7 +534,7 @@ async function writeMemberLtv(tx: EntityManager, runId: string, scoring: MemberS
 
 /**
  * First thing in a REPEATABLE READ (or SERIALIZABLE) transaction that reads member_ltv, before any other statement.
- * A run puts a new table in member_ltv's place (writeMemberLtv); a snapshot taken before that swap committed would
+ * A run puts a new table in member_ltv's place (replaceMemberLtv); a snapshot taken before that swap committed would
  * find the new table without its rows (they are younger than the snapshot: PostgreSQL documents table rewrites as
  * not MVCC-safe). Taking the table's share lock before the transaction's snapshot exists means the snapshot comes
  * after any swap that got there first, and a swap that comes later waits for this transaction to end.

@@ -2,7 +2,7 @@ import { BigIntType, Entity, Index, PrimaryKey, Property } from '@mikro-orm/core
 
 /**
  * The index of membersAtRisk (the most valuable members at high churn risk first), on `table` (member_ltv, or the
- * table an LTV run fills before it takes member_ltv's place: ltv-run.ts writeMemberLtv).
+ * table an LTV run fills before it takes member_ltv's place: ltv-run.ts scoreIntoNextTable).
  */
 export function atRiskIndexSql(table: string, name: string): string {
   return `create index "${name}" on "${table}" ("predicted_12m_minor" desc, "member_id" desc) where churn_risk = 'HIGH' and tier in ('VIP', 'HIGH')`;

@@ -2,7 +2,7 @@ import betaln from '@stdlib/math-base-special-betaln';
 import digamma from '@stdlib/math-base-special-digamma';
 import gammaln from '@stdlib/math-base-special-gammaln';
 import hyp2f1 from '@stdlib/math-base-special-hyp2f1';
-import { minimiseOverLogParameters, ValueAndGradient } from './optimise';
+import { minimiseOverLogParameters, ValueAndGradient, WARM_UP_FROM_ROWS, WARM_UP_STRIDE } from './optimise';
 import { BgNbdParams, BtydError, FrequencyColumns, FrequencyRow, fromFrequencyRows, usedRowsByFrequency } from './types';
 
 /**
@@ -14,9 +14,6 @@ import { BgNbdParams, BtydError, FrequencyColumns, FrequencyRow, fromFrequencyRo
 /** Default horizon that caps the expected remaining lifetime: 10 years. */
 export const DEFAULT_LIFESPAN_HORIZON_WEEKS = 520;
 
-/** Rows from which the fit warms up on a sample of every WARM_UP_STRIDE-th row. */
-const WARM_UP_FROM_ROWS = 50_000;
-const WARM_UP_STRIDE = 16;
 
 /** The parts of the log-likelihood that depend on the frequency x only (shared by all rows with that x). */
 function frequencyTerms({ r, alpha, a, b }: BgNbdParams, x: number) {
@@ -209,14 +206,43 @@ export function probabilityAlive(params: BgNbdParams, frequency: number, recency
  */
 export function expectedPurchases(params: BgNbdParams, t: number, frequency: number, recency: number, T: number): number {
   if (t <= 0) return 0;
-  const { r, alpha, b } = params;
-  const a = Math.abs(params.a - 1) < 1e-7 ? 1 + 1e-7 : params.a;
-  const x = frequency;
+  const moved = withAOffOne(params);
+  return purchasesWhileAlive(moved, t, frequency, T) * probabilityAlive(moved, frequency, recency, T);
+}
+
+/**
+ * expectedPurchases over rows given in frequency order: the part that depends on x and T only (the 2F1) is
+ * evaluated once per distinct (x, T), and the same arithmetic gives the same values.
+ */
+export function expectedPurchasesInFrequencyOrder(params: BgNbdParams, t: number): (frequency: number, recency: number, T: number) => number {
+  const moved = withAOffOne(params);
+  const byAge = new Map<number, number>();
+  let current = -1;
+  return (frequency, recency, T) => {
+    if (t <= 0) return 0;
+    if (frequency !== current) {
+      byAge.clear();
+      current = frequency;
+    }
+    let whileAlive = byAge.get(T);
+    if (whileAlive === undefined) {
+      whileAlive = purchasesWhileAlive(moved, t, frequency, T);
+      byAge.set(T, whileAlive);
+    }
+    return whileAlive * probabilityAlive(moved, frequency, recency, T);
+  };
+}
+
+function withAOffOne(params: BgNbdParams): BgNbdParams {
+  return Math.abs(params.a - 1) < 1e-7 ? { ...params, a: 1 + 1e-7 } : params;
+}
+
+/** (a+b+x-1)/(a-1) [1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)]: the expectation for a member alive at T. */
+function purchasesWhileAlive({ r, alpha, a, b }: BgNbdParams, t: number, x: number, T: number): number {
   const z = t / (alpha + T + t);
   const oneMinusZ = (alpha + T) / (alpha + T + t);
   const product = Math.pow(oneMinusZ, a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z);
-  const unconditionalOnAlive = ((a + b + x - 1) / (a - 1)) * (1 - product);
-  return unconditionalOnAlive * probabilityAlive({ ...params, a }, x, recency, T);
+  return ((a + b + x - 1) / (a - 1)) * (1 - product);
 }
 
 /**

@@ -1,6 +1,6 @@
 import digamma from '@stdlib/math-base-special-digamma';
 import gammaln from '@stdlib/math-base-special-gammaln';
-import { minimiseOverLogParameters } from './optimise';
+import { minimiseOverLogParameters, ValueAndGradient, WARM_UP_FROM_ROWS, WARM_UP_STRIDE } from './optimise';
 import { BtydError, fromMonetaryRows, GammaGammaParams, MonetaryColumns, MonetaryRow, usedRowsByFrequency } from './types';
 
 /**
@@ -59,15 +59,28 @@ export function fitGammaGammaColumns(columns: MonetaryColumns): GammaGammaParams
     throw new BtydError('Gamma-Gamma: every repeat buyer has the same mean order value; the spread is not identified');
   }
   const scale = totalWeight / totalValue;
-  const frequencies = Float64Array.from(used, (i) => frequency[i]);
-  const values = Float64Array.from(used, (i) => monetary[i] * scale);
-  const weights = Float64Array.from(used, (i) => weight[i]);
+  const objectiveOver = (rows: Uint32Array) => gammaGammaObjective(
+    Float64Array.from(rows, (i) => frequency[i]),
+    Float64Array.from(rows, (i) => monetary[i] * scale),
+    Float64Array.from(rows, (i) => weight[i]),
+  );
+  // As the BG/NBD fit: on many rows, a sample's fit starts the full one.
+  const warmUp = used.length >= WARM_UP_FROM_ROWS ? objectiveOver(used.filter((_, k) => k % WARM_UP_STRIDE === 0)) : undefined;
+  const [p, q, v] = minimiseOverLogParameters('Gamma-Gamma', objectiveOver(used), [0, 0, 0], warmUp).map(Math.exp);
+  return { p, q, v: v / scale };
+}
+
+/** The mean negative log-likelihood over weighted rows sorted by frequency, and its gradient (log-parameters). */
+function gammaGammaObjective(frequencies: Float64Array, values: Float64Array, weights: Float64Array) {
+  const totalWeight = weights.reduce((sum, value) => sum + value, 0);
+  // ln of each value does not depend on the parameters.
+  const logValues = values.map(Math.log);
 
   // Mean negative log-likelihood and its gradient with respect to the log-parameters:
   //   d/dp = x [psi(px+q) - psi(px) + ln mx + ln x - ln(v + x mx)]
   //   d/dq = psi(px+q) - psi(q) + ln v - ln(v + x mx)
   //   d/dv = q/v - (px+q)/(v + x mx)
-  const objective = (logParameters: number[]) => {
+  return (logParameters: number[]): ValueAndGradient => {
     const [p, q, v] = logParameters.map(Math.exp);
     const params = { p, q, v };
     const logV = Math.log(v);
@@ -90,7 +103,7 @@ export function fitGammaGammaColumns(columns: MonetaryColumns): GammaGammaParams
         digammaPX = digamma(p * x);
       }
       const w = weights[i];
-      const logValue = Math.log(values[i]);
+      const logValue = logValues[i];
       const logTotal = Math.log(v + x * values[i]);
       sum += w * (common + q * logV + (p * x - 1) * logValue + p * x * logX - (p * x + q) * logTotal);
       dp += w * x * (digammaPXQ - digammaPX + logValue + logX - logTotal);
@@ -99,8 +112,6 @@ export function fitGammaGammaColumns(columns: MonetaryColumns): GammaGammaParams
     }
     return { value: -sum / totalWeight, gradient: [-dp * p / totalWeight, -dq * q / totalWeight, -dv * v / totalWeight] };
   };
-  const [p, q, v] = minimiseOverLogParameters('Gamma-Gamma', objective, [0, 0, 0]).map(Math.exp);
-  return { p, q, v: v / scale };
 }
 
 /**

@@ -23,6 +23,9 @@ const GRADIENT_TOLERANCE = 1e-10;
  * thousand rows leaves round-off of about 1e-9 in the gradient, so it cannot always reach the tolerance.
  */
 const PROGRESS_TOLERANCE = 1e-15;
+/** Rows from which a fit warms up on a sample of every WARM_UP_STRIDE-th row (minimiseOverLogParameters' warmUp). */
+export const WARM_UP_FROM_ROWS = 50_000;
+export const WARM_UP_STRIDE = 16;
 /** A gradient this small is the optimum but for round-off (the fits accept below 1e-5). */
 const NEARLY_FLAT = 1e-6;
 /** Halvings of a step tried at a nearly flat point before the fit stops there. */

@@ -43,15 +43,58 @@ export function fromMonetaryRows(rows: MonetaryRow[]): MonetaryColumns {
  * fits compute the frequency-only terms once per distinct x. Input already sorted by frequency keeps its order.
  */
 export function usedRowsByFrequency(frequency: Float64Array, weight: Float64Array): Uint32Array {
-  const used: number[] = [];
-  let sorted = true;
-  for (let i = 0; i < frequency.length; i++) {
-    if (!(weight[i] > 0)) continue;
-    if (used.length > 0 && frequency[i] < frequency[used[used.length - 1]]) sorted = false;
-    used.push(i);
+  return orderByFrequency(frequency).filter((i) => weight[i] > 0);
+}
+
+/**
+ * The rows' order by frequency, stable (equal frequencies keep their order): a counting sort when frequencies are
+ * whole numbers (a repeat count is), a comparison sort otherwise.
+ */
+export function orderByFrequency(frequency: Float64Array): Uint32Array {
+  let highest = 0;
+  let counted = true;
+  for (let i = 0; i < frequency.length && counted; i++) {
+    const x = frequency[i];
+    counted = Number.isInteger(x) && x >= 0 && x <= 1e7;
+    if (counted) highest = Math.max(highest, x);
   }
-  if (!sorted) used.sort((left, right) => frequency[left] - frequency[right] || left - right);
-  return Uint32Array.from(used);
+  if (!counted) return Uint32Array.from(frequency.keys()).sort((left, right) => frequency[left] - frequency[right] || left - right);
+  const starts = new Uint32Array(highest + 2);
+  for (let i = 0; i < frequency.length; i++) starts[frequency[i] + 1]++;
+  for (let x = 1; x < starts.length; x++) starts[x] += starts[x - 1];
+  const order = new Uint32Array(frequency.length);
+  for (let i = 0; i < frequency.length; i++) order[starts[frequency[i]]++] = i;
+  return order;
+}
+
+/**
+ * The rows' order by frequency, then by the other given columns (then by position): the same rows in any order give
+ * the same order, so a fit sums them in the same order and gives the same parameters to the last bit.
+ */
+export function orderByFrequencyThen(frequency: Float64Array, ...then: Float64Array[]): Uint32Array {
+  const order = orderByFrequency(frequency);
+  const compare = (left: number, right: number) => {
+    for (const column of then) {
+      const difference = column[left] - column[right];
+      if (difference !== 0) return difference;
+    }
+    return left - right;
+  };
+  for (let start = 0, end = 0; start < order.length; start = end) {
+    for (end = start + 1; end < order.length && frequency[order[end]] === frequency[order[start]]; end++);
+    if (end - start > 1) order.subarray(start, end).sort(compare);
+  }
+  return order;
+}
+
+/** The same rows as `columns`, reordered by `order`. */
+export function reorderColumns<T extends FrequencyColumns | MonetaryColumns>(columns: T, order: Uint32Array): T {
+  const reorder = (column: Float64Array) => {
+    const reordered = new Float64Array(order.length);
+    for (let k = 0; k < order.length; k++) reordered[k] = column[order[k]];
+    return reordered;
+  };
+  return Object.fromEntries(Object.entries(columns).map(([name, column]: [string, Float64Array]) => [name, reorder(column)])) as unknown as T;
 }
 
 /** A model cannot be fitted (too little or invalid data) or evaluated (parameters outside its domain). */
