@@ -37,11 +37,25 @@ $$ select ((p_at at time zone 'UTC')::date - date '1970-01-01') $$;`);
     this.addSql(`create or replace function ltv_utc_day_start(p_day int) returns timestamptz language sql immutable parallel safe as
 $$ select (date '1970-01-01' + p_day)::timestamp at time zone 'UTC' $$;`);
 
-    // Creates the given members' rows if missing and locks them (in member order, as every writer does).
-    this.addSql(`create or replace function ltv_rfm_lock_members(p_members uuid[]) returns void language sql as $$
-  insert into ltv_member_rfm as r (member_id) select distinct u from unnest(p_members) u order by 1
-  on conflict (member_id) do update set member_id = excluded.member_id;
-$$;`);
+    // Every member's summary recounted from its orders (a filter on member_id reaches the orders through the window
+    // and the grouping, both by member): the backfill, and the rebuild of members whose orders changed.
+    this.addSql(`create view ltv_member_rfm_recount as
+select x.member_id, count(*)::int as order_count, count(distinct x.day)::int as occasions, min(x.day) as first_day, max(x.day) as last_day,
+       max(x.placed_at) as last_placed_at, sum(x.net)::bigint as net_minor, coalesce(sum(x.net) filter (where x.day = x.first_day), 0)::bigint as first_day_net_minor
+from (
+  select o.member_id, o.placed_at, ltv_utc_day(o.placed_at) as day, ${net('o')} as net,
+         min(ltv_utc_day(o.placed_at)) over (partition by o.member_id) as first_day
+  from orders o
+) x
+group by x.member_id;`);
+
+    // Creates the given members' rows if missing (waiting for a concurrent transaction creating the same), then locks
+    // them (waiting for one changing them), in member order as every writer does. Locking writes no row version.
+    this.addSql(`create or replace function ltv_rfm_lock_members(p_members uuid[]) returns void language plpgsql as $$
+begin
+  insert into ltv_member_rfm (member_id) select distinct u from unnest(p_members) u order by 1 on conflict (member_id) do nothing;
+  perform 1 from ltv_member_rfm r join (select distinct u from unnest(p_members) u) m on m.u = r.member_id order by r.member_id for no key update of r;
+end $$;`);
 
     // The given members rebuilt from their orders (rows locked first); members without orders lose their row.
     this.addSql(`create or replace function ltv_rfm_refresh_members(p_members uuid[]) returns void language plpgsql as $$
@@ -50,17 +64,8 @@ begin
   update ltv_member_rfm r
   set order_count = c.order_count, occasions = c.occasions, first_day = c.first_day, last_day = c.last_day,
       last_placed_at = c.last_placed_at, net_minor = c.net_minor, first_day_net_minor = c.first_day_net_minor
-  from (
-    select x.member_id, count(*)::int as order_count, count(distinct x.day)::int as occasions, min(x.day) as first_day, max(x.day) as last_day,
-           max(x.placed_at) as last_placed_at, sum(x.net)::bigint as net_minor, coalesce(sum(x.net) filter (where x.day = x.first_day), 0)::bigint as first_day_net_minor
-    from (
-      select o.member_id, o.placed_at, ltv_utc_day(o.placed_at) as day, ${net('o')} as net,
-             min(ltv_utc_day(o.placed_at)) over (partition by o.member_id) as first_day
-      from (select distinct u from unnest(p_members) u) m join orders o on o.member_id = m.u
-    ) x
-    group by x.member_id
-  ) c
-  where r.member_id = c.member_id;
+  from ltv_member_rfm_recount c
+  where c.member_id = any(p_members) and r.member_id = c.member_id;
   delete from ltv_member_rfm r using (select distinct u from unnest(p_members) u) m
   where r.member_id = m.u and not exists (select 1 from orders o where o.member_id = r.member_id);
 end $$;`);
@@ -122,7 +127,7 @@ end $$;`);
     this.addSql('create trigger ltv_rfm_orders_inserted after insert on orders referencing new table as ltv_new_orders for each statement execute function ltv_rfm_orders_inserted();');
     this.addSql('create trigger ltv_rfm_orders_updated after update on orders referencing old table as ltv_old_orders new table as ltv_new_orders for each statement execute function ltv_rfm_orders_updated();');
     this.addSql('create trigger ltv_rfm_orders_deleted after delete on orders referencing old table as ltv_old_orders for each statement execute function ltv_rfm_orders_deleted();');
-    this.addSql('select ltv_rfm_refresh_members(array(select distinct o.member_id from orders o));');
+    this.addSql('insert into ltv_member_rfm select * from ltv_member_rfm_recount;');
   }
 
   override async down(): Promise<void> {
@@ -130,9 +135,11 @@ end $$;`);
       this.addSql(`drop trigger if exists ${trigger} on orders;`);
     }
     for (const fn of ['ltv_rfm_orders_inserted()', 'ltv_rfm_orders_updated()', 'ltv_rfm_orders_deleted()', 'ltv_rfm_refresh_members(uuid[])',
-      'ltv_rfm_lock_members(uuid[])', 'ltv_utc_day_start(int)', 'ltv_utc_day(timestamptz)']) {
+      'ltv_rfm_lock_members(uuid[])']) {
       this.addSql(`drop function if exists ${fn};`);
     }
+    this.addSql('drop view if exists ltv_member_rfm_recount;');
+    for (const fn of ['ltv_utc_day_start(int)', 'ltv_utc_day(timestamptz)']) this.addSql(`drop function if exists ${fn};`);
     this.addSql('drop table if exists ltv_member_rfm;');
   }
 }

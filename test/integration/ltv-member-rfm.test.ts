@@ -63,11 +63,18 @@ class RolledBack extends Error {
   }
 }
 
-/** The RFM read from the orders alone: every summary made stale for the statement, in a transaction rolled back. */
+/**
+ * The RFM read from the orders alone, in a transaction rolled back: every member with orders gets one more order in
+ * 2100, after any asOf used here, which makes its summary stale (the RFM then reads its orders up to asOf).
+ */
 async function rfmFromOrders(em: EntityManager, asOf: Date): Promise<RfmRow[]> {
   try {
     await em.transactional(async (tx) => {
-      await tx.execute("update ltv_member_rfm set last_placed_at = 'infinity'");
+      await tx.execute(
+        `insert into orders select (jsonb_populate_record(null::orders, to_jsonb(o) || jsonb_build_object(
+           'id', gen_random_uuid(), 'external_id', 'future-' || o.id, 'placed_at', '2100-01-01T00:00:00Z'::timestamptz))).*
+         from (select distinct on (member_id) * from orders order by member_id) o`,
+      );
       await buildRfmTable(tx, asOf, 'USD');
       throw new RolledBack(await tx.execute<RfmRow[]>(`select * from ${RFM_TABLE} order by member_id`));
     });
