@@ -142,6 +142,9 @@ export async function generateProgramme(em: ReturnType<Awaited<ReturnType<typeof
   const [{ indexdef }] = await em.execute<{ indexdef: string }[]>("select indexdef from pg_indexes where indexname = 'orders_member_id_placed_at_index'");
   const statements = [
     "set local work_mem = '256MB'",
+    // The LTV summaries' insert trigger looks each new order's day up in the member-history index, which the load
+    // drops: the summaries are built once the index is back instead, by the migration's own backfill (below).
+    'alter table orders disable trigger ltv_rfm_orders_inserted',
     "insert into exchange_rates (currency, rate, effective_at, created_at) values ('EUR', '0.9', '2020-01-01', now())",
     'alter table orders drop constraint orders_external_id_unique',
     'drop index orders_member_id_placed_at_index',
@@ -178,10 +181,13 @@ export async function generateProgramme(em: ReturnType<Awaited<ReturnType<typeof
      ) o`,
     'alter table orders add constraint orders_external_id_unique unique (external_id)',
     indexdef,
+    'insert into ltv_member_rfm select * from ltv_member_rfm_recount',
+    'alter table orders enable trigger ltv_rfm_orders_inserted',
   ];
   await em.transactional(async (tx) => {
     for (const sql of statements) await tx.execute(sql);
   });
   await em.execute('vacuum analyze orders');
   await em.execute('vacuum analyze members');
+  await em.execute('vacuum analyze ltv_member_rfm');
 }

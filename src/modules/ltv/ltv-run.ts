@@ -375,17 +375,18 @@ interface MemberScoring {
 async function memberScoring(tx: EntityManager, gammaGamma: GammaGammaParams, bgNbd: BgNbdParams, options: LtvRunOptions, minorPerMajor: number): Promise<MemberScoring> {
   if (gammaGamma.q <= 1) throw new BtydError(`Gamma-Gamma: q = ${gammaGamma.q} <= 1, the expected order value is infinite`);
   const currencies = await tx.execute<{ currency: string }[]>(`select distinct acquisition_cost_currency as currency from ${RFM_TABLE} where acquisition_cost_currency is not null`);
-  const digits = currencies.flatMap(({ currency }) => {
+  const scales = currencies.flatMap(({ currency }) => {
     const known = minorUnitDigits(currency);
-    return known === undefined ? [] : [{ currency, digits: known }];
+    // 10^digits as an exact numeric literal: PostgreSQL's power() over numeric, once per member, cost more than the rest of the CAC.
+    return known === undefined ? [] : [{ currency, scale: `1${'0'.repeat(known)}` }];
   });
   const { p, q, v } = gammaGamma;
   const { r, alpha } = bgNbd;
   const { churnHighBelow, churnMediumBelow } = options.settings;
   return {
     sql: `
-     with digits as (
-       select currency, digits from jsonb_to_recordset(?::jsonb) as d(currency text, digits int)
+     with scales as (
+       select currency, scale from jsonb_to_recordset(?::jsonb) as d(currency text, scale numeric)
      ),
      base as (
        select f.member_id, f.order_count, f.frequency, f.recency_weeks, f.age_weeks, f.historical_minor,
@@ -399,11 +400,11 @@ async function memberScoring(tx: EntityManager, gammaGamma: GammaGammaParams, bg
                          / (?::float8 * f.frequency::float8 + ?::float8 - 1)) * ?::float8 end as order_value,
               case when f.acquisition_cost_minor is null or f.acquisition_cost_currency is null then null
                    when f.acquisition_cost_currency = ? then f.acquisition_cost_minor::bigint
-                   when f.acquisition_rate is null or cd.digits is null then null
-                   else floor(f.acquisition_cost_minor::numeric * power(10::numeric, ?::int) / (f.acquisition_rate::numeric * power(10::numeric, cd.digits)))::bigint end as cac_minor
+                   when f.acquisition_rate is null or cd.scale is null then null
+                   else floor(f.acquisition_cost_minor::numeric * ?::numeric / (f.acquisition_rate::numeric * cd.scale))::bigint end as cac_minor
        from ${RFM_TABLE} f
        left join ${TRIPLETS_TABLE} t on f.order_count > 0 and t.frequency = f.frequency and t.recency_weeks = f.recency_weeks and t.age_weeks = f.age_weeks
-       left join digits cd on cd.currency = f.acquisition_cost_currency
+       left join scales cd on cd.currency = f.acquisition_cost_currency
      ),
      figures as (
        select base.*,
@@ -420,10 +421,10 @@ async function memberScoring(tx: EntityManager, gammaGamma: GammaGammaParams, bg
             frequency, recency_weeks, age_weeks, historical_minor
      from figures`,
     params: [
-      JSON.stringify(digits),
+      JSON.stringify(scales),
       p, v, q, minorPerMajor,
       p, v, minorPerMajor, p, q, minorPerMajor,
-      options.baseCurrency, minorUnitDigits(options.baseCurrency)!,
+      options.baseCurrency, String(minorPerMajor),
       r, alpha,
       churnHighBelow, churnMediumBelow,
     ],
