@@ -161,14 +161,15 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
     splitFrom: options.rfmSplitFrom ?? RFM_SPLIT_FROM_MEMBERS,
   });
   options.onPhase?.('rfm', halves === 2 ? 'two halves at once' : 'one statement');
-  const { frequencyColumns, fittedOn } = await frequencyRows(tx, copy);
+  const { unsortedFrequencyColumns, fittedOn } = await frequencyRows(tx, copy);
   if (fittedOn === 0) throw new LtvNoHistoryError(options.asOf, 'orders');
-  options.onPhase?.('fit rows', `${frequencyColumns.frequency.length} rows`);
-  // The Gamma-Gamma rows are asked for before the BG/NBD fit and read after it: PostgreSQL groups them while this
-  // process fits (the fit holds the event loop; the rows wait in the connection).
+  // The Gamma-Gamma rows are asked for before the BG/NBD rows are sorted and fitted, and read after: PostgreSQL groups
+  // them meanwhile (the sort and the fit hold the event loop; the rows wait in the connection).
   const monetary = monetaryRows(tx, minorPerMajor, copy);
   monetary.catch(() => undefined);
   await new Promise((resolve) => setImmediate(resolve));
+  const frequencyColumns = inFrequencyOrder(unsortedFrequencyColumns);
+  options.onPhase?.('fit rows', `${frequencyColumns.frequency.length} rows`);
   let bgNbd: BgNbdParams | undefined;
   let bgNbdFailure: unknown;
   try {
@@ -231,11 +232,12 @@ async function frequencyRows(tx: EntityManager, copy: boolean) {
     (values) => frequency.push(values[0], values[1], values[2], values[3]),
   );
   const [frequencies, recencies, ages, frequencyWeights] = frequency.columns();
-  const frequencyColumns = reorderColumns<FrequencyColumns>(
-    { frequency: frequencies, recency: recencies, T: ages, weight: frequencyWeights },
-    orderByFrequencyThen(frequencies, recencies, ages),
-  );
-  return { frequencyColumns, fittedOn: frequencyWeights.reduce((sum, weight) => sum + weight, 0) };
+  const unsortedFrequencyColumns: FrequencyColumns = { frequency: frequencies, recency: recencies, T: ages, weight: frequencyWeights };
+  return { unsortedFrequencyColumns, fittedOn: frequencyWeights.reduce((sum, weight) => sum + weight, 0) };
+}
+
+function inFrequencyOrder(columns: FrequencyColumns): FrequencyColumns {
+  return reorderColumns(columns, orderByFrequencyThen(columns.frequency, columns.recency, columns.T));
 }
 
 async function monetaryRows(tx: EntityManager, minorPerMajor: number, copy: boolean) {
