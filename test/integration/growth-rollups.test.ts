@@ -1,16 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config';
 import { createServices } from '../../src/app/container';
 import { createRequestContext, RequestContext } from '../../src/graphql/context';
 import { createLogger } from '../../src/observability/logger';
 import { Principal } from '../../src/auth/principal';
 import { DirectGrowthService, GrowthQuery, growthQueryOrFail } from '../../src/modules/analytics/growth.service';
-import { HistoryImportService } from '../../src/modules/import/history-import.service';
 import { Member } from '../../src/modules/members/member.entity';
 import { openTestOrm, TestOrm } from '../helpers/database';
 import { memberInput } from '../factories/member.factory';
+import { importRandomHistory, refundRandomOrders } from '../factories/history.factory';
+import { floatPrng } from '../helpers/random';
 
 /*
  * growthMetrics from the rollups against the direct statements (the definitions) on random data: members enrolled
@@ -26,25 +24,13 @@ const admin: Principal = { role: 'admin', subject: 'admin-growth-rollups' };
 const shop: Principal = { role: 'storefront', subject: 'shop' };
 const SECTIONS = ['acquisition', 'activation', 'retention', 'revenue', 'referral', 'value', 'engagement', 'revenueByMonth', 'engagementByMonth'] as const;
 
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const START = Date.UTC(2024, 0, 1);
 const SPAN = Date.UTC(2026, 2, 1) - START;
 
 describe(`growth rollups against the direct statements on random data (seed ${SEED})`, () => {
   let db: TestOrm;
   let requests = 0;
-  const next = random(SEED);
+  const next = floatPrng(SEED).uniform;
   const pick = <T,>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
   /** A random instant in [2024-01, 2026-03); a third of them exactly on a month start. */
   const instant = (): Date => {
@@ -83,38 +69,14 @@ describe(`growth rollups against the direct statements on random data (seed ${SE
       orders.push(externalId);
     }
     // Refunds: some in full, some in part (twice on a few orders).
-    for (let i = 0; i < 24; i++) {
-      const externalId = pick(orders);
-      const [row] = await db.orm.em.fork().execute<{ amount_minor: string; refunded_minor: string; currency: string }[]>(
-        'select amount_minor, refunded_minor, currency from orders where external_id = ?',
-        [externalId],
-      );
-      const left = Number(row.amount_minor) - Number(row.refunded_minor);
-      if (left <= 0) continue;
-      const minor = next() < 0.3 ? left : Math.max(1, Math.floor(left * next() * 0.6));
-      await services.orders.refund(as(shop), { orderExternalId: externalId, refundId: `${externalId}-refund-${i}`, amount: { amount: (minor / 100).toFixed(2), currency: row.currency } });
-    }
+    await refundRandomOrders(services, () => as(shop), () => db.orm.em.fork(), next, orders, 24);
     // Erasures keep the member's orders (and its place in every metric).
     for (const member of members.slice(0, 3)) await services.erasure.erase(as(admin), member.id, 'asked to be forgotten', `erase-${member.id}`);
     // A bulk import: members and their orders each in multi-row statements.
-    const dir = mkdtempSync(join(tmpdir(), 'growth-rollups-'));
-    const memberLines = ['external_id,email,country,locale,birthday,acquisition_channel,acquisition_cost,acquisition_cost_currency,joined_at'];
-    const orderLines = ['external_id,member_external_id,amount,currency,placed_at,refunded_amount'];
-    for (let i = 0; i < 16; i++) {
-      memberLines.push(`imported-${i},imported-${i}@example.com,${pick(['US', 'DE'])},en,,${pick(['ads', 'social', ''])},,,${instant().toISOString()}`);
-      for (let k = 0; k < 1 + Math.floor(next() * 6); k++) {
-        const amount = 1 + Math.floor(next() * 300);
-        const refunded = next() < 0.2 ? String(Math.floor(next() * amount)) + '.00' : '';
-        orderLines.push(`imported-${i}-${k},imported-${i},${amount}.00,${pick(['USD', 'EUR'])},${instant().toISOString()},${refunded}`);
-      }
-    }
-    writeFileSync(join(dir, 'members.csv'), memberLines.join('\n') + '\n');
-    writeFileSync(join(dir, 'orders.csv'), orderLines.join('\n') + '\n');
-    const report = await new HistoryImportService(db.orm.em.fork(), config, { batchSize: 50, now: new Date('2026-06-01T00:00:00Z') }).importFiles(
-      join(dir, 'members.csv'),
-      join(dir, 'orders.csv'),
-    );
-    expect(report.rejections).toEqual([]);
+    await importRandomHistory(db.orm.em.fork(), config, next, {
+      prefix: 'imported', members: 16, countries: ['US', 'DE'], channels: ['ads', 'social', ''], minOrders: 1, orderSpread: 6,
+      instant, now: new Date('2026-06-01T00:00:00Z'),
+    });
     // A member moving market and channel takes its rollups along.
     await db.orm.em.fork().execute("update members set country = 'GB', acquisition_channel = 'email' where id = ?", [members[5].id]);
     // Activity days in three statements (later ones fill in days before and between earlier ones), one member-day

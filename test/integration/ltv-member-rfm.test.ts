@@ -1,17 +1,15 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { loadConfig } from '../../src/config/config';
 import { createServices } from '../../src/app/container';
 import { createRequestContext, RequestContext } from '../../src/graphql/context';
 import { createLogger } from '../../src/observability/logger';
 import { Principal } from '../../src/auth/principal';
-import { HistoryImportService } from '../../src/modules/import/history-import.service';
 import { Member } from '../../src/modules/members/member.entity';
 import { buildRfmTable, RFM_TABLE, rfmSnapshot, RfmRow } from '../../src/modules/ltv/rfm';
 import { openTestOrm, TestOrm } from '../helpers/database';
 import { memberInput } from '../factories/member.factory';
+import { importRandomHistory, refundRandomOrders } from '../factories/history.factory';
+import { floatPrng } from '../helpers/random';
 
 jest.setTimeout(300_000);
 
@@ -27,18 +25,6 @@ const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
 const logger = createLogger('silent');
 const admin: Principal = { role: 'admin', subject: 'admin-ltv-member-rfm' };
 const shop: Principal = { role: 'storefront', subject: 'shop' };
-
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const START = Date.UTC(2025, 0, 1);
 /** 60 days: members have several orders on one day. */
@@ -88,7 +74,7 @@ async function rfmFromOrders(em: EntityManager, asOf: Date): Promise<RfmRow[]> {
 describe(`ltv_member_rfm against the orders on random data (seed ${SEED})`, () => {
   let db: TestOrm;
   let requests = 0;
-  const next = random(SEED);
+  const next = floatPrng(SEED).uniform;
   const pick = <T,>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
   const instant = () => new Date(START + Math.floor((next() * SPAN) / 1000) * 1000);
   const services = createServices();
@@ -112,36 +98,11 @@ describe(`ltv_member_rfm against the orders on random data (seed ${SEED})`, () =
       });
       orders.push(externalId);
     }
-    for (let i = 0; i < 20; i++) {
-      const externalId = pick(orders);
-      const [row] = await db.orm.em.fork().execute<{ amount_minor: string; refunded_minor: string; currency: string }[]>(
-        'select amount_minor, refunded_minor, currency from orders where external_id = ?',
-        [externalId],
-      );
-      const left = Number(row.amount_minor) - Number(row.refunded_minor);
-      if (left <= 0) continue;
-      const minor = next() < 0.3 ? left : Math.max(1, Math.floor(left * next() * 0.6));
-      await services.orders.refund(as(shop), { orderExternalId: externalId, refundId: `${externalId}-refund-${i}`, amount: { amount: (minor / 100).toFixed(2), currency: row.currency } });
-    }
-    // A bulk import: many orders of each member in one statement, some on the days of orders already recorded.
-    const dir = mkdtempSync(join(tmpdir(), 'ltv-member-rfm-'));
-    const memberLines = ['external_id,email,country,locale,birthday,acquisition_channel,acquisition_cost,acquisition_cost_currency,joined_at'];
-    const orderLines = ['external_id,member_external_id,amount,currency,placed_at,refunded_amount'];
-    for (let i = 0; i < 8; i++) {
-      memberLines.push(`rfm-imported-${i},rfm-imported-${i}@example.com,US,en,,,,,2024-06-01T00:00:00Z`);
-      for (let k = 0; k < 2 + Math.floor(next() * 8); k++) {
-        const amount = 1 + Math.floor(next() * 300);
-        const refunded = next() < 0.2 ? `${Math.floor(next() * amount)}.00` : '';
-        orderLines.push(`rfm-imported-${i}-${k},rfm-imported-${i},${amount}.00,${pick(['USD', 'EUR'])},${instant().toISOString()},${refunded}`);
-      }
-    }
-    writeFileSync(join(dir, 'members.csv'), memberLines.join('\n') + '\n');
-    writeFileSync(join(dir, 'orders.csv'), orderLines.join('\n') + '\n');
-    const report = await new HistoryImportService(db.orm.em.fork(), config, { batchSize: 50, now: new Date('2025-06-01T00:00:00Z') }).importFiles(
-      join(dir, 'members.csv'),
-      join(dir, 'orders.csv'),
-    );
-    expect(report.rejections).toEqual([]);
+    await refundRandomOrders(services, () => as(shop), () => db.orm.em.fork(), next, orders, 20);
+    // A bulk import: many orders of each member in one statement.
+    await importRandomHistory(db.orm.em.fork(), config, next, {
+      prefix: 'rfm-imported', members: 8, countries: ['US'], channels: [''], minOrders: 2, orderSpread: 8, instant, now: new Date('2025-06-01T00:00:00Z'),
+    });
     const em = db.orm.em.fork();
     // Orders deleted, and orders moved in time (to another day, and onto another order's day), by plain SQL.
     await em.execute("delete from orders where external_id in ('rfm-order-3', 'rfm-order-17', 'rfm-order-40')");
