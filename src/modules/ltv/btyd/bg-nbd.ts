@@ -2,7 +2,7 @@ import betaln from '@stdlib/math-base-special-betaln';
 import digamma from '@stdlib/math-base-special-digamma';
 import gammaln from '@stdlib/math-base-special-gammaln';
 import hyp2f1 from '@stdlib/math-base-special-hyp2f1';
-import { minimiseOverLogParameters, ValueAndGradient, WARM_UP_FROM_ROWS, WARM_UP_STRIDE } from './optimise';
+import { minimiseOverLogParameters, ValueAndGradient, warmUpSample } from './optimise';
 import { BgNbdParams, BtydError, FrequencyColumns, FrequencyRow, fromFrequencyRows, usedRowsByFrequency } from './types';
 
 /**
@@ -87,10 +87,9 @@ export function fitBgNbdColumns(columns: FrequencyColumns): BgNbdParams {
     Float64Array.from(rows, (i) => T[i] * scale),
     Float64Array.from(rows, (i) => weight[i]),
   );
-  // On many rows, a fit on every WARM_UP_STRIDE-th row first gives the full fit its start and curvature: the same
-  // optimum (the full likelihood decides convergence) in a few passes over all rows instead of dozens.
-  const warmUp = used.length >= WARM_UP_FROM_ROWS ? objectiveOver(used.filter((_, k) => k % WARM_UP_STRIDE === 0)) : undefined;
-  const [r, alpha, a, b] = minimiseOverLogParameters('BG/NBD', objectiveOver(used), [0, 0, 0, 0], warmUp).map(Math.exp);
+  // On many rows, a fit on a sample of them first gives the full fit its start and curvature.
+  const sample = warmUpSample(used);
+  const [r, alpha, a, b] = minimiseOverLogParameters('BG/NBD', objectiveOver(used), [0, 0, 0, 0], sample && objectiveOver(sample)).map(Math.exp);
   return { r, alpha: alpha / scale, a, b };
 }
 

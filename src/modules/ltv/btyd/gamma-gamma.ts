@@ -1,6 +1,6 @@
 import digamma from '@stdlib/math-base-special-digamma';
 import gammaln from '@stdlib/math-base-special-gammaln';
-import { minimiseOverLogParameters, ValueAndGradient, WARM_UP_FROM_ROWS, WARM_UP_STRIDE } from './optimise';
+import { minimiseOverLogParameters, ValueAndGradient, warmUpSample } from './optimise';
 import { BtydError, fromMonetaryRows, GammaGammaParams, MonetaryColumns, MonetaryRow, usedRowsByFrequency } from './types';
 
 /**
@@ -64,9 +64,9 @@ export function fitGammaGammaColumns(columns: MonetaryColumns): GammaGammaParams
     Float64Array.from(rows, (i) => monetary[i] * scale),
     Float64Array.from(rows, (i) => weight[i]),
   );
-  // As the BG/NBD fit: on many rows, a sample's fit starts the full one.
-  const warmUp = used.length >= WARM_UP_FROM_ROWS ? objectiveOver(used.filter((_, k) => k % WARM_UP_STRIDE === 0)) : undefined;
-  const [p, q, v] = minimiseOverLogParameters('Gamma-Gamma', objectiveOver(used), [0, 0, 0], warmUp).map(Math.exp);
+  // On many rows, a fit on a sample of them first gives the full fit its start and curvature.
+  const sample = warmUpSample(used);
+  const [p, q, v] = minimiseOverLogParameters('Gamma-Gamma', objectiveOver(used), [0, 0, 0], sample && objectiveOver(sample)).map(Math.exp);
   return { p, q, v: v / scale };
 }
 

@@ -24,8 +24,8 @@ const GRADIENT_TOLERANCE = 1e-10;
  */
 const PROGRESS_TOLERANCE = 1e-15;
 /** Rows from which a fit warms up on a sample of every WARM_UP_STRIDE-th row (minimiseOverLogParameters' warmUp). */
-export const WARM_UP_FROM_ROWS = 50_000;
-export const WARM_UP_STRIDE = 16;
+const WARM_UP_FROM_ROWS = 50_000;
+const WARM_UP_STRIDE = 16;
 /** A gradient this small is the optimum but for round-off (the fits accept below 1e-5). */
 const NEARLY_FLAT = 1e-6;
 /** Halvings of a step tried at a nearly flat point before the fit stops there. */
@@ -38,6 +38,14 @@ const dot = (left: number[], right: number[]): number => left.reduce((sum, value
 type Objective = (logParameters: number[]) => ValueAndGradient;
 
 /**
+ * The rows a fit over `rows` warms up on (every WARM_UP_STRIDE-th), or undefined below WARM_UP_FROM_ROWS: the same
+ * optimum (the full likelihood decides convergence) in a few passes over all rows instead of dozens.
+ */
+export function warmUpSample(rows: Uint32Array): Uint32Array | undefined {
+  return rows.length >= WARM_UP_FROM_ROWS ? rows.filter((_, k) => k % WARM_UP_STRIDE === 0) : undefined;
+}
+
+/**
  * The log-parameters that minimise `objective` from `start`. With `warmUp` (a cheaper objective with nearly the same
  * minimum, such as the likelihood of a sample of the rows), that is minimised first and its minimum and curvature
  * (BFGS's inverse Hessian) start the real one, which alone decides convergence; a warm-up that fails starts nothing.
@@ -47,24 +55,27 @@ export function minimiseOverLogParameters(model: string, objective: Objective, s
   if (warmUp) {
     try {
       const warm = descend(model, warmUp, start);
-      if (acceptable(warm.x, warm.gradient)) from = warm;
+      if (failure(model, warm.x, warm.gradient) === null) from = warm;
     } catch {
       // the real objective starts cold
     }
   }
   const { x, gradient } = descend(model, objective, from.x, from.inverseHessian);
-  if (x.some((value) => Math.abs(value) > LOG_BOUND - 1)) {
-    const values = x.map((value) => Math.exp(value).toPrecision(3)).join(', ');
-    throw new BtydError(`${model}: the fit ran to a parameter bound (${values}); the data do not identify the model`);
-  }
-  if (Math.max(...gradient.map(Math.abs)) > 1e-5) {
-    throw new BtydError(`${model}: the fit did not converge (gradient ${gradient.map((g) => g.toExponential(2)).join(', ')})`);
-  }
+  const reason = failure(model, x, gradient);
+  if (reason !== null) throw new BtydError(reason);
   return x.slice(0, start.length);
 }
 
-function acceptable(x: number[], gradient: number[]): boolean {
-  return x.every((value) => Math.abs(value) <= LOG_BOUND - 1) && Math.max(...gradient.map(Math.abs)) <= 1e-5;
+/** Why the point a descent ended at is no fit (null when it is one): at a parameter bound, or not converged. */
+function failure(model: string, x: number[], gradient: number[]): string | null {
+  if (x.some((value) => Math.abs(value) > LOG_BOUND - 1)) {
+    const values = x.map((value) => Math.exp(value).toPrecision(3)).join(', ');
+    return `${model}: the fit ran to a parameter bound (${values}); the data do not identify the model`;
+  }
+  if (Math.max(...gradient.map(Math.abs)) > 1e-5) {
+    return `${model}: the fit did not converge (gradient ${gradient.map((g) => g.toExponential(2)).join(', ')})`;
+  }
+  return null;
 }
 
 /** BFGS from `start` (and an inverse Hessian, the identity by default) until converged or stuck. */
@@ -74,7 +85,6 @@ function descend(model: string, objective: Objective, start: number[], inverseHe
     const result = objective(x);
     return Number.isFinite(result.value) && result.gradient.every(Number.isFinite) ? result : undefined;
   };
-  const n = start.length;
   const identity = (): number[][] => start.map((_, i) => start.map((__, j) => (i === j ? 1 : 0)));
   let x = start.slice();
   let current = evaluate(x);
