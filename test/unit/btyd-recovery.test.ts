@@ -1,7 +1,8 @@
 import {
-  expectedPurchases, fitBgNbd, fitGammaGamma, FrequencyRow, groupFrequencyRows, groupMonetaryRows, MonetaryRow,
+  bgNbdObjective, expectedPurchases, fitBgNbd, fitGammaGamma, FrequencyRow, groupFrequencyRows, groupMonetaryRows, MonetaryRow,
   probabilityAlive,
 } from '../../src/modules/ltv/btyd';
+import { minimiseOverLogParameters, warmUpSample } from '../../src/modules/ltv/btyd/optimise';
 import { floatPrng } from '../helpers/random';
 
 const truth = { r: 1.2, alpha: 8, a: 0.9, b: 3 };
@@ -111,5 +112,40 @@ describe('weighted fits', () => {
     const spendWeighted = fitGammaGamma(spendGroups);
     const spendExpanded = fitGammaGamma(spends);
     for (const key of ['p', 'q', 'v'] as const) expect(Math.abs(spendWeighted[key] / spendExpanded[key] - 1)).toBeLessThan(1e-6);
+  });
+});
+
+describe('the warm-up on a sample of the rows', () => {
+  const rows = groupFrequencyRows(simulate(100_000, 11)).sort((left, right) => left.frequency - right.frequency);
+  const objectiveOver = (part: FrequencyRow[]) =>
+    bgNbdObjective(
+      Float64Array.from(part, (row) => row.frequency),
+      Float64Array.from(part, (row) => row.recency),
+      Float64Array.from(part, (row) => row.T),
+      Float64Array.from(part, (row) => row.weight),
+    );
+  const full = objectiveOver(rows);
+  const cold = minimiseOverLogParameters('BG/NBD', full, [0, 0, 0, 0]);
+
+  it('is taken from 50,000 rows, every 16th', () => {
+    expect(rows.length).toBeGreaterThan(50_000);
+    const sample = warmUpSample(Uint32Array.from(rows.keys()))!;
+    expect([...sample.slice(0, 3)]).toEqual([0, 16, 32]);
+    expect(sample.length).toBe(Math.ceil(rows.length / 16));
+    expect(warmUpSample(new Uint32Array(49_999))).toBeUndefined();
+  });
+
+  it('leads the full fit to the optimum the full fit finds from a cold start', () => {
+    const sample = warmUpSample(Uint32Array.from(rows.keys()))!;
+    const warm = minimiseOverLogParameters('BG/NBD', full, [0, 0, 0, 0], objectiveOver(Array.from(sample, (i) => rows[i])));
+    // The sample's own optimum is elsewhere: the full likelihood decided where the fit stopped.
+    const sampleOnly = minimiseOverLogParameters('BG/NBD', objectiveOver(Array.from(sample, (i) => rows[i])), [0, 0, 0, 0]);
+    warm.forEach((value, k) => expect(Math.abs(Math.exp(value) / Math.exp(cold[k]) - 1)).toBeLessThan(1e-6));
+    expect(Math.max(...sampleOnly.map((value, k) => Math.abs(Math.exp(value) / Math.exp(cold[k]) - 1)))).toBeGreaterThan(1e-4);
+  });
+
+  it('that fails leaves the full fit to start cold', () => {
+    const broken = () => ({ value: Number.NaN, gradient: [0, 0, 0, 0] });
+    expect(minimiseOverLogParameters('BG/NBD', full, [0, 0, 0, 0], broken)).toEqual(cold);
   });
 });

@@ -97,7 +97,7 @@ export function fitBgNbdColumns(columns: FrequencyColumns): BgNbdParams {
  * The mean negative log-likelihood over weighted rows (sorted by frequency, so the frequency-only terms are computed
  * once per distinct x per evaluation) and its gradient with respect to the log-parameters.
  */
-function bgNbdObjective(frequencies: Float64Array, recency: Float64Array, T: Float64Array, weights: Float64Array) {
+export function bgNbdObjective(frequencies: Float64Array, recency: Float64Array, T: Float64Array, weights: Float64Array) {
   // T and t_x take few distinct values (whole days since the first purchase): ln(alpha + .) and 1/(alpha + .) are
   // computed once per distinct value per evaluation, and each row looks them up.
   const ages = distinctValues(T);
