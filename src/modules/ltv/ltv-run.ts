@@ -22,7 +22,7 @@ import {
   reorderColumns,
 } from './btyd';
 import { BinaryRows, copyNumbersIn, copyNumbersOut, CopyNumberType, copyServed, sideConnection } from './ltv-copy';
-import { tierPercentileRanks, TierThresholds, WEEKS_PER_YEAR } from './ltv-policy';
+import { tierPercentileRanks, WEEKS_PER_YEAR } from './ltv-policy';
 import { LtvRunStatus } from './ltv-run.entity';
 import { buildRfmTable, RFM_SPLIT_FROM_MEMBERS, RFM_TABLE, RfmRow } from './rfm';
 import { enqueueLtvTierChanges } from '../webhooks/events';
@@ -573,10 +573,6 @@ async function lockMemberLtvForSwap(tx: EntityManager): Promise<void> {
     }
   }
   await tx.execute('lock table member_ltv in access exclusive mode');
-}
-
-function cutOff(value: number): string {
-  return numberLiteral(value);
 }
 
 /** A failed run is recorded after its transaction rolled back (on a fresh connection: no transaction is open). */

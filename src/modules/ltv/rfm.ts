@@ -28,7 +28,7 @@ import { SideConnection, sideConnection } from './ltv-copy';
 export const RFM_TABLE = 'ltv_rfm';
 
 /**
- * The statement, with its parameters: asOf (four times, five with later refunds), the base currency. With
+ * The statement, with its parameters: asOf (three times, four with later refunds), the base currency. With
  * `laterRefunds` false (no refund was made after asOf, the usual case) the orders are read without looking refunds up.
  *
  * A member's row comes from its summary in ltv_member_rfm (kept by triggers on orders:
