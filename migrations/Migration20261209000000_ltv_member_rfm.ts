@@ -12,12 +12,13 @@ import { netBaseAmountSql } from '../src/modules/orders/order.sql';
  * summaries with the orders on random data, and the RFM read through them with the RFM read from the orders.
  *
  * - Insert: deltas per member and day. A day is a new occasion when the member has no other order on it. The
- *   touched members' rows are created or locked first, in their own statement: a concurrent transaction adding
- *   orders of the same member waits there until the other commits, and the delta statement that follows (a new
- *   snapshot, READ COMMITTED as every order write here) then sees its orders, so two orders on one new day made at
- *   once count one occasion.
- * - Update (a refund, any change of amounts, time or member) and delete: the touched members rebuilt from their
- *   orders, under the same row locks; a member without orders loses its row.
+ *   touched members' rows are created if missing and locked first, in statements of their own: a concurrent
+ *   transaction adding orders of the same member waits there until the other commits, and the delta statement that
+ *   follows (a new snapshot, READ COMMITTED as every order write here) then sees its orders, so two orders on one
+ *   new day made at once count one occasion.
+ * - Update (a refund, any change of amounts, time or member) and delete: the touched members recounted from their
+ *   orders (the view ltv_member_rfm_recount, also the backfill), under the same row locks; a member without orders
+ *   loses its row.
  */
 export class Migration20261209000000_ltv_member_rfm extends Migration {
   override async up(): Promise<void> {
