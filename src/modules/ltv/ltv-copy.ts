@@ -32,6 +32,18 @@ async function transactionConnection(tx: EntityManager): Promise<{ connection: P
   return { connection: await transaction.client.acquireConnection(), client: transaction.client };
 }
 
+/**
+ * Settings for the run's transaction only (and for the RFM's upper half on its side connection: rfm.ts). work_mem: memory for each sort and hash of its statements (the RFM pass
+ * sorts the orders, the scoring hashes the scored triplets, 573k at 1M members, and sorts the predicted values for
+ * the tier cut-offs). No merge joins: the planner liked sorting every member by (x, t_x, T) to merge them with the
+ * triplets, which costs a sort and hands member_ltv its rows in random key order; hashing the triplets keeps the
+ * members in the order of ltv_rfm (by member id, as the RFM aggregate produced them), so the write-back walks
+ * member_ltv's primary key in order. jit off: the statements are few and large, so the planner's costs call for
+ * JIT compilation with inlining and optimisation, which took longer than it saved (1.5 s for the webhook
+ * statement that finds no listener, measured at 100k members).
+ */
+export const RUN_SETTINGS = ["set local work_mem = '64MB'", 'set local enable_mergejoin = off', 'set local jit = off'];
+
 /** A connection of the pool outside the run's transaction, with pg's numbered parameters. */
 export interface SideConnection {
   query(text: string, values?: unknown[]): Promise<unknown>;
@@ -142,11 +154,15 @@ export class BinaryRows {
   private buffer = Buffer.allocUnsafe(1 << 20);
   private at = 0;
 
-  constructor(private readonly types: CopyNumberType[]) {}
+  /** Bytes per row: the field count, then each field's length and value. */
+  private readonly rowSize: number;
+
+  constructor(private readonly types: CopyNumberType[]) {
+    this.rowSize = 2 + types.reduce((sum, type) => sum + 4 + (type === 'int4' ? 4 : 8), 0);
+  }
 
   push(values: ArrayLike<number>): void {
-    const size = 2 + this.types.reduce((sum, type) => sum + 4 + (type === 'int4' ? 4 : 8), 0);
-    if (this.at + size > this.buffer.length) this.flush();
+    if (this.at + this.rowSize > this.buffer.length) this.flush();
     this.at = this.buffer.writeInt16BE(this.types.length, this.at);
     this.types.forEach((type, k) => {
       if (type === 'int4') {

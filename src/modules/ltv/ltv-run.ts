@@ -21,7 +21,7 @@ import {
   probabilityAlive,
   reorderColumns,
 } from './btyd';
-import { BinaryRows, copyNumbersIn, copyNumbersOut, CopyNumberType, copyServed, sideConnection } from './ltv-copy';
+import { BinaryRows, copyNumbersIn, copyNumbersOut, CopyNumberType, copyServed, RUN_SETTINGS, sideConnection } from './ltv-copy';
 import { tierPercentileRanks, WEEKS_PER_YEAR } from './ltv-policy';
 import { LtvRunStatus } from './ltv-run.entity';
 import { buildRfmTable, RFM_SPLIT_FROM_MEMBERS, RFM_TABLE, RfmRow } from './rfm';
@@ -42,9 +42,9 @@ import { atRiskIndexSql } from './member-ltv.entity';
  * make the transaction wait on itself.
  *
  * Memory: members are never loaded as entities or rows. The fits read distinct weighted rows by COPY into typed
- * arrays (frequencyRows, monetaryRows); the BG/NBD closed forms are evaluated once per distinct (x, t_x, T) and streamed back by
- * COPY a chunk at a time (scoreTriplets); every member is then scored inside the database by one statement that
- * checks the scores, cuts the tiers and writes them (memberScoring, scoreIntoNextTable).
+ * arrays (frequencyRows, monetaryRows); the BG/NBD closed forms are evaluated once per distinct (x, t_x, T) and
+ * streamed back by COPY a chunk at a time (scoreTriplets); every member is then scored inside the database by one
+ * statement that checks the scores, cuts the tiers and writes them (memberScoring, scoreIntoNextTable).
  * Process memory holds a few numbers per distinct row (about 30 MB at 1M members), not the members. The embedded
  * database serves no COPY: there the same rows go by plain statements.
  *
@@ -136,18 +136,6 @@ export async function runLtv(em: EntityManager, options: LtvRunOptions): Promise
     throw error;
   }
 }
-
-/**
- * Settings for the run's transaction only. work_mem: memory for each sort and hash of its statements (the RFM pass
- * sorts the orders, the scoring hashes the scored triplets, 573k at 1M members, and sorts the predicted values for
- * the tier cut-offs). No merge joins: the planner liked sorting every member by (x, t_x, T) to merge them with the
- * triplets, which costs a sort and hands member_ltv its rows in random key order; hashing the triplets keeps the
- * members in the order of ltv_rfm (by member id, as the RFM aggregate produced them), so the write-back walks
- * member_ltv's primary key in order. jit off: the statements are few and large, so the planner's costs call for
- * JIT compilation with inlining and optimisation, which took longer than it saved (1.5 s for the webhook
- * statement that finds no listener, measured at 100k members).
- */
-const RUN_SETTINGS = ["set local work_mem = '64MB'", 'set local enable_mergejoin = off', 'set local jit = off'];
 
 async function score(tx: EntityManager, runId: string, startedAt: Date, options: LtvRunOptions): Promise<LtvRunRecord> {
   const digits = minorUnitDigits(options.baseCurrency);
@@ -297,7 +285,8 @@ const TRIPLETS_TABLE = 'ltv_triplets';
 /**
  * The BG/NBD closed forms (P(alive), expected purchases over a year, expected lifespan) once per distinct
  * (x, t_x, T) among members with orders: the fit's own rows, so far fewer evaluations than members. Streamed by
- * binary COPY, a chunk at a time, into a temporary table that the set-based scoring joins on the exact values. A non-finite value fails the run (BtydError).
+ * binary COPY, a chunk at a time, into a temporary table that the set-based scoring joins on the exact values. A
+ * non-finite value fails the run (BtydError).
  */
 async function scoreTriplets(tx: EntityManager, bgNbd: BgNbdParams, columns: FrequencyColumns, copy: boolean): Promise<number> {
   await tx.execute(
@@ -310,12 +299,10 @@ async function scoreTriplets(tx: EntityManager, bgNbd: BgNbdParams, columns: Fre
   };
   if (copy) {
     const rows = new BinaryRows(['int4', 'float8', 'float8', 'float8', 'float8', 'float8']);
-    const row = new Float64Array(6);
     await copyNumbersIn(tx, TRIPLETS_TABLE, async (write) => {
       for (const chunk of chunks()) {
         for (let i = 0; i < chunk.frequency.length; i++) {
-          row.set([chunk.frequency[i], chunk.recency[i], chunk.T[i], chunk.alive[i], chunk.purchases[i], chunk.lifespan[i]]);
-          rows.push(row);
+          rows.push([chunk.frequency[i], chunk.recency[i], chunk.T[i], chunk.alive[i], chunk.purchases[i], chunk.lifespan[i]]);
         }
         await write(rows.take());
       }

@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { netBaseAmountSql } from '../orders/order.sql';
-import { SideConnection, sideConnection } from './ltv-copy';
+import { RUN_SETTINGS, SideConnection, sideConnection } from './ltv-copy';
 
 /*
- * RFM (recency, frequency, monetary) per member as of a time, in ONE set-based statement over `orders`, into the
+ * RFM (recency, frequency, monetary) per member as of a time, in ONE set-based statement over the members' purchase
+ * summaries (ltv_member_rfm) and, for members whose summary does not hold as of that time, their orders, into the
  * temporary table `ltv_rfm` (dropped when the run's transaction ends), read by the run's set-based statements.
  *
  * Definitions (time in weeks, money in base-currency minor units):
@@ -169,7 +170,7 @@ export async function buildRfmTable(
     let bound = 0;
     const upperStatement = rfmStatement(later, 'from', `unlogged table ${upper}`).replace(/\?/g, () => `$${++bound}`);
     const upperHalf = (async () => {
-      await side.query("begin; set local time zone 'UTC'; set local work_mem = '64MB'; set local enable_mergejoin = off; set local jit = off");
+      await side.query(['begin', "set local time zone 'UTC'", ...RUN_SETTINGS].join('; '));
       try {
         await side.query(upperStatement, rfmParameters(later, asOf, baseCurrency, 'from', splitId));
         await side.query('commit');
