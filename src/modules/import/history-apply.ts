@@ -88,6 +88,15 @@ export async function loadApplySettings(em: EntityManager, importId: string, now
     rules: context.rules.map(campaignRuleOf),
     currencies: context.currencies.map((currency) => ({ code: currency.code, earnRate: parseDecimal(currency.earnRate, 'earnRate', { allowZero: true }), expiryMonths: currency.expiryMonths })),
   });
+  // The system accounts the chunks' transfers name, created and committed before any chunk: created inside a chunk's
+  // transaction, the first account would hold every other chunk on its key until that chunk's commit (the first two
+  // chunks of an import into a new programme ran one after the other). REVERSAL only when the history has refunds.
+  await em.execute(
+    `select ledger_system_account('ISSUANCE', code), case when exists (select 1 from history_import_orders where import_id = ? and refunded_minor > 0)
+                                                     then ledger_system_account('REVERSAL', code) end
+     from unnest(array[?]::text[]) code`,
+    [importId, programme.programme.currencies.map((currency) => currency.code)],
+  );
   return { importId, now, config, programme };
 }
 
