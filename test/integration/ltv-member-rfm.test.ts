@@ -133,7 +133,7 @@ describe(`ltv_member_rfm against the orders on random data (seed ${SEED})`, () =
     const [before] = await db.orm.em.fork().execute<{ occasions: number }[]>('select occasions from ltv_member_rfm where member_id = ?', [member.id]);
     // The growth rollups' trigger, which runs first, would make the later transactions wait on their own (the same
     // member-month's row): off for this test, so the summaries' own locking is what is tested.
-    await db.orm.em.fork().execute('alter table orders disable trigger growth_orders_inserted');
+    await db.orm.em.fork().execute('alter table orders disable trigger z_growth_orders_inserted');
     // The first transaction adds its order on the new day and stays open while three others add theirs.
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
@@ -150,7 +150,7 @@ describe(`ltv_member_rfm against the orders on random data (seed ${SEED})`, () =
     await new Promise((resolve) => setTimeout(resolve, 300));
     release();
     await Promise.all([first, ...others]);
-    await db.orm.em.fork().execute('alter table orders enable trigger growth_orders_inserted');
+    await db.orm.em.fork().execute('alter table orders enable trigger z_growth_orders_inserted');
     const em = db.orm.em.fork();
     const [after] = await em.execute<{ occasions: number; order_count: number }[]>('select occasions, order_count from ltv_member_rfm where member_id = ?', [member.id]);
     expect(after.occasions).toBe(before.occasions + 1);

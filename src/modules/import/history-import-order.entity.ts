@@ -11,9 +11,6 @@ export class HistoryImportOrder {
   @PrimaryKey({ type: 'int' })
   line!: number;
 
-  @Property({ type: 'uuid' })
-  id!: string;
-
   @Property({ type: 'text' })
   externalId!: string;
 

@@ -196,7 +196,7 @@ export class HistoryImportService {
         validatedRow(() => orderWithinCapOrFail(order.amount, base, maxOrderMinor, rate));
         seenIds.set(order.externalId, line);
         return {
-          line, id: uuidv7(), externalId: order.externalId, memberExternalId: order.memberExternalId, amountMinor: order.amount.minor,
+          line, externalId: order.externalId, memberExternalId: order.memberExternalId, amountMinor: order.amount.minor,
           currency: order.amount.currency, baseAmountMinor: base.minor, fxRate: text, placedAt: order.placedAt, refundedMinor: order.refundedMinor,
           refundHash: order.refundedMinor > 0n ? historyRefundHash(order) : null,
         };

@@ -53,6 +53,8 @@ export interface MemberStanding {
 
 /** A staged order, validated and converted (its member is the one being replayed), with recordOrder's request hash. */
 export type HistoryOrder = Omit<StagedOrder, 'memberExternalId'> & {
+  /** The order's id, given when its chunk is read (in the order the chunk writes its rows). */
+  id: string;
   /** recordOrder's request hash. */
   requestHash: string;
 };

@@ -13,7 +13,6 @@ import { copyField } from './history-bulk';
 
 export interface StagedOrder {
   line: number;
-  id: string;
   externalId: string;
   memberExternalId: string;
   amountMinor: bigint;
@@ -27,7 +26,7 @@ export interface StagedOrder {
 }
 
 export const STAGING_COLUMNS = [
-  'import_id', 'line', 'id', 'external_id', 'member_external_id', 'amount_minor', 'currency', 'base_amount_minor', 'fx_rate', 'placed_at', 'refunded_minor', 'refund_hash',
+  'import_id', 'line', 'external_id', 'member_external_id', 'amount_minor', 'currency', 'base_amount_minor', 'fx_rate', 'placed_at', 'refunded_minor', 'refund_hash',
 ] as const;
 
 export interface StagingWriter {
@@ -41,7 +40,7 @@ export interface StagingWriter {
 
 function copyLine(importId: string, row: StagedOrder): string {
   return [
-    importId, String(row.line), row.id, copyField(row.externalId), copyField(row.memberExternalId), row.amountMinor.toString(), row.currency,
+    importId, String(row.line), copyField(row.externalId), copyField(row.memberExternalId), row.amountMinor.toString(), row.currency,
     row.baseAmountMinor.toString(), row.fxRate, row.placedAt.toISOString(), row.refundedMinor.toString(), copyField(row.refundHash),
   ].join('\t') + '\n';
 }
@@ -126,7 +125,7 @@ function openInserts(em: EntityManager, importId: string): StagingWriter {
         await em.fork().execute(
           `insert into history_import_orders (${STAGING_COLUMNS.join(', ')}) values ${placeholders}`,
           batch.flatMap((row) => [
-            importId, row.line, row.id, row.externalId, row.memberExternalId, row.amountMinor.toString(), row.currency, row.baseAmountMinor.toString(),
+            importId, row.line, row.externalId, row.memberExternalId, row.amountMinor.toString(), row.currency, row.baseAmountMinor.toString(),
             row.fxRate, row.placedAt, row.refundedMinor.toString(), row.refundHash,
           ]),
         );
