@@ -4,7 +4,7 @@ import { createRequestContext, RequestContext } from '../../src/graphql/context'
 import { createLogger } from '../../src/observability/logger';
 import { Principal } from '../../src/auth/principal';
 import { Member } from '../../src/modules/members/member.entity';
-import { buildRfmTable, RFM_TABLE, rfmSnapshot, RfmRow } from '../../src/modules/ltv/rfm';
+import { buildRfmTable, dropRfmTable, RFM_TABLE, rfmSnapshot, RfmRow } from '../../src/modules/ltv/rfm';
 import { acquisitionCostInBase, holdMemberLtvForSnapshot, runLtv } from '../../src/modules/ltv/ltv-run';
 import { expectedLifespanWeeks, expectedOrderValue, expectedPurchases, probabilityAlive } from '../../src/modules/ltv/btyd';
 import { churnRiskOf, ltvFigures, percentileCont, purchasesPerYearWhileAlive, tierOf, tierPercentileRanks } from '../../src/modules/ltv/ltv-policy';
@@ -94,7 +94,9 @@ describe('LTV pipeline', () => {
     const inTokyo = await db.orm.em.fork().transactional(async (tx) => {
       await tx.execute("set local time zone 'Asia/Tokyo'");
       await buildRfmTable(tx, ASOF_PAST, 'USD');
-      return tx.execute<RfmRow[]>(`select * from ${RFM_TABLE} order by member_id`);
+      const rows = await tx.execute<RfmRow[]>(`select * from ${RFM_TABLE} order by member_id`);
+      await dropRfmTable(tx);
+      return rows;
     });
     expect(rfmOf(inTokyo, a)).toMatchObject({ order_count: 4, frequency: 2, recency_weeks: 10, age_weeks: 171 / 7, repeat_minor: '13000' });
     expect(inTokyo).toEqual(await rfmSnapshot(db.orm.em.fork(), ASOF_PAST, 'USD'));

@@ -6,7 +6,10 @@ import { RUN_SETTINGS, SideConnection, sideConnection } from './ltv-copy';
 /*
  * RFM (recency, frequency, monetary) per member as of a time, in ONE set-based statement over the members' purchase
  * summaries (ltv_member_rfm) and, for members whose summary does not hold as of that time, their orders, into the
- * temporary table `ltv_rfm` (dropped when the run's transaction ends), read by the run's set-based statements.
+ * table `ltv_rfm`, read by the run's set-based statements. The table is unlogged and created inside the caller's
+ * transaction: no other session sees it, a rollback removes it, and the caller drops it before it commits
+ * (dropRfmTable). It is not a temporary table because PostgreSQL's parallel workers cannot read those, and the
+ * run's scoring runs in parallel over it.
  *
  * Definitions (time in weeks, money in base-currency minor units):
  * - a purchase occasion is a UTC day with at least one order placed at or before asOf; several orders on the
@@ -44,7 +47,7 @@ export const RFM_TABLE = 'ltv_rfm';
  * over the first day. asOf is bound as a constant (not a CTE) so the planner estimates the orders it reads; the join
  * to members follows the member order the aggregate already has.
  */
-export function rfmStatement(laterRefunds: boolean, members: MemberHalf = 'all', target = `temporary table ${RFM_TABLE} on commit drop`): string {
+export function rfmStatement(laterRefunds: boolean, members: MemberHalf = 'all', target = `unlogged table ${RFM_TABLE}`): string {
   // A half of the members: ids below the split id, or from it (the split id is bound three times, see rfmParameters).
   const range = (column: string) => (members === 'below' ? `and ${column} < ?::uuid` : members === 'from' ? `and ${column} >= ?::uuid` : '');
   const memberRange = members === 'below' ? 'where m.id < ?::uuid' : members === 'from' ? 'where m.id >= ?::uuid' : '';
@@ -141,7 +144,7 @@ const UPPER_HALF_PREFIX = 'ltv_rfm_upper_';
 
 /**
  * Builds ltv_rfm as of `asOf` on the transaction's connection (whose time zone it sets to UTC until the transaction
- * ends). With a side connection and at least `splitFrom` members, the members are split in two halves by id and
+ * ends); the caller drops it before committing (dropRfmTable). With a side connection and at least `splitFrom` members, the members are split in two halves by id and
  * both halves run at once: the lower into ltv_rfm on the run's connection, the upper on the side connection into an
  * unlogged table that the run then appends to ltv_rfm and drops. PostgreSQL runs the RFM's window and per-member
  * aggregate on one core; the halves use both. Each member's row comes from one statement over its own orders, so the
@@ -194,7 +197,7 @@ export async function buildRfmTable(
       throw error;
     }
   }
-  // Statistics for the statements that read it (a temporary table is never analysed on its own): without them the
+  // Statistics for the statements that read it (autovacuum never sees a table its transaction has not committed): without them the
   // scoring sorted every member to merge-join the triplets instead of hashing the triplets.
   await tx.execute(`analyze ${RFM_TABLE}`);
   return { halves: side && splitId ? 2 : 1 };
@@ -229,6 +232,13 @@ export interface RfmRow {
 export async function rfmSnapshot(em: EntityManager, asOf: Date, baseCurrency: string, splitFrom?: number): Promise<RfmRow[]> {
   return em.transactional(async (tx) => {
     await buildRfmTable(tx, asOf, baseCurrency, splitFrom === undefined ? undefined : { side: () => sideConnection(tx), splitFrom });
-    return tx.execute<RfmRow[]>(`select * from ${RFM_TABLE} order by member_id`);
+    const rows = await tx.execute<RfmRow[]>(`select * from ${RFM_TABLE} order by member_id`);
+    await dropRfmTable(tx);
+    return rows;
   });
+}
+
+/** Drops ltv_rfm, before the transaction that built it commits (a rollback removes it on its own). */
+export async function dropRfmTable(tx: EntityManager): Promise<void> {
+  await tx.execute(`drop table ${RFM_TABLE}`);
 }
