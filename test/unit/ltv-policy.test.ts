@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { ChurnRisk, churnRiskOf, ltvFigures, percentileCont, purchasesPerYearWhileAlive, tierOf, tierPercentileRanks } from '../../src/modules/ltv/ltv-policy';
+import { floatPrng } from '../helpers/random';
+import { ChurnRisk, churnRiskOf, ltvFigures, percentileCont, percentileContOfCounts, purchasesPerYearWhileAlive, tierOf, tierPercentileRanks } from '../../src/modules/ltv/ltv-policy';
 
 describe('LTV policy', () => {
   it('grades churn risk at the configured thresholds (below is riskier)', () => {
@@ -29,6 +30,19 @@ describe('LTV policy', () => {
     expect(percentileCont([1, 2, 3, 4], 0.5)).toBe(2.5);
     expect(percentileCont([7], 0.95)).toBe(7);
     expect(percentileCont([0, 10], 0.25)).toBe(2.5);
+  });
+
+  it('gives the same percentile_cont from distinct values with their counts as from the list written out', () => {
+    const { uniform: random } = floatPrng(20261205);
+    for (let trial = 0; trial < 50; trial++) {
+      const list = Array.from({ length: 1 + Math.floor(random() * 400) }, () => Math.floor(random() * 60) * 137.25).sort((a, b) => a - b);
+      const values = [...new Set(list)];
+      const counts = values.map((value) => list.filter((item) => item === value).length);
+      for (const rank of [0, 0.3, 0.5, 0.8, 0.95, 0.999, 1]) expect(percentileContOfCounts(values, counts, rank)).toBe(percentileCont(list, rank));
+    }
+    expect(percentileContOfCounts([3, 8], [3, 1], 0.5)).toBe(3);
+    expect(percentileContOfCounts([3, 8], [1, 1], 0.5)).toBe(5.5);
+    expect(percentileContOfCounts([], [], 0.5)).toBeNaN();
   });
 
   it('computes the formula LTV, the 12-month prediction and LTV:CAC, rounding money down', () => {

@@ -57,11 +57,31 @@ export function tierOf(predictedMinor: number, thresholds: TierThresholds): LtvT
 
 /** percentile_cont over a sorted list, as PostgreSQL computes it (linear interpolation between neighbours). */
 export function percentileCont(sortedAscending: readonly number[], rank: number): number {
-  if (sortedAscending.length === 0) return Number.NaN;
-  const position = rank * (sortedAscending.length - 1);
+  return percentileContOfCounts(sortedAscending, sortedAscending.map(() => 1), rank);
+}
+
+/**
+ * percentile_cont over a sorted list given as its distinct values in ascending order, each with the number of times
+ * it occurs: the same value as percentileCont over the list written out (the LTV run's cut-offs come from the
+ * members' predicted values grouped in the database).
+ */
+export function percentileContOfCounts(values: ArrayLike<number>, counts: ArrayLike<number>, rank: number): number {
+  let total = 0;
+  for (let i = 0; i < counts.length; i++) total += counts[i];
+  if (total === 0) return Number.NaN;
+  const position = rank * (total - 1);
   const below = Math.floor(position);
   const above = Math.ceil(position);
-  return sortedAscending[below] + (sortedAscending[above] - sortedAscending[below]) * (position - below);
+  const valueAt = (index: number): number => {
+    let seen = 0;
+    for (let i = 0; i < values.length; i++) {
+      seen += counts[i];
+      if (index < seen) return values[i];
+    }
+    return Number.NaN;
+  };
+  const low = valueAt(below);
+  return low + (valueAt(above) - low) * (position - below);
 }
 
 export interface LtvInputs {

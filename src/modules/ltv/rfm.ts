@@ -104,9 +104,11 @@ per_member as (
 select m.id as member_id,
        coalesce(p.order_count, 0) as order_count,
        coalesce(p.frequency, 0) as frequency,
-       coalesce((p.last_day - p.first_day) / 7.0, 0)::float8 as recency_weeks,
+       -- days / 7 in float8 (the integer days are exact as doubles: one correctly rounded division, as in JavaScript);
+       -- numeric division then a cast cost 0.45 s at 1M members
+       coalesce((p.last_day - p.first_day)::float8 / 7, 0) as recency_weeks,
        case when p.member_id is null then 0
-            when as_of.day > p.first_day then (as_of.day - p.first_day) / 7.0
+            when as_of.day > p.first_day then (as_of.day - p.first_day)::float8 / 7
             -- first purchase on asOf's day: at least one second, so an order placed at asOf exactly still has an age
             else greatest((extract(epoch from as_of.at)::float8 / 86400 - p.first_day) / 7.0, 1.0 / (7 * 86400)) end::float8 as age_weeks,
        coalesce(p.historical_minor, 0)::bigint as historical_minor,
