@@ -21,10 +21,10 @@ import {
   probabilityAlive,
   reorderColumns,
 } from './btyd';
-import { BinaryRows, copyNumbersIn, copyNumbersOut, CopyNumberType, copyServed, RUN_SETTINGS, sideConnection } from './ltv-copy';
+import { BinaryRows, copyNumbersIn, copyServed, readNumbers, RUN_SETTINGS, sideConnection } from './ltv-copy';
 import { percentileContOfCounts, tierPercentileRanks, WEEKS_PER_YEAR } from './ltv-policy';
 import { LtvRunStatus } from './ltv-run.entity';
-import { buildRfmTable, dropRfmTable, RFM_SPLIT_FROM_MEMBERS, RFM_TABLE, RfmRow } from './rfm';
+import { buildRfmTable, dropRfmTable, PartRows, RFM_SPLIT_FROM_MEMBERS, RFM_TABLE, RfmRow } from './rfm';
 import { enqueueLtvTierChanges } from '../webhooks/events';
 import { isLockTimeout } from '../../db/errors';
 import { atRiskIndexSql } from './member-ltv.entity';
@@ -147,12 +147,16 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
   for (const setting of RUN_SETTINGS) await tx.execute(setting);
   const copy = await copyServed(tx);
 
-  const { halves } = await buildRfmTable(tx, options.asOf, options.baseCurrency, {
-    side: () => sideConnection(tx),
-    splitFrom: options.rfmSplitFrom ?? RFM_SPLIT_FROM_MEMBERS,
-  });
+  const fitRows = new FrequencyRows();
+  const { halves } = await buildRfmTable(
+    tx,
+    options.asOf,
+    options.baseCurrency,
+    { side: () => sideConnection(tx), splitFrom: options.rfmSplitFrom ?? RFM_SPLIT_FROM_MEMBERS },
+    fitRows.fromEachPart,
+  );
   options.onPhase?.('rfm', halves === 2 ? 'two halves at once' : 'one statement');
-  const { unsortedFrequencyColumns, fittedOn } = await frequencyRows(tx, copy);
+  const { unsortedFrequencyColumns, fittedOn } = fitRows.collected();
   if (fittedOn === 0) throw new LtvNoHistoryError(options.asOf, 'orders');
   // The Gamma-Gamma rows are asked for before the BG/NBD rows are sorted and fitted, and read after: PostgreSQL groups
   // them meanwhile (the sort and the fit hold the event loop; the rows wait in the connection).
@@ -213,29 +217,48 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
  * literature). Members are grouped only where their rows are identical, so the weighted likelihood is exactly the
  * member-by-member one. Read by COPY into typed arrays (a few bytes per distinct row), then sorted here by frequency
  * (what the fits and the closed forms want: a counting sort) and by the other values (so the same rows always sum
- * in the same order): sorting in the statement cost as much as the grouping.
+ * in the same order): sorting in the statement cost as much as the grouping. The BG/NBD rows are grouped in each
+ * half of the RFM on its own connection as soon as it is built (FrequencyRows; 0.6 s in one statement at 1M).
  */
-async function frequencyRows(tx: EntityManager, copy: boolean) {
-  const frequency = new GrowingColumns(4);
-  await readRows(
-    tx,
-    copy,
-    `select frequency, recency_weeks, age_weeks, count(*) from ${RFM_TABLE} where order_count > 0 group by 1, 2, 3`,
-    ['int4', 'float8', 'float8', 'int8'],
-    (values) => frequency.push(values[0], values[1], values[2], values[3]),
-  );
-  const [frequencies, recencies, ages, frequencyWeights] = frequency.columns();
-  const unsortedFrequencyColumns: FrequencyColumns = { frequency: frequencies, recency: recencies, T: ages, weight: frequencyWeights };
-  return { unsortedFrequencyColumns, fittedOn: frequencyWeights.reduce((sum, weight) => sum + weight, 0) };
+class FrequencyRows {
+  private readonly rows = new GrowingColumns(4);
+
+  /** Asked of each part of the RFM as it is built (buildRfmTable): the halves group their own members. */
+  readonly fromEachPart: PartRows = {
+    select: (table) => `select frequency, recency_weeks, age_weeks, count(*) as members from ${table} where order_count > 0 group by 1, 2, 3`,
+    types: ['int4', 'float8', 'float8', 'int8'],
+    onRow: (values) => this.rows.push(values[0], values[1], values[2], values[3]),
+  };
+
+  /** The rows read, unsorted (a (x, t_x, T) can come twice, once from each half: inFrequencyOrder makes it one). */
+  collected() {
+    const [frequencies, recencies, ages, frequencyWeights] = this.rows.columns();
+    const unsortedFrequencyColumns: FrequencyColumns = { frequency: frequencies, recency: recencies, T: ages, weight: frequencyWeights };
+    return { unsortedFrequencyColumns, fittedOn: frequencyWeights.reduce((sum, weight) => sum + weight, 0) };
+  }
 }
 
+/** The rows sorted (orderByFrequencyThen), equal (x, t_x, T) made one row with their weights summed. */
 function inFrequencyOrder(columns: FrequencyColumns): FrequencyColumns {
-  return reorderColumns(columns, orderByFrequencyThen(columns.frequency, columns.recency, columns.T));
+  const { frequency, recency, T, weight } = reorderColumns(columns, orderByFrequencyThen(columns.frequency, columns.recency, columns.T));
+  let kept = 0;
+  for (let i = 0; i < frequency.length; i++) {
+    if (kept > 0 && frequency[i] === frequency[kept - 1] && recency[i] === recency[kept - 1] && T[i] === T[kept - 1]) {
+      weight[kept - 1] += weight[i];
+      continue;
+    }
+    frequency[kept] = frequency[i];
+    recency[kept] = recency[i];
+    T[kept] = T[i];
+    weight[kept] = weight[i];
+    kept++;
+  }
+  return { frequency: frequency.subarray(0, kept), recency: recency.subarray(0, kept), T: T.subarray(0, kept), weight: weight.subarray(0, kept) };
 }
 
 async function monetaryRows(tx: EntityManager, minorPerMajor: number, copy: boolean) {
   const monetary = new GrowingColumns(3);
-  await readRows(
+  await readNumbers(
     tx,
     copy,
     `select frequency, repeat_minor, count(*) from ${RFM_TABLE} where frequency > 0 and repeat_minor > 0 group by 1, 2`,
@@ -245,16 +268,6 @@ async function monetaryRows(tx: EntityManager, minorPerMajor: number, copy: bool
   const [monetaryFrequencies, values, monetaryWeights] = monetary.columns();
   const monetaryColumns = reorderColumns<MonetaryColumns>({ frequency: monetaryFrequencies, monetary: values, weight: monetaryWeights }, orderByFrequencyThen(monetaryFrequencies, values));
   return { monetaryColumns, repeatBuyers: monetaryWeights.reduce((sum, weight) => sum + weight, 0) };
-}
-
-/** Rows of numbers of `select`: binary COPY where served, a plain query on the embedded database. */
-async function readRows(tx: EntityManager, copy: boolean, select: string, types: CopyNumberType[], onRow: (values: number[]) => void): Promise<void> {
-  if (copy) {
-    await copyNumbersOut(tx, select, types, onRow);
-    return;
-  }
-  const rows = await tx.execute<Record<string, unknown>[]>(select);
-  for (const row of rows) onRow(Object.values(row).map(Number));
 }
 
 /** Parallel Float64Array columns that double as rows are pushed. */
@@ -457,7 +470,7 @@ async function scoreIntoNextTable(
   const predicted = new GrowingColumns(2);
   let missing = 0;
   let notFinite = 0;
-  await readRows(
+  await readNumbers(
     tx,
     copy,
     `select floor(predicted_minor) as predicted, count(*) as members, count(*) filter (where not scored) as missing,

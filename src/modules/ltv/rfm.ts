@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { netBaseAmountSql } from '../orders/order.sql';
-import { RUN_SETTINGS, SideConnection, sideConnection } from './ltv-copy';
+import { copyNumbersOut, CopyNumberType, copyServed, readNumbers, RUN_SETTINGS, SideConnection, sideConnection } from './ltv-copy';
 
 /*
  * RFM (recency, frequency, monetary) per member as of a time, in ONE set-based statement over the members' purchase
@@ -158,6 +158,7 @@ export async function buildRfmTable(
   asOf: Date,
   baseCurrency: string,
   split?: { side: () => Promise<SideConnection | null>; splitFrom: number },
+  eachPart?: PartRows,
 ): Promise<{ halves: number }> {
   const [{ later }] = await tx.execute<{ later: boolean }[]>('select exists (select 1 from order_refunds where created_at > ?) as later', [asOf]);
   await tx.execute("set local time zone 'UTC'");
@@ -165,6 +166,7 @@ export async function buildRfmTable(
   const side = splitId ? await split!.side() : null;
   if (!side || !splitId) {
     await tx.execute(rfmStatement(later), rfmParameters(later, asOf, baseCurrency, 'all'));
+    if (eachPart) await readNumbers(tx, await copyServed(tx), eachPart.select(RFM_TABLE), eachPart.types, eachPart.onRow);
   } else {
     // Left by a run that stopped before dropping its own (runs are one at a time: the run's advisory lock).
     for (const { relname } of await tx.execute<{ relname: string }[]>(`select relname from pg_class where relname like '${UPPER_HALF_PREFIX}%' and relkind = 'r'`)) {
@@ -178,13 +180,18 @@ export async function buildRfmTable(
       await side.query(['begin', "set local time zone 'UTC'", ...RUN_SETTINGS].join('; '));
       try {
         await side.query(upperStatement, rfmParameters(later, asOf, baseCurrency, 'from', splitId));
+        if (eachPart) await side.copyNumbersOut(eachPart.select(upper), eachPart.types, eachPart.onRow);
         await side.query('commit');
       } catch (error) {
         await side.query('rollback').catch(() => undefined);
         throw error;
       }
     })();
-    const lowerHalf = tx.execute(rfmStatement(later, 'below'), rfmParameters(later, asOf, baseCurrency, 'below', splitId));
+    const lowerHalf = (async () => {
+      await tx.execute(rfmStatement(later, 'below'), rfmParameters(later, asOf, baseCurrency, 'below', splitId));
+      // A split runs where COPY is served (never on the embedded database: it has no side connection).
+      if (eachPart) await copyNumbersOut(tx, eachPart.select(RFM_TABLE), eachPart.types, eachPart.onRow);
+    })();
     const [upperDone, lowerDone] = await Promise.allSettled([upperHalf, lowerHalf]);
     try {
       if (lowerDone.status === 'rejected') throw lowerDone.reason;
@@ -203,6 +210,17 @@ export async function buildRfmTable(
   // scoring sorted every member to merge-join the triplets instead of hashing the triplets.
   await tx.execute(`analyze ${RFM_TABLE}`);
   return { halves: side && splitId ? 2 : 1 };
+}
+
+/**
+ * Rows the caller wants from each part of the RFM as soon as it is built, read on the part's own connection: from
+ * ltv_rfm alone, or from each half while the other is still being built or read. `select(table)` is the statement
+ * over one part; the rows of the two halves arrive interleaved, and a grouping gives a group in each half twice.
+ */
+export interface PartRows {
+  select: (table: string) => string;
+  types: CopyNumberType[];
+  onRow: (values: number[]) => void;
 }
 
 /** The member id that splits the members in two halves, or null below `splitFrom` members. */
