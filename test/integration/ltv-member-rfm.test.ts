@@ -61,7 +61,7 @@ async function rfmFromOrders(em: EntityManager, asOf: Date): Promise<RfmRow[]> {
            'id', gen_random_uuid(), 'external_id', 'future-' || o.id, 'placed_at', '2100-01-01T00:00:00Z'::timestamptz))).*
          from (select distinct on (member_id) * from orders order by member_id) o`,
       );
-      await buildRfmTable(tx, asOf, 'USD');
+      await (await buildRfmTable(tx, asOf, 'USD')).ready;
       throw new RolledBack(await tx.execute<RfmRow[]>(`select * from ${RFM_TABLE} order by member_id`));
     });
   } catch (error) {

@@ -93,7 +93,7 @@ describe('LTV pipeline', () => {
     // a-1 (10:00 UTC) and a-2 (23:59 UTC) are one UTC day but two days in Tokyo (UTC+9)
     const inTokyo = await db.orm.em.fork().transactional(async (tx) => {
       await tx.execute("set local time zone 'Asia/Tokyo'");
-      await buildRfmTable(tx, ASOF_PAST, 'USD');
+      await (await buildRfmTable(tx, ASOF_PAST, 'USD')).ready;
       const rows = await tx.execute<RfmRow[]>(`select * from ${RFM_TABLE} order by member_id`);
       await dropRfmTable(tx);
       return rows;

@@ -148,7 +148,7 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
   const copy = await copyServed(tx);
 
   const fitRows = new FrequencyRows();
-  const { halves } = await buildRfmTable(
+  const { halves, ready } = await buildRfmTable(
     tx,
     options.asOf,
     options.baseCurrency,
@@ -156,8 +156,13 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
     fitRows.fromEachPart,
   );
   options.onPhase?.('rfm', halves === 2 ? 'two halves at once' : 'one statement');
+  // ltv_rfm is being finished (rfm.ts) while the rows are sorted and fitted; the statements below queue behind it.
+  ready.catch(() => undefined);
   const { unsortedFrequencyColumns, fittedOn } = fitRows.collected();
-  if (fittedOn === 0) throw new LtvNoHistoryError(options.asOf, 'orders');
+  if (fittedOn === 0) {
+    await ready;
+    throw new LtvNoHistoryError(options.asOf, 'orders');
+  }
   // The Gamma-Gamma rows are asked for before the BG/NBD rows are sorted and fitted, and read after: PostgreSQL groups
   // them meanwhile (the sort and the fit hold the event loop; the rows wait in the connection).
   const monetary = monetaryRows(tx, minorPerMajor, copy);
@@ -172,6 +177,7 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
   } catch (error) {
     bgNbdFailure = error;
   }
+  await ready;
   const { monetaryColumns, repeatBuyers } = await monetary;
   // Too few customers is the reason, whatever the fit made of them.
   checkEnoughCustomers(fittedOn, repeatBuyers);

@@ -146,7 +146,9 @@ const UPPER_HALF_PREFIX = 'ltv_rfm_upper_';
 
 /**
  * Builds ltv_rfm as of `asOf` on the transaction's connection (whose time zone it sets to UTC until the transaction
- * ends); the caller drops it before committing (dropRfmTable). With a side connection and at least `splitFrom` members, the members are split in two halves by id and
+ * ends); the caller drops it before committing (dropRfmTable). It resolves once both halves are built and read
+ * (eachPart); the upper half is then appended and ltv_rfm analysed on the run's connection, which `ready` awaits:
+ * the caller works on the rows meanwhile, and its own statements on that connection queue behind these. With a side connection and at least `splitFrom` members, the members are split in two halves by id and
  * both halves run at once: the lower into ltv_rfm on the run's connection, the upper on the side connection into an
  * unlogged table that the run then appends to ltv_rfm and drops. PostgreSQL runs the RFM's window and per-member
  * aggregate on one core; the halves use both. Each member's row comes from one statement over its own orders, so the
@@ -159,7 +161,10 @@ export async function buildRfmTable(
   baseCurrency: string,
   split?: { side: () => Promise<SideConnection | null>; splitFrom: number },
   eachPart?: PartRows,
-): Promise<{ halves: number }> {
+): Promise<{ halves: number; ready: Promise<void> }> {
+  // Statistics for the statements that read it (autovacuum never sees a table its transaction has not committed): without them the
+  // scoring sorted every member to merge-join the triplets instead of hashing the triplets.
+  const analyze = async () => void (await tx.execute(`analyze ${RFM_TABLE}`));
   const [{ later }] = await tx.execute<{ later: boolean }[]>('select exists (select 1 from order_refunds where created_at > ?) as later', [asOf]);
   await tx.execute("set local time zone 'UTC'");
   const splitId = split ? await memberSplitId(tx, split.splitFrom) : null;
@@ -193,23 +198,23 @@ export async function buildRfmTable(
       if (eachPart) await copyNumbersOut(tx, eachPart.select(RFM_TABLE), eachPart.types, eachPart.onRow);
     })();
     const [upperDone, lowerDone] = await Promise.allSettled([upperHalf, lowerHalf]);
-    try {
-      if (lowerDone.status === 'rejected') throw lowerDone.reason;
-      if (upperDone.status === 'rejected') throw upperDone.reason;
+    // The run's transaction may hold the upper table until it rolls back: the side connection drops it then.
+    const dropUpperLater = (error: unknown) => {
+      void side.query(`drop table if exists ${upper}`).catch(() => undefined).finally(() => side.release());
+      throw error;
+    };
+    if (lowerDone.status === 'rejected') dropUpperLater(lowerDone.reason);
+    if (upperDone.status === 'rejected') dropUpperLater(upperDone.reason);
+    const finished = (async () => {
       await tx.execute(`insert into ${RFM_TABLE} select * from ${upper}`);
       // Dropped by the run's transaction, which now holds the table: gone with the commit.
       await tx.execute(`drop table ${upper}`);
       await side.release();
-    } catch (error) {
-      // The run's transaction may hold the table until it rolls back: the side connection drops it then.
-      void side.query(`drop table if exists ${upper}`).catch(() => undefined).finally(() => side.release());
-      throw error;
-    }
+      await analyze();
+    })();
+    return { halves: 2, ready: finished.catch(dropUpperLater) };
   }
-  // Statistics for the statements that read it (autovacuum never sees a table its transaction has not committed): without them the
-  // scoring sorted every member to merge-join the triplets instead of hashing the triplets.
-  await tx.execute(`analyze ${RFM_TABLE}`);
-  return { halves: side && splitId ? 2 : 1 };
+  return { halves: 1, ready: analyze() };
 }
 
 /**
@@ -251,7 +256,7 @@ export interface RfmRow {
  */
 export async function rfmSnapshot(em: EntityManager, asOf: Date, baseCurrency: string, splitFrom?: number): Promise<RfmRow[]> {
   return em.transactional(async (tx) => {
-    await buildRfmTable(tx, asOf, baseCurrency, splitFrom === undefined ? undefined : { side: () => sideConnection(tx), splitFrom });
+    await (await buildRfmTable(tx, asOf, baseCurrency, splitFrom === undefined ? undefined : { side: () => sideConnection(tx), splitFrom })).ready;
     const rows = await tx.execute<RfmRow[]>(`select * from ${RFM_TABLE} order by member_id`);
     await dropRfmTable(tx);
     return rows;
