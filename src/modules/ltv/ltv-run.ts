@@ -156,19 +156,22 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
     fitRows.fromEachPart,
   );
   options.onPhase?.('rfm', halves === 2 ? 'two halves at once' : 'one statement');
-  // ltv_rfm is being finished (rfm.ts) while the rows are sorted and fitted; the statements below queue behind it.
   ready.catch(() => undefined);
   const { unsortedFrequencyColumns, fittedOn } = fitRows.collected();
   if (fittedOn === 0) {
     await ready;
     throw new LtvNoHistoryError(options.asOf, 'orders');
   }
-  // The Gamma-Gamma rows are asked for before the BG/NBD rows are sorted and fitted, and read after: PostgreSQL groups
-  // them meanwhile (the sort and the fit hold the event loop; the rows wait in the connection).
+  // ltv_rfm is finished on the run's connection (rfm.ts: the upper half appended, its statistics) while the BG/NBD
+  // rows are sorted here; the yield first lets the statements out to the server.
+  await new Promise((resolve) => setImmediate(resolve));
+  const frequencyColumns = inFrequencyOrder(unsortedFrequencyColumns);
+  await ready;
+  // The Gamma-Gamma rows are asked for before the BG/NBD rows are fitted, and read after: PostgreSQL groups them
+  // meanwhile (the fit holds the event loop; the rows wait in the connection).
   const monetary = monetaryRows(tx, minorPerMajor, copy);
   monetary.catch(() => undefined);
   await new Promise((resolve) => setImmediate(resolve));
-  const frequencyColumns = inFrequencyOrder(unsortedFrequencyColumns);
   options.onPhase?.('fit rows', `${frequencyColumns.frequency.length} rows`);
   let bgNbd: BgNbdParams | undefined;
   let bgNbdFailure: unknown;
@@ -177,7 +180,6 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
   } catch (error) {
     bgNbdFailure = error;
   }
-  await ready;
   const { monetaryColumns, repeatBuyers } = await monetary;
   // Too few customers is the reason, whatever the fit made of them.
   checkEnoughCustomers(fittedOn, repeatBuyers);
@@ -267,7 +269,8 @@ async function monetaryRows(tx: EntityManager, minorPerMajor: number, copy: bool
   await readNumbers(
     tx,
     copy,
-    `select frequency, repeat_minor, count(*) from ${RFM_TABLE} where frequency > 0 and repeat_minor > 0 group by 1, 2`,
+    // Sorted by the statement (while the process fits the BG/NBD rows), so orderByFrequencyThen finds them in order.
+    `select frequency, repeat_minor, count(*) from ${RFM_TABLE} where frequency > 0 and repeat_minor > 0 group by 1, 2 order by 1, 2`,
     ['int4', 'int8', 'int8'],
     (values) => monetary.push(values[0], values[1] / values[0] / minorPerMajor, values[2]),
   );

@@ -72,6 +72,7 @@ export function orderByFrequency(frequency: Float64Array): Uint32Array {
  * the same order, so a fit sums them in the same order and gives the same parameters to the last bit.
  */
 export function orderByFrequencyThen(frequency: Float64Array, ...then: Float64Array[]): Uint32Array {
+  if (inOrder(frequency, then)) return Uint32Array.from(frequency.keys());
   const order = orderByFrequency(frequency);
   const compare = (left: number, right: number) => {
     for (const column of then) {
@@ -85,6 +86,16 @@ export function orderByFrequencyThen(frequency: Float64Array, ...then: Float64Ar
     if (end - start > 1) order.subarray(start, end).sort(compare);
   }
   return order;
+}
+
+/** True when the rows are already in order by frequency, then by the other columns (rows a statement sorted). */
+function inOrder(frequency: Float64Array, then: Float64Array[]): boolean {
+  for (let i = 1; i < frequency.length; i++) {
+    let difference = frequency[i] - frequency[i - 1];
+    for (let k = 0; difference === 0 && k < then.length; k++) difference = then[k][i] - then[k][i - 1];
+    if (!(difference >= 0)) return false;
+  }
+  return true;
 }
 
 /** The same rows as `columns`, reordered by `order`. */
