@@ -324,8 +324,8 @@ describe('LTV tiers', () => {
       );
     }
     const asOf = new Date('2025-10-15T00:00:00Z');
-    const counts = async (tierPercentiles: [number, number, number]) => {
-      await runLtv(db.orm.em.fork(), { asOf, baseCurrency: 'USD', settings: { ...config.ltv, tierPercentiles }, waitForLock: true });
+    const counts = async (tierPercentiles: [number, number, number], cutEstimateMembers?: number) => {
+      await runLtv(db.orm.em.fork(), { asOf, baseCurrency: 'USD', settings: { ...config.ltv, tierPercentiles }, waitForLock: true, cutEstimateMembers });
       const rows = await db.orm.em.fork().execute<{ tier: string; predicted: string }[]>('select tier, predicted_12m_minor as predicted from member_ltv');
       const buyers = rows.filter((row) => row.tier !== 'NEW');
       // The premise: no ties among the top 60 values (ties below them, near zero, cannot move a cut-off).
@@ -342,6 +342,14 @@ describe('LTV tiers', () => {
     expect(await counts([5, 15, 30])).toEqual({ VIP: 5, HIGH: 15, MEDIUM: 30, LOW: 50, NEW: 3 });
     expect(await counts([10, 20, 30])).toEqual({ VIP: 10, HIGH: 20, MEDIUM: 30, LOW: 40, NEW: 3 });
     expect(await counts([0, 50, 0])).toEqual({ HIGH: 50, LOW: 50, NEW: 3 });
+    // Written first with cut-offs estimated from a sample of ltv_rfm's pages (here 1% of them: mostly none, so every
+    // buyer starts LOW), the tiers end the same: the exact cut-offs correct them.
+    const tiersOf = async () => new Map((await db.orm.em.fork().execute<{ member_id: string; tier: string }[]>('select member_id, tier from member_ltv')).map((row) => [row.member_id, row.tier]));
+    await counts([5, 15, 30]);
+    const exact = await tiersOf();
+    expect(await counts([5, 15, 30], 1)).toEqual({ VIP: 5, HIGH: 15, MEDIUM: 30, LOW: 50, NEW: 3 });
+    expect(await tiersOf()).toEqual(exact);
+    expect(await counts([0, 50, 0], 1)).toEqual({ HIGH: 50, LOW: 50, NEW: 3 });
   });
 });
 

@@ -88,6 +88,8 @@ export interface LtvRunOptions {
   skipIfRunSince?: Date;
   /** Members from which the RFM runs as two halves at once (default RFM_SPLIT_FROM_MEMBERS; tests lower it). */
   rfmSplitFrom?: number;
+  /** Members sampled for the tier cut-offs the scores are first written with (default CUT_ESTIMATE_MEMBERS; tests lower it). */
+  cutEstimateMembers?: number;
   /** Called once the lock is held (tests use it to observe serialisation). */
   onLocked?: () => void;
   /** Called as each phase ends (the bench prints them). */
@@ -194,7 +196,10 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
   options.onPhase?.('triplets', `${triplets} distinct (x, t_x, T)`);
   const scoring = await memberScoring(tx, gammaGamma, bgNbd, options, minorPerMajor);
   const now = new Date();
-  const membersScored = await scoreIntoNextTable(tx, runId, now, scoring, options.settings.tierPercentiles, { ...bgNbd, ...gammaGamma }, copy);
+  const membersScored = await scoreIntoNextTable(tx, runId, now, scoring, options.settings.tierPercentiles, { ...bgNbd, ...gammaGamma }, copy, {
+    membersWithOrders: fittedOn,
+    sampled: options.cutEstimateMembers ?? CUT_ESTIMATE_MEMBERS,
+  });
   options.onPhase?.('score');
 
   const finishedAt = await replaceMemberLtv(tx, now);
@@ -370,7 +375,8 @@ function scoreTripletChunk(bgNbd: BgNbdParams, columns: FrequencyColumns, start:
 
 /** A select of every member's scores (the SQL and its parameters), joined from ltv_rfm and the scored triplets. */
 interface MemberScoring {
-  sql: string;
+  /** The select over every member, or (`samplePercent`) over a sample of ltv_rfm's pages. */
+  sql: (samplePercent?: number) => string;
   params: unknown[];
 }
 
@@ -386,8 +392,8 @@ interface MemberScoring {
  * - formula LTV = order value x purchases per year x (lifespan / 52) - CAC; LTV:CAC = gross / CAC (null without CAC);
  * - CAC in base minor units: floor(cost x 10^base digits / (rate x 10^cost digits)), exact in numeric (src/money/fx.ts);
  * - churn risk from P(alive) and the thresholds (ltv-policy churnRiskOf).
- * Members without orders: P(alive) 1, nothing expected, churn LOW. `scored` is false for a member with orders
- * whose (x, t_x, T) found no scored triplet (never expected; the checks fail the run on it).
+ * Members without orders: P(alive) 1, nothing expected, churn LOW. A member with orders whose (x, t_x, T) found no
+ * scored triplet (never expected) has no P(alive): member_ltv's NOT NULL fails the run on it.
  */
 async function memberScoring(tx: EntityManager, gammaGamma: GammaGammaParams, bgNbd: BgNbdParams, options: LtvRunOptions, minorPerMajor: number): Promise<MemberScoring> {
   if (gammaGamma.q <= 1) throw new BtydError(`Gamma-Gamma: q = ${gammaGamma.q} <= 1, the expected order value is infinite`);
@@ -404,11 +410,10 @@ async function memberScoring(tx: EntityManager, gammaGamma: GammaGammaParams, bg
   // Each cost currency's scale by a CASE over the currencies in ltv_rfm (a join to a table of them cost 50 ms a statement).
   const scaleOf = scales.length === 0 ? 'null::numeric' : `case f.acquisition_cost_currency ${scales.map(() => 'when ? then ?::numeric').join(' ')} end`;
   return {
-    sql: `
+    sql: (samplePercent) => `
      with base as (
        select f.member_id, f.order_count, f.frequency, f.recency_weeks, f.age_weeks, f.historical_minor,
-              f.order_count = 0 or t.probability_alive is not null as scored,
-              coalesce(t.probability_alive, 1) as probability_alive,
+              case when f.order_count = 0 then 1 else t.probability_alive end as probability_alive,
               coalesce(t.expected_purchases, 0) as expected_purchases,
               coalesce(t.lifespan_weeks, 0) as lifespan_weeks,
               case when f.order_count = 0 then 0::float8
@@ -419,7 +424,7 @@ async function memberScoring(tx: EntityManager, gammaGamma: GammaGammaParams, bg
                    when f.acquisition_cost_currency = ? then f.acquisition_cost_minor::bigint
                    when f.acquisition_rate is null or ${scaleOf} is null then null
                    else floor(f.acquisition_cost_minor::numeric * ?::numeric / (f.acquisition_rate::numeric * ${scaleOf}))::bigint end as cac_minor
-       from ${RFM_TABLE} f
+       from ${RFM_TABLE} f ${samplePercent === undefined ? '' : `tablesample system (${samplePercent})`}
        left join ${TRIPLETS_TABLE} t on f.order_count > 0 and t.frequency = f.frequency and t.recency_weeks = f.recency_weeks and t.age_weeks = f.age_weeks
      ),
      figures as (
@@ -428,7 +433,7 @@ async function memberScoring(tx: EntityManager, gammaGamma: GammaGammaParams, bg
               order_value * ((52 * (?::float8 + frequency::float8)) / (?::float8 + age_weeks)) * (lifespan_weeks / 52) as gross
        from base
      )
-     select member_id, order_count, scored, probability_alive, expected_purchases, order_value as expected_order_value, lifespan_weeks,
+     select member_id, order_count, probability_alive, expected_purchases, order_value as expected_order_value, lifespan_weeks,
             predicted as predicted_minor,
             case when order_count = 0 then null else gross - coalesce(cac_minor, 0)::float8 end as formula_minor,
             cac_minor,
@@ -449,21 +454,24 @@ async function memberScoring(tx: EntityManager, gammaGamma: GammaGammaParams, bg
 /** The table a run fills with every member's scores before it takes member_ltv's place (inside the run's transaction). */
 const NEXT_MEMBER_LTV = 'member_ltv_next';
 
+/** Members in the sample whose cut-offs the scores are first written with (scoreIntoNextTable). */
+const CUT_ESTIMATE_MEMBERS = 10_000;
+
 /**
- * Every member's scores, in two statements over the scoring select, each run by parallel workers where the
- * server has them (the run's tables are regular tables for that):
- * - the checks and the cuts, from the members with orders grouped by predicted value (rounded down, as stored):
- *   that every one found its triplet and that every figure is finite (a BtydError otherwise: nothing is written,
- *   and the run rolls back; the formula LTV and LTV:CAC are the gross figure less, or over, a whole CAC, finite when
- *   it is), and the VIP, HIGH and MEDIUM cut-offs: percentile_cont over those values, worked out from the groups
- *   (percentileContOfCounts: the same value; a cumulative share of 0% gives no members, a cut-off above every value),
- *   the rule of ltv-policy tierOf. Grouped, the workers do the arithmetic; percentile_cont in the statement had
- *   one process sort every member's value;
- * - the scores with their tiers written into member_ltv_next, created by the statement (CREATE TABLE AS is the
- *   write PostgreSQL runs with a parallel plan; INSERT ... SELECT runs on one core) with member_ltv's columns, types
- *   and NOT NULLs (checked against member_ltv's catalog rows), for replaceMemberLtv to put in its place.
- * At 1M members the two took 2.2 s where one statement that materialised the scores, checked, cut and wrote them
- * took 3.6 s.
+ * Every member's scores with their tiers, written into member_ltv_next for replaceMemberLtv to put in member_ltv's
+ * place. The tiers: the highest whose cut-off the predicted value (rounded down, as stored) reaches, the VIP, HIGH and
+ * MEDIUM cut-offs being percentile_cont of those values over the members with orders (a cumulative share of 0% gives
+ * no members: a cut-off above every value), the rule of ltv-policy tierOf. In three steps:
+ * - the cut-offs estimated from a sample of about CUT_ESTIMATE_MEMBERS members (pages of ltv_rfm; every member
+ *   below that many);
+ * - every member's scores written with the estimated tiers by CREATE TABLE AS, which PostgreSQL runs with a parallel
+ *   plan (INSERT ... SELECT runs on one core), with member_ltv's columns, types and NOT NULLs (takeMemberLtvShape);
+ *   a figure that is not finite cannot be stored (rounded down into bigint: out of range) and fails the run with a
+ *   BtydError; a member with orders without a scored triplet fails member_ltv's NOT NULL;
+ * - the exact cut-offs from the stored predicted values, grouped (percentileContOfCounts: percentile_cont's value),
+ *   and the tiers of the members between an estimated and an exact cut-off corrected (a few thousand rows at 1M).
+ * The estimate only decides how many rows the last step rewrites, never a tier. Nothing is written for good until
+ * the run commits; a failure rolls it back.
  */
 async function scoreIntoNextTable(
   tx: EntityManager,
@@ -473,71 +481,94 @@ async function scoreIntoNextTable(
   topShares: [number, number, number],
   params: BgNbdParams & GammaGammaParams,
   copy: boolean,
+  estimate: { membersWithOrders: number; sampled: number },
 ): Promise<number> {
+  const ranks = tierPercentileRanks(topShares);
+  const samplePercent = Math.min(100, (100 * estimate.sampled) / Math.max(1, estimate.membersWithOrders));
+  const [sample] = await tx.execute<{ cuts: number[] | null }[]>(
+    `select percentile_cont(array[?, ?, ?]::float8[]) within group (order by floor(predicted_minor)) filter (where order_count > 0) as cuts
+     from (${scoring.sql(samplePercent)}) scores
+     where abs(predicted_minor) < 'Infinity'::float8`,
+    [...ranks, ...scoring.params],
+  );
+  const estimatedCuts = tierCuts(topShares, (n) => (sample.cuts === null ? null : Number(sample.cuts[n])));
+  let written: { affectedRows: number };
+  try {
+    written = await tx.execute<{ affectedRows: number }>(
+      `create table ${NEXT_MEMBER_LTV} as
+       select member_id::uuid as member_id,
+              ${tierCaseSql('order_count', 'floor(predicted_minor)')}::text as tier,
+              churn_risk::text as churn_risk,
+              probability_alive::float8 as probability_alive,
+              expected_purchases::float8 as expected_purchases_12m,
+              floor(expected_order_value)::bigint as expected_order_value_minor,
+              lifespan_weeks::float8 as expected_lifespan_weeks,
+              floor(predicted_minor)::bigint as predicted_12m_minor,
+              historical_minor::bigint as historical_minor,
+              floor(formula_minor)::bigint as formula_ltv_minor,
+              cac_minor::bigint as acquisition_cost_minor,
+              ltv_to_cac::float8 as ltv_to_cac,
+              frequency::int as frequency,
+              recency_weeks::float8 as recency_weeks,
+              age_weeks::float8 as age_weeks,
+              order_count::int as order_count,
+              ?::uuid as run_id,
+              ?::timestamptz as computed_at
+       from (${scoring.sql()}) scores`,
+      [...estimatedCuts, runId, now, ...scoring.params],
+      'run',
+    );
+  } catch (error) {
+    // floor(x)::bigint of an infinite or NaN figure: 22003 numeric_value_out_of_range.
+    if ((error as { code?: string }).code === '22003') throw new BtydError(`scores not finite under ${JSON.stringify(params)}`);
+    throw error;
+  }
+  try {
+    await takeMemberLtvShape(tx, NEXT_MEMBER_LTV);
+  } catch (error) {
+    if ((error as { code?: string }).code === '23502') throw new Error('members with orders found no scored (x, t_x, T)');
+    throw error;
+  }
   const predicted = new GrowingColumns(2);
-  let missing = 0;
-  let notFinite = 0;
   await readNumbers(
     tx,
     copy,
-    `select floor(predicted_minor) as predicted, count(*) as members, count(*) filter (where not scored) as missing,
-            count(*) filter (where not (abs(expected_order_value) < 'Infinity'::float8 and abs(predicted_minor) < 'Infinity'::float8
-                                        and abs(gross_minor) < 'Infinity'::float8)) as not_finite
-     from (${withLiterals(tx, scoring)}) scores where order_count > 0 group by 1`,
-    ['float8', 'int8', 'int8', 'int8'],
-    (values) => {
-      predicted.push(values[0], values[1]);
-      missing += values[2];
-      notFinite += values[3];
-    },
+    `select predicted_12m_minor as predicted, count(*) as members from ${NEXT_MEMBER_LTV} where order_count > 0 group by 1`,
+    ['int8', 'int8'],
+    (values) => predicted.push(values[0], values[1]),
   );
-  if (missing > 0) throw new Error(`${missing} members with orders found no scored (x, t_x, T)`);
-  if (notFinite > 0) throw new BtydError(`scores not finite for ${notFinite} member(s) under ${JSON.stringify(params)}`);
   const [unsortedValues, unsortedCounts] = predicted.columns();
   const order = Uint32Array.from(unsortedValues.keys()).sort((left, right) => unsortedValues[left] - unsortedValues[right]);
   const values = order.map((index) => unsortedValues[index]);
   const counts = order.map((index) => unsortedCounts[index]);
-  // The cut-off of the n-th tier: none reach it ('Infinity') when its cumulative share is 0% or no member has orders.
-  let share = 0;
-  const cuts = tierPercentileRanks(topShares).map((rank, n) => {
-    share += topShares[n];
-    return share <= 0 || values.length === 0 ? 'Infinity' : percentileContOfCounts(values, counts, rank);
-  });
-  const written = await tx.execute<{ affectedRows: number }>(
-    `create table ${NEXT_MEMBER_LTV} as
-     select member_id::uuid as member_id,
-            (case when order_count = 0 then 'NEW'
-                  when floor(predicted_minor) >= ?::float8 then 'VIP'
-                  when floor(predicted_minor) >= ?::float8 then 'HIGH'
-                  when floor(predicted_minor) >= ?::float8 then 'MEDIUM'
-                  else 'LOW' end)::text as tier,
-            churn_risk::text as churn_risk,
-            probability_alive::float8 as probability_alive,
-            expected_purchases::float8 as expected_purchases_12m,
-            floor(expected_order_value)::bigint as expected_order_value_minor,
-            lifespan_weeks::float8 as expected_lifespan_weeks,
-            floor(predicted_minor)::bigint as predicted_12m_minor,
-            historical_minor::bigint as historical_minor,
-            floor(formula_minor)::bigint as formula_ltv_minor,
-            cac_minor::bigint as acquisition_cost_minor,
-            ltv_to_cac::float8 as ltv_to_cac,
-            frequency::int as frequency,
-            recency_weeks::float8 as recency_weeks,
-            age_weeks::float8 as age_weeks,
-            order_count::int as order_count,
-            ?::uuid as run_id,
-            ?::timestamptz as computed_at
-     from (${scoring.sql}) scores`,
-    [...cuts, runId, now, ...scoring.params],
-    'run',
-  );
-  await takeMemberLtvShape(tx, NEXT_MEMBER_LTV);
+  const cuts = tierCuts(topShares, (n) => (values.length === 0 ? null : percentileContOfCounts(values, counts, ranks[n])));
+  if (cuts.some((cut, n) => cut !== estimatedCuts[n])) {
+    const exactTier = tierCaseSql('order_count', 'predicted_12m_minor');
+    await tx.execute(`update ${NEXT_MEMBER_LTV} set tier = ${exactTier} where order_count > 0 and tier <> ${exactTier}`, [...cuts, ...cuts]);
+  }
   return written.affectedRows;
 }
 
-/** A statement with its parameters written in as literals, by knex's own escaping (COPY takes no parameters). */
-function withLiterals(tx: EntityManager, statement: MemberScoring): string {
-  return tx.getKnex().raw(statement.sql, statement.params as never[]).toQuery();
+/**
+ * The VIP, HIGH and MEDIUM cut-offs as statement parameters: 'Infinity' (none reach it) when a tier's cumulative
+ * share is 0% or no member has orders (`cutOf` gives null).
+ */
+function tierCuts(topShares: [number, number, number], cutOf: (n: number) => number | null): (number | 'Infinity')[] {
+  let share = 0;
+  return topShares.map((tierShare, n) => {
+    share += tierShare;
+    const cut = share <= 0 ? null : cutOf(n);
+    return cut === null || Number.isNaN(cut) ? 'Infinity' : cut;
+  });
+}
+
+/** ltv-policy tierOf in SQL, with the three cut-offs as parameters; NEW without orders. */
+function tierCaseSql(orderCount: string, predicted: string): string {
+  return `(case when ${orderCount} = 0 then 'NEW'
+                when ${predicted} >= ?::float8 then 'VIP'
+                when ${predicted} >= ?::float8 then 'HIGH'
+                when ${predicted} >= ?::float8 then 'MEDIUM'
+                else 'LOW' end)`;
 }
 
 /**
