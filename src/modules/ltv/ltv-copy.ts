@@ -5,7 +5,8 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { EMBEDDED_APPLICATION_NAME } from '../../db/sql';
 
 /*
- * COPY on the LTV run's own transaction connection (its temporary tables live there): the fitting rows stream out
+ * COPY on the LTV run's own transaction connection (its working tables live in its transaction), and on the side
+ * connection of the RFM's upper half (SideConnection.copyNumbersOut): the fitting rows stream out
  * with COPY ... TO STDOUT, the scored triplets stream in with COPY ... FROM STDIN (pg-copy-streams), a chunk at a
  * time, so the process never holds a result set of its own. Binary format: the values are numbers, and printing and
  * parsing them as text cost more than the statements (1.1 s of COPY for the 573k scored triplets at 1M members).
@@ -34,16 +35,15 @@ async function transactionConnection(tx: EntityManager): Promise<{ connection: P
 
 /**
  * Settings for the run's transaction only (and for the RFM's upper half on its side connection: rfm.ts). work_mem: memory for each sort and hash of its statements (the RFM pass
- * sorts the orders, the scoring hashes the scored triplets, 573k at 1M members, and sorts the predicted values for
- * the tier cut-offs). No merge joins: the planner liked sorting every member by (x, t_x, T) to merge them with the
+ * sorts the orders, the scoring hashes the scored triplets, 573k at 1M members). No merge joins: the planner liked sorting every member by (x, t_x, T) to merge them with the
  * triplets, which costs a sort and hands member_ltv its rows in random key order; hashing the triplets keeps the
  * members in the order of ltv_rfm (by member id, as the RFM aggregate produced them), so the write-back walks
  * member_ltv's primary key in order. jit off: the statements are few and large, so the planner's costs call for
  * JIT compilation with inlining and optimisation, which took longer than it saved (1.5 s for the webhook
  * statement that finds no listener, measured at 100k members). maintenance_work_mem: member_ltv's primary key is
  * built with a parallel worker (0.32 s to 0.21 s at 1M members). No leader participation: in the statements run by
- * parallel workers the leader has its own work (writing every member's scores, sorting the fitting rows), and
- * doing the workers' share too on two cores slowed it.
+ * parallel workers the leader has its own work (writing every member's scores, finishing the grouped rows), and
+ * doing the workers' share too on two cores slowed it (CREATE TABLE AS of the scores: 1.7-2.5 s against 1.6-1.7 s).
  */
 export const RUN_SETTINGS = [
   "set local work_mem = '64MB'",

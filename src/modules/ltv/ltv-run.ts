@@ -40,14 +40,14 @@ import { atRiskIndexSql } from './member-ltv.entity';
  * (ltv_rfm, ltv_triplets, member_ltv_next) are unlogged or new tables created inside the transaction, not temporary
  * ones: PostgreSQL's parallel workers, which the scoring uses, cannot read temporary tables. No other session sees
  * them; a rollback removes them, and the run drops the first two before it commits. The one exception
- * is the RFM's upper half on a large base (rfm.ts, buildRfmTable): a second connection of the pool runs it beside the
- * transaction and hands it over through an unlogged table; never on the embedded PGlite, whose one session would
- * make the transaction wait on itself.
+ * is the RFM's upper half on a large base (rfm.ts, buildRfmTable): a second connection of the pool runs it (and
+ * groups its BG/NBD rows) beside the transaction and hands it over through an unlogged table; never on the embedded
+ * PGlite, whose one session would make the transaction wait on itself.
  *
  * Memory: members are never loaded as entities or rows. The fits read distinct weighted rows by COPY into typed
- * arrays (frequencyRows, monetaryRows); the BG/NBD closed forms are evaluated once per distinct (x, t_x, T) and
- * streamed back by COPY a chunk at a time (scoreTriplets); every member is then scored inside the database by one
- * statement that checks the scores, cuts the tiers and writes them (memberScoring, scoreIntoNextTable).
+ * arrays (FrequencyRows, monetaryRows); the BG/NBD closed forms are evaluated once per distinct (x, t_x, T) and
+ * streamed back by COPY a chunk at a time (scoreTriplets); every member is then scored and written inside the
+ * database by set-based statements (memberScoring, scoreIntoNextTable).
  * Process memory holds a few numbers per distinct row (about 30 MB at 1M members), not the members. The embedded
  * database serves no COPY: there the same rows go by plain statements.
  *
