@@ -148,10 +148,11 @@ const UPPER_HALF_PREFIX = 'ltv_rfm_upper_';
  * Builds ltv_rfm as of `asOf` on the transaction's connection (whose time zone it sets to UTC until the transaction
  * ends); the caller drops it before committing (dropRfmTable). It resolves once both halves are built and read
  * (eachPart); the upper half is then appended and ltv_rfm analysed on the run's connection, which `ready` awaits:
- * the caller works on the rows meanwhile, and its own statements on that connection queue behind these. With a side connection and at least `splitFrom` members, the members are split in two halves by id and
- * both halves run at once: the lower into ltv_rfm on the run's connection, the upper on the side connection into an
- * unlogged table that the run then appends to ltv_rfm and drops. PostgreSQL runs the RFM's window and per-member
- * aggregate on one core; the halves use both. Each member's row comes from one statement over its own orders, so the
+ * the caller works on the rows meanwhile, and its own statements on that connection queue behind these. With a side
+ * connection and at least `splitFrom` members, the members are split in two halves by id and both halves run at once:
+ * the lower into ltv_rfm on the run's connection, the upper on the side connection into an unlogged table that the
+ * run then appends to ltv_rfm and drops. PostgreSQL runs the RFM's window and per-member aggregate on one core; the
+ * halves use both. Each member's row comes from one statement over its own orders, so the
  * rows are the ones the single statement gives (test/integration/ltv.test.ts compares them); the halves read at
  * moments a few milliseconds apart, as the run's later statements already do.
  */
@@ -162,8 +163,8 @@ export async function buildRfmTable(
   split?: { side: () => Promise<SideConnection | null>; splitFrom: number },
   eachPart?: PartRows,
 ): Promise<{ halves: number; ready: Promise<void> }> {
-  // Statistics for the statements that read it (autovacuum never sees a table its transaction has not committed): without them the
-  // scoring sorted every member to merge-join the triplets instead of hashing the triplets.
+  // Statistics for the statements that read it (autovacuum never sees a table its transaction has not committed):
+  // without them the scoring sorted every member to merge-join the triplets instead of hashing the triplets.
   const analyze = async () => void (await tx.execute(`analyze ${RFM_TABLE}`));
   const [{ later }] = await tx.execute<{ later: boolean }[]>('select exists (select 1 from order_refunds where created_at > ?) as later', [asOf]);
   await tx.execute("set local time zone 'UTC'");
