@@ -20,6 +20,7 @@ import { HistoryOrder, MemberReplay, MemberStanding, PreparedProgramme, prepareP
  * each followed by refundOrder of its refunded amount, would write (the rule: README, "Importing history").
  *   1. The chunk's staged rows are read with their member and any order already stored under their external id:
  *      unknown members are rejected, known orders counted as present (same request hash) or rejected (other data).
+ *      The new orders get their ids (uuidv7) in the order the chunk writes them.
  *   2. The members' tier rows are created (lowest tier) or locked in member id order, the lock recordOrder takes
  *      first (a row this transaction inserts is its own until the commit: a concurrent recordOrder waits on its key);
  *      then their stored state is read: qualifying spend and earliest order.
@@ -28,7 +29,8 @@ import { HistoryOrder, MemberReplay, MemberStanding, PreparedProgramme, prepareP
  *      expired (as ledger_lock_account does); each account's lots are settled on its posted balance. A deadlock with
  *      another transaction locking these accounts (a referral job) rolls the chunk back for another try.
  *   4. The rows are written set-based, COPY where the server serves it (multi-row inserts on the embedded database):
- *      transfers (ids taken from their sequence, so that lots can name them), lots, refunds, tier changes, then one
+ *      transfers (ids taken from their sequence, so that lots can name them; the system accounts they name exist
+ *      already: loadApplySettings creates them before any chunk), lots, refunds, tier changes, then one
  *      update of balances and of tier rows, the member.tier_changed events, and the orders last (their growth-rollup
  *      trigger takes row locks that two chunks on two connections share: held from there to the commit only).
  *   5. A referee's PENDING referral is qualified once per member when one of its orders vested at once (recordOrder
