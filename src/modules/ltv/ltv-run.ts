@@ -382,7 +382,7 @@ interface MemberScoring {
 
 /**
  * Every member's scores as ONE select over ltv_rfm joined with the scored triplets (float8, floored when written),
- * read by the statement that checks the scores and cuts the tiers, then by the one that writes them
+ * over a sample of members for the estimated tier cut-offs, then over every member by the statement that writes them
  * (scoreIntoNextTable). The same arithmetic, in the same order, as the pure functions of btyd/ and ltv-policy.ts
  * (IEEE doubles in both, so the same values; test/integration/ltv.test.ts compares them):
  * - expected order value (Gamma-Gamma) = p (v + x m) / (p x + q - 1) in major units, m = repeat / x, times
