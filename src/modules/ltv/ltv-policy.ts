@@ -46,7 +46,7 @@ export interface TierThresholds {
 /**
  * The LTV tier of a member with orders: the highest tier whose cut-off its predicted value reaches. Members with
  * equal predicted values share a tier. A member without orders is NEW (not decided here).
- * The SQL in ltv.service.ts applies exactly this rule (tierCaseSql); a test holds them together.
+ * The SQL in ltv-run.ts applies exactly this rule (tierCaseSql); test/integration/ltv.test.ts holds them together.
  */
 export function tierOf(predictedMinor: number, thresholds: TierThresholds): LtvTier {
   if (predictedMinor >= thresholds.vip) return 'VIP';
