@@ -34,11 +34,12 @@ async function transactionConnection(tx: EntityManager): Promise<{ connection: P
 }
 
 /**
- * Settings for the run's transaction only (and for the RFM's upper half on its side connection: rfm.ts). work_mem: memory for each sort and hash of its statements (the RFM pass
- * sorts the orders, the scoring hashes the scored triplets, 573k at 1M members). No merge joins: the planner liked sorting every member by (x, t_x, T) to merge them with the
- * triplets, which costs a sort and hands member_ltv its rows in random key order; hashing the triplets keeps the
- * members in the order of ltv_rfm (by member id, as the RFM aggregate produced them), so the write-back walks
- * member_ltv's primary key in order. jit off: the statements are few and large, so the planner's costs call for
+ * Settings for the run's transaction only (and for the RFM's upper half on its side connection: rfm.ts). work_mem:
+ * memory for each sort and hash of its statements (the RFM pass sorts the orders, the scoring hashes the scored
+ * triplets, 573k at 1M members). No merge joins: the planner liked sorting every member by (x, t_x, T) to merge them
+ * with the triplets, which costs a sort and hands member_ltv its rows in random key order; hashing the triplets
+ * keeps the members in the order of ltv_rfm (by member id, as the RFM aggregate produced them), so the write-back
+ * walks member_ltv's primary key in order. jit off: the statements are few and large, so the planner's costs call for
  * JIT compilation with inlining and optimisation, which took longer than it saved (1.5 s for the webhook
  * statement that finds no listener, measured at 100k members). maintenance_work_mem: member_ltv's primary key is
  * built with a parallel worker (0.32 s to 0.21 s at 1M members). No leader participation: in the statements run by

@@ -57,13 +57,17 @@ export function tierOf(predictedMinor: number, thresholds: TierThresholds): LtvT
 
 /** percentile_cont over a sorted list, as PostgreSQL computes it (linear interpolation between neighbours). */
 export function percentileCont(sortedAscending: readonly number[], rank: number): number {
-  return percentileContOfCounts(sortedAscending, sortedAscending.map(() => 1), rank);
+  if (sortedAscending.length === 0) return Number.NaN;
+  const position = rank * (sortedAscending.length - 1);
+  const below = Math.floor(position);
+  const above = Math.ceil(position);
+  return sortedAscending[below] + (sortedAscending[above] - sortedAscending[below]) * (position - below);
 }
 
 /**
  * percentile_cont over a sorted list given as its distinct values in ascending order, each with the number of times
  * it occurs: the same value as percentileCont over the list written out (the LTV run's cut-offs come from the
- * members' predicted values grouped in the database).
+ * members' predicted values grouped in the database; percentileCont, the tests' reference, stays written on its own).
  */
 export function percentileContOfCounts(values: ArrayLike<number>, counts: ArrayLike<number>, rank: number): number {
   let total = 0;

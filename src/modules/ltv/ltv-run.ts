@@ -225,7 +225,7 @@ async function score(tx: EntityManager, runId: string, startedAt: Date, options:
 
 /**
  * The fitting data as distinct weighted rows: one per distinct exact (x, t_x, T) for BG/NBD over every member
- * with an order (frequencyRows), one per distinct (x, repeat value) for Gamma-Gamma over repeat buyers with a
+ * with an order (FrequencyRows), one per distinct (x, repeat value) for Gamma-Gamma over repeat buyers with a
  * positive repeat value, in base-currency MAJOR units (monetaryRows: so v reads in currency units, as in the
  * literature). Members are grouped only where their rows are identical, so the weighted likelihood is exactly the
  * member-by-member one. Read by COPY into typed arrays (a few bytes per distinct row), then sorted here by frequency
@@ -439,7 +439,7 @@ async function memberScoring(tx: EntityManager, gammaGamma: GammaGammaParams, bg
             cac_minor,
             case when order_count = 0 or cac_minor is null or cac_minor = 0 then null else gross / cac_minor::float8 end as ltv_to_cac,
             case when order_count = 0 then 'LOW' when probability_alive < ?::float8 then 'HIGH' when probability_alive < ?::float8 then 'MEDIUM' else 'LOW' end as churn_risk,
-            frequency, recency_weeks, age_weeks, historical_minor, gross as gross_minor
+            frequency, recency_weeks, age_weeks, historical_minor
      from figures`,
     params: [
       p, v, q, minorPerMajor,
@@ -515,7 +515,7 @@ async function scoreIntoNextTable(
               ?::uuid as run_id,
               ?::timestamptz as computed_at
        from (${scoring.sql()}) scores`,
-      [...estimatedCuts, runId, now, ...scoring.params],
+      [...estimatedCuts.map(numberLiteral), runId, now, ...scoring.params],
       'run',
     );
   } catch (error) {
@@ -533,32 +533,30 @@ async function scoreIntoNextTable(
   await readNumbers(
     tx,
     copy,
-    `select predicted_12m_minor as predicted, count(*) as members from ${NEXT_MEMBER_LTV} where order_count > 0 group by 1`,
+    `select predicted_12m_minor as predicted, count(*) as members from ${NEXT_MEMBER_LTV} where order_count > 0 group by 1 order by 1`,
     ['int8', 'int8'],
     (values) => predicted.push(values[0], values[1]),
   );
-  const [unsortedValues, unsortedCounts] = predicted.columns();
-  const order = Uint32Array.from(unsortedValues.keys()).sort((left, right) => unsortedValues[left] - unsortedValues[right]);
-  const values = order.map((index) => unsortedValues[index]);
-  const counts = order.map((index) => unsortedCounts[index]);
+  const [values, counts] = predicted.columns();
   const cuts = tierCuts(topShares, (n) => (values.length === 0 ? null : percentileContOfCounts(values, counts, ranks[n])));
   if (cuts.some((cut, n) => cut !== estimatedCuts[n])) {
     const exactTier = tierCaseSql('order_count', 'predicted_12m_minor');
-    await tx.execute(`update ${NEXT_MEMBER_LTV} set tier = ${exactTier} where order_count > 0 and tier <> ${exactTier}`, [...cuts, ...cuts]);
+    const cutParameters = cuts.map(numberLiteral);
+    await tx.execute(`update ${NEXT_MEMBER_LTV} set tier = ${exactTier} where order_count > 0 and tier <> ${exactTier}`, [...cutParameters, ...cutParameters]);
   }
   return written.affectedRows;
 }
 
 /**
- * The VIP, HIGH and MEDIUM cut-offs as statement parameters: 'Infinity' (none reach it) when a tier's cumulative
- * share is 0% or no member has orders (`cutOf` gives null).
+ * The VIP, HIGH and MEDIUM cut-offs: Infinity (none reach it) when a tier's cumulative share is 0% or no member has
+ * orders (`cutOf` gives null). Passed to statements as numberLiteral text.
  */
-function tierCuts(topShares: [number, number, number], cutOf: (n: number) => number | null): (number | 'Infinity')[] {
+function tierCuts(topShares: [number, number, number], cutOf: (n: number) => number | null): number[] {
   let share = 0;
   return topShares.map((tierShare, n) => {
     share += tierShare;
     const cut = share <= 0 ? null : cutOf(n);
-    return cut === null || Number.isNaN(cut) ? 'Infinity' : cut;
+    return cut === null || Number.isNaN(cut) ? Infinity : cut;
   });
 }
 
