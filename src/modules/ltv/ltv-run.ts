@@ -397,7 +397,9 @@ interface MemberScoring {
  */
 async function memberScoring(tx: EntityManager, gammaGamma: GammaGammaParams, bgNbd: BgNbdParams, options: LtvRunOptions, minorPerMajor: number): Promise<MemberScoring> {
   if (gammaGamma.q <= 1) throw new BtydError(`Gamma-Gamma: q = ${gammaGamma.q} <= 1, the expected order value is infinite`);
-  const currencies = await tx.execute<{ currency: string }[]>(`select distinct acquisition_cost_currency as currency from ${RFM_TABLE} where acquisition_cost_currency is not null`);
+  // A cost is converted only at a rate of its currency (ltv_rfm.acquisition_rate): the currencies with rates are the
+  // ones whose scales can matter (reading them off every member of ltv_rfm cost 0.15-0.27 s at 1M members).
+  const currencies = await tx.execute<{ currency: string }[]>('select distinct currency from exchange_rates');
   const scales = currencies.flatMap(({ currency }) => {
     const known = minorUnitDigits(currency);
     // 10^digits as an exact numeric literal: PostgreSQL's power() over numeric, once per member, cost more than the rest of the CAC.
@@ -530,6 +532,9 @@ async function scoreIntoNextTable(
     throw error;
   }
   const predicted = new GrowingColumns(2);
+  // Grouped by sorting, in parallel (the statement sorts its groups anyway): 0.29 s against 0.40 s for hashing them
+  // first at 1M members (about 110,000 distinct values).
+  await tx.execute('set local enable_hashagg = off');
   await readNumbers(
     tx,
     copy,
@@ -537,6 +542,7 @@ async function scoreIntoNextTable(
     ['int8', 'int8'],
     (values) => predicted.push(values[0], values[1]),
   );
+  await tx.execute('set local enable_hashagg = default');
   const [values, counts] = predicted.columns();
   const cuts = tierCuts(topShares, (n) => (values.length === 0 ? null : percentileContOfCounts(values, counts, ranks[n])));
   if (cuts.some((cut, n) => cut !== estimatedCuts[n])) {
