@@ -7,6 +7,7 @@ import { perksOfMembers } from '../modules/tiers/perk.service';
 import { birthdaysOn, reviewDecision, TierDecision, TierStanding, upgradeDecision } from '../modules/tiers/tier-policy';
 import { applyTierDecisions, LadderTier, loadLadder, qualifyingSpend, retainUntilFrom, standingsOf, TierSettings, windowStart } from '../modules/tiers/tier.service';
 import { netBaseAmountSql } from '../modules/orders/order.sql';
+import { LOWEST_TIER_RANK_SQL } from '../modules/tiers/tier.sql';
 import { addMonths } from '../time';
 import { scheduleEvery } from './schedule';
 
@@ -90,7 +91,7 @@ const upgradeCandidates: Candidates = async (em, now, settings, after, limit) =>
      select s.member_id from spend s
      left join member_tiers mt on mt.member_id = s.member_id
      left join tiers held on held.code = mt.tier_code
-     where (select max(rank) from tiers where threshold_minor <= s.spend) > coalesce(held.rank, (select min(rank) from tiers))
+     where (select max(rank) from tiers where threshold_minor <= s.spend) > coalesce(held.rank, ${LOWEST_TIER_RANK_SQL})
      order by s.member_id limit ?`,
     [windowStart(now, settings), now, after, limit],
   );

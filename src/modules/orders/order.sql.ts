@@ -2,6 +2,7 @@ import { isTransactionConflict } from '../../db/errors';
 import { namedStatement } from '../../db/sql';
 import type { Order, OrderStatus } from './order.entity';
 import { rateInForceSql } from '../fx/fx.sql';
+import { heldTierCodeSql } from '../tiers/tier.sql';
 
 /**
  * An order's amount in minor units of the base currency, net of refunds, as a bigint SQL expression:
@@ -68,8 +69,7 @@ export const ORDER_READ = namedStatement(
   'order_read',
   `select ledger_member_or_fail($1::uuid, $7::text)::text as checked,
      (select m.country from members m where m.id = $1::uuid) as country,
-     coalesce((select mt.tier_code from member_tiers mt where mt.member_id = $1::uuid),
-              (select t.code from tiers t order by t.rank limit 1)) as tier_code,
+     ${heldTierCodeSql('$1::uuid')} as tier_code,
      (select mt.retain_until from member_tiers mt where mt.member_id = $1::uuid) as retain_until,
      order_read_token($1::uuid) as seen,
      ${ORDER_CONTEXT_COLUMNS}`,

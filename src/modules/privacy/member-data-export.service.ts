@@ -5,6 +5,7 @@ import type { RequestScope } from '../../graphql/context';
 import { uuidOrFail } from '../../validation';
 import type { AuditService } from '../audit/audit.service';
 import { holdMemberLtvForSnapshot } from '../ltv/ltv-run';
+import { heldTierCodeSql } from '../tiers/tier.sql';
 
 /** Rows read per query: a member with 100k ledger entries is read 1000 at a time, never all at once as objects. */
 export const EXPORT_PAGE_SIZE = 1000;
@@ -37,7 +38,7 @@ const SECTIONS: ExportSection[] = [
     name: 'perks',
     select: `select p.code, p.name, p.support_priority, g.source_kind, g.source_code, g.source_kind || ':' || g.source_code || ':' || p.code as _key
              from perk_grants g join perks p on p.code = g.perk_code
-             where (g.source_kind = 'TIER' and g.source_code = coalesce((select tier_code from member_tiers where member_id = ?::uuid), (select code from tiers order by rank limit 1)))
+             where (g.source_kind = 'TIER' and g.source_code = ${heldTierCodeSql('?::uuid')})
                 or (g.source_kind = 'LTV' and g.source_code = (select tier from member_ltv where member_id = ?::uuid))`,
   },
   { name: 'sightings', select: `select s.kind, s.value, s.seen_at, s.kind || ':' || s.value as _key from member_sightings s where s.member_id = ?` },

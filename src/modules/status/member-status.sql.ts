@@ -6,6 +6,7 @@
  */
 import { namedStatement, NamedStatement } from '../../db/sql';
 import { netBaseAmountSql } from '../orders/order.sql';
+import { heldTierCodeSql } from '../tiers/tier.sql';
 
 /** What a request may ask of a member beyond its own row. */
 export type StatusPart = 'tier' | 'spend' | 'balances' | 'perks' | 'ltv';
@@ -23,8 +24,6 @@ export interface StatusParameters {
   /** Start (exclusive) of the qualifying-spend window. */
   spendFrom: Date;
 }
-
-const LOWEST_TIER = '(select code from tiers order by rank limit 1)';
 
 /** Each part's select-list expression and the parameters it takes, in text order. */
 const PART_SQL: Record<StatusPart, { sql: string; parameters: (values: StatusParameters) => unknown[] }> = {
@@ -56,7 +55,7 @@ const PART_SQL: Record<StatusPart, { sql: string; parameters: (values: StatusPar
     sql: `(select json_agg(json_build_object('code', p.code, 'name', p.name, 'names', p.names, 'source', g.source_kind || ':' || g.source_code,
                                              'supportPriority', p.support_priority) order by g.source_kind desc, g.source_code, p.code)
            from perk_grants g join perks p on p.code = g.perk_code
-           where (g.source_kind = 'TIER' and g.source_code = coalesce((select mt.tier_code from member_tiers mt where mt.member_id = m.id), ${LOWEST_TIER}))
+           where (g.source_kind = 'TIER' and g.source_code = ${heldTierCodeSql('m.id')})
               or (g.source_kind = 'LTV' and g.source_code = (select ml.tier from member_ltv ml where ml.member_id = m.id))) as perks`,
     parameters: () => [],
   },

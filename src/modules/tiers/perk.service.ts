@@ -5,6 +5,7 @@ import { BadUserInputError, checkFields, checkFieldsAsync, NotFoundError } from 
 import { Perk, PerkGrant, PerkSourceKind } from './perk.entity';
 import { SUPPORT_PRIORITIES, SupportPriorityLevel } from './tier-policy';
 import { codeOrFail } from './tier.service';
+import { LOWEST_TIER_CODE_SQL } from './tier.sql';
 import { localisedNamesOrFail, nameOrFail } from '../../localised-names';
 
 /** The LTV tiers perks can attach to (the LTV run assigns them). */
@@ -53,7 +54,7 @@ export async function perksOfMembers(em: EntityManager, memberIds: readonly stri
      from members m
      left join member_tiers mt on mt.member_id = m.id
      left join member_ltv ml on ml.member_id = m.id
-     join perk_grants g on (g.source_kind = 'TIER' and g.source_code = coalesce(mt.tier_code, (select code from tiers order by rank limit 1)))
+     join perk_grants g on (g.source_kind = 'TIER' and g.source_code = coalesce(mt.tier_code, ${LOWEST_TIER_CODE_SQL}))
                         or (g.source_kind = 'LTV' and g.source_code = ml.tier)
      join perks p on p.code = g.perk_code
      where m.id in (?)

@@ -11,6 +11,7 @@ import { Tier } from './tier.entity';
 import { ladderProblem, TierDecision, TierRung, TierStanding, upgradeDecision } from './tier-policy';
 import { localisedNamesOrFail, nameOrFail } from '../../localised-names';
 import { enqueueTierChanges } from '../webhooks/events';
+import { LOWEST_TIER_RANK_SQL } from './tier.sql';
 
 /** The tier settings every tier computation needs (from Config). */
 export type TierSettings = Pick<Config, 'baseCurrency' | 'tierWindowMonths' | 'tierRetentionMonths'>;
@@ -51,7 +52,7 @@ export async function loadLadder(em: EntityManager): Promise<LadderTier[]> {
 export async function memberTierRank(em: EntityManager, memberId: string): Promise<number> {
   const [row] = await em.execute<{ rank: number }[]>(
     `select coalesce((select t.rank from member_tiers mt join tiers t on t.code = mt.tier_code where mt.member_id = ?),
-                     (select min(rank) from tiers)) as rank`,
+                     ${LOWEST_TIER_RANK_SQL}) as rank`,
     [memberId],
   );
   return row.rank;
