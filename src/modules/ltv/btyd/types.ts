@@ -38,6 +38,13 @@ export function fromMonetaryRows(rows: MonetaryRow[]): MonetaryColumns {
   };
 }
 
+/** 0, 1, ..., length - 1 (Uint32Array.from(column.keys()) goes through an iterator: 0.15 s for 600,000 rows). */
+function positions(length: number): Uint32Array {
+  const order = new Uint32Array(length);
+  for (let i = 0; i < length; i++) order[i] = i;
+  return order;
+}
+
 /**
  * The order of the rows with a positive weight, by frequency (stable: equal frequencies keep their order), so the
  * fits compute the frequency-only terms once per distinct x. Input already sorted by frequency keeps its order.
@@ -58,7 +65,7 @@ export function orderByFrequency(frequency: Float64Array): Uint32Array {
     counted = Number.isInteger(x) && x >= 0 && x <= 1e7;
     if (counted) highest = Math.max(highest, x);
   }
-  if (!counted) return Uint32Array.from(frequency.keys()).sort((left, right) => frequency[left] - frequency[right] || left - right);
+  if (!counted) return positions(frequency.length).sort((left, right) => frequency[left] - frequency[right] || left - right);
   const starts = new Uint32Array(highest + 2);
   for (let i = 0; i < frequency.length; i++) starts[frequency[i] + 1]++;
   for (let x = 1; x < starts.length; x++) starts[x] += starts[x - 1];
@@ -72,7 +79,7 @@ export function orderByFrequency(frequency: Float64Array): Uint32Array {
  * the same order, so a fit sums them in the same order and gives the same parameters to the last bit.
  */
 export function orderByFrequencyThen(frequency: Float64Array, ...then: Float64Array[]): Uint32Array {
-  if (inOrder(frequency, then)) return Uint32Array.from(frequency.keys());
+  if (inOrder(frequency, then)) return positions(frequency.length);
   const order = orderByFrequency(frequency);
   const compare = (left: number, right: number) => {
     for (const column of then) {
