@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { orderByFrequencyThen } from '../../src/modules/ltv/btyd/types';
+import { orderByFrequencyThen, pickRows } from '../../src/modules/ltv/btyd/types';
 import { floatPrng } from '../helpers/random';
 
 /** The order by frequency, then by the other columns, then by position, worked out the plain way. */
@@ -32,5 +32,15 @@ describe('orderByFrequencyThen', () => {
     const valueUnsorted = Float64Array.from(byFrequencyOnly, (index) => value[index]);
     expect([...orderByFrequencyThen(frequencyOnly, valueUnsorted)]).toEqual(plainOrder(frequencyOnly, valueUnsorted));
     expect([...orderByFrequencyThen(frequencyOnly, valueUnsorted)]).not.toEqual([...frequencyOnly.keys()]);
+  });
+});
+
+describe('pickRows', () => {
+  it('picks the given rows in the given order, scaled when a scale is given', () => {
+    const column = Float64Array.of(1.5, 2, 3, -0.25);
+    const rows = Uint32Array.of(2, 0, 3, 0);
+    expect([...pickRows(column, rows)]).toEqual([3, 1.5, -0.25, 1.5]);
+    expect([...pickRows(column, rows, 0.1)]).toEqual([3 * 0.1, 1.5 * 0.1, -0.25 * 0.1, 1.5 * 0.1]);
+    expect(pickRows(column, new Uint32Array(0)).length).toBe(0);
   });
 });

@@ -3,7 +3,7 @@ import digamma from '@stdlib/math-base-special-digamma';
 import gammaln from '@stdlib/math-base-special-gammaln';
 import hyp2f1 from '@stdlib/math-base-special-hyp2f1';
 import { minimiseOverLogParameters, ValueAndGradient, warmUpSample } from './optimise';
-import { BgNbdParams, BtydError, FrequencyColumns, FrequencyRow, fromFrequencyRows, usedRowsByFrequency } from './types';
+import { BgNbdParams, BtydError, FrequencyColumns, FrequencyRow, fromFrequencyRows, pickRows, usedRowsByFrequency } from './types';
 
 /**
  * BG/NBD (Fader, Hardie and Lee 2005, "Counting your customers the easy way"). While alive a member buys
@@ -82,10 +82,10 @@ export function fitBgNbdColumns(columns: FrequencyColumns): BgNbdParams {
   }
   const scale = 10 / longest;
   const objectiveOver = (rows: Uint32Array) => bgNbdObjective(
-    Float64Array.from(rows, (i) => frequency[i]),
-    Float64Array.from(rows, (i) => recency[i] * scale),
-    Float64Array.from(rows, (i) => T[i] * scale),
-    Float64Array.from(rows, (i) => weight[i]),
+    pickRows(frequency, rows),
+    pickRows(recency, rows, scale),
+    pickRows(T, rows, scale),
+    pickRows(weight, rows),
   );
   // On many rows, a fit on a sample of them first gives the full fit its start and curvature.
   const sample = warmUpSample(used);

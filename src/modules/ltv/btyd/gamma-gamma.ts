@@ -1,7 +1,7 @@
 import digamma from '@stdlib/math-base-special-digamma';
 import gammaln from '@stdlib/math-base-special-gammaln';
 import { minimiseOverLogParameters, ValueAndGradient, warmUpSample } from './optimise';
-import { BtydError, fromMonetaryRows, GammaGammaParams, MonetaryColumns, MonetaryRow, usedRowsByFrequency } from './types';
+import { BtydError, fromMonetaryRows, GammaGammaParams, MonetaryColumns, MonetaryRow, pickRows, usedRowsByFrequency } from './types';
 
 /**
  * Gamma-Gamma spend model (Fader, Hardie and Lee 2005, "RFM and CLV"; Colombo and Jiang 1999). Each
@@ -60,9 +60,9 @@ export function fitGammaGammaColumns(columns: MonetaryColumns): GammaGammaParams
   }
   const scale = totalWeight / totalValue;
   const objectiveOver = (rows: Uint32Array) => gammaGammaObjective(
-    Float64Array.from(rows, (i) => frequency[i]),
-    Float64Array.from(rows, (i) => monetary[i] * scale),
-    Float64Array.from(rows, (i) => weight[i]),
+    pickRows(frequency, rows),
+    pickRows(monetary, rows, scale),
+    pickRows(weight, rows),
   );
   // On many rows, a fit on a sample of them first gives the full fit its start and curvature.
   const sample = warmUpSample(used);

@@ -38,6 +38,17 @@ export function fromMonetaryRows(rows: MonetaryRow[]): MonetaryColumns {
   };
 }
 
+/**
+ * column[rows[k]] for each k, times `scale` when one is given: a plain loop (Float64Array.from(rows, mapping) goes
+ * through an iterator: 0.15 s for 574,000 rows, seven times per LTV run).
+ */
+export function pickRows(column: Float64Array, rows: Uint32Array, scale?: number): Float64Array {
+  const picked = new Float64Array(rows.length);
+  if (scale === undefined) for (let k = 0; k < rows.length; k++) picked[k] = column[rows[k]];
+  else for (let k = 0; k < rows.length; k++) picked[k] = column[rows[k]] * scale;
+  return picked;
+}
+
 /** 0, 1, ..., length - 1 (Uint32Array.from(column.keys()) goes through an iterator: 0.15 s for 600,000 rows). */
 function positions(length: number): Uint32Array {
   const order = new Uint32Array(length);
