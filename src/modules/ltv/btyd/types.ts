@@ -118,12 +118,7 @@ function inOrder(frequency: Float64Array, then: Float64Array[]): boolean {
 
 /** The same rows as `columns`, reordered by `order`. */
 export function reorderColumns<T extends FrequencyColumns | MonetaryColumns>(columns: T, order: Uint32Array): T {
-  const reorder = (column: Float64Array) => {
-    const reordered = new Float64Array(order.length);
-    for (let k = 0; k < order.length; k++) reordered[k] = column[order[k]];
-    return reordered;
-  };
-  return Object.fromEntries(Object.entries(columns).map(([name, column]: [string, Float64Array]) => [name, reorder(column)])) as unknown as T;
+  return Object.fromEntries(Object.entries(columns).map(([name, column]: [string, Float64Array]) => [name, pickRows(column, order)])) as unknown as T;
 }
 
 /** A model cannot be fitted (too little or invalid data) or evaluated (parameters outside its domain). */
