@@ -54,6 +54,18 @@ export const RUN_SETTINGS = [
   'set local parallel_leader_participation = off',
 ];
 
+/**
+ * Runs `work` with `setting` at `value` in the run's transaction, then puts it back to the session's value (SET LOCAL
+ * ... = DEFAULT): for a setting that suits one step of the run and not the ones after it. A failure inside `work`
+ * fails the transaction, which drops the setting with it.
+ */
+export async function withRunSetting<T>(tx: EntityManager, setting: string, value: string, work: () => Promise<T>): Promise<T> {
+  await tx.execute(`set local ${setting} = ${value}`);
+  const result = await work();
+  await tx.execute(`set local ${setting} = default`);
+  return result;
+}
+
 /** A connection of the pool outside the run's transaction, with pg's numbered parameters. */
 export interface SideConnection {
   query(text: string, values?: unknown[]): Promise<unknown>;

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { netBaseAmountSql } from '../orders/order.sql';
-import { copyNumbersOut, CopyNumberType, copyServed, readNumbers, RUN_SETTINGS, SideConnection, sideConnection } from './ltv-copy';
+import { copyNumbersOut, CopyNumberType, copyServed, readNumbers, RUN_SETTINGS, SideConnection, sideConnection, withRunSetting } from './ltv-copy';
 
 /*
  * RFM (recency, frequency, monetary) per member as of a time, in ONE set-based statement over the members' purchase
@@ -132,7 +132,7 @@ ${memberRange}`;
  * The two halves run at once, one per core: parallel workers of theirs (the grouping of each half's rows) would only
  * take turns with the other half (0.8-1 s each at 1M members, against 0.45 s alone).
  */
-const ONE_CORE_EACH = 'set local max_parallel_workers_per_gather = 0';
+const ONE_CORE_EACH = { setting: 'max_parallel_workers_per_gather', value: '0' };
 
 /** All members, or the members whose id is below (or from) the split id. */
 export type MemberHalf = 'all' | 'below' | 'from';
@@ -189,7 +189,7 @@ export async function buildRfmTable(
     let bound = 0;
     const upperStatement = rfmStatement(later, 'from', `unlogged table ${upper}`).replace(/\?/g, () => `$${++bound}`);
     const upperHalf = (async () => {
-      await side.query(['begin', "set local time zone 'UTC'", ...RUN_SETTINGS, ONE_CORE_EACH].join('; '));
+      await side.query(['begin', "set local time zone 'UTC'", ...RUN_SETTINGS, `set local ${ONE_CORE_EACH.setting} = ${ONE_CORE_EACH.value}`].join('; '));
       try {
         await side.query(upperStatement, rfmParameters(later, asOf, baseCurrency, 'from', splitId));
         if (eachPart) await side.copyNumbersOut(eachPart.select(upper), eachPart.types, eachPart.onRow);
@@ -199,13 +199,11 @@ export async function buildRfmTable(
         throw error;
       }
     })();
-    const lowerHalf = (async () => {
-      await tx.execute(ONE_CORE_EACH);
+    const lowerHalf = withRunSetting(tx, ONE_CORE_EACH.setting, ONE_CORE_EACH.value, async () => {
       await tx.execute(rfmStatement(later, 'below'), rfmParameters(later, asOf, baseCurrency, 'below', splitId));
       // A split runs where COPY is served (never on the embedded database: it has no side connection).
       if (eachPart) await copyNumbersOut(tx, eachPart.select(RFM_TABLE), eachPart.types, eachPart.onRow);
-      await tx.execute('set local max_parallel_workers_per_gather = default');
-    })();
+    });
     const [upperDone, lowerDone] = await Promise.allSettled([upperHalf, lowerHalf]);
     // The run's transaction may hold the upper table until it rolls back: the side connection drops it then.
     const dropUpperLater = (error: unknown) => {
