@@ -213,13 +213,18 @@ export async function buildRfmTable(
     if (lowerDone.status === 'rejected') dropUpperLater(lowerDone.reason);
     if (upperDone.status === 'rejected') dropUpperLater(upperDone.reason);
     const finished = (async () => {
-      await tx.execute(`insert into ${RFM_TABLE} select * from ${upper}`);
-      // Dropped by the run's transaction, which now holds the table: gone with the commit.
-      await tx.execute(`drop table ${upper}`);
+      try {
+        await tx.execute(`insert into ${RFM_TABLE} select * from ${upper}`);
+        // Dropped by the run's transaction, which now holds the table: gone with the commit.
+        await tx.execute(`drop table ${upper}`);
+      } catch (error) {
+        dropUpperLater(error);
+      }
+      // Released once: a failure after this point (the statistics) no longer has the upper table to drop.
       await side.release();
       await analyze();
     })();
-    return { halves: 2, ready: finished.catch(dropUpperLater) };
+    return { halves: 2, ready: finished };
   }
   return { halves: 1, ready: analyze() };
 }
